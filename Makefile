@@ -1,0 +1,90 @@
+# make            builds every stage into bin/ (release: -O2)
+# make test       installs missing Debian packages, builds, runs every test
+# make sanitize   the same tests on an ASan + UBSan build (build/san/)
+# make demo       the main job on data the project generates (see README)
+# make clean
+
+SAN ?= 0
+ifeq ($(SAN),1)
+  MODE := san
+  BIN := build/san/bin
+  OPT := -O1 -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+else
+  MODE := release
+  BIN := bin
+  OPT := -O2
+endif
+BUILD := build/$(MODE)
+
+CC ?= gcc
+PKGS := msgpack yajl libxml-2.0 libturbojpeg libjpeg openblas
+CFLAGS_BASE := -std=c11 -g $(OPT) -Wall -Wextra -Iinclude -D_POSIX_C_SOURCE=200809L \
+               -fopenmp -MMD -MP
+LDFLAGS_BASE := $(OPT) -fopenmp
+
+LIB_SRC := $(sort $(wildcard common/*.c common/*/*.c))
+STAGE_SRC := $(sort $(wildcard stages/*.c))
+UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
+TOOL_SRC := $(sort $(wildcard tests/tools/*.c))
+
+LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
+LIB := $(BUILD)/libyolo.a
+STAGES := $(STAGE_SRC:stages/%.c=$(BIN)/%)
+UNITS := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+TOOLS := $(TOOL_SRC:tests/tools/%.c=$(BUILD)/tools/%)
+
+.PHONY: all test sanitize check deps clean demo
+.SECONDARY:
+all: $(STAGES)
+
+# Flags from pkg-config, written once the packages are known to be there:
+# making this file runs scripts/deps.sh, which installs what is missing (as
+# root) or prints the apt-get command and stops.
+ifeq ($(filter clean,$(MAKECMDGOALS)),)
+include $(BUILD)/config.mk
+endif
+$(BUILD)/config.mk: scripts/deps.sh
+	@sh scripts/deps.sh build
+	@mkdir -p $(@D)
+	@{ echo "PKG_CFLAGS := $$(pkg-config --cflags $(PKGS))"; \
+	   echo "PKG_LIBS := $$(pkg-config --libs $(PKGS))"; } > $@.tmp && mv $@.tmp $@
+
+CFLAGS_ALL = $(CFLAGS_BASE) $(PKG_CFLAGS) $(CFLAGS)
+LDLIBS_ALL = $(PKG_LIBS) -lm $(LDLIBS)
+
+$(BUILD)/%.o: %.c $(BUILD)/config.mk
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_ALL) -c $< -o $@
+
+$(LIB): $(LIB_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BIN)/%: $(BUILD)/stages/%.o $(LIB)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS_BASE) $(LDFLAGS) $< $(LIB) $(LDLIBS_ALL) -o $@
+
+$(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(LIB)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS_BASE) $(LDFLAGS) $< $(LIB) $(LDLIBS_ALL) -o $@
+
+$(BUILD)/tools/%: $(BUILD)/tests/tools/%.o $(LIB)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS_BASE) $(LDFLAGS) $< $(LIB) $(LDLIBS_ALL) -o $@
+
+deps:
+	@sh scripts/deps.sh test
+
+test: deps $(STAGES) $(UNITS) $(TOOLS)
+	@BIN=$(BIN) BUILD=$(BUILD) MODE=$(MODE) sh tests/run.sh
+
+check: test
+
+sanitize:
+	@$(MAKE) --no-print-directory SAN=1 test
+
+clean:
+	rm -rf build bin
+
+-include $(LIB_OBJ:.o=.d) $(STAGE_SRC:%.c=$(BUILD)/%.d) $(UNIT_SRC:%.c=$(BUILD)/%.d) \
+         $(TOOL_SRC:%.c=$(BUILD)/%.d)

@@ -1,0 +1,56 @@
+#include <stdlib.h>
+#include <string.h>
+
+#include "yolo/buf.h"
+
+int ybuf_reserve(ybuf *b, size_t n)
+{
+    if (b->oom)
+        return -1;
+    if (n <= b->cap - b->len)
+        return 0;
+    size_t cap = b->cap ? b->cap : 256;
+    while (cap - b->len < n) {
+        if (cap > SIZE_MAX / 2) {
+            b->oom = 1;
+            return -1;
+        }
+        cap *= 2;
+    }
+    uint8_t *p = realloc(b->p, cap);
+    if (!p) {
+        b->oom = 1;
+        return -1;
+    }
+    b->p = p;
+    b->cap = cap;
+    return 0;
+}
+
+int ybuf_put(ybuf *b, const void *p, size_t n)
+{
+    if (ybuf_reserve(b, n) < 0)
+        return -1;
+    if (n)
+        memcpy(b->p + b->len, p, n);
+    b->len += n;
+    return 0;
+}
+
+int ybuf_putc(ybuf *b, int c)
+{
+    if (b->len == b->cap && ybuf_reserve(b, 1) < 0)
+        return -1;
+    b->p[b->len++] = (uint8_t)c;
+    return 0;
+}
+
+int ybuf_puts(ybuf *b, const char *s) { return ybuf_put(b, s, strlen(s)); }
+
+void ybuf_free(ybuf *b)
+{
+    free(b->p);
+    b->p = NULL;
+    b->len = b->cap = 0;
+    b->oom = 0;
+}

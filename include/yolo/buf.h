@@ -1,0 +1,22 @@
+/* A growable byte buffer: the one place bytes are accumulated before being
+ * written whole (packed record values, a JSON line, a converted record). */
+#ifndef YOLO_BUF_H
+#define YOLO_BUF_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct ybuf {
+    uint8_t *p;       /* [cap] bytes, [len] used */
+    size_t len, cap;
+    int oom;          /* an allocation failed: every later put fails too */
+} ybuf;
+
+/* Makes room for n more bytes. 0, or -1 (and oom set). */
+int ybuf_reserve(ybuf *b, size_t n);
+int ybuf_put(ybuf *b, const void *p, size_t n);
+int ybuf_putc(ybuf *b, int c);
+int ybuf_puts(ybuf *b, const char *s);
+void ybuf_free(ybuf *b);
+
+#endif

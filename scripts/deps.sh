@@ -1,0 +1,56 @@
+#!/bin/sh
+# Checks that the Debian packages a make goal needs are installed; installs the
+# missing ones with apt-get when running as root, else prints the exact command
+# and fails. Usage: scripts/deps.sh build|test
+set -eu
+goal=${1:-build}
+
+# pkg-config module -> Debian package
+build_pc="msgpack:libmsgpack-dev libxml-2.0:libxml2-dev libturbojpeg:libturbojpeg0-dev
+libjpeg:libjpeg62-turbo-dev openblas:libopenblas-dev yajl:libyajl-dev"
+# command or file -> Debian package
+build_cmd="gcc:gcc make:make pkg-config:pkg-config"
+test_cmd="jq:jq /usr/bin/python3:python3 cmp:diffutils"
+test_py="msgpack:python3-msgpack numpy:python3-numpy"
+
+missing=""
+add() { case " $missing " in *" $1 "*) ;; *) missing="$missing $1" ;; esac; }
+
+for pair in $build_cmd; do
+  command -v "${pair%%:*}" >/dev/null 2>&1 || add "${pair#*:}"
+done
+if command -v pkg-config >/dev/null 2>&1; then
+  for pair in $build_pc; do
+    pkg-config --exists "${pair%%:*}" 2>/dev/null || add "${pair#*:}"
+  done
+else
+  for pair in $build_pc; do add "${pair#*:}"; done
+fi
+# the sanitizer runtimes come with gcc's libasan/libubsan; the headers of
+# libc are in libc6-dev
+[ -e /usr/include/stdio.h ] || add libc6-dev
+if [ "$goal" = test ]; then
+  for pair in $test_cmd; do
+    command -v "${pair%%:*}" >/dev/null 2>&1 || [ -x "${pair%%:*}" ] || add "${pair#*:}"
+  done
+  for pair in $test_py; do
+    if ! [ -x /usr/bin/python3 ] || ! /usr/bin/python3 -c "import ${pair%%:*}" 2>/dev/null; then
+      add "${pair#*:}"
+    fi
+  done
+fi
+
+[ -z "$missing" ] && exit 0
+cmd="apt-get install -y --no-install-recommends$missing"
+if [ "$(id -u)" = 0 ]; then
+  echo "deps: installing$missing" >&2
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq >&2 || true
+  # shellcheck disable=SC2086
+  apt-get install -y -qq --no-install-recommends $missing >&2 || {
+    echo "deps: '$cmd' failed" >&2; exit 1; }
+else
+  echo "deps: missing Debian packages:$missing" >&2
+  echo "deps: run:  sudo apt-get update && sudo $cmd" >&2
+  exit 1
+fi
