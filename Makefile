@@ -20,7 +20,7 @@ CC ?= gcc
 PKGS := msgpack yajl libxml-2.0 libturbojpeg libjpeg openblas
 CFLAGS_BASE := -std=c11 -g $(OPT) -Wall -Wextra -Iinclude -D_POSIX_C_SOURCE=200809L \
                -fopenmp -MMD -MP
-LDFLAGS_BASE := $(OPT) -fopenmp
+LDFLAGS_BASE := $(OPT) -fopenmp -Wl,--as-needed
 
 LIB_SRC := $(sort $(wildcard common/*.c common/*/*.c))
 STAGE_SRC := $(sort $(wildcard stages/*.c))
@@ -82,6 +82,9 @@ check: test
 
 sanitize:
 	@$(MAKE) --no-print-directory SAN=1 test
+
+demo: deps $(STAGES) $(TOOLS)
+	@BIN=$(BIN) GEN=$(BUILD)/tools/gen-records sh pipelines/demo.sh
 
 clean:
 	rm -rf build bin

@@ -103,25 +103,60 @@ static void put_floaty(ybuf *b, const char *t)
         ybuf_puts(b, ".0");
 }
 
+/* Significant digits in a %g rendering ("1.25e-07" has 3). */
+static int sig_digits(const char *t)
+{
+    int n = 0, lead = 1;
+    for (; *t && *t != 'e'; t++) {
+        if (*t < '0' || *t > '9')
+            continue;
+        if (*t == '0' && lead)
+            continue;
+        lead = 0;
+        n++;
+    }
+    while (n > 1 && t[-1] == '0') /* %g strips trailing zeros, but be sure */
+        n--, t--;
+    return n;
+}
+
+/* The fewest %g digits, from lo to hi, that read back as v (via back()).
+ * Round-tripping is monotone in the digit count, so start at the common
+ * case lo and walk down only when the result has all lo digits. */
+static void shortest(char *t, size_t n, double v, int lo, int hi, int (*same)(const char *, double))
+{
+    int p = lo;
+    snprintf(t, n, "%.*g", p, v);
+    if (!same(t, v)) {
+        while (p < hi && (snprintf(t, n, "%.*g", ++p, v), !same(t, v)))
+            ;
+        return;
+    }
+    char u[320];
+    for (p = sig_digits(t) - 1; p >= 1; p--) {
+        snprintf(u, sizeof u, "%.*g", p, v);
+        if (!same(u, v))
+            break;
+        size_t ul = strlen(u);
+        if (ul < n)
+            memcpy(t, u, ul + 1);
+    }
+}
+
+static int same64(const char *t, double v) { return strtod(t, NULL) == v; }
+static int same32(const char *t, double v) { return strtof(t, NULL) == (float)v; }
+
 void json_put_f64(ybuf *b, double v)
 {
     char t[40];
-    for (int p = 15; p <= 17; p++) {
-        snprintf(t, sizeof t, "%.*g", p, v);
-        if (strtod(t, NULL) == v)
-            break;
-    }
+    shortest(t, sizeof t, v, 15, 17, same64);
     put_floaty(b, t);
 }
 
 void json_put_f32(ybuf *b, float v)
 {
     char t[40];
-    for (int p = 6; p <= 9; p++) {
-        snprintf(t, sizeof t, "%.*g", p, (double)v);
-        if (strtof(t, NULL) == v)
-            break;
-    }
+    shortest(t, sizeof t, v, 6, 9, same32);
     put_floaty(b, t);
 }
 

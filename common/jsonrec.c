@@ -1,5 +1,4 @@
 #include <errno.h>
-#include <float.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,6 +8,7 @@
 #include "yolo/json.h"
 #include "yolo/jsonrec.h"
 #include "yolo/mpscan.h"
+#include "yolo/schema.h"
 
 /* ======== records to JSON ======================================================== */
 
@@ -220,7 +220,9 @@ struct jrec_parser {
     uint64_t lines;                   /* newlines before the current chunk */
     yerr err;                         /* set by a callback that stops the parse */
     int failed;
-    rec check;                        /* the record re-read to validate keys */
+    int located;                      /* err already names the record and key */
+    rec_reader *rd;                   /* reads each record back to check it */
+    rec check;                        /* the record read back */
 };
 
 static int pk_write(void *data, const char *buf, size_t len)
@@ -341,9 +343,9 @@ static int tensor_elem(jrec_parser *p, const msgpack_object *e, tensor_dtype dt,
         return fail(p, "tensor data: %s is not a number%s", mp_object_type_name(e), "");
     }
     if (dt == TENSOR_F32) {
-        if (isfinite(d) && fabs(d) > FLT_MAX)
-            return fail(p, "tensor data: a number out of f32 range%s%s", "", "");
         float f = (float)d;
+        if (isfinite(d) && isinf(f))
+            return fail(p, "tensor data: a number out of f32 range%s%s", "", "");
         memcpy(dst, &f, 4);
         return 1;
     }
@@ -436,18 +438,17 @@ static int make_tensor(jrec_parser *p, const jframe *f)
 
 static int emit_record(jrec_parser *p)
 {
-    /* Read it back as the next stage will: duplicate keys and the limits of
-     * docs/records.md are caught here, with the record's index. */
+    /* Read it back as the next stage will: duplicate keys, the limits and
+     * the key types of docs/records.md are caught here, with the record's
+     * index. */
     yerr e;
-    rec_reader *rd = rec_reader_new_mem(p->out.p, p->out.len, p->name, &e);
-    int rc = rd ? rec_read(rd, &p->check, &e) : -1;
-    if (rc == 1)
-        rc = p->emit(p->ctx, p->out.p, p->out.len, &e) == 0 ? 1 : -1;
-    rec_reader_free(rd);
+    rec_reader_reset_mem(p->rd, p->out.p, p->out.len);
+    int ok = rec_read(p->rd, &p->check, &e) == 1 && rec_check_schema(&p->check, &e) == 0 &&
+             p->emit(p->ctx, p->out.p, p->out.len, &e) == 0;
     p->out.len = 0;
-    if (rc != 1) {
+    if (!ok) {
         p->err = e;
-        p->failed = 1;
+        p->failed = p->located = 1;
         return 0;
     }
     p->records++;
@@ -562,8 +563,9 @@ jrec_parser *jrec_parser_new(const char *name, jrec_emit_fn emit, void *ctx, yer
     p->ctx = ctx;
     msgpack_packer_init(&p->pk, &p->out, pk_write);
     rec_init(&p->check);
+    p->rd = rec_reader_new_mem("", 0, name, err);
     p->h = yajl_alloc(&callbacks, NULL, p);
-    if (!p->h) {
+    if (!p->h || !p->rd) {
         jrec_parser_free(p);
         yerr_set(err, YOLO_EIO, "out of memory");
         return NULL;
@@ -579,6 +581,7 @@ void jrec_parser_free(jrec_parser *p)
     if (p->h)
         yajl_free(p->h);
     rec_free(&p->check);
+    rec_reader_free(p->rd);
     ybuf_free(&p->out);
     free(p->name);
     free(p);
@@ -605,12 +608,18 @@ static int report(jrec_parser *p, yajl_status st, const uint8_t *buf, size_t len
     if (st == yajl_status_client_canceled && p->failed) {
         if (p->err.code == YOLO_EIO)
             *err = p->err;
+        else if (p->located)
+            yerr_set(err, p->err.code, "%s (JSON line %llu, byte offset %llu)", p->err.msg,
+                     (unsigned long long)line, (unsigned long long)off);
         else
             yerr_set(err, p->err.code, "%s: line %llu (byte offset %llu, record %ld): %s",
                      p->name, (unsigned long long)line, (unsigned long long)off, p->records,
                      p->err.msg);
         return -1;
     }
+    if (!buf)
+        return yerr_set(err, YOLO_EINPUT, "%s: line %llu (byte offset %llu): truncated: input ends inside record %ld",
+                        p->name, (unsigned long long)line, (unsigned long long)off, p->records);
     unsigned char *m = yajl_get_error(p->h, 0, buf, len);
     const char *msg = m ? (const char *)m : "invalid JSON";
     char clean[256];

@@ -275,6 +275,13 @@ rec_reader *rec_reader_new_mem(const void *buf, size_t len, const char *name, ye
     return rd;
 }
 
+void rec_reader_reset_mem(rec_reader *rd, const void *buf, size_t len)
+{
+    rd->mem = buf;
+    rd->start = 0;
+    rd->end = len;
+}
+
 void rec_reader_free(rec_reader *rd)
 {
     if (!rd)
@@ -573,31 +580,36 @@ int rec_get_map(rec *r, const char *key, const msgpack_object_map **m, yerr *err
     return wrong_type(r, key, o, "a map", err);
 }
 
+int rec_as_tensor(const rec *r, const msgpack_object *o, const char *path, tensor_view *t,
+                  yerr *err)
+{
+    const char *why = NULL;
+    int rc = tensor_from_object(o, t, &why);
+    if (rc == 1)
+        return 0;
+    if (rc == 0)
+        return rec_fail(r, err, path, "expected a tensor {dtype, shape, data}, got %s%s",
+                        mp_object_type_name(o),
+                        o->type == MSGPACK_OBJECT_MAP && !mp_map_get(o, "data")
+                            ? " without data (a summary from records-to-json without --full?)"
+                            : "");
+    if (strstr(why, "data length")) {
+        char shape[160];
+        tensor_shape_str(t, shape, sizeof shape);
+        return rec_fail(r, err, path, "tensor %s %s needs %zu bytes of data, has %u",
+                        tensor_dtype_name(t->dtype), shape, t->nbytes,
+                        mp_map_get(o, "data")->via.bin.size);
+    }
+    return rec_fail(r, err, path, "bad tensor: %s", why);
+}
+
 int rec_get_tensor(rec *r, const char *key, tensor_view *t, yerr *err)
 {
     const msgpack_object *o;
     int rc = rec_get(r, key, &o, err);
     if (rc <= 0)
         return rc;
-    const char *why = NULL;
-    rc = tensor_from_object(o, t, &why);
-    if (rc == 1)
-        return 1;
-    if (rc == 0)
-        return rec_fail(r, err, key, "expected a tensor {dtype, shape, data}, got %s%s",
-                        o->type == MSGPACK_OBJECT_MAP ? "a map without " : "",
-                        o->type == MSGPACK_OBJECT_MAP
-                            ? (mp_map_get(o, "data") ? "dtype or shape"
-                                                     : "data (was it written by records-to-json without --full?)")
-                            : mp_object_type_name(o));
-    if (strstr(why, "data length")) {
-        char shape[160];
-        tensor_shape_str(t, shape, sizeof shape);
-        return rec_fail(r, err, key, "tensor %s %s needs %zu bytes of data, has %u",
-                        tensor_dtype_name(t->dtype), shape, t->nbytes,
-                        mp_map_get(o, "data")->via.bin.size);
-    }
-    return rec_fail(r, err, key, "bad tensor: %s", why);
+    return rec_as_tensor(r, o, key, t, err) < 0 ? -1 : 1;
 }
 
 int rec_get_raw(const rec *r, const char *key, const uint8_t **p, size_t *len)

@@ -76,6 +76,9 @@ rec_reader *rec_reader_new_fd(int fd, const char *name, yerr *err);
 rec_reader *rec_reader_new_file(FILE *f, const char *name, yerr *err);
 rec_reader *rec_reader_new_mem(const void *buf, size_t len, const char *name, yerr *err);
 void rec_reader_free(rec_reader *rd);
+/* Points a memory reader at new bytes, keeping its record count (for a
+ * producer that checks each record it makes as a reader would). */
+void rec_reader_reset_mem(rec_reader *rd, const void *buf, size_t len);
 
 /* Reads the next record into r (previous contents dropped; r's pointers are
  * valid until the next rec_read on this reader). Returns 1 for a record, 0 at
@@ -102,6 +105,11 @@ int rec_get_str(rec *r, const char *key, const char **s, size_t *len, yerr *err)
 int rec_get_array(rec *r, const char *key, const msgpack_object_array **a, yerr *err);
 int rec_get_map(rec *r, const char *key, const msgpack_object_map **m, yerr *err);
 int rec_get_tensor(rec *r, const char *key, tensor_view *t, yerr *err);
+
+/* Sees o (found at path inside r) as a tensor: 0, or -1 with err saying
+ * what is wrong (not a tensor, bad dtype or shape, data length). */
+int rec_as_tensor(const rec *r, const msgpack_object *o, const char *path, tensor_view *t,
+                  yerr *err);
 
 /* The msgpack bytes of a value as it will be written (for copying a value
  * from one record to another untouched). */
