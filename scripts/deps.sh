@@ -45,10 +45,14 @@ cmd="apt-get install -y --no-install-recommends$missing"
 if [ "$(id -u)" = 0 ]; then
   echo "deps: installing$missing" >&2
   export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq >&2 || true
+  log=$(mktemp)
+  apt-get update -qq -o DPkg::Lock::Timeout=300 >"$log" 2>&1 || true
   # shellcheck disable=SC2086
-  apt-get install -y -qq --no-install-recommends $missing >&2 || {
-    echo "deps: '$cmd' failed" >&2; exit 1; }
+  if ! apt-get install -y -qq -o DPkg::Lock::Timeout=300 --no-install-recommends $missing >>"$log" 2>&1; then
+    cat "$log" >&2; rm -f "$log"
+    echo "deps: '$cmd' failed" >&2; exit 1
+  fi
+  rm -f "$log"
 else
   echo "deps: missing Debian packages:$missing" >&2
   echo "deps: run:  sudo apt-get update && sudo $cmd" >&2

@@ -55,6 +55,11 @@ if command -v script > /dev/null; then
   check_match "progress line on a terminal: records and rate" "$(tr '\r' '\n' < "$T/tty")" "records-to-json: [0-9]+ records, [0-9.]+/s"
   script -qec "sh -c '(cat $T/in.mp; sleep 1; cat $T/in.mp) | records-to-json --quiet > /dev/null'" "$T/tty" > /dev/null 2>&1
   check "--quiet: no progress line on a terminal" sh -c "! grep -q 'records-to-json:' '$T/tty'"
+  # a file of known size, slow to print in full: the line has an ETA
+  "$GEN" -n 40 -s 128x128 > "$T/eta.mp"
+  script -qec "records-to-json --full $T/eta.mp > /dev/null" "$T/tty" > /dev/null 2>&1
+  check_match "progress line for a file of known size: percent and ETA" "$(tr '\r' '\n' < "$T/tty")" \
+    "records-to-json: [0-9]+ records, [0-9.]+/s, [0-9]+%, ETA [0-9]+:[0-9]{2}"
   script -qec "json-to-records $T/in.jsonl" "$T/tty" > /dev/null 2>&1; rc=$?
   check_eq "a record stream onto a terminal: exit 1" "$rc" 1
   check_match "a record stream onto a terminal: says why" "$(cat "$T/tty")" "will not write a binary record stream to a terminal"
