@@ -41,6 +41,10 @@ int json_utf8_valid(const uint8_t *s, size_t n)
 void json_put_str(ybuf *b, const char *s, size_t n)
 {
     static const char hex[] = "0123456789abcdef";
+    if (n == 0) { /* s may be NULL (msgpack-c's empty str) */
+        ybuf_put(b, "\"\"", 2);
+        return;
+    }
     ybuf_putc(b, '"');
     size_t run = 0; /* bytes that need no escape, copied in one go */
     for (size_t i = 0; i < n; i++) {
@@ -120,20 +124,19 @@ static int sig_digits(const char *t)
     return n;
 }
 
-/* The fewest %g digits, from lo to hi, that read back as v (via back()).
- * Round-tripping is monotone in the digit count, so start at the common
- * case lo and walk down only when the result has all lo digits. */
-static void shortest(char *t, size_t n, double v, int lo, int hi, int (*same)(const char *, double))
+/* The fewest %g digits that read back as v (checked by same()); hi digits
+ * always do (9 for a float, 17 for a double). Reading back is monotone in
+ * the digit count, so try hi - 1 first: if it fails the answer is hi, with no
+ * check; if it holds, walk down from the digits it actually printed. */
+static void shortest(char *t, size_t n, double v, int hi, int (*same)(const char *, double))
 {
-    int p = lo;
-    snprintf(t, n, "%.*g", p, v);
+    snprintf(t, n, "%.*g", hi - 1, v);
     if (!same(t, v)) {
-        while (p < hi && (snprintf(t, n, "%.*g", ++p, v), !same(t, v)))
-            ;
+        snprintf(t, n, "%.*g", hi, v);
         return;
     }
     char u[320];
-    for (p = sig_digits(t) - 1; p >= 1; p--) {
+    for (int p = sig_digits(t) - 1; p >= 1; p--) {
         snprintf(u, sizeof u, "%.*g", p, v);
         if (!same(u, v))
             break;
@@ -149,14 +152,14 @@ static int same32(const char *t, double v) { return strtof(t, NULL) == (float)v;
 void json_put_f64(ybuf *b, double v)
 {
     char t[40];
-    shortest(t, sizeof t, v, 15, 17, same64);
+    shortest(t, sizeof t, v, 17, same64);
     put_floaty(b, t);
 }
 
 void json_put_f32(ybuf *b, float v)
 {
     char t[40];
-    shortest(t, sizeof t, v, 6, 9, same32);
+    shortest(t, sizeof t, v, 9, same32);
     put_floaty(b, t);
 }
 

@@ -83,7 +83,7 @@ static int map_is_plain(const msgpack_object *o)
             return 0;
         for (uint32_t j = 0; j < i; j++) {
             const msgpack_object_str *a = &m->ptr[j].key.via.str;
-            if (a->size == k->via.str.size && memcmp(a->ptr, k->via.str.ptr, a->size) == 0)
+            if (mp_str_eq(a, k->via.str.ptr, k->via.str.size))
                 return 0;
         }
     }
@@ -107,7 +107,7 @@ static void put_map(ybuf *b, const msgpack_object *o, int full)
         const msgpack_object_str *k = &m->ptr[i].key.via.str;
         if (i)
             ybuf_putc(b, ',');
-        int is_data = is_tensor && k->size == 4 && memcmp(k->ptr, "data", 4) == 0;
+        int is_data = is_tensor && mp_str_eq(k, "data", 4);
         if (is_data && !full) {
             ybuf_puts(b, "\"summary\":");
             put_summary(b, &t);

@@ -323,13 +323,20 @@ static int rd_reserve(rec_reader *rd, size_t want)
 
 /* Reads more input so that at least `need` bytes are pending, or to EOF.
  * Reads in large blocks, so a small read is not paid per record. */
+/* Reads more input until at least `need` bytes are pending, or to EOF. The
+ * buffer grows with the data that arrives (doubling), not with the length a
+ * header claims, so a garbled header does not reserve gigabytes. */
 static int rd_fill(rec_reader *rd, size_t need, yerr *err)
 {
-    size_t want = need < (1 << 16) ? (1 << 16) : need;
-    if (rd_reserve(rd, want) < 0)
-        return yerr_set(err, YOLO_EIO, "%s: out of memory reading a record of %zu bytes",
-                        rd->name, need);
-    while (rd->end < need && !rd->eof) {
+    while (rd->end - rd->start < need && !rd->eof) {
+        size_t have = rd->end - rd->start, want = have * 2;
+        if (want < (1 << 16))
+            want = 1 << 16;
+        if (want > need && need > have)
+            want = need > (1 << 16) ? need : (1 << 16);
+        if (rd_reserve(rd, want) < 0)
+            return yerr_set(err, YOLO_EIO, "%s: out of memory reading a record of %zu bytes",
+                            rd->name, need);
         ssize_t k = rd->read(rd->src, rd->buf + rd->end, rd->cap - rd->end);
         if (k < 0)
             return yerr_set(err, YOLO_EIO, "%s: read error: %s", rd->name, strerror(errno));
@@ -431,79 +438,6 @@ void rec_raw_at(const rec *r, size_t i, const uint8_t **p, size_t *len)
     *len = r->ents[i].val.len;
 }
 
-const char *mp_object_type_name(const msgpack_object *o)
-{
-    switch (o->type) {
-    case MSGPACK_OBJECT_NIL: return "nil";
-    case MSGPACK_OBJECT_BOOLEAN: return "bool";
-    case MSGPACK_OBJECT_POSITIVE_INTEGER:
-    case MSGPACK_OBJECT_NEGATIVE_INTEGER: return "int";
-    case MSGPACK_OBJECT_FLOAT32:
-    case MSGPACK_OBJECT_FLOAT64: return "float";
-    case MSGPACK_OBJECT_STR: return "string";
-    case MSGPACK_OBJECT_ARRAY: return "array";
-    case MSGPACK_OBJECT_MAP: return "map";
-    case MSGPACK_OBJECT_BIN: return "bin";
-    case MSGPACK_OBJECT_EXT: return "ext";
-    }
-    return "unknown";
-}
-
-int mp_as_i64(const msgpack_object *o, int64_t *v)
-{
-    if (o->type == MSGPACK_OBJECT_NEGATIVE_INTEGER) {
-        *v = o->via.i64;
-        return 0;
-    }
-    if (o->type == MSGPACK_OBJECT_POSITIVE_INTEGER && o->via.u64 <= (uint64_t)INT64_MAX) {
-        *v = (int64_t)o->via.u64;
-        return 0;
-    }
-    return -1;
-}
-
-int mp_as_f64(const msgpack_object *o, double *v)
-{
-    switch (o->type) {
-    case MSGPACK_OBJECT_POSITIVE_INTEGER: *v = (double)o->via.u64; return 0;
-    case MSGPACK_OBJECT_NEGATIVE_INTEGER: *v = (double)o->via.i64; return 0;
-    case MSGPACK_OBJECT_FLOAT32:
-    case MSGPACK_OBJECT_FLOAT64: *v = o->via.f64; return 0;
-    default: return -1;
-    }
-}
-
-int mp_as_bool(const msgpack_object *o, int *v)
-{
-    if (o->type != MSGPACK_OBJECT_BOOLEAN)
-        return -1;
-    *v = o->via.boolean;
-    return 0;
-}
-
-int mp_as_str(const msgpack_object *o, const char **s, size_t *len)
-{
-    if (o->type != MSGPACK_OBJECT_STR)
-        return -1;
-    *s = o->via.str.ptr;
-    *len = o->via.str.size;
-    return 0;
-}
-
-const msgpack_object *mp_map_get(const msgpack_object *map, const char *key)
-{
-    if (map->type != MSGPACK_OBJECT_MAP)
-        return NULL;
-    size_t kl = strlen(key);
-    for (uint32_t i = 0; i < map->via.map.size; i++) {
-        const msgpack_object *k = &map->via.map.ptr[i].key;
-        if (k->type == MSGPACK_OBJECT_STR && k->via.str.size == kl &&
-            memcmp(k->via.str.ptr, key, kl) == 0)
-            return &map->via.map.ptr[i].val;
-    }
-    return NULL;
-}
-
 static int wrong_type(rec *r, const char *key, const msgpack_object *o,
                       const char *expected, yerr *err)
 {
@@ -518,6 +452,9 @@ int rec_get_i64(rec *r, const char *key, int64_t *v, yerr *err)
         return rc;
     if (mp_as_i64(o, v) == 0)
         return 1;
+    if (o->type == MSGPACK_OBJECT_POSITIVE_INTEGER)
+        return rec_fail(r, err, key, "integer %llu is beyond the int64 range",
+                        (unsigned long long)o->via.u64);
     return wrong_type(r, key, o, "an integer", err);
 }
 
@@ -627,46 +564,66 @@ int rec_get_raw(const rec *r, const char *key, const uint8_t **p, size_t *len)
 msgpack_packer *rec_set_begin(rec *r, const char *key)
 {
     size_t kl = strlen(key);
+    r->out.oom = 0;
+    r->open_key = (size_t)-1;
+    r->open_start = r->out.len;
     rec_entry *e = find(r, key);
+    r->open_new = !e;
     if (!e && grow_ents(r) < 0) {
         r->out.oom = 1;
         return &r->pk;
     }
-    if (!e) {
+    if (e) {
+        r->open_prev = *e;
+    } else {
         e = &r->ents[r->n++];
         memset(e, 0, sizeof *e);
-        size_t k0 = r->out.len;
         msgpack_pack_str_with_body(&r->pk, key, kl);
-        e->key = (rec_span){1, k0, r->out.len - k0};
+        e->key = (rec_span){1, r->open_start, r->out.len - r->open_start};
         e->keytext = (rec_span){1, r->out.len - kl, kl};
     }
     e->state = REC_SET;
     e->decoded = 0;
-    r->modified = 1;
     r->open_key = (size_t)(e - r->ents);
     r->open_off = r->out.len;
     return &r->pk;
+}
+
+/* Undoes the set in progress: the record is as before rec_set_begin. */
+static void set_abort(rec *r, size_t i)
+{
+    r->out.len = r->open_start;
+    r->out.oom = 0;
+    if (i == (size_t)-1)
+        return;
+    if (r->open_new)
+        r->n--;
+    else
+        r->ents[i] = r->open_prev;
 }
 
 int rec_set_end(rec *r, yerr *err)
 {
     size_t i = r->open_key;
     r->open_key = (size_t)-1;
-    if (r->out.oom)
+    if (r->out.oom) {
+        set_abort(r, i);
         return yerr_set(err, YOLO_EIO, "out of memory setting a value");
+    }
     if (i == (size_t)-1)
         return yerr_set(err, YOLO_EIO, "internal: rec_set_end without rec_set_begin");
     rec_entry *e = &r->ents[i];
     size_t len = r->out.len - r->open_off;
     const char *why = "nothing was packed";
     if (len == 0 || mp_skip(r->out.p + r->open_off, len, &why) != len) {
-        e->state = REC_DELETED;
         char kq[128];
         quote_key(kq, sizeof kq, span_ptr(r, e->keytext), e->keytext.len);
+        set_abort(r, i);
         return yerr_set(err, YOLO_EIO, "internal: value packed for key '%s' is not one msgpack object (%s)",
                         kq, len ? "more than one, or incomplete" : why);
     }
     e->val = (rec_span){1, r->open_off, len};
+    r->modified = 1;
     return 0;
 }
 
@@ -750,7 +707,7 @@ int rec_set_tensor(rec *r, const char *key, const tensor_view *t, yerr *err)
         v.data = tmp;
     }
     void *dst = rec_set_tensor_alloc(r, key, &v, err);
-    if (dst)
+    if (dst && v.nbytes)
         memcpy(dst, v.data, v.nbytes);
     free(tmp);
     return dst ? 0 : -1;

@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "yolo/mp.h"
 #include "yolo/tensor.h"
 
 static const char *const dtype_names[] = {"f32", "u8", "i32"};
@@ -53,25 +54,13 @@ void tensor_shape_str(const tensor_view *t, char *buf, size_t n)
         snprintf(buf + j, n - j, "%s]", t->ndim ? "" : "[");
 }
 
-static const msgpack_object *map_get(const msgpack_object_map *m, const char *key)
-{
-    size_t kl = strlen(key);
-    for (uint32_t i = 0; i < m->size; i++) {
-        const msgpack_object *k = &m->ptr[i].key;
-        if (k->type == MSGPACK_OBJECT_STR && k->via.str.size == kl &&
-            memcmp(k->via.str.ptr, key, kl) == 0)
-            return &m->ptr[i].val;
-    }
-    return NULL;
-}
-
 int tensor_from_object(const msgpack_object *o, tensor_view *t, const char **why)
 {
     if (o->type != MSGPACK_OBJECT_MAP)
         return 0;
-    const msgpack_object *dt = map_get(&o->via.map, "dtype");
-    const msgpack_object *sh = map_get(&o->via.map, "shape");
-    const msgpack_object *da = map_get(&o->via.map, "data");
+    const msgpack_object *dt = mp_map_get(o, "dtype");
+    const msgpack_object *sh = mp_map_get(o, "shape");
+    const msgpack_object *da = mp_map_get(o, "data");
     if (!dt || !sh || !da)
         return 0;
     memset(t, 0, sizeof *t);

@@ -23,6 +23,7 @@
 
 #include "yolo/buf.h"
 #include "yolo/err.h"
+#include "yolo/mp.h"
 #include "yolo/tensor.h"
 
 #define REC_MAX_KEYS 4096           /* top-level keys in one record */
@@ -58,7 +59,10 @@ typedef struct rec {
     size_t n, cap;
     ybuf out;                /* packed keys and values set since reading */
     size_t open_key;         /* entry being packed between begin and end */
-    size_t open_off;         /* out_len when that value began */
+    size_t open_off;         /* out.len when that value began */
+    size_t open_start;       /* out.len at rec_set_begin (before a new key) */
+    int open_new;            /* that entry was added by rec_set_begin */
+    rec_entry open_prev;     /* that entry as it was: restored if the set fails */
     msgpack_packer pk;       /* packs into out */
     msgpack_zone zone;       /* decoded objects of this record */
 } rec;
@@ -126,19 +130,13 @@ void rec_raw_at(const rec *r, size_t i, const uint8_t **p, size_t *len);
 int rec_fail(const rec *r, yerr *err, const char *path, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
-/* Helpers for nested values (maps inside arrays and so on). */
-const msgpack_object *mp_map_get(const msgpack_object *map, const char *key);
-int mp_as_i64(const msgpack_object *o, int64_t *v);   /* 0 ok, -1 wrong type */
-int mp_as_f64(const msgpack_object *o, double *v);    /* int or float */
-int mp_as_bool(const msgpack_object *o, int *v);
-int mp_as_str(const msgpack_object *o, const char **s, size_t *len);
-const char *mp_object_type_name(const msgpack_object *o);
 
 /* ---- setting values ---------------------------------------------------- */
 /* A key set that the record has keeps its place; a new key goes last. */
 
 /* Packs one value for key with the returned packer, then rec_set_end checks
- * that exactly one msgpack object was packed. */
+ * that exactly one msgpack object was packed. If it fails (out of memory,
+ * not one object), the record is as it was before rec_set_begin. */
 msgpack_packer *rec_set_begin(rec *r, const char *key);
 int rec_set_end(rec *r, yerr *err);
 
