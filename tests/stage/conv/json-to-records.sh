@@ -1,0 +1,3 @@
+# json-to-records reads JSON, not records
+small="$T/in.jsonl"
+big="$T/big.jsonl"
