@@ -713,6 +713,16 @@ int rec_set_tensor(rec *r, const char *key, const tensor_view *t, yerr *err)
     return dst ? 0 : -1;
 }
 
+int rec_set_error(rec *r, const char *stage, const char *msg, yerr *err)
+{
+    char line[1024];
+    snprintf(line, sizeof line, "%s: %s", stage, msg);
+    for (char *p = line; *p; p++)
+        if (*p == '\n' || *p == '\r')
+            *p = ' ';
+    return rec_set_cstr(r, "error", line, err);
+}
+
 int rec_delete(rec *r, const char *key)
 {
     rec_entry *e = find(r, key);

@@ -154,6 +154,9 @@ int rec_set_tensor(rec *r, const char *key, const tensor_view *t, yerr *err);
  * set on r). No copy. Returns NULL and fills err on failure. */
 void *rec_set_tensor_alloc(rec *r, const char *key, tensor_view *t, yerr *err);
 int rec_delete(rec *r, const char *key);   /* 1 if it was there */
+/* The non-strict way to give up on one record (docs/records.md, `error`):
+ * sets error to "STAGE: MSG" (one line: newlines become spaces). */
+int rec_set_error(rec *r, const char *stage, const char *msg, yerr *err);
 
 /* ---- writing ----------------------------------------------------------- */
 

@@ -2128,8 +2128,24 @@ static void test_walk_and_nested(void)
     pb_free(&b);
 }
 
+static void test_set_error(void)
+{
+    yerr err = {0};
+    rec r;
+    rec_init(&r);
+    const char *s;
+    size_t n;
+    int ok = rec_set_error(&r, "darknet-forward", "image 'a.jpg':\nno such file", &err) == 0 &&
+             rec_get_str(&r, "error", &s, &n, &err) == 1;
+    CHECK(ok && n == strlen("darknet-forward: image 'a.jpg': no such file") &&
+              memcmp(s, "darknet-forward: image 'a.jpg': no such file", n) == 0,
+          "rec_set_error: 'stage: message' on one line");
+    rec_free(&r);
+}
+
 int main(void)
 {
+    test_set_error();
     test_roundtrip_scalars();
     test_roundtrip_containers();
     test_roundtrip_tensors();
