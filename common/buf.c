@@ -1,3 +1,5 @@
+#include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -53,4 +55,24 @@ void ybuf_free(ybuf *b)
     b->p = NULL;
     b->len = b->cap = 0;
     b->oom = 0;
+}
+
+int ybuf_save(const ybuf *b, const char *path, yerr *err)
+{
+    if (b->oom)
+        return yerr_set(err, YOLO_EIO, "%s: out of memory", path);
+    char tmp[4096];
+    if (snprintf(tmp, sizeof tmp, "%s.tmp", path) >= (int)sizeof tmp)
+        return yerr_set(err, YOLO_EIO, "%s: path too long", path);
+    FILE *f = fopen(tmp, "wb");
+    if (!f)
+        return yerr_set(err, YOLO_EIO, "%s: %s", tmp, strerror(errno));
+    int bad = b->len && fwrite(b->p, 1, b->len, f) != b->len;
+    bad |= fclose(f) != 0;
+    if (bad || rename(tmp, path) != 0) {
+        int e = errno;
+        remove(tmp);
+        return yerr_set(err, YOLO_EIO, "%s: write error: %s", bad ? tmp : path, strerror(e));
+    }
+    return 0;
 }

@@ -6,6 +6,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "yolo/err.h"
+
 typedef struct ybuf {
     uint8_t *p;       /* [cap] bytes, [len] used */
     size_t len, cap;
@@ -18,5 +20,10 @@ int ybuf_put(ybuf *b, const void *p, size_t n);
 int ybuf_putc(ybuf *b, int c);
 int ybuf_puts(ybuf *b, const char *s);
 void ybuf_free(ybuf *b);
+/* Writes b's bytes to path whole: into path.tmp first, then renamed over
+ * path, so a run killed midway never leaves a half-written file under the
+ * real name. A buffer that ran out of memory, or a failed write, close or
+ * rename, is YOLO_EIO naming the path. */
+int ybuf_save(const ybuf *b, const char *path, yerr *err);
 
 #endif
