@@ -40,6 +40,13 @@ int names_voc(names *nm, yerr *err)
     return 0;
 }
 
+int names_add(names *nm, const char *name, size_t len)
+{
+    if (len > NAMES_MAX_LEN || nm->n >= NAMES_MAX)
+        return -1;
+    return add(nm, name, len);
+}
+
 int names_find(const names *nm, const char *name, size_t len)
 {
     for (int i = 0; i < nm->n; i++)

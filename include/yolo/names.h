@@ -21,6 +21,10 @@ int names_voc(names *nm, yerr *err);
  * blank lines skipped, CRLF accepted. An empty list, a duplicate name or a
  * list over the bounds is an error naming the file and line (YOLO_EINPUT). */
 int names_load(names *nm, const char *path, yerr *err);
+/* Appends a copy of name[0, len), for a list built as a stage goes (no
+ * duplicate check). -1 if it is longer than NAMES_MAX_LEN, the list already
+ * has NAMES_MAX names, or memory runs out. */
+int names_add(names *nm, const char *name, size_t len);
 /* Index of name[0, len), or -1. */
 int names_find(const names *nm, const char *name, size_t len);
 void names_free(names *nm);

@@ -1,0 +1,230 @@
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+
+#include "yolo/buf.h"
+#include "yolo/image.h"
+#include "yolo/imglist.h"
+
+/* A folder on the way down, to see a symlink lead back into it. */
+typedef struct dir_id {
+    dev_t dev;
+    ino_t ino;
+} dir_id;
+
+/* A path that is skipped: a warning, counted; with --strict the error that
+ * stops the run. 0 (go on) or -1 (stop). */
+static int problem(imglist *l, yerr *err, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static int problem(imglist *l, yerr *err, const char *fmt, ...)
+{
+    char msg[900], where[48] = "";
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    if (l->from_stdin)
+        snprintf(where, sizeof where, "<stdin>:%ld: ", l->line);
+    l->skipped++;
+    if (l->strict)
+        return yerr_set(err, YOLO_EINPUT, "%s%s (an error with --strict)", where, msg);
+    cli_warn(l->c, "%s%s: skipped", where, msg);
+    return 0;
+}
+
+void imglist_summary(imglist *l)
+{
+    if (l->skipped && !l->strict)
+        cli_warn(l->c, "%ld path%s skipped (missing, unreadable or not a JPEG)", l->skipped,
+                 l->skipped == 1 ? "" : "s");
+}
+
+static int push(imglist *l, const char *path, yerr *err)
+{
+    if ((long)l->n >= IMGLIST_MAX_FILES)
+        return yerr_set(err, YOLO_EINPUT, "%s: more than %ld images to list", path,
+                        IMGLIST_MAX_FILES);
+    if (l->n == l->cap) {
+        size_t cap = l->cap ? 2 * l->cap : 256;
+        char **v = realloc(l->v, cap * sizeof *v);
+        if (!v)
+            return yerr_set(err, YOLO_EIO, "out of memory");
+        l->v = v;
+        l->cap = cap;
+    }
+    if (!(l->v[l->n] = strdup(path)))
+        return yerr_set(err, YOLO_EIO, "out of memory");
+    l->n++;
+    return 0;
+}
+
+static int is_jpeg_name(const char *name)
+{
+    const char *dot = strrchr(name, '.');
+    return dot && (strcasecmp(dot, ".jpg") == 0 || strcasecmp(dot, ".jpeg") == 0);
+}
+
+static int walk(imglist *l, ybuf *path, dir_id *up, int depth, yerr *err);
+
+/* One entry of a folder, path->p: a subfolder to search, or a JPEG. A
+ * broken symlink named *.jpg is listed, to be warned about as missing. */
+static int entry(imglist *l, ybuf *path, dir_id *up, int depth, yerr *err)
+{
+    struct stat st;
+    const char *p = (const char *)path->p, *name = strrchr(p, '/') + 1;
+    if (stat(p, &st) < 0 || !S_ISDIR(st.st_mode))
+        return is_jpeg_name(name) ? push(l, p, err) : 0;
+    for (int i = 0; i <= depth; i++)
+        if (up[i].dev == st.st_dev && up[i].ino == st.st_ino)
+            return 0; /* a symlink back up: been there */
+    if (depth + 1 >= IMGLIST_MAX_DEPTH)
+        return problem(l, err, "%s: more than %d folders deep", p, IMGLIST_MAX_DEPTH);
+    up[depth + 1] = (dir_id){st.st_dev, st.st_ino};
+    return walk(l, path, up, depth + 1, err);
+}
+
+/* Lists the JPEGs under the folder path->p (a C string, path->len counting
+ * its NUL), which is as it was on return. */
+static int walk(imglist *l, ybuf *path, dir_id *up, int depth, yerr *err)
+{
+    DIR *d = opendir((const char *)path->p);
+    if (!d)
+        return problem(l, err, "%s: %s", (const char *)path->p, strerror(errno));
+    size_t end = path->len - 1;
+    int rc = 0, slash = end > 0 && path->p[end - 1] != '/';
+    struct dirent *e;
+    errno = 0;
+    while (rc == 0 && (e = readdir(d))) {
+        if (e->d_name[0] == '.')
+            continue;
+        path->len = end;
+        if ((slash && ybuf_putc(path, '/') < 0) || ybuf_puts(path, e->d_name) < 0 ||
+            ybuf_putc(path, 0) < 0)
+            rc = yerr_set(err, YOLO_EIO, "out of memory");
+        else
+            rc = entry(l, path, up, depth, err);
+        errno = 0;
+    }
+    path->len = end;
+    ybuf_putc(path, 0);
+    if (rc == 0 && errno)
+        rc = problem(l, err, "%s: %s", (const char *)path->p, strerror(errno));
+    closedir(d);
+    return rc;
+}
+
+static int cmp_path(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* A folder's JPEGs sorted by path, or any other path as it is. */
+static int add_path(imglist *l, const char *p, yerr *err)
+{
+    struct stat st;
+    if (stat(p, &st) < 0 || !S_ISDIR(st.st_mode))
+        return push(l, p, err);
+    dir_id up[IMGLIST_MAX_DEPTH] = {{st.st_dev, st.st_ino}};
+    ybuf path = {0};
+    size_t start = l->n;
+    int rc = ybuf_puts(&path, p) < 0 || ybuf_putc(&path, 0) < 0
+                 ? yerr_set(err, YOLO_EIO, "out of memory")
+                 : walk(l, &path, up, 0, err);
+    ybuf_free(&path);
+    if (l->n > start)
+        qsort(l->v + start, l->n - start, sizeof *l->v, cmp_path);
+    return rc;
+}
+
+int imglist_open(imglist *l, cli *c, int strict, char *const *paths, int npaths, yerr *err)
+{
+    memset(l, 0, sizeof *l);
+    l->c = c;
+    l->strict = strict;
+    l->from_stdin = npaths == 0;
+    for (int i = 0; i < npaths; i++)
+        if (add_path(l, paths[i], err) < 0)
+            return -1;
+    return 0;
+}
+
+/* The next line of standard input that is not blank, into l->buf without
+ * its line end (LF or CRLF). 1, 0 at the end, -1 stop. */
+static int read_line(imglist *l, yerr *err)
+{
+    while (fgets(l->buf, sizeof l->buf, stdin)) {
+        size_t len = strlen(l->buf);
+        l->line++;
+        if (len == sizeof l->buf - 1 && l->buf[len - 1] != '\n') {
+            int ch;
+            while ((ch = getchar()) != EOF && ch != '\n')
+                ;
+            if (problem(l, err, "a line longer than %d bytes", IMGLIST_MAX_LINE) < 0)
+                return -1;
+            continue;
+        }
+        while (len && (l->buf[len - 1] == '\n' || l->buf[len - 1] == '\r'))
+            l->buf[--len] = 0;
+        size_t k = 0;
+        while (k < len && isspace((unsigned char)l->buf[k]))
+            k++;
+        if (k < len)
+            return 1;
+    }
+    if (ferror(stdin))
+        return yerr_set(err, YOLO_EIO, "<stdin>: %s", strerror(errno));
+    return 0;
+}
+
+/* Forgets the paths already handed out (standard input: one line's worth). */
+static void drop_listed(imglist *l)
+{
+    for (size_t i = 0; i < l->n; i++)
+        free(l->v[i]);
+    l->n = l->next = 0;
+}
+
+int imglist_next(imglist *l, const char **path, yerr *err)
+{
+    while (l->next == l->n) {
+        if (!l->from_stdin)
+            return 0;
+        drop_listed(l);
+        int rc = read_line(l, err);
+        if (rc <= 0 || add_path(l, l->buf, err) < 0)
+            return rc <= 0 ? rc : -1;
+    }
+    *path = l->v[l->next++];
+    return 1;
+}
+
+int imglist_record(imglist *l, const char *path, rec *r, yerr *err)
+{
+    int w, h;
+    yerr e;
+    if (img_jpeg_size(path, &w, &h, &e) < 0)
+        return problem(l, err, "%s", e.msg);
+    const char *base = strrchr(path, '/');
+    base = base ? base + 1 : path;
+    const char *dot = strrchr(base, '.');
+    size_t len = dot && dot != base ? (size_t)(dot - base) : strlen(base);
+    rec_clear(r);
+    if (rec_set_str(r, "id", base, len, err) < 0 || rec_set_cstr(r, "image", path, err) < 0 ||
+        rec_set_i64(r, "width", w, err) < 0 || rec_set_i64(r, "height", h, err) < 0)
+        return -1;
+    return 1;
+}
+
+void imglist_free(imglist *l)
+{
+    drop_listed(l);
+    free(l->v);
+    l->v = NULL;
+    l->cap = 0;
+}
