@@ -83,8 +83,8 @@ check: test
 sanitize:
 	@$(MAKE) --no-print-directory SAN=1 test
 
-demo: deps $(STAGES) $(TOOLS)
-	@BIN=$(BIN) GEN=$(BUILD)/tools/gen-records sh pipelines/demo.sh
+demo: deps $(STAGES)
+	@BIN=$(BIN) sh pipelines/demo.sh
 
 clean:
 	rm -rf build bin

@@ -1,39 +1,46 @@
 #!/bin/sh
-# What `make demo` runs. Today the stages that exist are the record library's
-# bridge: this shows a record stream going to JSON, through jq, and back, and
-# read by Python. The full demo (synth-voc -> kmeans-anchors -> train.sh ->
-# eval.sh) replaces it when those stages land.
+# What `make demo` runs, on data the project makes itself: a synthetic VOC
+# dataset, parsed into records, anchors clustered for it, and the stream
+# looked at through JSON, jq and Python. Training and evaluation (train.sh,
+# eval.sh) join this demo when those stages land.
 set -eu
 BIN=${BIN:-bin}
-GEN=${GEN:-build/release/tools/gen-records}
 out=${DEMO_OUT:-out/demo}
-mkdir -p "$out"
 PATH="$BIN:$PATH"
+rm -rf "$out"
+mkdir -p "$out"
 
-echo "1. a synthetic stream: 4 records with objects and a [3,4,5] input tensor"
-"$GEN" -n 4 -s 4x5 -k 2 > "$out/records.mp"
-echo "   $out/records.mp: $(wc -c < "$out/records.mp") bytes"
+echo "1. synth-voc: a synthetic dataset in VOC layout (200 images, 5 shape classes)"
+synth-voc --out "$out/data" --count 200 --seed 1
 echo
-echo "2. records-to-json: one JSON line per record (tensors summarised)"
-records-to-json "$out/records.mp" | head -2
+
+echo "2. voc-parse: one record per image of the train split"
+voc-parse --classes "$out/data/classes.names" --split train "$out/data" > "$out/train.mp"
+echo "   $out/train.mp: $(records-to-json "$out/train.mp" | wc -l | tr -d ' ') records"
+records-to-json "$out/train.mp" | head -1 | cut -c1-300
+echo "   ..."
 echo
-echo "3. through jq: keep the dogs, scale widths, and back to records"
-records-to-json --full "$out/records.mp" \
-  | jq -c '.objects |= map(select(.name == "dog")) | .width /= 2 | .width |= floor' \
-  | json-to-records > "$out/dogs.mp"
-records-to-json "$out/dogs.mp" | jq -c '{id, width, dogs: (.objects | length)}'
+
+echo "3. boxes per class (records-to-json | jq)"
+records-to-json "$out/train.mp" | jq -r '.objects[].name' | sort | uniq -c | sed 's/^/  /'
 echo
-echo "4. exact round trip with --full"
-records-to-json --full "$out/records.mp" | json-to-records | cmp - "$out/records.mp" \
-  && echo "   records -> JSON -> records: byte for byte the same"
+
+echo "4. kmeans-anchors: 5 anchors for a 13x13 grid (a YOLOv2 cfg line)"
+kmeans-anchors --k 5 --grid 13 --plot "$out/anchors.svg" "$out/train.mp" > "$out/anchors.mp"
+echo "   anchors drawn in $out/anchors.svg"
 echo
-if /usr/bin/python3 -c 'import msgpack, numpy' 2>/dev/null; then
-  echo "5. read in Python (docs/records.md):"
+
+echo "5. exact round trip through JSON: records -> JSON -> records"
+records-to-json --full "$out/train.mp" | json-to-records | cmp - "$out/train.mp" \
+  && echo "   byte for byte the same"
+echo
+
+if /usr/bin/python3 -c 'import msgpack' 2>/dev/null; then
+  echo "6. the same stream read in Python (docs/records.md)"
   /usr/bin/python3 -c '
-import sys, msgpack, numpy as np
-for r in msgpack.Unpacker(sys.stdin.buffer, raw=False):
-    t = r["input"]
-    a = np.frombuffer(t["data"], dtype="<f4").reshape(t["shape"])
-    print("  ", r["id"], len(r["objects"]), "objects, input", a.shape, "mean %.3f" % a.mean())
-' < "$out/records.mp"
+import sys, msgpack
+recs = list(msgpack.Unpacker(sys.stdin.buffer, raw=False))
+n = sum(len(r["objects"]) for r in recs)
+print("   %d images, %d boxes, first: %s %dx%d" % (len(recs), n, recs[0]["image"], recs[0]["width"], recs[0]["height"]))
+' < "$out/train.mp"
 fi
