@@ -72,6 +72,37 @@ int cli_fail(cli *c, const yerr *err)
     return c->status;
 }
 
+int cli_problem(cli *c, cli_problems *p, int kind, const char *action, yerr *err,
+                const char *fmt, ...)
+{
+    char msg[900];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    p->count[kind]++;
+    if (p->strict)
+        return yerr_set(err, YOLO_EINPUT, "%s (an error with --strict)", msg);
+    long k = ++p->shown[kind];
+    if (k <= CLI_SHOWN_PER_KIND)
+        cli_warn(c, "%s: %s%s", msg, action,
+                 k == CLI_SHOWN_PER_KIND ? " (more of this kind are only counted)" : "");
+    return 0;
+}
+
+void cli_problems_summary(cli *c, const cli_problems *p)
+{
+    char line[900];
+    size_t n = 0;
+    for (int k = 0; k < p->n && n < sizeof line; k++)
+        if (p->count[k])
+            n += (size_t)snprintf(line + n, sizeof line - n, "%s%ld %s", n ? ", " : "",
+                                  p->count[k], p->count[k] == 1 ? p->kinds[k].one
+                                                                : p->kinds[k].many);
+    if (n && !p->strict)
+        cli_warn(c, "%s", line);
+}
+
 int cli_usage_error(cli *c, const char *fmt, ...)
 {
     va_list ap;

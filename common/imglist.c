@@ -18,6 +18,11 @@ typedef struct dir_id {
     ino_t ino;
 } dir_id;
 
+static const cli_kind skipped_kind[1] = {
+    {"path skipped (missing, unreadable or not a JPEG)",
+     "paths skipped (missing, unreadable or not a JPEG)"},
+};
+
 /* A path that is skipped: a warning, counted; with --strict the error that
  * stops the run. 0 (go on) or -1 (stop). */
 static int problem(imglist *l, yerr *err, const char *fmt, ...)
@@ -31,19 +36,10 @@ static int problem(imglist *l, yerr *err, const char *fmt, ...)
     va_end(ap);
     if (l->from_stdin)
         snprintf(where, sizeof where, "<stdin>:%ld: ", l->line);
-    l->skipped++;
-    if (l->strict)
-        return yerr_set(err, YOLO_EINPUT, "%s%s (an error with --strict)", where, msg);
-    cli_warn(l->c, "%s%s: skipped", where, msg);
-    return 0;
+    return cli_problem(l->c, &l->probs, 0, "skipped", err, "%s%s", where, msg);
 }
 
-void imglist_summary(imglist *l)
-{
-    if (l->skipped && !l->strict)
-        cli_warn(l->c, "%ld path%s skipped (missing, unreadable or not a JPEG)", l->skipped,
-                 l->skipped == 1 ? "" : "s");
-}
+void imglist_summary(imglist *l) { cli_problems_summary(l->c, &l->probs); }
 
 static int push(imglist *l, const char *path, yerr *err)
 {
@@ -147,6 +143,7 @@ int imglist_open(imglist *l, cli *c, int strict, char *const *paths, int npaths,
     memset(l, 0, sizeof *l);
     l->c = c;
     l->strict = strict;
+    l->probs = (cli_problems){.kinds = skipped_kind, .n = 1, .strict = strict};
     l->from_stdin = npaths == 0;
     for (int i = 0; i < npaths; i++)
         if (add_path(l, paths[i], err) < 0)

@@ -17,8 +17,8 @@
 #include "yolo/image.h"
 #include "yolo/voc.h"
 
-/* What the closing line calls each kind of problem: singular, plural. */
-static const char *const problem_what[VOC_NPROBLEMS][2] = {
+/* What the closing line calls each kind of problem. */
+static const cli_kind problem_kinds[VOC_NPROBLEMS] = {
     [VOC_P_XML] = {"image skipped (bad annotation)", "images skipped (bad annotation)"},
     [VOC_P_NOANN] = {"image skipped (annotation file missing)",
                      "images skipped (annotation file missing)"},
@@ -32,40 +32,7 @@ static const char *const problem_what[VOC_NPROBLEMS][2] = {
 
 static const char *const coord_names[4] = {"xmin", "ymin", "xmax", "ymax"};
 
-/* A problem with the data: a warning saying what was done about it
- * (action), counted; with --strict, the error that stops the run. Returns 0
- * (go on) or -1 (stop), so that readers can `return problem(...)` for
- * "skipped" and "stop" alike. */
-static int problem(voc_reader *p, int kind, const char *action, yerr *err, const char *fmt, ...)
-    __attribute__((format(printf, 5, 6)));
-static int problem(voc_reader *p, int kind, const char *action, yerr *err, const char *fmt, ...)
-{
-    char msg[900];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
-    va_end(ap);
-    p->count[kind]++;
-    if (p->cfg->strict)
-        return yerr_set(err, YOLO_EINPUT, "%s (an error with --strict)", msg);
-    cli_warn(p->c, "%s: %s", msg, action);
-    return 0;
-}
-
-/* With --strict there is nothing to sum up: the first problem stopped the
- * run and said so. */
-void voc_summary(voc_reader *p)
-{
-    char line[600];
-    size_t n = 0;
-    line[0] = 0;
-    for (int k = 0; k < VOC_NPROBLEMS; k++)
-        if (p->count[k] && n < sizeof line)
-            n += (size_t)snprintf(line + n, sizeof line - n, "%s%ld %s", n ? ", " : "",
-                                  p->count[k], problem_what[k][p->count[k] != 1]);
-    if (n && !p->cfg->strict)
-        cli_warn(p->c, "%s", line);
-}
+void voc_summary(voc_reader *p) { cli_problems_summary(p->c, &p->probs); }
 
 int voc_parse_shard(const char *s, long *k, long *n)
 {
@@ -229,7 +196,7 @@ static int drop_dups(voc_list *l, voc_reader *p, size_t start, const char *split
         return -1;
     for (size_t i = start; i < l->n; i++)
         if (l->v[i].dup_of &&
-            problem(p, VOC_P_DUP, "read once", err,
+            cli_problem(p->c, &p->probs, VOC_P_DUP, "read once", err,
                     "%s:%ld: '%s' is listed again (first at line %ld)", split, l->v[i].line,
                     l->v[i].id, l->v[i].dup_of) < 0)
             return -1;
@@ -414,6 +381,7 @@ int voc_reader_open(voc_reader *p, cli *c, const voc_cfg *cfg, yerr *err)
     memset(p, 0, sizeof *p);
     p->c = c;
     p->cfg = cfg;
+    p->probs = (cli_problems){.kinds = problem_kinds, .n = VOC_NPROBLEMS, .strict = cfg->strict};
     if ((cfg->classes ? names_load(&p->classes, cfg->classes, err)
                       : names_voc(&p->classes, err)) < 0)
         return -1;
@@ -443,7 +411,7 @@ static int load(voc_reader *p, const voc_list *l, const voc_item *it, yerr *err)
 {
     int fd = open(it->xml, O_RDONLY);
     if (fd < 0 && errno == ENOENT && it->line)
-        return problem(p, VOC_P_NOANN, "image skipped", err, "%s:%ld: no annotation file %s",
+        return cli_problem(p->c, &p->probs, VOC_P_NOANN, "image skipped", err, "%s:%ld: no annotation file %s",
                        l->splits[it->src], it->line, it->xml);
     if (fd < 0)
         return yerr_set(err, YOLO_EIO, "%s: %s", it->xml, strerror(errno));
@@ -451,7 +419,7 @@ static int load(voc_reader *p, const voc_list *l, const voc_item *it, yerr *err)
     int rc = 1;
     p->file.len = 0;
     if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
-        rc = problem(p, VOC_P_XML, "image skipped", err, "%s: not a regular file", it->xml);
+        rc = cli_problem(p->c, &p->probs, VOC_P_XML, "image skipped", err, "%s: not a regular file", it->xml);
     while (rc == 1 && p->file.len <= VOC_MAX_XML_BYTES) {
         if (ybuf_reserve(&p->file, 1 << 16) < 0) {
             rc = yerr_set(err, YOLO_EIO, "out of memory");
@@ -467,7 +435,7 @@ static int load(voc_reader *p, const voc_list *l, const voc_item *it, yerr *err)
     }
     close(fd);
     if (rc == 1 && p->file.len > VOC_MAX_XML_BYTES)
-        return problem(p, VOC_P_XML, "image skipped", err, "%s: more than %ld bytes", it->xml,
+        return cli_problem(p->c, &p->probs, VOC_P_XML, "image skipped", err, "%s: more than %ld bytes", it->xml,
                        VOC_MAX_XML_BYTES);
     return rc;
 }
@@ -484,7 +452,7 @@ static int parse(voc_reader *p, const voc_item *it, xmlDoc **doc, yerr *err)
                                  XML_PARSE_BIG_LINES);
     x->_private = NULL;
     if (!*doc)
-        return problem(p, VOC_P_XML, "image skipped", err, "%s:%d: malformed XML: %s", it->xml,
+        return cli_problem(p->c, &p->probs, VOC_P_XML, "image skipped", err, "%s:%d: malformed XML: %s", it->xml,
                        f.line, f.set ? f.msg : "cannot be parsed");
     return 1;
 }
@@ -542,7 +510,7 @@ static int dim(voc_reader *p, const voc_item *it, const xmlNode *size, const cha
     double x = 0;
     *v = 0;
     if (len != 0 && (len < 0 || number(buf, &x) < 0 || x < 0 || x > 1e6 || x != floor(x)))
-        return problem(p, VOC_P_XML, "image skipped", err,
+        return cli_problem(p->c, &p->probs, VOC_P_XML, "image skipped", err,
                        "%s:%ld: <%s> is '%.40s', not a whole number of pixels", it->xml,
                        xmlGetLineNo(n), name, len < 0 ? "(too long)" : buf);
     *v = (int)x;
@@ -557,7 +525,7 @@ static int image_path(voc_reader *p, const voc_list *l, const voc_item *it, cons
     xmlNode *n = child(root, "filename");
     int len = n ? text(n, buf) : 0, rc;
     if (len < 0)
-        return problem(p, VOC_P_XML, "image skipped", err, "%s:%ld: <filename> is too long",
+        return cli_problem(p->c, &p->probs, VOC_P_XML, "image skipped", err, "%s:%ld: <filename> is too long",
                        it->xml, xmlGetLineNo(n));
     if (len > 0)
         rc = join(&p->path, l->images[it->src], buf, (size_t)len, "");
@@ -579,15 +547,15 @@ static int image_size(voc_reader *p, const voc_item *it, const xmlNode *root, in
         return rc;
     yerr e;
     if ((*w == 0 || *h == 0) && img_jpeg_size(path, w, h, &e) < 0)
-        return problem(p, VOC_P_NOIMG, "image skipped", err,
+        return cli_problem(p->c, &p->probs, VOC_P_NOIMG, "image skipped", err,
                        "%s: <size> gives no size, and the image cannot be read: %s", it->xml,
                        e.msg);
     struct stat st;
     if (stat(path, &st) < 0)
-        return problem(p, VOC_P_NOIMG, "image skipped", err, "%s: image %s: %s", it->xml, path,
+        return cli_problem(p->c, &p->probs, VOC_P_NOIMG, "image skipped", err, "%s: image %s: %s", it->xml, path,
                        strerror(errno));
     if (!S_ISREG(st.st_mode))
-        return problem(p, VOC_P_NOIMG, "image skipped", err, "%s: image %s is not a file",
+        return cli_problem(p->c, &p->probs, VOC_P_NOIMG, "image skipped", err, "%s: image %s is not a file",
                        it->xml, path);
     return 1;
 }
@@ -599,11 +567,11 @@ static int unknown(voc_reader *p, const voc_item *it, long line, const char *nam
                    yerr *err)
 {
     if (names_find(&p->unknown, name, (size_t)len) >= 0) {
-        p->count[VOC_P_UNKNOWN]++;
+        p->probs.count[VOC_P_UNKNOWN]++;
         return 0;
     }
     names_add(&p->unknown, name, (size_t)len); /* if full: warned each time */
-    return problem(p, VOC_P_UNKNOWN, "skipped, as every object of that class will be", err,
+    return cli_problem(p->c, &p->probs, VOC_P_UNKNOWN, "skipped, as every object of that class will be", err,
                    "%s:%ld: class '%.64s' is not in the class list", it->xml, line, name);
 }
 
@@ -621,7 +589,7 @@ static int flag(voc_reader *p, const voc_item *it, const xmlNode *o, const char 
         *v = 1;
         return 1;
     }
-    return problem(p, VOC_P_DROP, "box dropped", err, "%s:%ld: <%s> is '%.40s', not 0 or 1",
+    return cli_problem(p->c, &p->probs, VOC_P_DROP, "box dropped", err, "%s:%ld: <%s> is '%.40s', not 0 or 1",
                    it->xml, xmlGetLineNo(n), name, len < 0 ? "(too long)" : buf);
 }
 
@@ -631,7 +599,7 @@ static int fit_box(voc_reader *p, const voc_item *it, long line, box b, int w, i
                    yerr *err)
 {
     if (b.x2 <= b.x1 || b.y2 <= b.y1)
-        return problem(p, VOC_P_DROP, "box dropped", err,
+        return cli_problem(p->c, &p->probs, VOC_P_DROP, "box dropped", err,
                        "%s:%ld: box [%.10g, %.10g, %.10g, %.10g] is %s", it->xml, line,
                        b.x1, b.y1, b.x2, b.y2, b.x2 < b.x1 || b.y2 < b.y1 ? "inverted" : "empty");
     box c = box_clip(b, w, h);
@@ -639,12 +607,12 @@ static int fit_box(voc_reader *p, const voc_item *it, long line, box b, int w, i
     if (c.x1 == b.x1 && c.y1 == b.y1 && c.x2 == b.x2 && c.y2 == b.y2)
         return 1;
     if (c.x2 <= c.x1 || c.y2 <= c.y1)
-        return problem(p, VOC_P_DROP, "box dropped", err,
+        return cli_problem(p->c, &p->probs, VOC_P_DROP, "box dropped", err,
                        "%s:%ld: box [%.10g, %.10g, %.10g, %.10g] lies outside the %dx%d image",
                        it->xml, line, b.x1, b.y1, b.x2, b.y2, w, h);
     char act[200];
     snprintf(act, sizeof act, "clipped to [%.10g, %.10g, %.10g, %.10g]", c.x1, c.y1, c.x2, c.y2);
-    return problem(p, VOC_P_CLIP, act, err,
+    return cli_problem(p->c, &p->probs, VOC_P_CLIP, act, err,
                    "%s:%ld: box [%.10g, %.10g, %.10g, %.10g] goes past the edge of the %dx%d image",
                    it->xml, line, b.x1, b.y1, b.x2, b.y2, w, h) < 0 ? -1 : 1;
 }
@@ -658,13 +626,13 @@ static int bndbox(voc_reader *p, const voc_item *it, const xmlNode *o, int w, in
     long line = xmlGetLineNo(o);
     xmlNode *bb = child(o, "bndbox");
     if (!bb)
-        return problem(p, VOC_P_DROP, "box dropped", err, "%s:%ld: object without <bndbox>",
+        return cli_problem(p->c, &p->probs, VOC_P_DROP, "box dropped", err, "%s:%ld: object without <bndbox>",
                        it->xml, line);
     for (int k = 0; k < 4; k++) {
         xmlNode *n = child(bb, coord_names[k]);
         int len = n ? text(n, buf) : 0;
         if (len <= 0 || number(buf, &v[k]) < 0)
-            return problem(p, VOC_P_DROP, "box dropped", err,
+            return cli_problem(p->c, &p->probs, VOC_P_DROP, "box dropped", err,
                            "%s:%ld: <%s> is %s%.40s%s, not a number", it->xml,
                            xmlGetLineNo(n ? n : bb), coord_names[k], n ? "'" : "missing",
                            len > 0 ? buf : "", n ? "'" : "");
@@ -680,7 +648,7 @@ static int object(voc_reader *p, const voc_item *it, const xmlNode *o, int w, in
     xmlNode *nn = child(o, "name");
     int len = nn ? text(nn, buf) : 0, rc;
     if (len == 0)
-        return problem(p, VOC_P_DROP, "box dropped", err, "%s:%ld: object without <name>",
+        return cli_problem(p->c, &p->probs, VOC_P_DROP, "box dropped", err, "%s:%ld: object without <name>",
                        it->xml, line);
     int cls = len > 0 ? names_find(&p->classes, buf, (size_t)len) : -1;
     if (cls < 0)
@@ -703,7 +671,7 @@ static int objects(voc_reader *p, const voc_item *it, const xmlNode *root, int w
     for (const xmlNode *o = root->children; o; o = o->next)
         n += o->type == XML_ELEMENT_NODE && strcmp((const char *)o->name, "object") == 0;
     if (n > VOC_MAX_OBJECTS)
-        return problem(p, VOC_P_XML, "image skipped", err, "%s: %ld objects, more than %d",
+        return cli_problem(p->c, &p->probs, VOC_P_XML, "image skipped", err, "%s: %ld objects, more than %d",
                        it->xml, n, VOC_MAX_OBJECTS);
     p->objs.n = 0;
     for (const xmlNode *o = root->children; o; o = o->next)
@@ -720,7 +688,7 @@ static int annotation(voc_reader *p, const voc_list *l, const voc_item *it, cons
 {
     int rc, w, h;
     if (!root || strcmp((const char *)root->name, "annotation") != 0)
-        return problem(p, VOC_P_XML, "image skipped", err,
+        return cli_problem(p->c, &p->probs, VOC_P_XML, "image skipped", err,
                        "%s:%ld: the root element is <%.40s>, not <annotation>", it->xml,
                        root ? xmlGetLineNo(root) : 1L, root ? (const char *)root->name : "");
     if ((rc = image_path(p, l, it, root, err)) < 1 ||

@@ -95,6 +95,35 @@ void cli_note(cli *c, const char *fmt, ...) __attribute__((format(printf, 2, 3))
 /* Reports err and records its code as the exit status. Returns the code. */
 int cli_fail(cli *c, const yerr *err);
 
+/* Problems in the data that a stage works around (a box clipped, an image
+ * skipped): each is a warning saying what was done, counted by kind and
+ * summed up in one closing line; with strict the first one is the error
+ * that stops the run (exit 2). After CLI_SHOWN_PER_KIND warnings of one
+ * kind the rest are only counted, so a big dataset does not flood stderr. */
+#define CLI_MAX_KINDS 16
+#define CLI_SHOWN_PER_KIND 50
+
+typedef struct cli_kind {
+    const char *one, *many;   /* "box clipped", "boxes clipped" */
+} cli_kind;
+
+typedef struct cli_problems {
+    const cli_kind *kinds;    /* [n] */
+    int n;
+    int strict;
+    long count[CLI_MAX_KINDS];
+    long shown[CLI_MAX_KINDS];  /* warnings printed (a stage may count silently) */
+} cli_problems;
+
+/* Reports one problem of the given kind: "MSG: ACTION" as a warning, or with
+ * strict the error "MSG (an error with --strict)" in err. Returns 0 to go
+ * on, -1 to stop, so callers can `return cli_problem(...)` either way. */
+int cli_problem(cli *c, cli_problems *p, int kind, const char *action, yerr *err,
+                const char *fmt, ...) __attribute__((format(printf, 6, 7)));
+/* The closing line, "3 boxes clipped, 1 image skipped", if anything was
+ * counted (and not with strict: the first problem stopped the run). */
+void cli_problems_summary(cli *c, const cli_problems *p);
+
 /* Counts one record done for the progress line (cli_read does this itself
  * for record inputs); c->total may be set for stages that know it. */
 void cli_tick(cli *c);

@@ -22,7 +22,7 @@ typedef struct imglist {
     int from_stdin;         /* no arguments: paths come from standard input */
     long line;              /* lines of standard input read */
     char buf[IMGLIST_MAX_LINE + 2];
-    long skipped;           /* paths skipped, for the closing line */
+    cli_problems probs;     /* paths skipped, for the closing line */
 } imglist;
 
 /* Lists the paths: a folder's *.jpg and *.jpeg files (any case, hidden

@@ -80,7 +80,7 @@ typedef struct voc_reader {
     const voc_cfg *cfg;
     names classes;
     names unknown;          /* class names not in the list, warned about once */
-    long count[VOC_NPROBLEMS];
+    cli_problems probs;     /* counted by kind (VOC_P_*); strict from cfg */
     ybuf file;              /* the annotation being read */
     ybuf path;              /* the image's path */
     objlist objs;
