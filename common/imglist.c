@@ -18,9 +18,11 @@ typedef struct dir_id {
     ino_t ino;
 } dir_id;
 
-static const cli_kind skipped_kind[1] = {
-    {"path skipped (missing, unreadable or not a JPEG)",
-     "paths skipped (missing, unreadable or not a JPEG)"},
+static const cli_kind kinds[IMGLIST_NKINDS] = {
+    [IMGLIST_SKIPPED] = {"path skipped (missing, unreadable or not a JPEG)",
+                         "paths skipped (missing, unreadable or not a JPEG)"},
+    [IMGLIST_DUP_ID] = {"id given to two images (see --id path)",
+                        "ids given to two images (see --id path)"},
 };
 
 /* A path that is skipped: a warning, counted; with --strict the error that
@@ -36,7 +38,7 @@ static int problem(imglist *l, yerr *err, const char *fmt, ...)
     va_end(ap);
     if (l->from_stdin)
         snprintf(where, sizeof where, "<stdin>:%ld: ", l->line);
-    return cli_problem(l->c, &l->probs, 0, "skipped", err, "%s%s", where, msg);
+    return cli_problem(l->c, &l->probs, IMGLIST_SKIPPED, "skipped", err, "%s%s", where, msg);
 }
 
 void imglist_summary(imglist *l) { cli_problems_summary(l->c, &l->probs); }
@@ -143,7 +145,7 @@ int imglist_open(imglist *l, cli *c, int strict, char *const *paths, int npaths,
     memset(l, 0, sizeof *l);
     l->c = c;
     l->strict = strict;
-    l->probs = (cli_problems){.kinds = skipped_kind, .n = 1, .strict = strict};
+    l->probs = (cli_problems){.kinds = kinds, .n = IMGLIST_NKINDS, .strict = strict};
     l->from_stdin = npaths == 0;
     for (int i = 0; i < npaths; i++)
         if (add_path(l, paths[i], err) < 0)
@@ -201,6 +203,44 @@ int imglist_next(imglist *l, const char **path, yerr *err)
     return 1;
 }
 
+static size_t id_hash(const char *s, size_t n)
+{
+    uint64_t h = 1469598103934665603ull; /* FNV-1a */
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ (unsigned char)s[i]) * 1099511628211ull;
+    return (size_t)h;
+}
+
+/* Adds id[0, n) to the set of ids given: 1 added, 0 there already, -1 out
+ * of memory. The table stays at most half full. */
+static int id_add(imglist *l, const char *id, size_t n)
+{
+    if (2 * (l->ids_n + 1) > l->ids_cap) {
+        size_t cap = l->ids_cap ? 2 * l->ids_cap : 1024;
+        char **t = calloc(cap, sizeof *t);
+        if (!t)
+            return -1;
+        for (size_t i = 0; i < l->ids_cap; i++)
+            if (l->ids[i]) {
+                size_t j = id_hash(l->ids[i], strlen(l->ids[i])) & (cap - 1);
+                while (t[j])
+                    j = (j + 1) & (cap - 1);
+                t[j] = l->ids[i];
+            }
+        free(l->ids);
+        l->ids = t;
+        l->ids_cap = cap;
+    }
+    size_t j = id_hash(id, n) & (l->ids_cap - 1);
+    for (; l->ids[j]; j = (j + 1) & (l->ids_cap - 1))
+        if (strlen(l->ids[j]) == n && memcmp(l->ids[j], id, n) == 0)
+            return 0;
+    if (!(l->ids[j] = strndup(id, n)))
+        return -1;
+    l->ids_n++;
+    return 1;
+}
+
 int imglist_record(imglist *l, const char *path, rec *r, yerr *err)
 {
     int w, h;
@@ -210,9 +250,19 @@ int imglist_record(imglist *l, const char *path, rec *r, yerr *err)
     const char *base = strrchr(path, '/');
     base = base ? base + 1 : path;
     const char *dot = strrchr(base, '.');
-    size_t len = dot && dot != base ? (size_t)(dot - base) : strlen(base);
+    const char *id = l->id_path ? path : base;
+    while (l->id_path && strncmp(id, "./", 2) == 0)
+        id += 2;
+    size_t len = (size_t)((dot && dot != base ? dot : base + strlen(base)) - id);
+    int fresh = id_add(l, id, len);
+    if (fresh < 0)
+        return yerr_set(err, YOLO_EIO, "out of memory");
+    if (!fresh && cli_problem(l->c, &l->probs, IMGLIST_DUP_ID, "given again", err,
+                              "%s: id '%.*s' was given to an earlier image", path, (int)len,
+                              id) < 0)
+        return -1;
     rec_clear(r);
-    if (rec_set_str(r, "id", base, len, err) < 0 || rec_set_cstr(r, "image", path, err) < 0 ||
+    if (rec_set_str(r, "id", id, len, err) < 0 || rec_set_cstr(r, "image", path, err) < 0 ||
         rec_set_i64(r, "width", w, err) < 0 || rec_set_i64(r, "height", h, err) < 0)
         return -1;
     return 1;
@@ -220,6 +270,9 @@ int imglist_record(imglist *l, const char *path, rec *r, yerr *err)
 
 void imglist_free(imglist *l)
 {
+    for (size_t i = 0; i < l->ids_cap; i++)
+        free(l->ids[i]);
+    free(l->ids);
     drop_listed(l);
     free(l->v);
     l->v = NULL;

@@ -1,13 +1,23 @@
 /* image-list: JPEG files (given, found in folders, or read one a line) to
  * records: id, image, width, height. How a pipeline starts from photos. */
+#include <string.h>
+
 #include "yolo/cli.h"
 #include "yolo/imglist.h"
 
-enum { OPT_STRICT = 1 };
+enum { OPT_STRICT = 1, OPT_ID };
+
+typedef struct il_cfg {
+    int strict;
+    int id_path;
+} il_cfg;
 
 static const cli_opt opts[] = {
     {OPT_STRICT, "strict", 0, NULL,
-     "stop at the first file that is missing or not a JPEG (exit 2)"},
+     "stop at the first file that is missing or not a JPEG, or a repeated id (exit 2)"},
+    {OPT_ID, "id", 0, "stem|path",
+     "id: the file name without its extension (stem, default), or the whole path\n"
+     "                             without it (path: unique when file names repeat)"},
     {0, NULL, 0, NULL, NULL},
 };
 
@@ -23,7 +33,9 @@ static const cli_desc desc = {
         "it is. With no PATH, paths are read from standard input, one a line (blank\n"
         "lines skipped, CRLF accepted; a folder there is searched too).\n"
         "A path that is missing, unreadable or not a JPEG is a warning and is skipped;\n"
-        "the count comes in one line at the end. With --strict it is an error (exit 2).\n\n"
+        "the count comes in one line at the end. With --strict it is an error (exit 2).\n"
+        "Two images with the same id (a/x.jpg, b/x.jpg) are a warning: --id path gives\n"
+        "ids that are unique (a/x, b/x).\n\n"
         "Example: image-list photos/ | records-to-json",
     .opts = opts,
     .writes_records = 1,
@@ -31,24 +43,30 @@ static const cli_desc desc = {
 
 static int on_option(cli *c, void *ctx, int id, const char *arg)
 {
-    (void)c, (void)arg;
+    il_cfg *g = ctx;
     if (id == OPT_STRICT)
-        *(int *)ctx = 1;
+        g->strict = 1;
+    if (id == OPT_ID) {
+        if (strcmp(arg, "stem") != 0 && strcmp(arg, "path") != 0)
+            return cli_usage_error(c, "option --id: '%s' is not stem or path", arg);
+        g->id_path = arg[0] == 'p';
+    }
     return 0;
 }
 
 int main(int argc, char **argv)
 {
     cli c;
-    int strict = 0;
+    il_cfg g = {0};
     cli_init(&c, &desc);
-    if (cli_parse(&c, argc, argv, on_option, &strict) < 0)
+    if (cli_parse(&c, argc, argv, on_option, &g) < 0)
         return c.status;
     imglist l;
     rec r;
     yerr err;
     const char *path;
-    int rc = imglist_open(&l, &c, strict, c.files, c.nfiles, &err);
+    int rc = imglist_open(&l, &c, g.strict, c.files, c.nfiles, &err);
+    l.id_path = g.id_path;
     rec_init(&r);
     if (rc == 0 && !l.from_stdin)
         c.total = (long)l.n;

@@ -14,15 +14,20 @@
 #define IMGLIST_MAX_DEPTH 64         /* folders inside a folder given */
 #define IMGLIST_MAX_LINE 4096        /* one path read from standard input */
 
+enum { IMGLIST_SKIPPED, IMGLIST_DUP_ID, IMGLIST_NKINDS };
+
 typedef struct imglist {
     cli *c;                 /* where warnings go */
     int strict;             /* a problem stops the run */
+    int id_path;            /* id = the path without its extension, not the file name's */
+    char **ids;             /* [ids_cap] open-addressing set of the ids given so far */
+    size_t ids_n, ids_cap;
     char **v;               /* [n] paths waiting, [cap] allocated; v[next] comes next */
     size_t n, cap, next;
     int from_stdin;         /* no arguments: paths come from standard input */
     long line;              /* lines of standard input read */
     char buf[IMGLIST_MAX_LINE + 2];
-    cli_problems probs;     /* paths skipped, for the closing line */
+    cli_problems probs;     /* paths skipped, ids repeated: for the closing line */
 } imglist;
 
 /* Lists the paths: a folder's *.jpg and *.jpeg files (any case, hidden
@@ -35,7 +40,9 @@ int imglist_open(imglist *l, cli *c, int strict, char *const *paths, int npaths,
 /* The next path: 1, 0 at the end, -1 with err set. */
 int imglist_next(imglist *l, const char **path, yerr *err);
 /* path's record (r cleared first): id (the file name without its
- * extension), image (path), width, height. 1 made, 0 skipped, -1 stop. */
+ * extension, or with id_path the whole path without it, "./" dropped),
+ * image (path), width, height. An id given before is a warning (the record
+ * is still made). 1 made, 0 skipped, -1 stop. */
 int imglist_record(imglist *l, const char *path, rec *r, yerr *err);
 /* The closing line: how many were skipped, if any. */
 void imglist_summary(imglist *l);

@@ -94,4 +94,20 @@ check_eq "--strict: exit 2 at the first bad path, naming its line" "$rc $(cat "$
 check_eq "--strict: the records before it are written" "$(records-to-json "$T/in.mp" | jq -r .id)" Dog
 check_eq "the way to start from photos: image-list photos/ | records-to-json" \
   "$(image-list "$IMAGES" | records-to-json | jq -r .id | tr '\n' ' ')" "dog eagle giraffe horses person "
+if [ -d "$IMAGES" ]; then
+# two images with the same file name in different folders
+mkdir -p "$T/dup/a" "$T/dup/b"
+cp "$IMAGES/dog.jpg" "$T/dup/a/x.jpg"; cp "$IMAGES/eagle.jpg" "$T/dup/b/x.jpg"
+out=$(image-list "$T/dup" 2> "$T/err" | records-to-json | jq -r .id | tr '\n' ' '); rc=$?
+check_eq "a repeated id: both records, a warning naming the second file" \
+  "$out| $(head -1 "$T/err")" "x x | image-list: $T/dup/b/x.jpg: id 'x' was given to an earlier image: given again"
+check_eq "a repeated id: counted in the closing line" "$(tail -1 "$T/err")" \
+  "image-list: 1 id given to two images (see --id path)"
+image-list --strict "$T/dup" > /dev/null 2> "$T/err"; rc=$?
+check_eq "a repeated id with --strict: exit 2" "$rc" 2
+(cd "$T" && image-list --id path dup ./dup/a/x.jpg 2> "$T/err" | records-to-json | jq -r .id | tr '\n' ' ') > "$T/ids"
+check_eq "--id path: the path without its extension, './' dropped" "$(cat "$T/ids")" "dup/a/x dup/b/x dup/a/x "
+image-list --id name "$T/dup" > /dev/null 2> "$T/err"; rc=$?
+check_eq "--id with a bad value: exit 1" "$rc" 1
+fi
 done_testing
