@@ -2,6 +2,8 @@
 # make test       installs missing Debian packages, builds, runs every test
 # make sanitize   the same tests on an ASan + UBSan build (build/san/)
 # make demo       the main job on data the project generates (see README)
+# make check-darknet  the network core against Debian's libdarknet (package
+#                 darknet); rewrites tests/fixtures/
 # make clean
 
 SAN ?= 0
@@ -33,7 +35,7 @@ STAGES := $(STAGE_SRC:stages/%.c=$(BIN)/%)
 UNITS := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 TOOLS := $(TOOL_SRC:tests/tools/%.c=$(BUILD)/tools/%)
 
-.PHONY: all test sanitize check deps clean demo
+.PHONY: all test sanitize check check-darknet deps clean demo
 .SECONDARY:
 all: $(STAGES)
 
@@ -85,6 +87,26 @@ sanitize:
 
 demo: deps $(STAGES)
 	@BIN=$(BIN) sh pipelines/demo.sh
+
+# make check-darknet   compares the network core with Debian's libdarknet
+#                      (needs the darknet package) and rewrites tests/fixtures/
+DARKNET_DIR ?= /usr/lib/darknet
+DN_OBJ := $(BUILD)/darknet/darknet-harness.o $(BUILD)/darknet/dn-side.o
+
+$(BUILD)/darknet/dn-side.o: tests/darknet/dn-side.c $(BUILD)/config.mk
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_ALL) -I$(DARKNET_DIR)/include -c $< -o $@
+
+$(BUILD)/darknet/darknet-harness.o: tests/darknet/darknet-harness.c $(BUILD)/config.mk
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_ALL) -c $< -o $@
+
+$(BUILD)/darknet/darknet-harness: $(DN_OBJ) $(LIB)
+	$(CC) $(LDFLAGS_BASE) $(LDFLAGS) $(DN_OBJ) $(LIB) -L$(DARKNET_DIR) -ldarknet \
+	    -Wl,-rpath,$(DARKNET_DIR) $(LDLIBS_ALL) -o $@
+
+check-darknet: $(BUILD)/darknet/darknet-harness
+	@HARNESS=$< sh tests/darknet/make-fixtures.sh
 
 clean:
 	rm -rf build bin

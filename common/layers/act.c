@@ -1,0 +1,101 @@
+/* darknet's activations, formula for formula (src/activations.h), so
+ * outputs agree with libdarknet; head_activate, what darknet's detection
+ * heads do to their output in place. */
+#include <math.h>
+#include <string.h>
+
+#include "yolo/layers.h"
+
+static const char *const names[ACT_N] = {
+    [ACT_LOGISTIC] = "logistic", [ACT_RELU] = "relu",       [ACT_RELIE] = "relie",
+    [ACT_LINEAR] = "linear",     [ACT_RAMP] = "ramp",       [ACT_TANH] = "tanh",
+    [ACT_PLSE] = "plse",         [ACT_LEAKY] = "leaky",     [ACT_ELU] = "elu",
+    [ACT_LOGGY] = "loggy",       [ACT_STAIR] = "stair",     [ACT_HARDTAN] = "hardtan",
+    [ACT_LHTAN] = "lhtan",       [ACT_SELU] = "selu",
+};
+
+const char *act_name(act_type a) { return a < ACT_N ? names[a] : "?"; }
+
+/* darknet maps an unknown name to relu with a warning; we refuse it. */
+int act_parse(const char *s)
+{
+    for (int a = 0; a < ACT_N; a++)
+        if (strcmp(names[a], s) == 0)
+            return a;
+    return -1;
+}
+
+static float logistic(float x) { return 1.0f / (1.0f + expf(-x)); }
+
+static float stair(float x)
+{
+    float n = floorf(x);
+    if (fmodf(n, 2.0f) == 0.0f)
+        return floorf(x / 2.0f);
+    return (x - n) + floorf(x / 2.0f);
+}
+
+static float plse(float x)
+{
+    if (x < -4)
+        return .01f * (x + 4);
+    if (x > 4)
+        return .01f * (x - 4) + 1;
+    return .125f * x + .5f;
+}
+
+static float lhtan(float x)
+{
+    if (x < 0)
+        return .001f * x;
+    if (x > 1)
+        return .001f * (x - 1) + 1;
+    return x;
+}
+
+static float activate(float x, act_type a)
+{
+    switch (a) {
+    case ACT_LOGISTIC: return logistic(x);
+    case ACT_RELU: return x > 0 ? x : 0;
+    case ACT_RELIE: return x > 0 ? x : .01f * x;
+    case ACT_LINEAR: return x;
+    case ACT_RAMP: return (x > 0 ? x : 0) + .1f * x;
+    case ACT_TANH: return tanhf(x);
+    case ACT_PLSE: return plse(x);
+    case ACT_LEAKY: return x > 0 ? x : .1f * x;
+    case ACT_ELU: return x >= 0 ? x : expm1f(x);
+    case ACT_LOGGY: return 2.0f / (1.0f + expf(-x)) - 1;
+    case ACT_STAIR: return stair(x);
+    case ACT_HARDTAN: return x < -1 ? -1 : x > 1 ? 1 : x;
+    case ACT_LHTAN: return lhtan(x);
+    case ACT_SELU: return x >= 0 ? 1.0507f * x : 1.0507f * 1.6732f * expm1f(x);
+    case ACT_N: break;
+    }
+    return x;
+}
+
+void act_apply(float *x, size_t n, act_type a)
+{
+    if (a == ACT_LINEAR)
+        return;
+    if (a == ACT_LEAKY) {  /* the common case, kept branch-light */
+#pragma omp parallel for schedule(static) if (n > 65536)
+        for (size_t i = 0; i < n; i++)
+            x[i] = x[i] > 0 ? x[i] : .1f * x[i];
+        return;
+    }
+#pragma omp parallel for schedule(static) if (n > 65536)
+    for (size_t i = 0; i < n; i++)
+        x[i] = activate(x[i], a);
+}
+
+void head_activate(const layer *l, float *x)
+{
+    if (l->type == CFG_REGION)
+        region_activate(l, x);
+    else if (l->type == CFG_YOLO)
+        yolo_activate(l, x);
+    else if (l->type == CFG_DETECTION)
+        detection_activate(l, x);
+}

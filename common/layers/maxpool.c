@@ -1,0 +1,46 @@
+/* [maxpool]: darknet's padding is the TOTAL padding (default size-1), of
+ * which pad/2 goes before the image; what falls outside never wins. So a
+ * size=2 stride=1 pool keeps the shape, padding only right and bottom. */
+#include <float.h>
+
+#include "yolo/layers.h"
+
+int maxpool_make(layer *l, cfg *c, cfg_section *s, const network *net, int index, yerr *err)
+{
+    (void)net, (void)index;
+    if (cfg_int(c, s, "stride", 1, 1, 64, &l->stride, err) < 0 ||
+        cfg_int(c, s, "size", l->stride, 1, 64, &l->size, err) < 0 ||
+        cfg_int(c, s, "padding", l->size - 1, 0, 64, &l->pad, err) < 0)
+        return -1;
+    if (l->h + l->pad < l->size || l->w + l->pad < l->size)
+        return cfg_fail(c, s, "size", err, "window %d larger than the %dx%d input", l->size,
+                        l->w, l->h);
+    l->out_h = (l->h + l->pad - l->size) / l->stride + 1;
+    l->out_w = (l->w + l->pad - l->size) / l->stride + 1;
+    l->out_c = l->c;
+    l->nout = (size_t)l->out_c * l->out_h * l->out_w;
+    return 0;
+}
+
+void maxpool_forward(const layer *l, const network *net, const float *in)
+{
+    (void)net;
+    int off = -l->pad / 2;
+    int planes = l->batch * l->c;
+#pragma omp parallel for schedule(static) if ((long)planes * l->out_h * l->out_w > 65536)
+    for (int p = 0; p < planes; p++) {
+        const float *src = in + (size_t)p * l->h * l->w;            /* [h, w] */
+        float *dst = l->out + (size_t)p * l->out_h * l->out_w;      /* [out_h, out_w] */
+        for (int oy = 0; oy < l->out_h; oy++)
+            for (int ox = 0; ox < l->out_w; ox++) {
+                float best = -FLT_MAX;
+                for (int ky = 0; ky < l->size; ky++)
+                    for (int kx = 0; kx < l->size; kx++) {
+                        int y = off + oy * l->stride + ky, x = off + ox * l->stride + kx;
+                        if (y >= 0 && y < l->h && x >= 0 && x < l->w && src[y * l->w + x] > best)
+                            best = src[y * l->w + x];
+                    }
+                dst[oy * l->out_w + ox] = best;
+            }
+    }
+}

@@ -1,0 +1,287 @@
+/* Builds a network from a parsed cfg: one pass for shapes and counts (each
+ * layer type's X_make), then one allocation for every float, then pointers
+ * into it. Runs the forward pass and prints a darknet-like summary. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "yolo/layers.h"
+
+/* Floats in one image's input or one layer's output: keeps every int
+ * product of shapes far from overflow. */
+#define NET_MAX_TENSOR (1 << 28)
+
+typedef struct layer_ops {
+    int (*make)(layer *l, cfg *c, cfg_section *s, const network *net, int index, yerr *err);
+    void (*forward)(const layer *l, const network *net, const float *in);
+    const char *label;        /* the summary's column, darknet's words */
+} layer_ops;
+
+static const layer_ops ops[CFG_NTYPES] = {
+    [CFG_CONVOLUTIONAL] = {conv_make, conv_forward, "conv"},
+    [CFG_MAXPOOL] = {maxpool_make, maxpool_forward, "max"},
+    [CFG_ROUTE] = {route_make, route_forward, "route"},
+    [CFG_REORG] = {reorg_make, reorg_forward, "reorg"},
+    [CFG_SHORTCUT] = {shortcut_make, shortcut_forward, "res"},
+    [CFG_UPSAMPLE] = {upsample_make, upsample_forward, "upsample"},
+    [CFG_CONNECTED] = {connected_make, connected_forward, "connected"},
+    [CFG_DROPOUT] = {dropout_make, dropout_forward, "dropout"},
+    [CFG_LOCAL] = {local_make, local_forward, "local"},
+    [CFG_AVGPOOL] = {avgpool_make, avgpool_forward, "avg"},
+    [CFG_SOFTMAX] = {softmax_make, softmax_forward, "softmax"},
+    [CFG_REGION] = {region_make, region_forward, "region"},
+    [CFG_YOLO] = {yolo_make, yolo_forward, "yolo"},
+    [CFG_DETECTION] = {detection_make, detection_forward, "detection"},
+};
+
+void net_free(network *net)
+{
+    free(net->block);
+    free(net->l);
+    free(net->path);
+    memset(net, 0, sizeof *net);
+}
+
+/* Options of every layer section that change what the weights file holds:
+ * accepted only at their default, 0. */
+static int no_weight_tricks(cfg *c, cfg_section *s, yerr *err)
+{
+    static const char *const keys[] = {"dontload", "dontloadscales", "dontsave", "numload"};
+    for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++) {
+        int v = 0;
+        if (cfg_int(c, s, keys[k], 0, 0, 1 << 20, &v, err) < 0)
+            return -1;
+        if (v)
+            return cfg_fail(c, s, keys[k], err, "not supported by this project");
+    }
+    return 0;
+}
+
+static int net_options(cfg *c, network *net, int w, int h, int batch, yerr *err)
+{
+    cfg_section *s = &c->s[0];
+    if (cfg_int(c, s, "width", 0, 0, 1 << 16, &net->w, err) < 0 ||
+        cfg_int(c, s, "height", 0, 0, 1 << 16, &net->h, err) < 0 ||
+        cfg_int(c, s, "channels", 0, 0, 1 << 16, &net->c, err) < 0)
+        return -1;
+    if (w)
+        net->w = w;
+    if (h)
+        net->h = h;
+    net->batch = batch ? batch : 1;
+    if (net->w <= 0 || net->h <= 0 || net->c <= 0)
+        return cfg_fail(c, s, NULL, err, "width, height and channels must be given (got %dx%dx%d)",
+                        net->w, net->h, net->c);
+    if ((long long)net->w * net->h * net->c > NET_MAX_TENSOR)
+        return cfg_fail(c, s, NULL, err, "a %dx%dx%d input is larger than %d floats", net->w,
+                        net->h, net->c, NET_MAX_TENSOR);
+    net->inputs = net->w * net->h * net->c;
+    return 0;
+}
+
+static int is_head(cfg_type t) { return t == CFG_REGION || t == CFG_YOLO || t == CFG_DETECTION; }
+
+/* darknet's heads activate their output in place, so a layer reading one
+ * would see different numbers there than here (raw): refuse the cfg. */
+static int reads_head(cfg *c, cfg_section *s, const network *net, int i, yerr *err)
+{
+    const layer *l = &net->l[i];
+    int n = l->type == CFG_ROUTE ? l->n : l->type == CFG_SHORTCUT ? 1 : 0;
+    for (int k = -1; k < n; k++) {
+        int from = k < 0 ? i - 1 : l->from[k];
+        if (from >= 0 && (k >= 0 || l->type != CFG_ROUTE) && is_head(net->l[from].type))
+            return cfg_fail(c, s, NULL, err, "reads the output of layer %d, a [%s] head, which "
+                            "darknet activates in place: not supported", from,
+                            cfg_type_name(net->l[from].type));
+    }
+    return 0;
+}
+
+/* Shapes and counts of every layer, no memory for data yet. */
+static int build_layers(cfg *c, network *net, yerr *err)
+{
+    for (int i = 0; i < net->n; i++) {
+        cfg_section *s = &c->s[i + 1];
+        layer *l = &net->l[i], *prev = i ? &net->l[i - 1] : NULL;
+        *l = (layer){.type = s->type, .line = s->line, .batch = net->batch, .act = ACT_LINEAR};
+        if (!cfg_builds(s->type) || !ops[s->type].make)
+            return cfg_fail(c, s, NULL, err, "this layer type is not built by this project");
+        l->c = prev ? prev->out_c : net->c;
+        l->h = prev ? prev->out_h : net->h;
+        l->w = prev ? prev->out_w : net->w;
+        l->inputs = l->c * l->h * l->w;
+        if (no_weight_tricks(c, s, err) < 0 || ops[s->type].make(l, c, s, net, i, err) < 0 ||
+            reads_head(c, s, net, i, err) < 0)
+            return -1;
+        long long outs = (long long)l->out_c * l->out_h * l->out_w;
+        if (outs <= 0 || outs > NET_MAX_TENSOR)
+            return cfg_fail(c, s, NULL, err, "the output (%dx%dx%d) is empty or larger than %d "
+                            "floats", l->out_w, l->out_h, l->out_c, NET_MAX_TENSOR);
+        l->outputs = (int)outs;
+    }
+    return 0;
+}
+
+/* Points each layer's parameter arrays into its part of params, in the
+ * weights file's order. */
+static void bind_params(layer *l, float *p)
+{
+    l->params = p;
+    if (l->nparams == 0)
+        return;
+    size_t nb = l->nbiases;
+    int bn = l->batch_normalize;
+    l->biases = p;
+    if (l->type == CFG_CONNECTED) {    /* biases, weights, then batch norm */
+        l->weights = p + nb;
+        p = l->weights + l->nweights;
+    } else {                           /* conv: biases, batch norm, weights; local: no bn */
+        l->weights = p + nb * (bn ? 4 : 1);
+        p += nb;
+    }
+    if (bn) {
+        l->scales = p;
+        l->mean = p + nb;
+        l->var = p + 2 * nb;
+    }
+}
+
+/* What the block will hold: parameters, input, outputs, workspace. */
+static void totals(network *net)
+{
+    size_t nout = 0;
+    for (int i = 0; i < net->n; i++) {
+        net->nparams += net->l[i].nparams;
+        nout += net->l[i].nout * net->batch;
+        if (net->l[i].nwork > net->nwork)
+            net->nwork = net->l[i].nwork;
+    }
+    net->nblock = net->nparams + (size_t)net->batch * net->inputs + nout + net->nwork;
+}
+
+static int allocate(network *net, yerr *err)
+{
+    size_t nin = (size_t)net->batch * net->inputs;
+    net->block = calloc(net->nblock, sizeof *net->block);
+    if (!net->block)
+        return yerr_set(err, YOLO_EIO, "%s: out of memory for %zu floats", net->path,
+                        net->nblock);
+    float *p = net->block;                 /* [nblock], handed out in order */
+    net->params = p;
+    p += net->nparams;
+    net->input = p;
+    p += nin;
+    net->work = net->nwork ? p : NULL;
+    p += net->nwork;
+    float *params = net->params;           /* [nparams], layer by layer */
+    for (int i = 0; i < net->n; i++) {
+        layer *l = &net->l[i];
+        bind_params(l, params);
+        params += l->nparams;
+        /* dropout and the heads hand on their input unchanged */
+        l->out = l->nout ? p : i ? net->l[i - 1].out : net->input;
+        p += l->nout * net->batch;
+    }
+    return 0;
+}
+
+int net_plan(cfg *c, network *net, int w, int h, int batch, yerr *err)
+{
+    memset(net, 0, sizeof *net);
+    net->major = 0, net->minor = 2, net->revision = 0, net->seen_bytes = 8;
+    net->path = strdup(c->path);
+    net->n = c->n - 1;
+    if (!net->path || (net->n > 0 && !(net->l = calloc((size_t)net->n, sizeof *net->l)))) {
+        net_free(net);
+        return yerr_set(err, YOLO_EIO, "out of memory");
+    }
+    int rc = 0;
+    if (net->n == 0)
+        rc = yerr_set(err, YOLO_EINPUT, "%s: no layers after [net]", c->path);
+    if (rc == 0)
+        rc = net_options(c, net, w, h, batch, err);
+    if (rc == 0)
+        rc = build_layers(c, net, err);
+    if (rc == 0)
+        totals(net);
+    if (rc < 0)
+        net_free(net);
+    return rc;
+}
+
+int net_load_sized(cfg *c, network *net, int w, int h, int batch, yerr *err)
+{
+    if (net_plan(c, net, w, h, batch, err) < 0)
+        return -1;
+    if (allocate(net, err) < 0) {
+        net_free(net);
+        return -1;
+    }
+    return 0;
+}
+
+int net_load(cfg *c, network *net, yerr *err) { return net_load_sized(c, net, 0, 0, 0, err); }
+
+const float *net_forward(network *net)
+{
+    const float *in = net->input;          /* [batch, c, h, w] of the layer to run */
+    for (int i = 0; i < net->n; i++) {
+        const layer *l = &net->l[i];
+        ops[l->type].forward(l, net, in);
+        in = l->out;
+    }
+    return in;
+}
+
+double net_bflops(const network *net)
+{
+    double sum = 0;
+    for (int i = 0; i < net->n; i++)
+        sum += net->l[i].bflops;
+    return sum;
+}
+
+/* The "what" column: filters and window for the layers that have them. */
+static void describe(const layer *l, char *buf, size_t n)
+{
+    switch (l->type) {
+    case CFG_CONVOLUTIONAL:
+    case CFG_LOCAL:
+        snprintf(buf, n, "%5d %2d x%2d /%2d", l->n, l->size, l->size, l->stride);
+        break;
+    case CFG_MAXPOOL:
+        snprintf(buf, n, "      %2d x%2d /%2d", l->size, l->size, l->stride);
+        break;
+    case CFG_REORG:
+    case CFG_UPSAMPLE:
+        snprintf(buf, n, "            %s%2d", l->reverse ? "/-" : " /", l->stride);
+        break;
+    case CFG_ROUTE: {
+        int k = snprintf(buf, n, " ");
+        for (int i = 0; i < l->n && k > 0 && (size_t)k < n; i++)
+            k += snprintf(buf + k, n - (size_t)k, " %d", l->from[i]);
+        break;
+    }
+    case CFG_SHORTCUT:
+        snprintf(buf, n, " %d", l->from[0]);
+        break;
+    default:
+        buf[0] = 0;
+    }
+}
+
+void net_summary(const network *net, FILE *f)
+{
+    fprintf(f, "layer     what                     input                output      BFLOPs\n");
+    for (int i = 0; i < net->n; i++) {
+        const layer *l = &net->l[i];
+        char what[64];
+        describe(l, what, sizeof what);
+        fprintf(f, "%5d %-9s %-16s %4d x%4d x%4d   ->  %4d x%4d x%4d", i, ops[l->type].label,
+                what, l->w, l->h, l->c, l->out_w, l->out_h, l->out_c);
+        if (l->bflops > 0)
+            fprintf(f, "  %6.3f", l->bflops);
+        fprintf(f, "\n");
+    }
+    fprintf(f, "total %.3f BFLOPs, %zu parameters (%zu bytes of weights)\n", net_bflops(net),
+            net->nparams, 16 + 4 * net->nparams);
+}

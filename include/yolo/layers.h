@@ -1,0 +1,68 @@
+/* One file per layer type under common/layers/: X_make reads the section's
+ * keys and sets the layer's output shape and counts; X_forward runs it.
+ *
+ * Before X_make is called, the builder has set l->type, line, batch and the
+ * input shape (c, h, w, inputs) from the previous layer; `net` holds the
+ * layers before `index` (route and shortcut look back). X_make sets out_c,
+ * out_h, out_w, outputs, the parameter counts, nout, nwork and bflops; the
+ * builder then points params/biases/.../out into the network's block.
+ *
+ * X_forward reads `in` ([batch, c, h, w], the previous layer's output, or
+ * the network input) and writes l->out. The names carry a per-file prefix,
+ * not darknet's make_X_layer, because libdarknet exports those and the
+ * test harness links both. */
+#ifndef YOLO_LAYERS_H
+#define YOLO_LAYERS_H
+
+#include "yolo/network.h"
+
+#define LAYER_API(name)                                                                     \
+    int name##_make(layer *l, cfg *c, cfg_section *s, const network *net, int index,        \
+                    yerr *err);                                                             \
+    void name##_forward(const layer *l, const network *net, const float *in);
+
+LAYER_API(conv)
+LAYER_API(maxpool)
+LAYER_API(route)
+LAYER_API(reorg)
+LAYER_API(shortcut)
+LAYER_API(upsample)
+LAYER_API(connected)
+LAYER_API(dropout)
+LAYER_API(local)
+LAYER_API(avgpool)
+LAYER_API(softmax)
+LAYER_API(region)
+LAYER_API(yolo)
+LAYER_API(detection)
+
+#undef LAYER_API
+
+/* darknet's in-place head activations (head_activate dispatches). */
+void region_activate(const layer *l, float *x);
+void yolo_activate(const layer *l, float *x);
+void detection_activate(const layer *l, float *x);
+
+/* Reads the activation key (default def) into l->act. */
+int layer_activation(layer *l, cfg *c, cfg_section *s, const char *def, yerr *err);
+/* Fails if the section sets key to anything but its default (a darknet
+ * option this project does not implement). */
+int layer_unsupported(cfg *c, cfg_section *s, const char *key, yerr *err);
+
+/* im2col as darknet lays it out: col[(ch*size + ky)*size + kx][oy*out_w + ox]
+ * from im [ch, h, w], zero outside the image. */
+void layer_im2col(const float *im, int ch, int h, int w, int size, int stride, int pad,
+                  int out_h, int out_w, float *col);
+
+/* Inference batch norm, in place on x [batch, n, spatial]:
+ * x = (x - mean) / (sqrt(var) + 1e-6) * scale + bias, as darknet. */
+void layer_batchnorm(float *x, int batch, int n, int spatial, const float *mean,
+                     const float *var, const float *scales, const float *biases);
+/* x [batch, n, spatial] += biases[n] */
+void layer_add_bias(float *x, int batch, int n, int spatial, const float *biases);
+
+/* softmax of n values at x[0], x[stride], ... into y (same places), with
+ * darknet's temperature. */
+void layer_softmax(const float *x, int n, int stride, float temp, float *y);
+
+#endif

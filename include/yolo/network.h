@@ -1,0 +1,119 @@
+/* A darknet network built from a parsed cfg: one layer struct per cfg
+ * section, shapes and parameter counts as darknet computes them, and one
+ * allocation block holding every float the network owns (parameters in
+ * weights-file order, layer outputs, the input, the im2col workspace).
+ *
+ * Tensors are NCHW, batch first: a layer's output is [batch, out_c, out_h,
+ * out_w], contiguous, like darknet's. The forward pass is inference only
+ * (batch norm uses the rolling statistics). Detection heads (region, yolo,
+ * detection) output their RAW input: the logistic/softmax darknet applies in
+ * place is left to the decoder (rescale); head_activate reproduces it. */
+#ifndef YOLO_NETWORK_H
+#define YOLO_NETWORK_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "yolo/cfg.h"
+#include "yolo/err.h"
+
+/* darknet's activations, with darknet's spelling in the cfg. */
+typedef enum {
+    ACT_LOGISTIC, ACT_RELU, ACT_RELIE, ACT_LINEAR, ACT_RAMP, ACT_TANH, ACT_PLSE, ACT_LEAKY,
+    ACT_ELU, ACT_LOGGY, ACT_STAIR, ACT_HARDTAN, ACT_LHTAN, ACT_SELU, ACT_N
+} act_type;
+
+#define NET_MAX_ROUTE 16      /* layers one [route] may concatenate */
+#define NET_MAX_ANCHORS 64    /* anchor boxes of a region / yolo head */
+
+typedef struct layer {
+    cfg_type type;
+    int line;                 /* cfg line of the [section], for messages */
+    act_type act;
+    int batch;
+    int c, h, w;              /* input shape (per image) */
+    int out_c, out_h, out_w;  /* output shape (per image) */
+    int inputs, outputs;      /* c*h*w and out_c*out_h*out_w (darknet's counts) */
+
+    /* conv, local, maxpool, reorg, upsample: their cfg values, resolved */
+    int n;                    /* conv/local: filters; route: inputs; heads: boxes per cell */
+    int size, stride, pad, groups;
+    int batch_normalize, flipped;
+    int reverse;              /* reorg: space-to-depth undone; upsample: stride < 0 */
+    float scale;              /* upsample: output multiplier */
+    float alpha, beta;        /* shortcut: out = alpha*prev + beta*from */
+    float temperature;        /* softmax */
+    int from[NET_MAX_ROUTE];  /* route: source layers; shortcut: from[0] */
+
+    /* heads */
+    int classes, coords, softmax, background, total, side, sqrt_wh, rescore;
+    int mask[NET_MAX_ANCHORS];       /* yolo: which of the total anchors this head uses */
+    float anchors[2 * NET_MAX_ANCHORS]; /* region/yolo: w,h pairs ([total*2] / [n*2]) */
+
+    /* counts darknet reports (nweights, nbiases) and what the weights file holds */
+    size_t nweights, nbiases, nparams;
+    size_t nout;              /* floats of output this layer owns per image (0: aliased) */
+    size_t nwork;             /* floats of workspace its forward needs */
+    double bflops;            /* billions of floating-point operations per image */
+
+    /* pointers into the network's block (NULL where the layer has none) */
+    float *params;            /* [nparams]: this layer's part of the weights file */
+    float *biases;            /* [nbiases]: conv [n]; connected [outputs];
+                                 local [out_c, out_h, out_w] */
+    float *scales;            /* [n] batch-norm gamma */
+    float *mean;              /* [n] batch-norm rolling mean */
+    float *var;               /* [n] batch-norm rolling variance */
+    float *weights;           /* conv [n, c/groups, size, size]; connected [outputs, inputs];
+                                 local [out_h*out_w, n, c, size, size] */
+    float *out;               /* [batch, out_c, out_h, out_w]; dropout and heads: their input */
+} layer;
+
+typedef struct network {
+    char *path;               /* the cfg's path */
+    int batch, c, h, w, inputs;
+    layer *l;                 /* [n] */
+    int n;
+    float *block;             /* [nblock]: every float below lives here */
+    size_t nblock;
+    float *params;            /* [nparams]: the weights file's body, in file order */
+    size_t nparams;
+    float *input;             /* [batch, c, h, w] */
+    float *work;              /* [nwork] im2col / scratch */
+    size_t nwork;
+    /* the weights file header, kept so a file is written back as read */
+    int32_t major, minor, revision;
+    uint64_t seen;            /* images seen in training */
+    int seen_bytes;           /* 8 from version 0.2 on, 4 before */
+} network;
+
+/* Builds the network of a parsed cfg with its own width/height and batch 1.
+ * Bad values, a route to a missing layer, shapes that do not fit: -1 with
+ * "FILE:LINE: [section] key: ..." in err. Parameters start at zero. */
+int net_load(cfg *c, network *net, yerr *err);
+/* The same with width, height (0: the cfg's) and batch (0: 1) given. */
+int net_load_sized(cfg *c, network *net, int w, int h, int batch, yerr *err);
+/* Shapes, counts and sizes only (nparams, nwork, nblock): no block, every
+ * data pointer NULL. For checking a cfg or reporting memory. */
+int net_plan(cfg *c, network *net, int w, int h, int batch, yerr *err);
+void net_free(network *net);
+
+/* Runs every layer on net->input ([batch, c, h, w], filled by the caller).
+ * Returns the last layer's output. */
+const float *net_forward(network *net);
+
+/* A darknet-like table of the layers: shapes, filters, BFLOPs. */
+void net_summary(const network *net, FILE *f);
+double net_bflops(const network *net);
+
+const char *act_name(act_type a);
+int act_parse(const char *s);            /* -1 if unknown */
+void act_apply(float *x, size_t n, act_type a);
+
+/* What darknet's head forward leaves in the output: logistic on x, y (and
+ * objectness, and classes unless softmax), softmax over classes when the
+ * head says so. x is the head's raw output [batch, outputs]. For tests
+ * against libdarknet and for decoders. */
+void head_activate(const layer *l, float *x);
+
+#endif

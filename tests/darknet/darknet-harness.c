@@ -1,0 +1,278 @@
+/* Compares this project's network core with Debian's libdarknet and writes
+ * the fixtures the unit tests check without darknet installed.
+ *
+ *   darknet-harness shapes  CFG OUT          per-layer shapes and counts at
+ *                                            the cfg's own size
+ *   darknet-harness forward CFG W H SEED OUT [IN.ppm|- [MAJOR.MINOR]]
+ *                                            the same at WxH, plus every
+ *                                            layer's output on one input;
+ *                                            the weights file written with
+ *                                            that version (0.1001: old
+ *                                            transposed connected layout)
+ *   darknet-harness image JPG W H OUT.ppm    JPG decoded and resized by
+ *                                            darknet, as an 8-bit PPM input
+ *
+ * forward: our network gets weights_random(SEED), which weights_write saves;
+ * libdarknet loads that file into the same cfg (width/height/batch
+ * rewritten in a temporary copy) and both run on one input tensor (IN.ppm's
+ * pixels / 255, or uniform [0,1) from seed SEED+1), given to darknet as
+ * floats with network_predict.
+ * Each layer's outputs are compared in full (max |ours - darknet| / max
+ * |darknet|), heads after applying darknet's in-place activations to ours
+ * (head_activate); the fixture keeps darknet's max |x|, sum |x| and 16
+ * samples per layer. Prints one line per layer; exits 1 if any layer's
+ * error exceeds 1e-4 or a shape or count differs. Built by `make
+ * check-darknet` (needs the darknet package); not part of `make test`. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "yolo/layers.h"
+#include "yolo/rng.h"
+#include "yolo/weights.h"
+
+#include "dn-side.h"
+
+#define SAMPLES 16
+#define TOL 1e-4
+
+static void die(const char *what, const yerr *err)
+{
+    fprintf(stderr, "darknet-harness: %s: %s\n", what, err ? err->msg : "failed");
+    exit(2);
+}
+
+/* cfg with [net]'s width, height, batch and subdivisions replaced (w or h
+ * 0: kept), written to tmp. darknet's [net] is always the first section. */
+static void rewrite_cfg(const char *path, int w, int h, const char *tmp)
+{
+    FILE *in = fopen(path, "r"), *out = fopen(tmp, "w");
+    if (!in || !out)
+        die(path, NULL);
+    char line[CFG_MAX_LINE + 2];
+    int section = 0;
+    while (fgets(line, sizeof line, in)) {
+        char key[64] = "";
+        sscanf(line, " %63[a-z_]", key);
+        if (line[strspn(line, " \t")] == '[' && ++section == 1) {
+            fputs(line, out);
+            fprintf(out, "batch=1\nsubdivisions=1\n");
+            if (w)
+                fprintf(out, "width=%d\nheight=%d\n", w, h);
+            continue;
+        }
+        int drop = section == 1 && (!strcmp(key, "batch") || !strcmp(key, "subdivisions") ||
+                                    (w && (!strcmp(key, "width") || !strcmp(key, "height"))));
+        if (!drop)
+            fputs(line, out);
+    }
+    fclose(in);
+    if (fclose(out) != 0)
+        die(tmp, NULL);
+}
+
+/* An 8-bit binary PPM of exactly w x h as [3, h, w] floats / 255. */
+static int read_ppm(const char *path, int w, int h, float *x)
+{
+    FILE *f = fopen(path, "rb");
+    int pw = 0, ph = 0, max = 0, ok = 0;
+    if (f && fscanf(f, "P6 %d %d %d", &pw, &ph, &max) == 3 && fgetc(f) != EOF && pw == w &&
+        ph == h && max == 255) {
+        unsigned char *rgb = malloc((size_t)w * h * 3);
+        ok = rgb && fread(rgb, 3, (size_t)w * h, f) == (size_t)w * h;
+        for (int c = 0; ok && c < 3; c++)
+            for (int i = 0; i < w * h; i++)
+                x[(size_t)c * w * h + i] = rgb[(size_t)i * 3 + c] / 255.0f;
+        free(rgb);
+    }
+    if (f)
+        fclose(f);
+    return ok ? 0 : -1;
+}
+
+static int image_main(const char *jpg, int w, int h, const char *out)
+{
+    unsigned char *rgb = malloc((size_t)w * h * 3);
+    FILE *f = rgb ? fopen(out, "wb") : NULL;
+    int ok = f && dn_image_rgb(jpg, w, h, rgb) == 0;
+    ok = ok && fprintf(f, "P6\n%d %d\n255\n", w, h) > 0 &&
+         fwrite(rgb, 3, (size_t)w * h, f) == (size_t)w * h;
+    if (f && fclose(f) != 0)
+        ok = 0;
+    free(rgb);
+    if (!ok)
+        fprintf(stderr, "darknet-harness: cannot make %s from %s\n", out, jpg);
+    return !ok;
+}
+
+static double seconds(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + t.tv_nsec / 1e9;
+}
+
+static const char *base(const char *p)
+{
+    const char *s = strrchr(p, '/');
+    return s ? s + 1 : p;
+}
+
+/* darknet leaves some shapes at 0 (softmax, detection); then only the
+ * element count is compared. */
+static int shape_ok(const layer *l, const dn_layer *d)
+{
+    if (l->outputs != d->outputs)
+        return 0;
+    if (d->out_c == 0 && d->out_h == 0 && d->out_w == 0)
+        return 1;
+    return l->out_c == d->out_c && l->out_h == d->out_h && l->out_w == d->out_w;
+}
+
+static int counts_ok(const layer *l, const dn_layer *d)
+{
+    return (d->nweights == 0 || (size_t)d->nweights == l->nweights) &&
+           (d->nbiases == 0 || (size_t)d->nbiases == l->nbiases);
+}
+
+/* max |a - b| / max |b| over n, and b's max |x|, sum |x| */
+static double rel_error(const float *a, const float *b, int n, double *maxabs, double *sumabs)
+{
+    double diff = 0, mb = 0, sb = 0;
+    for (int i = 0; i < n; i++) {
+        double d = fabs((double)a[i] - b[i]);
+        if (d > diff || isnan(d))
+            diff = isnan(d) ? INFINITY : d;
+        if (fabs(b[i]) > mb)
+            mb = fabs(b[i]);
+        sb += fabs(b[i]);
+    }
+    *maxabs = mb, *sumabs = sb;
+    return mb > 0 ? diff / mb : diff;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc == 6 && !strcmp(argv[1], "image"))
+        return image_main(argv[2], atoi(argv[3]), atoi(argv[4]), argv[5]);
+    int fwd = argc >= 7 && argc <= 9 && !strcmp(argv[1], "forward");
+    if (!fwd && !(argc == 4 && !strcmp(argv[1], "shapes"))) {
+        fprintf(stderr, "usage: darknet-harness shapes CFG OUT\n"
+                        "       darknet-harness forward CFG W H SEED OUT [IN.ppm|- "
+                        "[MAJOR.MINOR]]\n"
+                        "       darknet-harness image JPG W H OUT.ppm\n");
+        return 1;
+    }
+    const char *ppm = argc >= 8 && strcmp(argv[7], "-") ? argv[7] : NULL;
+    int major = 0, minor = 2;
+    if (argc == 9 && sscanf(argv[8], "%d.%d", &major, &minor) != 2)
+        return fprintf(stderr, "darknet-harness: bad version %s\n", argv[8]), 1;
+    const char *path = argv[2], *outpath = argv[fwd ? 6 : 3];
+    int w = fwd ? atoi(argv[3]) : 0, h = fwd ? atoi(argv[4]) : 0;
+    unsigned long long seed = fwd ? strtoull(argv[5], NULL, 10) : 1;
+    yerr err = {0};
+    cfg c;
+    network net;
+    if (cfg_load(&c, path, &err) < 0)
+        die(path, &err);
+    if (net_load_sized(&c, &net, w, h, 1, &err) < 0)
+        die(path, &err);
+
+    char tmpcfg[64], tmpw[64], tmpdw[64];
+    snprintf(tmpcfg, sizeof tmpcfg, "/tmp/dnh-%d.cfg", (int)getpid());
+    snprintf(tmpw, sizeof tmpw, "/tmp/dnh-%d.weights", (int)getpid());
+    snprintf(tmpdw, sizeof tmpdw, "/tmp/dnh-%d-dn.weights", (int)getpid());
+    rewrite_cfg(path, w, h, tmpcfg);
+    weights_random(&net, seed);
+    net.major = major, net.minor = minor;
+    net.seen_bytes = major * 10 + minor >= 2 && major < 1000 && minor < 1000 ? 8 : 4;
+    if (weights_write(&net, tmpw, &err) < 0)
+        die(tmpw, &err);
+
+    void *dn = dn_load(tmpcfg);
+    int dn_n = dn_layers(dn);
+    long dn_np = dn_params(dn, tmpdw);    /* the size of what darknet saves */
+    int bad = dn_n != net.n || dn_np != (long)net.nparams;
+
+    FILE *out = fopen(outpath, "w");
+    if (!out)
+        die(outpath, NULL);
+    fprintf(out, "# made by tests/darknet/darknet-harness %s %s", argv[1], base(path));
+    if (fwd)
+        fprintf(out, " %d %d %llu", w, h, seed);
+    fprintf(out, " against libdarknet (Debian 0.0.0+git20180914.61c9d02e)\n");
+    if (ppm)
+        fprintf(out, "# input %s\n", ppm);
+    if (major != 0 || minor != 2)
+        fprintf(out, "# weights written as version %d.%d\n", major, minor);
+    fprintf(out, "net %s %d %d %d %d %ld\n", path, net.w, net.h, net.c, dn_n, dn_np);
+    printf("%s: %d layers (darknet %d), %zu parameters (darknet %ld)\n", base(path), net.n,
+           dn_n, net.nparams, dn_np);
+
+    float *ours = NULL;
+    if (fwd) {
+        dn_load_weights(dn, tmpw);
+        yrng r;
+        rng_seed(&r, seed + 1);
+        for (int i = 0; i < net.inputs; i++)
+            net.input[i] = (float)rng_uniform(&r);
+        if (ppm && (net.c != 3 || read_ppm(ppm, net.w, net.h, net.input) < 0))
+            die(ppm, NULL);
+        double t0 = seconds();
+        net_forward(&net);
+        double t1 = seconds();
+        dn_predict(dn, net.input);
+        printf("forward at %dx%d: ours %.1f ms, darknet %.1f ms\n", net.w, net.h,
+               (t1 - t0) * 1e3, (seconds() - t1) * 1e3);
+    }
+    double worst[CFG_NTYPES] = {0};
+    for (int i = 0; i < net.n && i < dn_n; i++) {
+        const layer *l = &net.l[i];
+        dn_layer dl = dn_get(dn, i), *d = &dl;
+        int ok = shape_ok(l, d) && counts_ok(l, d);
+        fprintf(out, "layer %d %s %d %d %d %d %d %d", i, cfg_type_name(l->type), d->out_c,
+                d->out_h, d->out_w, d->outputs, d->nweights, d->nbiases);
+        printf("%3d %-14s %4d x%4d x%4d %s", i, cfg_type_name(l->type), l->out_w, l->out_h,
+               l->out_c, ok ? "shape ok" : "SHAPE/COUNT DIFFERS");
+        if (fwd && ok) {
+            free(ours);
+            ours = malloc((size_t)l->outputs * sizeof *ours);
+            if (!ours)
+                die("malloc", NULL);
+            memcpy(ours, l->out, (size_t)l->outputs * sizeof *ours);
+            head_activate(l, ours);
+            double maxabs, sumabs, e = rel_error(ours, d->output, l->outputs, &maxabs, &sumabs);
+            ok = e <= TOL;
+            if (e > worst[l->type])
+                worst[l->type] = e;
+            printf("  rel err %.3g%s", e, ok ? "" : "  > 1e-4");
+            fprintf(out, " %.9g %.17g", maxabs, sumabs);
+            for (int k = 0; k < SAMPLES; k++)
+                fprintf(out, " %.9g", d->output[(size_t)k * (l->outputs - 1) / (SAMPLES - 1)]);
+        }
+        fprintf(out, "\n");
+        printf("\n");
+        bad |= !ok;
+    }
+    if (fwd)
+        for (int t = 0; t < CFG_NTYPES; t++)
+            for (int i = 0; i < net.n; i++)
+                if (net.l[i].type == (cfg_type)t) {
+                    printf("worst %-14s %.3g\n", cfg_type_name((cfg_type)t), worst[t]);
+                    fprintf(out, "# worst relative error %s %.3g\n", cfg_type_name((cfg_type)t),
+                            worst[t]);
+                    break;
+                }
+    free(ours);
+    if (fclose(out) != 0)
+        die(outpath, NULL);
+    remove(tmpcfg), remove(tmpw);
+    dn_free(dn);
+    net_free(&net);
+    cfg_free(&c);
+    printf("%s\n", bad ? "FAILED" : "all layers agree");
+    return bad;
+}

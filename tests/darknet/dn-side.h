@@ -1,0 +1,22 @@
+/* The libdarknet side of the harness, in its own translation unit: darknet.h
+ * and include/yolo/network.h both define `layer` and `network`. */
+#ifndef DN_SIDE_H
+#define DN_SIDE_H
+
+typedef struct dn_layer {
+    int out_c, out_h, out_w, outputs, nweights, nbiases;
+    const float *output;    /* [outputs] after dn_predict */
+} dn_layer;
+
+void *dn_load(const char *cfg_path);            /* parse_network_cfg, batch 1 */
+int dn_layers(void *dn);
+dn_layer dn_get(void *dn, int i);
+long dn_params(void *dn, const char *tmp);      /* floats save_weights writes */
+void dn_load_weights(void *dn, const char *path);
+void dn_predict(void *dn, float *input);
+void dn_free(void *dn);
+/* An image decoded and resized (bilinear) by darknet, as 8-bit RGB rows
+ * into rgb [h, w, 3]; -1 if it cannot be read. */
+int dn_image_rgb(const char *path, int w, int h, unsigned char *rgb);
+
+#endif
