@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "yolo/buf.h"
 
@@ -75,4 +76,29 @@ int ybuf_save(const ybuf *b, const char *path, yerr *err)
         return yerr_set(err, YOLO_EIO, "%s: write error: %s", bad ? tmp : path, strerror(e));
     }
     return 0;
+}
+
+int ybuf_feed_fd(int fd, const char *name, size_t chunk, const ybuf_feeder *f, yerr *err)
+{
+    uint8_t *buf = malloc(chunk);
+    if (!buf)
+        return yerr_set(err, YOLO_EIO, "out of memory");
+    int rc;
+    for (;;) {
+        ssize_t k = read(fd, buf, chunk);
+        if (k < 0 && errno == EINTR)
+            continue;
+        if (k < 0) {
+            rc = yerr_set(err, YOLO_EIO, "%s: read error: %s", name, strerror(errno));
+            break;
+        }
+        if (k == 0) {
+            rc = f->finish(f->ctx, err);
+            break;
+        }
+        if ((rc = f->feed(f->ctx, buf, (size_t)k, err)) < 0)
+            break;
+    }
+    free(buf);
+    return rc;
 }

@@ -1048,30 +1048,17 @@ int coco_finish(coco *d, yerr *err)
     return 0;
 }
 
+static int feed(void *d, const uint8_t *buf, size_t len, yerr *err)
+{
+    return coco_feed(d, buf, len, err);
+}
+
+static int finish(void *d, yerr *err) { return coco_finish(d, err); }
+
 int coco_read_fd(coco *d, int fd, yerr *err)
 {
-    size_t cap = 1 << 20;
-    uint8_t *buf = malloc(cap);
-    if (!buf)
-        return yerr_set(err, YOLO_EIO, "out of memory");
-    int rc;
-    for (;;) {
-        ssize_t k = read(fd, buf, cap);
-        if (k < 0 && errno == EINTR)
-            continue;
-        if (k < 0) {
-            rc = yerr_set(err, YOLO_EIO, "%s: read error: %s", d->name, strerror(errno));
-            break;
-        }
-        if (k == 0) {
-            rc = coco_finish(d, err);
-            break;
-        }
-        if ((rc = coco_feed(d, buf, (size_t)k, err)) < 0)
-            break;
-    }
-    free(buf);
-    return rc;
+    ybuf_feeder f = {feed, finish, d};
+    return ybuf_feed_fd(fd, d->name, 1 << 20, &f, err);
 }
 
 /* ======== records =============================================================== */

@@ -27,29 +27,21 @@ static int emit(void *ctx, const uint8_t *bytes, size_t len, yerr *err)
     return 0;
 }
 
+static int feed(void *p, const uint8_t *buf, size_t len, yerr *err)
+{
+    return jrec_feed(p, buf, len, err);
+}
+
+static int finish(void *p, yerr *err) { return jrec_finish(p, err); }
+
 /* Parses one input (fd) to the end. */
 static int convert(cli *c, int fd, const char *name, yerr *err)
 {
     jrec_parser *p = jrec_parser_new(name, emit, c, err);
     if (!p)
         return -1;
-    uint8_t buf[1 << 16];
-    int rc = 0;
-    for (;;) {
-        ssize_t k = read(fd, buf, sizeof buf);
-        if (k < 0 && errno == EINTR)
-            continue;
-        if (k < 0) {
-            rc = yerr_set(err, YOLO_EIO, "%s: read error: %s", name, strerror(errno));
-            break;
-        }
-        if (k == 0) {
-            rc = jrec_finish(p, err);
-            break;
-        }
-        if ((rc = jrec_feed(p, buf, (size_t)k, err)) < 0)
-            break;
-    }
+    ybuf_feeder f = {feed, finish, p};
+    int rc = ybuf_feed_fd(fd, name, 1 << 16, &f, err);
     jrec_parser_free(p);
     return rc;
 }

@@ -26,4 +26,15 @@ void ybuf_free(ybuf *b);
  * rename, is YOLO_EIO naming the path. */
 int ybuf_save(const ybuf *b, const char *path, yerr *err);
 
+/* Reads fd to its end in chunks of `chunk` bytes, handing each to feed and
+ * then calling finish: how the incremental parsers (JSON Lines, COCO) are
+ * driven. Returns 0, or -1 with err set by feed, finish or a read error
+ * (YOLO_EIO naming `name`). */
+typedef struct ybuf_feeder {
+    int (*feed)(void *ctx, const uint8_t *buf, size_t len, yerr *err);
+    int (*finish)(void *ctx, yerr *err);
+    void *ctx;
+} ybuf_feeder;
+int ybuf_feed_fd(int fd, const char *name, size_t chunk, const ybuf_feeder *f, yerr *err);
+
 #endif
