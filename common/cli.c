@@ -231,6 +231,8 @@ int cli_parse(cli *c, int argc, char **argv,
     c->nfiles = argc - optind;
     if (c->nfiles > 0 && !c->d->reads_records && !c->d->args)
         return cli_usage_error(c, "unexpected argument '%s'", c->files[0]);
+    if (output && c->d->no_stdout)
+        return cli_usage_error(c, "option -o: %s writes files, not standard output", c->d->name);
     if (output && open_output(c, output) < 0)
         return -1;
     if (c->d->writes_records && isatty(STDOUT_FILENO))

@@ -61,6 +61,7 @@ static const cli_desc desc = {
                "on the seed, i and the shape options. Nothing is written on standard\n"
                "output; a summary goes to standard error unless --quiet.",
     .opts = opts,
+    .no_stdout = 1,
 };
 
 static int on_shape_option(cli *c, synth_cfg *g, int id, const char *arg)

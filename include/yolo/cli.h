@@ -39,6 +39,7 @@ typedef struct cli_desc {
     const cli_opt *opts;  /* the stage's own options; ends with {0} */
     int reads_records;    /* FILE arguments (or stdin) are record streams */
     int writes_records;   /* stdout is a record stream: refuse a terminal */
+    int no_stdout;        /* writes files, nothing on stdout: -o does not apply */
 } cli_desc;
 
 typedef struct cli {

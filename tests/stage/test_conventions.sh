@@ -54,7 +54,11 @@ Try '$s --help' for more information."
     check_match "$s on a missing file: exit 2 or 3 naming it" "$rc $(cat "$T/err")" "^[23] $s: .*$T/nonexistent"
   fi
   "$s" -o "$T/no/such/dir/x" $small_args 2> "$T/err"; rc=$?
-  check_match "$s -o into a missing folder: exit 1" "$rc $(cat "$T/err")" "^1 $s: cannot open output"
+  if [ -z "$no_stdout" ]; then
+    check_match "$s -o into a missing folder: exit 1" "$rc $(cat "$T/err")" "^1 $s: cannot open output"
+  else
+    check_match "$s -o (it writes no stdout): exit 1" "$rc $(cat "$T/err")" "^1 $s: option -o: $s writes files"
+  fi
   "$s" $small_args > "$T/out" 2> "$T/err"; rc=$?
   check_eq "$s on valid input: exit 0" "$rc" 0
   check_eq "$s without a terminal: no progress line on stderr" "$(cat "$T/err")" ""
