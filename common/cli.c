@@ -114,9 +114,11 @@ int cli_usage_error(cli *c, const char *fmt, ...)
     return -1;
 }
 
-static void print_opts(FILE *f, const cli_opt *o)
+static void print_opts(FILE *f, const cli_opt *o, int no_stdout)
 {
     for (; o->name; o++) {
+        if (no_stdout && o->id == OPT_OUTPUT)
+            continue;
         char lhs[64];
         snprintf(lhs, sizeof lhs, "%c%c%c --%s%s%s", o->shortc ? '-' : ' ',
                  o->shortc ? o->shortc : ' ', o->shortc ? ',' : ' ', o->name,
@@ -131,8 +133,8 @@ static void print_help(const cli *c)
     printf("Usage: %s [OPTION]...%s%s\n%s\n\nOptions:\n", d->name, d->args ? " " : "",
            d->args ? d->args : "", d->summary);
     if (d->opts)
-        print_opts(stdout, d->opts);
-    print_opts(stdout, common_opts);
+        print_opts(stdout, d->opts, 0);
+    print_opts(stdout, common_opts, d->no_stdout);
     if (d->details)
         printf("\n%s\n", d->details);
     printf("\nExit status: 0 ok, 1 usage error, 2 bad input, 3 I/O or system error.\n");
