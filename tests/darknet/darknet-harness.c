@@ -11,6 +11,14 @@
  *                                            transposed connected layout)
  *   darknet-harness image JPG W H OUT.ppm    JPG decoded and resized by
  *                                            darknet, as an 8-bit PPM input
+ *   darknet-harness letterbox JPG OUT.fix    JPG decoded by us (img_load_jpeg),
+ *                                            then resized and letterboxed by
+ *                                            darknet and by us (common/image.c)
+ *                                            at a few sizes; writes 64 samples
+ *                                            of darknet's output per size and
+ *                                            each max |ours - darknet|, plus
+ *                                            how far darknet's own decode
+ *                                            (load_image_color) is from ours
  *
  * forward: our network gets weights_random(SEED), which weights_write saves;
  * libdarknet loads that file into the same cfg (width/height/batch
@@ -30,6 +38,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "yolo/image.h"
 #include "yolo/layers.h"
 #include "yolo/rng.h"
 #include "yolo/weights.h"
@@ -121,6 +130,75 @@ static const char *base(const char *p)
     return s ? s + 1 : p;
 }
 
+#define IMG_SAMPLES 64
+
+/* max |a - b| over n */
+static double max_diff(const float *a, const float *b, size_t n, size_t *ndiff)
+{
+    double m = 0;
+    *ndiff = 0;
+    for (size_t i = 0; i < n; i++) {
+        double d = fabs((double)a[i] - b[i]);
+        *ndiff += d != 0;
+        if (d > m || isnan(d))
+            m = isnan(d) ? INFINITY : d;
+    }
+    return m;
+}
+
+/* One resize (lb 0) or letterbox (lb 1) of im to w x h by both sides: the
+ * fixture block, and 0 if they agree to 1e-6. */
+static int compare_resize(const img *im, int w, int h, int lb, FILE *out)
+{
+    size_t n = (size_t)w * h * im->c, nd;
+    float *dn = malloc(n * sizeof *dn); /* [c, h, w] */
+    img ours = {0};
+    yerr err;
+    int rc = lb ? img_letterbox(im, w, h, &ours, NULL, &err) : img_resize(im, w, h, &ours, &err);
+    if (!dn || rc != 0 || dn_resize(im->data, im->w, im->h, im->c, w, h, lb, dn) != 0)
+        die("resize", rc ? &err : NULL);
+    double d = max_diff(ours.data, dn, n, &nd);
+    printf("%s %dx%d: max |ours - darknet| = %g (%zu of %zu values differ)\n",
+           lb ? "letterbox" : "resize", w, h, d, nd, n);
+    fprintf(out, "%s %d %d maxdiff %.9g\n", lb ? "letterbox" : "resize", w, h, d);
+    for (size_t j = 0; j < IMG_SAMPLES; j++) {
+        /* both ends, then spread by a multiplicative hash */
+        size_t i = j == 0 ? 0 : j == 1 ? n - 1 : (size_t)((j * 2654435761u) % n);
+        fprintf(out, "%zu %.9g\n", i, dn[i]);
+    }
+    free(dn);
+    img_free(&ours);
+    return d <= 1e-6 ? 0 : 1;
+}
+
+static int letterbox_main(const char *jpg, const char *outpath)
+{
+    img im;
+    yerr err;
+    if (img_load_jpeg(jpg, &im, &err) != 0)
+        die(jpg, &err);
+    size_t n = (size_t)im.w * im.h * 3, nd = 0;
+    float *dn = malloc(n * sizeof *dn); /* [3, h, w] */
+    if (!dn || dn_load_color(jpg, im.w, im.h, dn) != 0)
+        die("darknet's load_image_color", NULL);
+    double dd = max_diff(im.data, dn, n, &nd);
+    printf("decode %s %dx%d: max |ours - darknet| = %g (%zu of %zu values differ)\n",
+           base(jpg), im.w, im.h, dd, nd, n);
+    FILE *out = fopen(outpath, "w");
+    if (!out)
+        die(outpath, NULL);
+    fprintf(out, "# made by tests/darknet/darknet-harness letterbox %s\n", base(jpg));
+    fprintf(out, "image %d %d decode-maxdiff %.9g differing %zu\n", im.w, im.h, dd, nd);
+    int bad = compare_resize(&im, 416, 416, 1, out) | compare_resize(&im, 300, 200, 1, out) |
+              compare_resize(&im, 200, 300, 1, out) | compare_resize(&im, 97, 61, 0, out) |
+              compare_resize(&im, 416, 416, 0, out) | compare_resize(&im, 1000, 777, 0, out);
+    if (fclose(out) != 0)
+        die(outpath, NULL);
+    free(dn);
+    img_free(&im);
+    return bad;
+}
+
 /* darknet leaves some shapes at 0 (softmax, detection); then only the
  * element count is compared. */
 static int shape_ok(const layer *l, const dn_layer *d)
@@ -156,6 +234,8 @@ static double rel_error(const float *a, const float *b, int n, double *maxabs, d
 
 int main(int argc, char **argv)
 {
+    if (argc == 4 && !strcmp(argv[1], "letterbox"))
+        return letterbox_main(argv[2], argv[3]);
     if (argc == 6 && !strcmp(argv[1], "image"))
         return image_main(argv[2], atoi(argv[3]), atoi(argv[4]), argv[5]);
     int fwd = argc >= 7 && argc <= 9 && !strcmp(argv[1], "forward");
@@ -163,7 +243,8 @@ int main(int argc, char **argv)
         fprintf(stderr, "usage: darknet-harness shapes CFG OUT\n"
                         "       darknet-harness forward CFG W H SEED OUT [IN.ppm|- "
                         "[MAJOR.MINOR]]\n"
-                        "       darknet-harness image JPG W H OUT.ppm\n");
+                        "       darknet-harness image JPG W H OUT.ppm\n"
+                        "       darknet-harness letterbox JPG OUT.fix\n");
         return 1;
     }
     const char *ppm = argc >= 8 && strcmp(argv[7], "-") ? argv[7] : NULL;

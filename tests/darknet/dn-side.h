@@ -18,5 +18,13 @@ void dn_free(void *dn);
 /* An image decoded and resized (bilinear) by darknet, as 8-bit RGB rows
  * into rgb [h, w, 3]; -1 if it cannot be read. */
 int dn_image_rgb(const char *path, int w, int h, unsigned char *rgb);
+/* darknet's load_image_color of path, as [3, h, w] floats into out (h x w
+ * must be the size given); -1 if it cannot be read or has another size. */
+int dn_load_color(const char *path, int w, int h, float *out);
+/* darknet's resize_image (letterbox 0) or letterbox_image (letterbox 1) of
+ * the [c, sh, sw] image data, copied into a darknet image, so that decoding
+ * plays no part; out gets [c, h, w]. -1 if darknet fails. */
+int dn_resize(const float *data, int sw, int sh, int c, int w, int h, int letterbox,
+              float *out);
 
 #endif

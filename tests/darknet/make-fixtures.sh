@@ -6,6 +6,9 @@
 #   NAME.fwd      the same plus darknet's per-layer outputs (max |x|, sum |x|,
 #                 16 samples) with seeded random weights, on a seeded random
 #                 input or on dog-96.ppm (darknet's dog.jpg at 96x96)
+#   letterbox-dog.fix  dog.jpg decoded by us, resized and letterboxed by
+#                 darknet at six sizes (64 samples each, and each max
+#                 |ours - darknet|), and whether darknet's decode equals ours
 # then compares the large networks in full without keeping a fixture.
 # Exits non-zero if any layer differs from darknet.
 set -u
@@ -32,6 +35,8 @@ run forward "$CFGS/yolov3-tiny.cfg" 128 128 1 "$FX/yolov3-tiny-128.fwd"
 "$HARNESS" image /usr/share/darknet/data/dog.jpg 96 96 "$FX/dog-96.ppm" || fail=1
 run forward "$CFGS/yolov3-tiny.cfg" 96 96 11 "$FX/yolov3-tiny-96-dog.fwd" "$FX/dog-96.ppm"
 run forward "$CFGS/yolov2-tiny-voc.cfg" 96 96 12 "$FX/yolov2-tiny-voc-96-dog.fwd" "$FX/dog-96.ppm"
+# our decode of dog.jpg, resized and letterboxed by darknet and by us
+"$HARNESS" letterbox ../shared/data/images/dog.jpg "$FX/letterbox-dog.fix" || { echo "FAILED: letterbox"; fail=1; }
 tmp=$(mktemp -d)
 for spec in "yolov2-voc 128 128" "yolov2 128 128" "yolov3 128 128" "yolov3-spp 128 128" \
             "yolov1 128 128" "yolov1-tiny 128 128" "darknet19 64 64" "darknet53 64 64" \

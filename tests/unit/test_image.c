@@ -1,0 +1,512 @@
+/* Tests for common/image.c:
+ *   1. decoding the shared images (sizes, value range, agreement with the
+ *      header reader)
+ *   2. decoding JPEGs made here with turbojpeg: RGB, grayscale, CMYK,
+ *      progressive, 1x1; errors for truncated, corrupt, oversized, non-JPEG
+ *      and missing files
+ *   3. resize and letterbox: values by hand and against a plain reference
+ *      loop written from darknet's definition; transforms map the corners
+ *   4. resize and letterbox of dog.jpg against libdarknet's output
+ *      (tests/fixtures/letterbox-dog.fix, made by tests/darknet/) */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <turbojpeg.h>
+
+#include "yolo/image.h"
+
+#include "check.h"
+#include "testutil.h"
+
+#define IMAGES "../shared/data/images"
+#define FIXTURE "tests/fixtures/letterbox-dog.fix"
+
+/* ---- 1. shared images ---- */
+
+static void test_shared(void)
+{
+    static const struct { const char *name; int w, h; } want[] = {
+        {"dog.jpg", 768, 576},   {"eagle.jpg", 773, 512},  {"giraffe.jpg", 500, 500},
+        {"horses.jpg", 773, 512}, {"person.jpg", 640, 424},
+    };
+    if (access(IMAGES "/dog.jpg", R_OK) != 0) {
+        printf("# skipped: %s not found (../shared absent)\n", IMAGES);
+        return;
+    }
+    for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
+        char path[256];
+        snprintf(path, sizeof path, "%s/%s", IMAGES, want[i].name);
+        img im;
+        yerr err;
+        int hw = 0, hh = 0;
+        int rc = img_load_jpeg(path, &im, &err);
+        CHECK(rc == 0 && im.w == want[i].w && im.h == want[i].h && im.c == 3,
+              "%s decodes to %d x %d x 3", want[i].name, want[i].w, want[i].h);
+        CHECK(img_jpeg_size(path, &hw, &hh, &err) == 0 && hw == im.w && hh == im.h,
+              "%s: the header reader agrees", want[i].name);
+        float lo = 1, hi = 0;
+        for (size_t k = 0; rc == 0 && k < (size_t)im.w * im.h * 3; k++)
+            lo = fminf(lo, im.data[k]), hi = fmaxf(hi, im.data[k]);
+        CHECK(lo >= 0 && hi <= 1 && hi > lo, "%s: values in [0, 1]", want[i].name);
+        img_free(&im);
+    }
+}
+
+/* ---- 2. generated JPEGs ---- */
+
+/* A scratch directory for the files made here. */
+static char tmpdir[64];
+
+static const char *tmp_path(const char *name)
+{
+    static char path[128];
+    snprintf(path, sizeof path, "%s/%s", tmpdir, name);
+    return path;
+}
+
+static void write_file(const char *name, const unsigned char *p, size_t n)
+{
+    FILE *f = fopen(tmp_path(name), "wb");
+    if (!f || fwrite(p, 1, n, f) != n || fclose(f) != 0) {
+        perror(name);
+        exit(1);
+    }
+}
+
+/* A test pattern, pixel format pf (RGB, GRAY or CMYK), w x h: [h, w, ps]. */
+static unsigned char *pattern(int w, int h, int pf)
+{
+    int ps = tjPixelSize[pf];
+    unsigned char *p = malloc((size_t)w * h * ps);
+    if (!p)
+        exit(1);
+    for (int y = 0; y < h; y++)
+        for (int x = 0; x < w; x++)
+            for (int k = 0; k < ps; k++)
+                p[((size_t)y * w + x) * ps + k] =
+                    (unsigned char)((x * 255 / (w > 1 ? w - 1 : 1) + y * 37 + k * 80) % 256);
+    return p;
+}
+
+/* Compresses px with turbojpeg into a malloc'd JPEG; *n its size. */
+static unsigned char *compress(const unsigned char *px, int w, int h, int pf, int sub, int flags,
+                               unsigned long *n)
+{
+    tjhandle tj = tjInitCompress();
+    unsigned char *jpg = NULL;
+    *n = 0;
+    if (!tj || tjCompress2(tj, px, w, 0, h, pf, &jpg, n, sub, 100, flags) != 0) {
+        fprintf(stderr, "tjCompress2: %s\n", tjGetErrorStr2(tj));
+        exit(1);
+    }
+    tjDestroy(tj);
+    return jpg;
+}
+
+/* Writes a JPEG of the test pattern as name; returns the pattern. */
+static unsigned char *make_jpeg(const char *name, int w, int h, int pf, int sub, int flags)
+{
+    unsigned char *px = pattern(w, h, pf);
+    unsigned long n;
+    unsigned char *jpg = compress(px, w, h, pf, sub, flags, &n);
+    write_file(name, jpg, n);
+    tjFree(jpg);
+    return px;
+}
+
+/* max |decoded - pattern / 255| over RGB (gray: the one channel, all planes) */
+static double pattern_error(const img *im, const unsigned char *px, int ps)
+{
+    double m = 0;
+    size_t n = (size_t)im->w * im->h;
+    for (int ch = 0; ch < 3; ch++)
+        for (size_t i = 0; i < n; i++)
+            m = fmax(m, fabs(im->data[ch * n + i] - px[i * ps + (ps == 1 ? 0 : ch)] / 255.0));
+    return m;
+}
+
+/* An EXIF block saying "rotate 90" (orientation 6) after a JPEG's SOI:
+ * darknet's OpenCV decode would rotate; we keep the stored orientation. */
+static void test_exif(void)
+{
+    static const unsigned char app1[] = {
+        0xff, 0xe1, 0, 34, 'E', 'x', 'i', 'f', 0, 0,          /* APP1, length 34 */
+        'I', 'I', 42, 0, 8, 0, 0, 0,                           /* TIFF, IFD at 8 */
+        1, 0, 0x12, 0x01, 3, 0, 1, 0, 0, 0, 6, 0, 0, 0,         /* Orientation = 6 */
+        0, 0, 0, 0};                                           /* no next IFD */
+    unsigned char *px = pattern(20, 10, TJPF_RGB);
+    unsigned long n;
+    unsigned char *jpg = compress(px, 20, 10, TJPF_RGB, TJSAMP_444, 0, &n);
+    unsigned char *ex = malloc(n + sizeof app1);
+    if (!ex)
+        exit(1);
+    memcpy(ex, jpg, 2);
+    memcpy(ex + 2, app1, sizeof app1);
+    memcpy(ex + 2 + sizeof app1, jpg + 2, n - 2);
+    write_file("exif6.jpg", ex, n + sizeof app1);
+    img im;
+    yerr err;
+    int rc = img_load_jpeg(tmp_path("exif6.jpg"), &im, &err);
+    CHECK(rc == 0 && im.w == 20 && im.h == 10,
+          "EXIF orientation 6 is ignored: 20 x 10 stays 20 x 10 (OpenCV would rotate)");
+    if (rc == 0)
+        img_free(&im);
+    free(ex);
+    free(px);
+    tjFree(jpg);
+}
+
+static void test_kinds(void)
+{
+    img im, base;
+    yerr err;
+    unsigned char *px = make_jpeg("rgb.jpg", 37, 21, TJPF_RGB, TJSAMP_444, 0);
+    CHECK(img_load_jpeg(tmp_path("rgb.jpg"), &base, &err) == 0 && base.w == 37 && base.h == 21 &&
+              base.c == 3 && pattern_error(&base, px, 3) < 6 / 255.0,
+          "RGB 4:4:4 at quality 100 decodes close to its pixels (max err %.4f)",
+          base.data ? pattern_error(&base, px, 3) : -1);
+    free(px);
+
+    px = make_jpeg("prog.jpg", 37, 21, TJPF_RGB, TJSAMP_444, TJFLAG_PROGRESSIVE);
+    int rc = img_load_jpeg(tmp_path("prog.jpg"), &im, &err);
+    CHECK(rc == 0 && im.w == 37 && im.h == 21 &&
+              !memcmp(im.data, base.data, sizeof(float) * 37 * 21 * 3),
+          "progressive decodes to exactly the baseline's pixels");
+    img_free(&im);
+    free(px);
+    img_free(&base);
+
+    px = make_jpeg("gray.jpg", 19, 11, TJPF_GRAY, TJSAMP_GRAY, 0);
+    rc = img_load_jpeg(tmp_path("gray.jpg"), &im, &err);
+    size_t n = 19 * 11;
+    CHECK(rc == 0 && im.c == 3 && !memcmp(im.data, im.data + n, n * sizeof(float)) &&
+              !memcmp(im.data, im.data + 2 * n, n * sizeof(float)) &&
+              pattern_error(&im, px, 1) < 3 / 255.0,
+          "grayscale becomes three identical planes, close to its pixels");
+    img_free(&im);
+    free(px);
+
+    /* Adobe-inverted CMYK (255 = no ink): pure red is C=0 M=Y=1 K=0 */
+    unsigned char red[4 * 16 * 8];
+    for (int i = 0; i < 16 * 8; i++)
+        memcpy(red + 4 * i, (unsigned char[]){255, 0, 0, 255}, 4);
+    unsigned long jn;
+    unsigned char *jpg = compress(red, 16, 8, TJPF_CMYK, TJSAMP_444, 0, &jn);
+    write_file("cmyk.jpg", jpg, jn);
+    tjFree(jpg);
+    rc = img_load_jpeg(tmp_path("cmyk.jpg"), &im, &err);
+    CHECK(rc == 0 && im.w == 16 && im.h == 8 && im.data[0] > 0.95f &&
+              im.data[16 * 8] < 0.05f && im.data[2 * 16 * 8] < 0.05f,
+          "CMYK is converted to RGB (red stays red: %.3f %.3f %.3f)",
+          rc ? -1 : im.data[0], rc ? -1 : im.data[128], rc ? -1 : im.data[256]);
+    img_free(&im);
+    /* YCCK with subsampled chroma: decodes (darknet's decode agreed exactly,
+     * checked by hand with the harness) */
+    px = make_jpeg("cmyk-420.jpg", 33, 17, TJPF_CMYK, TJSAMP_420, 0);
+    rc = img_load_jpeg(tmp_path("cmyk-420.jpg"), &im, &err);
+    CHECK(rc == 0 && im.w == 33 && im.h == 17 && im.c == 3, "YCCK 4:2:0 decodes");
+    img_free(&im);
+    free(px);
+    px = make_jpeg("rgb-420.jpg", 33, 17, TJPF_RGB, TJSAMP_420, 0);
+    rc = img_load_jpeg(tmp_path("rgb-420.jpg"), &im, &err);
+    CHECK(rc == 0 && im.w == 33 && im.h == 17 && im.c == 3,
+          "RGB 4:2:0 of odd size decodes (to darknet's pixels exactly, by the harness)");
+    img_free(&im);
+    free(px);
+
+    test_exif();
+
+    unsigned char one[3] = {200, 100, 50};
+    jpg = compress(one, 1, 1, TJPF_RGB, TJSAMP_444, 0, &jn);
+    write_file("one.jpg", jpg, jn);
+    tjFree(jpg);
+    rc = img_load_jpeg(tmp_path("one.jpg"), &im, &err);
+    CHECK(rc == 0 && im.w == 1 && im.h == 1 && fabsf(im.data[0] - 200 / 255.f) < 3 / 255.f &&
+              fabsf(im.data[2] - 50 / 255.f) < 3 / 255.f,
+          "a 1 x 1 JPEG decodes");
+    img_free(&im);
+}
+
+/* img_load_jpeg fails with code, and the message names the file and says why. */
+static void expect_error(const char *path, int code, const char *why, const char *what)
+{
+    img im = {0};
+    yerr err = {0};
+    int rc = img_load_jpeg(path, &im, &err);
+    CHECK(rc == -1 && err.code == code && strstr(err.msg, path) && strstr(err.msg, why) &&
+              !im.data,
+          "%s: error %d (%s)", what, code, err.msg);
+}
+
+/* The offset of the first SOF0 marker's height field in a baseline JPEG. */
+static size_t sof_size_at(const unsigned char *jpg, size_t n)
+{
+    for (size_t i = 2; i + 8 < n; i++)
+        if (jpg[i] == 0xff && jpg[i + 1] == 0xc0)
+            return i + 5;
+    return 0;
+}
+
+static void test_errors(void)
+{
+    unsigned char *px = pattern(64, 48, TJPF_RGB);
+    unsigned long n;
+    unsigned char *jpg = compress(px, 64, 48, TJPF_RGB, TJSAMP_420, 0, &n);
+    free(px);
+
+    write_file("truncated.jpg", jpg, n / 2);
+    expect_error(tmp_path("truncated.jpg"), YOLO_EINPUT, "corrupt JPEG", "truncated file");
+
+    unsigned char *bad = malloc(n);
+    if (!bad)
+        exit(1);
+    memcpy(bad, jpg, n);
+    size_t at = sof_size_at(jpg, n);
+    bad[at + 4] = 0; /* component count 0 */
+    write_file("corrupt-header.jpg", bad, n);
+    expect_error(tmp_path("corrupt-header.jpg"), YOLO_EINPUT, "JPEG", "corrupt frame header");
+
+    memcpy(bad, jpg, n);
+    memset(bad + n / 2, 0xff, 40); /* fill bytes where entropy data should be */
+    write_file("corrupt-data.jpg", bad, n);
+    expect_error(tmp_path("corrupt-data.jpg"), YOLO_EINPUT, "corrupt JPEG", "corrupt scan data");
+
+    memcpy(bad, jpg, n);
+    bad[at + 2] = 0x9c, bad[at + 3] = 0x40; /* width 40000 */
+    write_file("wide.jpg", bad, n);
+    expect_error(tmp_path("wide.jpg"), YOLO_EINPUT, "too large", "40000 pixels wide");
+    bad[at + 0] = 0x75, bad[at + 1] = 0x30, bad[at + 2] = 0x75, bad[at + 3] = 0x30;
+    write_file("big.jpg", bad, n); /* 30000 x 30000: each side allowed, the area not */
+    expect_error(tmp_path("big.jpg"), YOLO_EINPUT, "too large", "900 Mpixel");
+    free(bad);
+    tjFree(jpg);
+
+    write_file("text.jpg", (const unsigned char *)"hello\n", 6);
+    expect_error(tmp_path("text.jpg"), YOLO_EINPUT, "not a JPEG", "a text file");
+    write_file("empty.jpg", (const unsigned char *)"", 0);
+    expect_error(tmp_path("empty.jpg"), YOLO_EINPUT, "not a JPEG", "an empty file");
+    expect_error(tmp_path("missing.jpg"), YOLO_EIO, "No such file", "a missing file");
+}
+
+/* ---- 3. resize and letterbox ---- */
+
+/* darknet's resize written out plainly, one output value at a time. */
+static float ref_at(const img *s, int w, int h, int k, int x, int y)
+{
+    float ws = (float)(s->w - 1) / (w - 1 ? w - 1 : 1), hs = (float)(s->h - 1) / (h - 1 ? h - 1 : 1);
+    float sy = y * hs;
+    int iy = (int)sy;
+    float dy = sy - iy;
+    float part[2];
+    for (int j = 0; j < 2; j++) {
+        int r = iy + j < s->h ? iy + j : iy;
+        const float *row = s->data + ((size_t)k * s->h + r) * s->w;
+        float sx = x * ws;
+        int ix = (int)sx;
+        float dx = sx - ix;
+        part[j] = x == w - 1 || s->w == 1 ? row[s->w - 1] : (1 - dx) * row[ix] + dx * row[ix + 1];
+    }
+    float v = (1 - dy) * part[0];
+    return y == h - 1 || s->h == 1 ? v : v + dy * part[1];
+}
+
+static img random_img(int w, int h, int c)
+{
+    img im;
+    yerr err;
+    if (img_alloc(&im, w, h, c, &err) != 0)
+        exit(1);
+    for (size_t i = 0; i < (size_t)w * h * c; i++)
+        im.data[i] = (float)(xrand() % 256 / 255.);
+    return im;
+}
+
+static int same_as_ref(const img *s, const img *d)
+{
+    for (int k = 0; k < d->c; k++)
+        for (int y = 0; y < d->h; y++)
+            for (int x = 0; x < d->w; x++)
+                if (d->data[((size_t)k * d->h + y) * d->w + x] != ref_at(s, d->w, d->h, k, x, y))
+                    return 0;
+    return 1;
+}
+
+static void test_resize(void)
+{
+    yerr err;
+    img s, d;
+    if (img_alloc(&s, 2, 2, 1, &err) != 0)
+        exit(1);
+    memcpy(s.data, (float[]){0, 1, 0.5f, 0.25f}, sizeof(float) * 4);
+    CHECK(img_resize(&s, 3, 3, &d, &err) == 0 && d.w == 3 && d.h == 3 && d.c == 1 &&
+              !memcmp(d.data, (float[]){0, 0.5f, 1, 0.25f, 0.4375f, 0.625f, 0.5f, 0.375f, 0.25f},
+                      sizeof(float) * 9),
+          "2x2 to 3x3: the midpoints worked out by hand");
+    img_free(&d);
+    CHECK(img_resize(&s, 1, 1, &d, &err) == 0 && d.data[0] == 1,
+          "to 1x1: the last column, row 0 (darknet: x takes the last column)");
+    img_free(&d);
+    img_free(&s);
+
+    static const int sizes[][4] = {{7, 5, 13, 11}, {13, 11, 7, 5}, {1, 6, 4, 9}, {6, 1, 9, 4},
+                                   {5, 7, 5, 7},   {9, 9, 1, 4},   {9, 9, 4, 1}, {768, 576, 416, 312},
+                                   {3, 100, 3, 37}};
+    for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
+        s = random_img(sizes[i][0], sizes[i][1], 3);
+        int ok = img_resize(&s, sizes[i][2], sizes[i][3], &d, &err) == 0;
+        CHECK(ok && same_as_ref(&s, &d), "%dx%d to %dx%d: equal to the reference loop",
+              sizes[i][0], sizes[i][1], sizes[i][2], sizes[i][3]);
+        img_free(&d);
+        img_free(&s);
+    }
+
+    img_transform t = img_resize_transform(500, 375, 416, 416);
+    CHECK(t.net_w == 416 && t.net_h == 416 && t.dx == 0 && t.dy == 0 &&
+              fabs(t.sx * 500 + t.dx - 416) < 1e-9 && fabs(t.sy * 375 + t.dy - 416) < 1e-9,
+          "resize transform: the far corner (500, 375) maps to (416, 416)");
+}
+
+/* Rows [y0, y1) of d all 0.5 in every channel? */
+static int grey_rows(const img *d, int y0, int y1)
+{
+    for (int k = 0; k < d->c; k++)
+        for (int y = y0; y < y1; y++)
+            for (int x = 0; x < d->w; x++)
+                if (d->data[((size_t)k * d->h + y) * d->w + x] != 0.5f)
+                    return 0;
+    return 1;
+}
+
+/* d's window at (ox, oy) equals r in full? */
+static int window_is(const img *d, const img *r, int ox, int oy)
+{
+    for (int k = 0; k < d->c; k++)
+        for (int y = 0; y < r->h; y++)
+            if (memcmp(d->data + ((size_t)k * d->h + oy + y) * d->w + ox,
+                       r->data + ((size_t)k * r->h + y) * r->w, sizeof(float) * r->w))
+                return 0;
+    return 1;
+}
+
+static void test_letterbox(void)
+{
+    yerr err;
+    img s = random_img(4, 2, 3), d, r;
+    img_transform t;
+    /* 6/4 < 6/2: the width fills, new height 2*6/4 = 3, offset (6-3)/2 = 1 */
+    int ok = img_letterbox(&s, 6, 6, &d, &t, &err) == 0 && img_resize(&s, 6, 3, &r, &err) == 0;
+    CHECK(ok && d.w == 6 && d.h == 6 && grey_rows(&d, 0, 1) && grey_rows(&d, 4, 6) &&
+              window_is(&d, &r, 0, 1),
+          "4x2 in 6x6: 0.5 above and below, the 6x3 resize at (0, 1)");
+    CHECK(t.net_w == 6 && t.net_h == 6 && t.sx == 1.5 && t.sy == 1.5 && t.dx == 0 && t.dy == 1,
+          "4x2 in 6x6: sx = sy = 1.5, dx = 0, dy = 1");
+    CHECK(t.sx * 0 + t.dx == 0 && t.sy * 0 + t.dy == 1 && t.sx * 4 + t.dx == 6 &&
+              t.sy * 2 + t.dy == 4,
+          "4x2 in 6x6: corners (0,0) and (4,2) map to (0,1) and (6,4), the pasted window");
+    img_free(&d), img_free(&r), img_free(&s);
+
+    /* 5/2 >= 5/4: the height fills, new width 2*5/4 = 2, offset (5-2)/2 = 1 */
+    s = random_img(2, 4, 3);
+    ok = img_letterbox(&s, 5, 5, &d, &t, &err) == 0 && img_resize(&s, 2, 5, &r, &err) == 0;
+    int sides = 1;
+    for (int k = 0; k < 3; k++)
+        for (int y = 0; y < 5; y++)
+            for (int x = 0; x < 5; x++)
+                if (x == 0 || x >= 3)
+                    sides &= d.data[(k * 5 + y) * 5 + x] == 0.5f;
+    CHECK(ok && sides && window_is(&d, &r, 1, 0), "2x4 in 5x5: the 2x5 resize at (1, 0)");
+    CHECK(t.sx == 1.0 && t.sy == 1.25 && t.dx == 1 && t.dy == 0,
+          "2x4 in 5x5: sx = 2/2, sy = 5/4 (the sizes used), dx = 1, dy = 0");
+    CHECK(t.sx * 2 + t.dx == 3 && t.sy * 4 + t.dy == 5,
+          "2x4 in 5x5: corner (2,4) maps to (3,5), the window's far corner");
+    img_free(&d), img_free(&r), img_free(&s);
+
+    s = random_img(500, 375, 1);
+    ok = img_letterbox(&s, 416, 416, &d, &t, &err) == 0;
+    CHECK(ok && t.dx == 0 && t.dy == 52 && fabs(t.sx - 0.832) < 1e-12 && t.sy == 312 / 375.0,
+          "500x375 in 416x416: records.md's example, s = 0.832, dy = 52 (sy from 312 rows)");
+    img_free(&d), img_free(&s);
+}
+
+/* ---- 4. against libdarknet ---- */
+
+/* One fixture block ("letterbox W H maxdiff D" + samples) against ours. */
+static void check_block(FILE *f, const char *kind, int w, int h, double dnmax, const img *im)
+{
+    img d;
+    yerr err;
+    int rc = !strcmp(kind, "letterbox") ? img_letterbox(im, w, h, &d, NULL, &err)
+                                        : img_resize(im, w, h, &d, &err);
+    double worst = 0;
+    int got = 0;
+    size_t i, n = (size_t)w * h * 3;
+    double v;
+    while (got < 64 && fscanf(f, "%zu %lf", &i, &v) == 2 && i < n) {
+        got++;
+        if (rc == 0)
+            worst = fmax(worst, fabs(d.data[i] - (float)v)); /* %.9g: exact as a float */
+    }
+    CHECK(rc == 0 && got == 64 && worst <= 1e-6 && dnmax <= 1e-6,
+          "dog.jpg %s %dx%d: 64 samples of darknet's output, max diff %g (harness, in full: %g)",
+          kind, w, h, worst, dnmax);
+    if (rc == 0)
+        img_free(&d);
+}
+
+static void test_darknet_fixture(void)
+{
+    FILE *f = fopen(FIXTURE, "r");
+    img im;
+    yerr err;
+    if (access(IMAGES "/dog.jpg", R_OK) != 0) {
+        printf("# skipped: %s/dog.jpg not found (../shared absent)\n", IMAGES);
+        if (f)
+            fclose(f);
+        return;
+    }
+    CHECK(f != NULL, "%s exists", FIXTURE);
+    if (!f || img_load_jpeg(IMAGES "/dog.jpg", &im, &err) != 0) {
+        if (f)
+            fclose(f);
+        return;
+    }
+    char line[256], kind[32];
+    int w, h, blocks = 0;
+    double dd, dnmax;
+    while (fgets(line, sizeof line, f)) {
+        if (sscanf(line, "image %d %d decode-maxdiff %lf", &w, &h, &dd) == 3)
+            CHECK(w == im.w && h == im.h && dd == 0,
+                  "dog.jpg: darknet's own decode (load_image_color) equals ours exactly");
+        else if (sscanf(line, "%31s %d %d maxdiff %lf", kind, &w, &h, &dnmax) == 4) {
+            check_block(f, kind, w, h, dnmax, &im);
+            blocks++;
+        }
+    }
+    CHECK(blocks == 6, "the fixture has 6 blocks (got %d)", blocks);
+    fclose(f);
+    img_free(&im);
+}
+
+int main(void)
+{
+    snprintf(tmpdir, sizeof tmpdir, "/tmp/test_image.XXXXXX");
+    if (!mkdtemp(tmpdir))
+        return perror("mkdtemp"), 1;
+    test_shared();
+    test_kinds();
+    test_errors();
+    test_resize();
+    test_letterbox();
+    test_darknet_fixture();
+    if (!getenv("TEST_IMAGE_KEEP")) {
+        char cmd[128];
+        snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
+        if (system(cmd) != 0)
+            printf("# could not remove %s\n", tmpdir);
+    } else
+        printf("# kept %s\n", tmpdir);
+    return check_done();
+}
