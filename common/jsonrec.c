@@ -1,5 +1,6 @@
 #include <errno.h>
 #include <math.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -230,10 +231,15 @@ static int pk_write(void *data, const char *buf, size_t len)
     return ybuf_put(data, buf, len);
 }
 
-static int fail(jrec_parser *p, const char *fmt, const char *a, const char *b)
+/* Stops the parse with a bad-input message, naming the top-level key. */
+static int fail(jrec_parser *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int fail(jrec_parser *p, const char *fmt, ...)
 {
     char msg[512];
-    snprintf(msg, sizeof msg, fmt, a, b);
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
     if (p->depth >= 1 && p->topkey[0])
         yerr_set(&p->err, YOLO_EINPUT, "key '%s': %s", p->topkey, msg);
     else
@@ -242,12 +248,20 @@ static int fail(jrec_parser *p, const char *fmt, const char *a, const char *b)
     return 0; /* stops yajl */
 }
 
+/* Stops the parse: memory ran out (an I/O-or-system error, not bad input). */
+static int oom(jrec_parser *p)
+{
+    yerr_set(&p->err, YOLO_EIO, "out of memory");
+    p->failed = 1;
+    return 0;
+}
+
 /* Every value starts here: a record must be an object, nesting is bounded,
  * an array counts its items. */
 static int begin_value(jrec_parser *p, int is_map)
 {
     if (p->depth == 0 && !is_map)
-        return fail(p, "a record must be a JSON object%s%s", "", "");
+        return fail(p, "a record must be a JSON object");
     if (p->depth > 0 && !p->st[p->depth - 1].is_map)
         p->st[p->depth - 1].count++;
     return 1;
@@ -258,7 +272,7 @@ static int open_container(jrec_parser *p, int is_map)
     if (!begin_value(p, is_map))
         return 0;
     if (p->depth == MP_MAX_DEPTH)
-        return fail(p, "nested deeper than 32 arrays and objects%s%s", "", "");
+        return fail(p, "nested deeper than 32 arrays and objects");
     if (p->depth == 0)
         p->topkey[0] = 0;
     jframe *f = &p->st[p->depth++];
@@ -296,7 +310,7 @@ static void close_header(jrec_parser *p, const jframe *f)
 static int replace_tail(jrec_parser *p, const jframe *f, const ybuf *repl)
 {
     p->out.len = f->hdr;
-    return ybuf_put(&p->out, repl->p, repl->len) == 0 ? 1 : fail(p, "out of memory%s%s", "", "");
+    return ybuf_put(&p->out, repl->p, repl->len) == 0 ? 1 : oom(p);
 }
 
 static int decode_escape(jrec_parser *p, const jframe *f)
@@ -312,11 +326,11 @@ static int decode_escape(jrec_parser *p, const jframe *f)
     const char *why = NULL;
     int rc;
     if (!v || v->type != MSGPACK_OBJECT_STR)
-        rc = fail(p, "\"$msgpack\" must be a base64 string%s%s", "", "");
+        rc = fail(p, "\"$msgpack\" must be a base64 string");
     else if (base64_decode(&bytes, v->via.str.ptr, v->via.str.size) < 0)
-        rc = fail(p, "\"$msgpack\" is not valid base64%s%s", "", "");
+        rc = fail(p, "\"$msgpack\" is not valid base64");
     else if (bytes.len == 0 || mp_skip(bytes.p, bytes.len, &why) != bytes.len)
-        rc = fail(p, "\"$msgpack\" does not hold exactly one msgpack value%s%s", "", "");
+        rc = fail(p, "\"$msgpack\" does not hold exactly one msgpack value");
     else
         rc = replace_tail(p, f, &bytes);
     ybuf_free(&bytes);
@@ -338,14 +352,14 @@ static int tensor_elem(jrec_parser *p, const msgpack_object *e, tensor_dtype dt,
         else if (n == 9 && !memcmp(s, "-Infinity", 9))
             d = -INFINITY;
         else
-            return fail(p, "tensor data: a string other than \"NaN\", \"Infinity\", \"-Infinity\"%s%s", "", "");
+            return fail(p, "tensor data: a string other than \"NaN\", \"Infinity\", \"-Infinity\"");
     } else if (mp_as_f64(e, &d) < 0) {
-        return fail(p, "tensor data: %s is not a number%s", mp_object_type_name(e), "");
+        return fail(p, "tensor data: %s is not a number", mp_object_type_name(e));
     }
     if (dt == TENSOR_F32) {
         float f = (float)d;
         if (isfinite(d) && isinf(f))
-            return fail(p, "tensor data: a number out of f32 range%s%s", "", "");
+            return fail(p, "tensor data: a number out of f32 range");
         memcpy(dst, &f, 4);
         return 1;
     }
@@ -353,12 +367,12 @@ static int tensor_elem(jrec_parser *p, const msgpack_object *e, tensor_dtype dt,
     int is_int = mp_as_i64(e, &v) == 0;
     if (dt == TENSOR_U8) {
         if (!is_int || v < 0 || v > 255)
-            return fail(p, "tensor data: a u8 element is not an integer in [0, 255]%s%s", "", "");
+            return fail(p, "tensor data: a u8 element is not an integer in [0, 255]");
         *dst = (uint8_t)v;
         return 1;
     }
     if (!is_int || v < INT32_MIN || v > INT32_MAX)
-        return fail(p, "tensor data: an i32 element is not a 32-bit integer%s%s", "", "");
+        return fail(p, "tensor data: an i32 element is not a 32-bit integer");
     int32_t w = (int32_t)v;
     memcpy(dst, &w, 4);
     return 1;
@@ -371,23 +385,19 @@ static int pack_tensor(jrec_parser *p, const msgpack_object *o, msgpack_packer *
                          *da = mp_map_get(o, "data");
     int d = dt->type == MSGPACK_OBJECT_STR ? tensor_dtype_parse(dt->via.str.ptr, dt->via.str.size) : -1;
     if (d < 0)
-        return fail(p, "tensor: dtype is not \"f32\", \"u8\" or \"i32\"%s%s", "", "");
+        return fail(p, "tensor: dtype is not \"f32\", \"u8\" or \"i32\"");
     tensor_view t = {.dtype = (tensor_dtype)d};
     int64_t dims[TENSOR_MAX_DIMS];
     if (sh->type != MSGPACK_OBJECT_ARRAY || sh->via.array.size > TENSOR_MAX_DIMS)
-        return fail(p, "tensor: shape is not a list of at most 8 integers%s%s", "", "");
+        return fail(p, "tensor: shape is not a list of at most 8 integers");
     for (uint32_t i = 0; i < sh->via.array.size; i++)
         if (mp_as_i64(&sh->via.array.ptr[i], &dims[i]) < 0)
-            return fail(p, "tensor: shape is not a list of integers%s%s", "", "");
+            return fail(p, "tensor: shape is not a list of integers");
     const char *why;
     if (tensor_set_shape(&t, (int)sh->via.array.size, dims, &why) < 0)
-        return fail(p, "tensor: %s%s", why, "");
-    if (da->via.array.size != t.count) {
-        char have[32], want[32];
-        snprintf(have, sizeof have, "%u", da->via.array.size);
-        snprintf(want, sizeof want, "%zu", t.count);
-        return fail(p, "tensor: data has %s numbers, shape needs %s", have, want);
-    }
+        return fail(p, "tensor: %s", why);
+    if (da->via.array.size != t.count)
+        return fail(p, "tensor: data has %u numbers, shape needs %zu", da->via.array.size, t.count);
     msgpack_pack_map(pk, o->via.map.size);
     for (uint32_t i = 0; i < o->via.map.size; i++) {
         const msgpack_object_kv *kv = &o->via.map.ptr[i];
@@ -399,7 +409,7 @@ static int pack_tensor(jrec_parser *p, const msgpack_object *o, msgpack_packer *
         msgpack_pack_bin(pk, t.nbytes);
         size_t at = nb->len;
         if (ybuf_reserve(nb, t.nbytes) < 0)
-            return fail(p, "out of memory%s%s", "", "");
+            return oom(p);
         nb->len += t.nbytes;
         size_t esz = tensor_dtype_size(t.dtype);
         for (size_t j = 0; j < t.count; j++)
@@ -418,7 +428,7 @@ static int make_tensor(jrec_parser *p, const jframe *f)
     int rc;
     if (msgpack_unpack((const char *)p->out.p + f->hdr, p->out.len - f->hdr, &off, &z, &o) !=
         MSGPACK_UNPACK_SUCCESS) {
-        rc = fail(p, "out of memory%s%s", "", "");
+        rc = oom(p);
     } else if (mp_map_get(&o, "data")->type != MSGPACK_OBJECT_ARRAY) {
         rc = 1; /* {dtype, shape, data} with data not a list: an ordinary map */
     } else {
@@ -427,7 +437,7 @@ static int make_tensor(jrec_parser *p, const jframe *f)
         msgpack_packer_init(&pk, &nb, pk_write);
         rc = pack_tensor(p, &o, &pk, &nb);
         if (rc && nb.oom)
-            rc = fail(p, "out of memory%s%s", "", "");
+            rc = oom(p);
         if (rc)
             rc = replace_tail(p, f, &nb);
         ybuf_free(&nb);
@@ -465,7 +475,7 @@ static int close_container(jrec_parser *p)
     else if (f.is_map && (f.keys & (K_DTYPE | K_SHAPE | K_DATA)) == (K_DTYPE | K_SHAPE | K_DATA))
         rc = make_tensor(p, &f);
     if (rc && p->out.oom)
-        rc = fail(p, "out of memory%s%s", "", "");
+        rc = oom(p);
     if (rc && p->depth == 0)
         rc = emit_record(p);
     return rc;
@@ -490,7 +500,7 @@ static int on_number(void *ctx, const char *s, size_t n)
         return 0;
     char t[128];
     if (n >= sizeof t)
-        return fail(p, "number with more than 127 characters%s%s", "", "");
+        return fail(p, "number with more than 127 characters");
     memcpy(t, s, n);
     t[n] = 0;
     char *end;
@@ -505,11 +515,11 @@ static int on_number(void *ctx, const char *s, size_t n)
             if (errno == 0)
                 return msgpack_pack_uint64(&p->pk, v) == 0;
         }
-        return fail(p, "integer %s does not fit in 64 bits%s", t, "");
+        return fail(p, "integer %s does not fit in 64 bits", t);
     }
     double d = strtod(t, &end);
     if (errno == ERANGE && isinf(d))
-        return fail(p, "number %s is out of double range%s", t, "");
+        return fail(p, "number %s is out of double range", t);
     return msgpack_pack_double(&p->pk, d) == 0;
 }
 
@@ -586,8 +596,6 @@ void jrec_parser_free(jrec_parser *p)
     free(p->name);
     free(p);
 }
-
-long jrec_parser_records(const jrec_parser *p) { return p->records; }
 
 static uint64_t count_lines(const uint8_t *s, size_t n)
 {

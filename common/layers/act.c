@@ -14,8 +14,6 @@ static const char *const names[ACT_N] = {
     [ACT_LHTAN] = "lhtan",       [ACT_SELU] = "selu",
 };
 
-const char *act_name(act_type a) { return a < ACT_N ? names[a] : "?"; }
-
 /* darknet maps an unknown name to relu with a warning; we refuse it. */
 int act_parse(const char *s)
 {

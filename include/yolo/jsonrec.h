@@ -25,7 +25,6 @@ jrec_parser *jrec_parser_new(const char *name, jrec_emit_fn emit, void *ctx, yer
 int jrec_feed(jrec_parser *p, const uint8_t *buf, size_t len, yerr *err);
 /* Ends the input: -1 if it stops inside a value. */
 int jrec_finish(jrec_parser *p, yerr *err);
-long jrec_parser_records(const jrec_parser *p);
 void jrec_parser_free(jrec_parser *p);
 
 #endif

@@ -106,7 +106,6 @@ const float *net_forward(network *net);
 void net_summary(const network *net, FILE *f);
 double net_bflops(const network *net);
 
-const char *act_name(act_type a);
 int act_parse(const char *s);            /* -1 if unknown */
 void act_apply(float *x, size_t n, act_type a);
 
