@@ -668,13 +668,16 @@ int rec_set_cstr(rec *r, const char *key, const char *s, yerr *err)
 
 int rec_set_raw(rec *r, const char *key, const uint8_t *p, size_t len, yerr *err)
 {
-    /* p may point into r->out, which the key's packing can move: copy first. */
-    uint8_t *tmp = malloc(len ? len : 1);
-    if (!tmp)
+    /* p may point into r->out, which the key's packing can move: only then
+     * copy it first (values copied from the record as read need no copy). */
+    int inside = r->out.p && p >= r->out.p && p < r->out.p + r->out.cap;
+    uint8_t *tmp = inside ? malloc(len ? len : 1) : NULL;
+    if (inside && !tmp)
         return yerr_set(err, YOLO_EIO, "out of memory");
-    memcpy(tmp, p, len);
+    if (tmp)
+        memcpy(tmp, p, len);
     msgpack_packer *pk = rec_set_begin(r, key);
-    out_write(pk->data, (const char *)tmp, len);
+    out_write(pk->data, (const char *)(tmp ? tmp : p), len);
     free(tmp);
     return rec_set_end(r, err);
 }

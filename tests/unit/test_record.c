@@ -2128,6 +2128,32 @@ static void test_walk_and_nested(void)
     pb_free(&b);
 }
 
+/* rec_set_raw from a value the record itself set (bytes inside its own
+ * buffer, which the copy makes grow). */
+static void test_set_raw_self(void)
+{
+    yerr err = {0};
+    rec r;
+    rec_init(&r);
+    int ok = rec_set_cstr(&r, "k0", "a string long enough to matter here", &err) == 0;
+    char key[16];
+    for (int i = 1; ok && i < 200; i++) {
+        const uint8_t *p;
+        size_t n;
+        snprintf(key, sizeof key, "k%d", i - 1);
+        ok = rec_get_raw(&r, key, &p, &n) == 1;
+        snprintf(key, sizeof key, "k%d", i);
+        ok = ok && rec_set_raw(&r, key, p, n, &err) == 0;
+    }
+    const char *s;
+    size_t n;
+    CHECK(ok && rec_get_str(&r, "k199", &s, &n, &err) == 1 &&
+              n == strlen("a string long enough to matter here") &&
+              memcmp(s, "a string long enough to matter here", n) == 0,
+          "rec_set_raw from the record's own buffer, 199 times while it grows");
+    rec_free(&r);
+}
+
 static void test_set_error(void)
 {
     yerr err = {0};
@@ -2146,6 +2172,7 @@ static void test_set_error(void)
 int main(void)
 {
     test_set_error();
+    test_set_raw_self();
     test_roundtrip_scalars();
     test_roundtrip_containers();
     test_roundtrip_tensors();
