@@ -222,6 +222,8 @@ int cli_parse(cli *c, int argc, char **argv,
         case OPT_QUIET: c->quiet = 1; break;
         case OPT_OUTPUT: output = optarg; break;
         default:
+            if (o->id == c->d->info_opt)
+                c->info = 1;
             if (!on_option || on_option(c, ctx, o->id, optarg) < 0) {
                 if (c->status == YOLO_OK)
                     cli_usage_error(c, "option --%s: not handled", o->name);
@@ -237,7 +239,7 @@ int cli_parse(cli *c, int argc, char **argv,
         return cli_usage_error(c, "option -o: %s writes files, not standard output", c->d->name);
     if (output && open_output(c, output) < 0)
         return -1;
-    if (c->d->writes_records && isatty(STDOUT_FILENO))
+    if (c->d->writes_records && !c->info && isatty(STDOUT_FILENO))
         return cli_usage_error(c, "will not write a binary record stream to a terminal: "
                                   "pipe it on (e.g. into records-to-json) or use -o FILE");
     rec_writer_init(&c->out, c->outf, c->outname);

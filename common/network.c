@@ -1,6 +1,7 @@
 /* Builds a network from a parsed cfg: one pass for shapes and counts (each
  * layer type's X_make), then one allocation for every float, then pointers
  * into it. Runs the forward pass and prints a darknet-like summary. */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -78,7 +79,7 @@ static int net_options(cfg *c, network *net, int w, int h, int batch, yerr *err)
     return 0;
 }
 
-static int is_head(cfg_type t) { return t == CFG_REGION || t == CFG_YOLO || t == CFG_DETECTION; }
+int net_is_head(cfg_type t) { return t == CFG_REGION || t == CFG_YOLO || t == CFG_DETECTION; }
 
 /* darknet's heads activate their output in place, so a layer reading one
  * would see different numbers there than here (raw): refuse the cfg. */
@@ -88,7 +89,7 @@ static int reads_head(cfg *c, cfg_section *s, const network *net, int i, yerr *e
     int n = l->type == CFG_ROUTE ? l->n : l->type == CFG_SHORTCUT ? 1 : 0;
     for (int k = -1; k < n; k++) {
         int from = k < 0 ? i - 1 : l->from[k];
-        if (from >= 0 && (k >= 0 || l->type != CFG_ROUTE) && is_head(net->l[from].type))
+        if (from >= 0 && (k >= 0 || l->type != CFG_ROUTE) && net_is_head(net->l[from].type))
             return cfg_fail(c, s, NULL, err, "reads the output of layer %d, a [%s] head, which "
                             "darknet activates in place: not supported", from,
                             cfg_type_name(net->l[from].type));
@@ -145,17 +146,104 @@ static void bind_params(layer *l, float *p)
     }
 }
 
+/* The layer whose memory layer i's output is (dropout and heads alias their
+ * input), or -1 for the network input. */
+static int owner(const network *net, int i)
+{
+    while (i >= 0 && net->l[i].nout == 0)
+        i--;
+    return i;
+}
+
+/* For each layer owning memory, the last layer that reads it. */
+static void last_uses(network *net)
+{
+    for (int i = 0; i < net->n; i++)
+        net->l[i].last_use = i;
+    for (int j = 0; j < net->n; j++) {
+        const layer *l = &net->l[j];
+        int o = owner(net, j - 1);
+        if (o >= 0 && net->l[o].last_use < j)
+            net->l[o].last_use = j;
+        int nfrom = l->type == CFG_ROUTE ? l->n : l->type == CFG_SHORTCUT ? 1 : 0;
+        for (int k = 0; k < nfrom; k++) {
+            o = owner(net, l->from[k]);
+            if (o >= 0 && net->l[o].last_use < j)
+                net->l[o].last_use = j;
+        }
+        if (net_is_head(l->type) || j == net->n - 1) {   /* read after the pass */
+            o = owner(net, j);
+            if (o >= 0)
+                net->l[o].last_use = net->n;
+        }
+    }
+}
+
+#define NET_MAX_SLOTS 64
+
+/* Reuse: outputs go into slots; a slot is free again once the last reader
+ * of what it holds has run. Each output takes the smallest free slot that
+ * fits, else the largest free one (grown), else a new one. Sets each
+ * layer's out_off and returns the outputs area's size, in floats per image.
+ * Nets needing more than NET_MAX_SLOTS live outputs get the rest unshared. */
+static size_t plan_shared(network *net)
+{
+    size_t size[NET_MAX_SLOTS] = {0}, off = 0;
+    int holder[NET_MAX_SLOTS], slot_of[CFG_MAX_SECTIONS], nslots = 0;   /* n < sections */
+    for (int i = 0; i < net->n; i++) {
+        layer *l = &net->l[i];
+        slot_of[i] = -1;
+        if (l->nout == 0)
+            continue;
+        int best = -1;
+        for (int s = 0; s < nslots; s++) {
+            if (net->l[holder[s]].last_use >= i)
+                continue;
+            int fits = size[s] >= l->nout, bfits = best >= 0 && size[best] >= l->nout;
+            if (best < 0 || (fits && (!bfits || size[s] < size[best])) ||
+                (!fits && !bfits && size[s] > size[best]))
+                best = s;
+        }
+        if (best < 0 && nslots < NET_MAX_SLOTS)
+            best = nslots++;
+        if (best < 0) {
+            l->out_off = SIZE_MAX;   /* placed after the slots, below */
+            continue;
+        }
+        holder[best] = i;
+        slot_of[i] = best;
+        if (size[best] < l->nout)
+            size[best] = l->nout;
+    }
+    size_t start[NET_MAX_SLOTS];
+    for (int s = 0; s < nslots; s++)
+        start[s] = off, off += size[s];
+    for (int i = 0; i < net->n; i++) {
+        layer *l = &net->l[i];
+        if (slot_of[i] >= 0)
+            l->out_off = start[slot_of[i]];
+        else if (l->nout)
+            l->out_off = off, off += l->nout;
+    }
+    return off;
+}
+
 /* What the block will hold: parameters, input, outputs, workspace. */
 static void totals(network *net)
 {
     size_t nout = 0;
+    last_uses(net);
     for (int i = 0; i < net->n; i++) {
         net->nparams += net->l[i].nparams;
-        nout += net->l[i].nout * net->batch;
+        net->l[i].out_off = nout;
+        nout += net->l[i].nout;
         if (net->l[i].nwork > net->nwork)
             net->nwork = net->l[i].nwork;
     }
-    net->nblock = net->nparams + (size_t)net->batch * net->inputs + nout + net->nwork;
+    if (net->reuse)
+        nout = plan_shared(net);
+    net->nouts = nout * net->batch;
+    net->nblock = net->nparams + (size_t)net->batch * net->inputs + net->nouts + net->nwork;
 }
 
 static int allocate(network *net, yerr *err)
@@ -178,15 +266,15 @@ static int allocate(network *net, yerr *err)
         bind_params(l, params);
         params += l->nparams;
         /* dropout and the heads hand on their input unchanged */
-        l->out = l->nout ? p : i ? net->l[i - 1].out : net->input;
-        p += l->nout * net->batch;
+        l->out = l->nout ? p + l->out_off * net->batch : i ? net->l[i - 1].out : net->input;
     }
     return 0;
 }
 
-int net_plan(cfg *c, network *net, int w, int h, int batch, yerr *err)
+int net_plan_opts(cfg *c, network *net, const net_opts *o, yerr *err)
 {
     memset(net, 0, sizeof *net);
+    net->reuse = o->reuse;
     net->major = 0, net->minor = 2, net->revision = 0, net->seen_bytes = 8;
     net->path = strdup(c->path);
     net->n = c->n - 1;
@@ -198,7 +286,7 @@ int net_plan(cfg *c, network *net, int w, int h, int batch, yerr *err)
     if (net->n == 0)
         rc = yerr_set(err, YOLO_EINPUT, "%s: no layers after [net]", c->path);
     if (rc == 0)
-        rc = net_options(c, net, w, h, batch, err);
+        rc = net_options(c, net, o->w, o->h, o->batch, err);
     if (rc == 0)
         rc = build_layers(c, net, err);
     if (rc == 0)
@@ -208,9 +296,14 @@ int net_plan(cfg *c, network *net, int w, int h, int batch, yerr *err)
     return rc;
 }
 
-int net_load_sized(cfg *c, network *net, int w, int h, int batch, yerr *err)
+int net_plan(cfg *c, network *net, int w, int h, int batch, yerr *err)
 {
-    if (net_plan(c, net, w, h, batch, err) < 0)
+    return net_plan_opts(c, net, &(net_opts){w, h, batch, 0}, err);
+}
+
+int net_load_opts(cfg *c, network *net, const net_opts *o, yerr *err)
+{
+    if (net_plan_opts(c, net, o, err) < 0)
         return -1;
     if (allocate(net, err) < 0) {
         net_free(net);
@@ -219,7 +312,26 @@ int net_load_sized(cfg *c, network *net, int w, int h, int batch, yerr *err)
     return 0;
 }
 
+int net_load_sized(cfg *c, network *net, int w, int h, int batch, yerr *err)
+{
+    return net_load_opts(c, net, &(net_opts){w, h, batch, 0}, err);
+}
+
 int net_load(cfg *c, network *net, yerr *err) { return net_load_sized(c, net, 0, 0, 0, err); }
+
+void net_set_batch(network *net, int k)
+{
+    for (int i = 0; i < net->n; i++)
+        net->l[i].batch = k;
+}
+
+void net_fold_bn(network *net)
+{
+    for (int i = 0; i < net->n; i++)
+        if (net->l[i].type == CFG_CONVOLUTIONAL)
+            conv_fold(&net->l[i]);
+    net->folded = 1;
+}
 
 const float *net_forward(network *net)
 {

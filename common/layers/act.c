@@ -51,7 +51,7 @@ static float lhtan(float x)
     return x;
 }
 
-static float activate(float x, act_type a)
+float act_one(float x, act_type a)
 {
     switch (a) {
     case ACT_LOGISTIC: return logistic(x);
@@ -85,7 +85,7 @@ void act_apply(float *x, size_t n, act_type a)
     }
 #pragma omp parallel for schedule(static) if (n > 65536)
     for (size_t i = 0; i < n; i++)
-        x[i] = activate(x[i], a);
+        x[i] = act_one(x[i], a);
 }
 
 void head_activate(const layer *l, float *x)

@@ -1,6 +1,7 @@
 /* [convolutional]: im2col + GEMM per group, then batch norm (inference, with
  * the rolling statistics) or bias, then the activation. */
 #include <cblas.h>
+#include <math.h>
 
 #include "yolo/layers.h"
 
@@ -23,6 +24,19 @@ static int conv_keys(layer *l, cfg *c, cfg_section *s, yerr *err)
     if (padflag)
         l->pad = l->size / 2;
     return 0;
+}
+
+/* Output rows per im2col tile: the tile [k, rows * out_w] stays near 2 MiB,
+ * so it is still in cache when the GEMM reads it and the workspace stays
+ * small, but it is never narrower than 4096 columns (or the whole output),
+ * below which the GEMM loses speed. */
+static int conv_tile_rows(const layer *l)
+{
+    long k = (long)l->c / l->groups * l->size * l->size;
+    long rows = (1L << 19) / (k * l->out_w), min_rows = (4096 + l->out_w - 1) / l->out_w;
+    if (rows < min_rows)
+        rows = min_rows;
+    return rows < l->out_h ? (int)rows : l->out_h;
 }
 
 int conv_make(layer *l, cfg *c, cfg_section *s, const network *net, int index, yerr *err)
@@ -48,9 +62,30 @@ int conv_make(layer *l, cfg *c, cfg_section *s, const network *net, int index, y
     l->nparams = l->nbiases * (l->batch_normalize ? 4 : 1) + l->nweights;
     l->nout = (size_t)l->out_c * l->out_h * l->out_w;
     if (l->size != 1)
-        l->nwork = (size_t)l->c / l->groups * l->size * l->size * l->out_h * l->out_w;
+        l->nwork = (size_t)l->c / l->groups * l->size * l->size * conv_tile_rows(l) * l->out_w;
     l->bflops = 2.0 * l->nweights * l->out_h * l->out_w / 1e9;
     return 0;
+}
+
+/* One image, one group: out [m, spatial] = W [m, k] . col [k, spatial],
+ * col made tile by tile (1x1: the input is col). */
+static void conv_group(const layer *l, const float *w, const float *im, float *out, float *work)
+{
+    int m = l->n / l->groups, k = l->c / l->groups * l->size * l->size;
+    int spatial = l->out_h * l->out_w;
+    if (l->size == 1) {
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, m, spatial, k, 1.0f, w, k, im,
+                    spatial, 0.0f, out, spatial);
+        return;
+    }
+    int step = conv_tile_rows(l);
+    for (int oy = 0; oy < l->out_h; oy += step) {
+        int end = oy + step < l->out_h ? oy + step : l->out_h, cols = (end - oy) * l->out_w;
+        layer_im2col_rows(im, l->c / l->groups, l->h, l->w, l->size, l->stride, l->pad,
+                          l->out_w, oy, end, work);                  /* [k, cols] */
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, m, cols, k, 1.0f, w, k, work,
+                    cols, 0.0f, out + (size_t)oy * l->out_w, spatial);
+    }
 }
 
 void conv_forward(const layer *l, const network *net, const float *in)
@@ -64,18 +99,29 @@ void conv_forward(const layer *l, const network *net, const float *in)
             const float *im = in + ((size_t)b * l->c + (size_t)g * (l->c / l->groups)) * l->h *
                                            l->w;              /* [c/groups, h, w] */
             float *out = l->out + ((size_t)b * l->n + (size_t)g * m) * spatial; /* [m, spatial] */
-            const float *col = im;                                    /* [k, spatial] */
-            if (l->size != 1) {
-                layer_im2col(im, l->c / l->groups, l->h, l->w, l->size, l->stride, l->pad,
-                             l->out_h, l->out_w, net->work);
-                col = net->work;
-            }
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, m, spatial, k, 1.0f, w, k,
-                        col, spatial, 0.0f, out, spatial);
+            conv_group(l, w, im, out, net->work);
         }
-    if (l->batch_normalize)
+    if (l->batch_normalize && !l->folded) {
         layer_batchnorm(l->out, l->batch, l->n, spatial, l->mean, l->var, l->scales, l->biases);
-    else
-        layer_add_bias(l->out, l->batch, l->n, spatial, l->biases);
-    act_apply(l->out, (size_t)l->batch * l->outputs, l->act);
+        act_apply(l->out, (size_t)l->batch * l->outputs, l->act);
+    } else {
+        layer_bias_act(l->out, l->batch, l->n, spatial, l->biases, l->act);
+    }
+}
+
+/* darknet's inference batch norm is y = (x - mean) * s + bias with
+ * s = scale / (sqrt(var) + 1e-6); x is linear in the weights, so
+ * W' = W * s per filter and bias' = bias - mean * s give the same y. */
+void conv_fold(layer *l)
+{
+    if (!l->batch_normalize || l->folded)
+        return;
+    size_t per = l->nweights / l->n;     /* one filter's weights */
+    for (int f = 0; f < l->n; f++) {
+        float s = l->scales[f] / (sqrtf(l->var[f]) + .000001f);
+        for (size_t i = 0; i < per; i++)
+            l->weights[f * per + i] *= s;
+        l->biases[f] -= l->mean[f] * s;
+    }
+    l->folded = 1;
 }

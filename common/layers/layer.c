@@ -22,24 +22,62 @@ int layer_unsupported(cfg *c, cfg_section *s, const char *key, yerr *err)
     return 0;
 }
 
+/* The output columns [*lo, *hi) whose tap at kernel offset k falls inside
+ * [0, n): x = o * stride + k - pad. */
+void layer_inside(int n, int out_n, int k, int stride, int pad, int *lo, int *hi)
+{
+    int a = pad - k;                         /* o * stride >= a */
+    *lo = a <= 0 ? 0 : (a + stride - 1) / stride;
+    int b = n - 1 + pad - k;                 /* o * stride <= b */
+    *hi = b < 0 ? 0 : b / stride + 1;
+    if (*hi > out_n)
+        *hi = out_n;
+    if (*lo > *hi)
+        *lo = *hi;
+}
+
+/* One row of col: the tap (ky, kx) of one channel plane over the output
+ * rows [oy0, oy1); zero where it falls outside. The inside part of each
+ * output row is a straight copy for stride 1. */
+static void im2col_row(const float *plane, int h, int w, int ky, int kx, int stride, int pad,
+                       int out_w, int oy0, int oy1, float *dst)
+{
+    int lo, hi;
+    layer_inside(w, out_w, kx, stride, pad, &lo, &hi);
+    for (int oy = oy0; oy < oy1; oy++, dst += out_w) {
+        int y = oy * stride + ky - pad;
+        if (y < 0 || y >= h) {
+            memset(dst, 0, (size_t)out_w * sizeof *dst);
+            continue;
+        }
+        const float *src = plane + (size_t)y * w + kx - pad;     /* src[ox * stride] */
+        memset(dst, 0, (size_t)lo * sizeof *dst);
+        if (stride == 1)
+            memcpy(dst + lo, src + lo, (size_t)(hi - lo) * sizeof *dst);
+        else
+            for (int ox = lo; ox < hi; ox++)
+                dst[ox] = src[ox * stride];
+        memset(dst + hi, 0, (size_t)(out_w - hi) * sizeof *dst);
+    }
+}
+
+void layer_im2col_rows(const float *im, int ch, int h, int w, int size, int stride, int pad,
+                       int out_w, int oy0, int oy1, float *col)
+{
+    int rows = ch * size * size;
+    size_t cols = (size_t)(oy1 - oy0) * out_w;
+#pragma omp parallel for schedule(static) if ((long)rows * cols > 65536)
+    for (int r = 0; r < rows; r++) {
+        int kx = r % size, ky = (r / size) % size, k = r / size / size;
+        im2col_row(im + (size_t)k * h * w, h, w, ky, kx, stride, pad, out_w, oy0, oy1,
+                   col + (size_t)r * cols);
+    }
+}
+
 void layer_im2col(const float *im, int ch, int h, int w, int size, int stride, int pad,
                   int out_h, int out_w, float *col)
 {
-    int rows = ch * size * size;
-#pragma omp parallel for schedule(static) if ((long)rows * out_h * out_w > 65536)
-    for (int r = 0; r < rows; r++) {
-        int kx = r % size, ky = (r / size) % size, k = r / size / size;
-        const float *plane = im + (size_t)k * h * w;       /* [h, w] */
-        float *dst = col + (size_t)r * out_h * out_w;      /* [out_h, out_w] */
-        for (int oy = 0; oy < out_h; oy++) {
-            int y = oy * stride + ky - pad;
-            for (int ox = 0; ox < out_w; ox++) {
-                int x = ox * stride + kx - pad;
-                int inside = y >= 0 && y < h && x >= 0 && x < w;
-                dst[oy * out_w + ox] = inside ? plane[y * w + x] : 0.0f;
-            }
-        }
-    }
+    layer_im2col_rows(im, ch, h, w, size, stride, pad, out_w, 0, out_h, col);
 }
 
 void layer_batchnorm(float *x, int batch, int n, int spatial, const float *mean,
@@ -63,6 +101,27 @@ void layer_add_bias(float *x, int batch, int n, int spatial, const float *biases
             float *p = x + ((size_t)b * n + f) * spatial;   /* [spatial] */
             for (int i = 0; i < spatial; i++)
                 p[i] += biases[f];
+        }
+}
+
+void layer_bias_act(float *x, int batch, int n, int spatial, const float *biases, act_type a)
+{
+#pragma omp parallel for collapse(2) schedule(static) if ((long)batch * n * spatial > 65536)
+    for (int b = 0; b < batch; b++)
+        for (int f = 0; f < n; f++) {
+            float *p = x + ((size_t)b * n + f) * spatial;   /* [spatial] */
+            float bias = biases[f];
+            if (a == ACT_LEAKY)          /* the common cases, branch-light */
+                for (int i = 0; i < spatial; i++) {
+                    float v = p[i] + bias;
+                    p[i] = v > 0 ? v : .1f * v;
+                }
+            else if (a == ACT_LINEAR)
+                for (int i = 0; i < spatial; i++)
+                    p[i] += bias;
+            else
+                for (int i = 0; i < spatial; i++)
+                    p[i] = act_one(p[i] + bias, a);
         }
 }
 

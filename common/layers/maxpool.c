@@ -22,25 +22,43 @@ int maxpool_make(layer *l, cfg *c, cfg_section *s, const network *net, int index
     return 0;
 }
 
+/* One output row of one plane: a bounds-checked max at the edges, a
+ * straight one in the middle where the whole window is inside. */
+static void pool_row(const layer *l, const float *src, int oy, float *dst)
+{
+    int off = -l->pad / 2, lo, hi, y0 = off + oy * l->stride;
+    layer_inside(l->w - l->size + 1, l->out_w, 0, l->stride, -off, &lo, &hi);
+    int rows_inside = y0 >= 0 && y0 + l->size <= l->h;
+    for (int ox = 0; ox < l->out_w; ox++) {
+        int x0 = off + ox * l->stride;
+        float best = -FLT_MAX;
+        if (rows_inside && ox >= lo && ox < hi) {
+            for (int ky = 0; ky < l->size; ky++)
+                for (int kx = 0; kx < l->size; kx++) {
+                    float v = src[(y0 + ky) * l->w + x0 + kx];
+                    best = v > best ? v : best;
+                }
+        } else {
+            for (int ky = 0; ky < l->size; ky++)
+                for (int kx = 0; kx < l->size; kx++) {
+                    int y = y0 + ky, x = x0 + kx;
+                    if (y >= 0 && y < l->h && x >= 0 && x < l->w && src[y * l->w + x] > best)
+                        best = src[y * l->w + x];
+                }
+        }
+        dst[ox] = best;
+    }
+}
+
 void maxpool_forward(const layer *l, const network *net, const float *in)
 {
     (void)net;
-    int off = -l->pad / 2;
     int planes = l->batch * l->c;
 #pragma omp parallel for schedule(static) if ((long)planes * l->out_h * l->out_w > 65536)
     for (int p = 0; p < planes; p++) {
         const float *src = in + (size_t)p * l->h * l->w;            /* [h, w] */
         float *dst = l->out + (size_t)p * l->out_h * l->out_w;      /* [out_h, out_w] */
         for (int oy = 0; oy < l->out_h; oy++)
-            for (int ox = 0; ox < l->out_w; ox++) {
-                float best = -FLT_MAX;
-                for (int ky = 0; ky < l->size; ky++)
-                    for (int kx = 0; kx < l->size; kx++) {
-                        int y = off + oy * l->stride + ky, x = off + ox * l->stride + kx;
-                        if (y >= 0 && y < l->h && x >= 0 && x < l->w && src[y * l->w + x] > best)
-                            best = src[y * l->w + x];
-                    }
-                dst[oy * l->out_w + ox] = best;
-            }
+            pool_row(l, src, oy, dst + (size_t)oy * l->out_w);
     }
 }

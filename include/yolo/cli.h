@@ -40,12 +40,15 @@ typedef struct cli_desc {
     int reads_records;    /* FILE arguments (or stdin) are record streams */
     int writes_records;   /* stdout is a record stream: refuse a terminal */
     int no_stdout;        /* writes files, nothing on stdout: -o does not apply */
+    int info_opt;         /* id of an option that prints a report on stdout instead of
+                             records (--summary): no terminal check then; 0: none */
 } cli_desc;
 
 typedef struct cli {
     const cli_desc *d;
     int status;           /* exit status so far */
     int quiet;
+    int info;             /* the info_opt option was given */
     FILE *outf;           /* stdout, or the -o file (which replaces stdout) */
     const char *outname;  /* "<stdout>" or the -o path */
     rec_writer out;       /* records written to outf */

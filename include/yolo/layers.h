@@ -54,10 +54,27 @@ int layer_unsupported(cfg *c, cfg_section *s, const char *key, yerr *err);
 void layer_im2col(const float *im, int ch, int h, int w, int size, int stride, int pad,
                   int out_h, int out_w, float *col);
 
+/* The same for the output rows [oy0, oy1) only: col [ch*size*size,
+ * (oy1 - oy0) * out_w]. */
+void layer_im2col_rows(const float *im, int ch, int h, int w, int size, int stride, int pad,
+                       int out_w, int oy0, int oy1, float *col);
+
+/* The output positions [*lo, *hi) of a window tap at offset k (stride,
+ * leading pad) that land inside an input of n positions. */
+void layer_inside(int n, int out_n, int k, int stride, int pad, int *lo, int *hi);
+
 /* Inference batch norm, in place on x [batch, n, spatial]:
  * x = (x - mean) / (sqrt(var) + 1e-6) * scale + bias, as darknet. */
 void layer_batchnorm(float *x, int batch, int n, int spatial, const float *mean,
                      const float *var, const float *scales, const float *biases);
+/* conv: folds batch norm into weights and biases (net_fold_bn). */
+void conv_fold(layer *l);
+
+/* x [batch, n, spatial] = act(x + biases[n]), one pass. */
+void layer_bias_act(float *x, int batch, int n, int spatial, const float *biases, act_type a);
+/* Activation of one value (act_apply's formula). */
+float act_one(float x, act_type a);
+
 /* x [batch, n, spatial] += biases[n] */
 void layer_add_bias(float *x, int batch, int n, int spatial, const float *biases);
 

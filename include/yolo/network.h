@@ -40,6 +40,7 @@ typedef struct layer {
     int n;                    /* conv/local: filters; route: inputs; heads: boxes per cell */
     int size, stride, pad, groups;
     int batch_normalize, flipped;
+    int folded;               /* conv: batch norm folded into weights and biases */
     int reverse;              /* reorg: space-to-depth undone; upsample: stride < 0 */
     float scale;              /* upsample: output multiplier */
     float alpha, beta;        /* shortcut: out = alpha*prev + beta*from */
@@ -54,6 +55,9 @@ typedef struct layer {
     /* counts darknet reports (nweights, nbiases) and what the weights file holds */
     size_t nweights, nbiases, nparams;
     size_t nout;              /* floats of output this layer owns per image (0: aliased) */
+    size_t out_off;           /* where its output starts in the outputs area (floats) */
+    int last_use;             /* last layer reading this output (net->n: read after the
+                                 forward pass: heads and the last layer) */
     size_t nwork;             /* floats of workspace its forward needs */
     double bflops;            /* billions of floating-point operations per image */
 
@@ -79,6 +83,9 @@ typedef struct network {
     float *params;            /* [nparams]: the weights file's body, in file order */
     size_t nparams;
     float *input;             /* [batch, c, h, w] */
+    size_t nouts;             /* floats of the outputs area (all layers' outputs) */
+    int reuse;                /* outputs share memory once no later layer reads them */
+    int folded;               /* batch norm folded into the weights (inference only) */
     float *work;              /* [nwork] im2col / scratch */
     size_t nwork;
     /* the weights file header, kept so a file is written back as read */
@@ -86,6 +93,20 @@ typedef struct network {
     uint64_t seen;            /* images seen in training */
     int seen_bytes;           /* 8 from version 0.2 on, 4 before */
 } network;
+
+/* How to build a network: size (0: the cfg's), batch (0: 1), and whether
+ * layer outputs may share memory. With reuse, an output lives only until
+ * the last layer that reads it (routes and shortcuts included), so only the
+ * heads' and the last layer's outputs are kept after the forward pass:
+ * right for inference, wrong for training and for tests that look at every
+ * layer. */
+typedef struct net_opts {
+    int w, h, batch;
+    int reuse;
+} net_opts;
+
+int net_load_opts(cfg *c, network *net, const net_opts *o, yerr *err);
+int net_plan_opts(cfg *c, network *net, const net_opts *o, yerr *err);
 
 /* Builds the network of a parsed cfg with its own width/height and batch 1.
  * Bad values, a route to a missing layer, shapes that do not fit: -1 with
@@ -98,9 +119,22 @@ int net_load_sized(cfg *c, network *net, int w, int h, int batch, yerr *err);
 int net_plan(cfg *c, network *net, int w, int h, int batch, yerr *err);
 void net_free(network *net);
 
+/* Runs the next forward passes on the first k images of the batch
+ * (1 <= k <= the batch the network was built with). */
+void net_set_batch(network *net, int k);
+
+/* Folds each convolution's batch norm into its weights and biases (darknet's
+ * inference formula, so outputs agree to float rounding): one pass less per
+ * layer. The parameters no longer match the weights file, so weights_write
+ * refuses a folded network. */
+void net_fold_bn(network *net);
+
 /* Runs every layer on net->input ([batch, c, h, w], filled by the caller).
  * Returns the last layer's output. */
 const float *net_forward(network *net);
+
+/* region, yolo, detection: the layers whose raw input is the output. */
+int net_is_head(cfg_type t);
 
 /* A darknet-like table of the layers: shapes, filters, BFLOPs. */
 void net_summary(const network *net, FILE *f);

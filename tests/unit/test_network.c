@@ -83,7 +83,8 @@ static double compare_output(const layer *l, const fx_layer *f)
 
 /* Loads a fixture's cfg at its size (planned only, unless alloc); 1 if
  * skipped (../shared absent). */
-static int load_fixture_net(const char *cfgpath, int w, int h, int alloc, cfg *c, network *net)
+static int load_fixture_net(const char *cfgpath, int w, int h, int alloc, int infer, cfg *c,
+                            network *net)
 {
     yerr err = {0};
     FILE *t = fopen(cfgpath, "r");
@@ -93,7 +94,8 @@ static int load_fixture_net(const char *cfgpath, int w, int h, int alloc, cfg *c
     }
     fclose(t);
     int rc = cfg_load(c, cfgpath, &err);
-    if (rc == 0 && (rc = (alloc ? net_load_sized : net_plan)(c, net, w, h, 1, &err)) < 0)
+    net_opts o = {w, h, 1, infer};
+    if (rc == 0 && (rc = (alloc ? net_load_opts : net_plan_opts)(c, net, &o, &err)) < 0)
         cfg_free(c);
     CHECK(rc == 0, "%s builds at %dx%d (%s)", cfgpath, w, h, rc ? err.msg : "ok");
     return rc ? -1 : 0;
@@ -126,8 +128,19 @@ static void fill_input(network *net, unsigned long long seed)
         net->input[i] = (float)rng_uniform(&r);
 }
 
-/* One fixture: shapes and counts, and outputs if it has them. */
-static void check_fixture(const char *file)
+/* The outputs area without sharing, MiB. */
+static double unshared_mib(const network *net)
+{
+    size_t n = 0;
+    for (int i = 0; i < net->n; i++)
+        n += net->l[i].nout;
+    return n * net->batch / 262144.0;
+}
+
+/* One fixture: shapes and counts, and outputs if it has them. With infer,
+ * the network is built as darknet-forward builds it (outputs sharing memory,
+ * batch norm folded) and only the outputs kept to the end are compared. */
+static void check_fixture(const char *file, int infer)
 {
     char path[512], line[4096], cfgpath[512], ppm[512] = "";
     snprintf(path, sizeof path, FX "/%s", file);
@@ -150,7 +163,11 @@ static void check_fixture(const char *file)
     }
     cfg c;
     network net;
-    if (load_fixture_net(cfgpath, w, h, fwd, &c, &net) != 0) {
+    if (infer && !fwd) {
+        fclose(f);
+        return;
+    }
+    if (load_fixture_net(cfgpath, w, h, fwd, infer, &c, &net) != 0) {
         fclose(f);
         return;
     }
@@ -159,6 +176,8 @@ static void check_fixture(const char *file)
           net.nparams);
     if (fwd) {
         weights_random(&net, seed);
+        if (infer)
+            net_fold_bn(&net);
         fill_input(&net, seed + 1);
         if (ppm[0])
             CHECK(read_ppm(ppm, &net) == 0, "%s: input %s", file, ppm);
@@ -178,7 +197,7 @@ static void check_fixture(const char *file)
             printf("#   layer %d %s: ours %dx%dx%d (%d) w %zu b %zu, darknet %dx%dx%d (%d) w %d "
                    "b %d\n", fl.i, fl.type, l->out_w, l->out_h, l->out_c, l->outputs,
                    l->nweights, l->nbiases, fl.w, fl.h, fl.c, fl.outputs, fl.nweights, fl.nbiases);
-        } else if (fwd && fl.has_out) {
+        } else if (fwd && fl.has_out && (!infer || net_is_head(l->type) || fl.i == net.n - 1)) {
             double e = compare_output(l, &fl);
             if (!(e <= worst)) {
                 worst = e;
@@ -189,9 +208,13 @@ static void check_fixture(const char *file)
     fclose(f);
     CHECK(shapes_ok && nlayers == net.n, "%s: every layer's shape and counts match darknet's",
           file);
-    if (fwd)
+    if (fwd && !infer)
         CHECK(worst <= TOL, "%s: every layer's output within %g of darknet's (worst %.3g, "
               "layer %d)", file, TOL, worst, worst_i);
+    if (infer)
+        CHECK(worst <= TOL, "%s: folded, memory shared (%.1f of %.1f MiB outputs): the heads "
+              "within %g of darknet's (worst %.3g, layer %d)", file, net.nouts / 262144.0,
+              unshared_mib(&net), TOL, worst, worst_i);
     net_free(&net);
     cfg_free(&c);
 }
@@ -222,7 +245,8 @@ static void test_fixtures(void)
     for (int i = 0; i < n; i++) {
         struct timespec t0, t1;
         clock_gettime(CLOCK_MONOTONIC, &t0);
-        check_fixture(names[i]);
+        check_fixture(names[i], 0);
+        check_fixture(names[i], 1);
         clock_gettime(CLOCK_MONOTONIC, &t1);
         printf("# %s: %.2f s\n", names[i],
                (double)(t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9);
@@ -310,7 +334,7 @@ static void test_summary(void)
 {
     cfg c;
     network net;
-    if (load_fixture_net("../shared/data/cfg/yolov3-tiny.cfg", 0, 0, 1, &c, &net) != 0)
+    if (load_fixture_net("../shared/data/cfg/yolov3-tiny.cfg", 0, 0, 1, 0, &c, &net) != 0)
         return;
     char *text = NULL;
     size_t len = 0;

@@ -1,0 +1,429 @@
+/* darknet-forward's work (include/yolo/forward.h): records in batches,
+ * inputs made in parallel, one forward pass per batch, heads packed back
+ * as `output`. */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "yolo/forward.h"
+#include "yolo/weights.h"
+
+enum { PROB_IMAGE, PROB_SIZE, PROB_N };
+static const cli_kind prob_kinds[PROB_N] = {
+    [PROB_IMAGE] = {"record not run", "records not run"},
+    [PROB_SIZE] = {"image size differs from its record", "image sizes differ from their records"},
+};
+
+/* Per-record outcome of making the input (filled in parallel, reported in
+ * order afterwards). */
+enum { WHY_NONE = 0, WHY_PROBLEM = 1, WHY_FATAL = 2 };
+
+static int load_params(fwd *f, yerr *err)
+{
+    if (f->cf.random)
+        weights_random(&f->net, f->cf.seed);
+    else if (weights_read(&f->net, f->cf.weights_path, err) < 0)
+        return -1;
+    if (f->cf.save_path && weights_write(&f->net, f->cf.save_path, err) < 0)
+        return -1;
+    net_fold_bn(&f->net);
+    return 0;
+}
+
+static int find_heads(fwd *f, yerr *err)
+{
+    for (int i = 0; i < f->net.n; i++) {
+        if (!net_is_head(f->net.l[i].type))
+            continue;
+        if (f->nheads == FWD_MAX_HEADS)
+            return yerr_set(err, YOLO_EINPUT, "%s: more than %d detection heads", f->cf.cfg_path,
+                            FWD_MAX_HEADS);
+        f->heads[f->nheads++] = i;
+    }
+    if (f->nheads == 0)
+        return yerr_set(err, YOLO_EINPUT, "%s: no detection head ([region], [yolo] or "
+                        "[detection]): nothing to write as output", f->cf.cfg_path);
+    return 0;
+}
+
+static int alloc_batch(fwd *f, yerr *err)
+{
+    f->slot = calloc((size_t)f->cf.batch, sizeof *f->slot);
+    if (!f->slot)
+        return yerr_set(err, YOLO_EIO, "out of memory");
+    for (int i = 0; i < f->cf.batch; i++)
+        rec_init(&f->slot[i].r);
+    return 0;
+}
+
+int fwd_open(fwd *f, const fwd_config *cf, yerr *err)
+{
+    memset(f, 0, sizeof *f);
+    f->cf = *cf;
+    f->problems = (cli_problems){.kinds = prob_kinds, .n = PROB_N, .strict = cf->strict};
+    net_opts o = {.w = cf->w, .h = cf->h, .batch = cf->batch, .reuse = 1};
+    int rc = cfg_load(&f->cfg, cf->cfg_path, err);
+    if (rc == 0 && (rc = net_load_opts(&f->cfg, &f->net, &o, err)) == 0)
+        f->loaded = 1;
+    if (rc == 0)
+        rc = find_heads(f, err);
+    if (rc == 0)
+        rc = load_params(f, err);
+    if (rc == 0)
+        rc = alloc_batch(f, err);
+    if (rc < 0)
+        fwd_close(f);
+    return rc;
+}
+
+void fwd_close(fwd *f)
+{
+    for (int i = 0; f->slot && i < f->cf.batch; i++)
+        rec_free(&f->slot[i].r);
+    free(f->slot);
+    if (f->loaded)
+        net_free(&f->net);
+    cfg_free(&f->cfg);
+    memset(f, 0, sizeof *f);
+}
+
+rec *fwd_next(fwd *f) { return &f->slot[f->n].r; }
+
+/* ---- reports ----------------------------------------------------------- */
+
+typedef struct unused_list {
+    FILE *out;          /* one line each here, or */
+    char *buf;          /* [n] the first few, comma-separated */
+    size_t n, len;
+    int count;
+} unused_list;
+
+static void add_unused(void *ctx, const cfg *c, const cfg_section *s, const cfg_kv *kv)
+{
+    unused_list *u = ctx;
+    u->count++;
+    if (u->out) {
+        fprintf(u->out, "  %s:%d: [%s] %s=%s\n", c->path, kv->line, cfg_type_name(s->type),
+                kv->key, kv->val);
+        return;
+    }
+    if (u->len + 1 >= u->n)
+        return;
+    int k = snprintf(u->buf + u->len, u->n - u->len, "%s[%s] %s", u->len ? ", " : "",
+                     cfg_type_name(s->type), kv->key);
+    if (k < 0 || (size_t)k >= u->n - u->len)
+        u->len = u->n - 1;      /* full: the count still goes on */
+    else
+        u->len += (size_t)k;
+}
+
+int fwd_summary(const fwd_config *cf, FILE *out, yerr *err)
+{
+    cfg c;
+    network net;
+    net_opts o = {.w = cf->w, .h = cf->h, .batch = cf->batch, .reuse = 1};
+    if (cfg_load(&c, cf->cfg_path, err) < 0)
+        return -1;
+    if (net_plan_opts(&c, &net, &o, err) < 0) {
+        cfg_free(&c);
+        return -1;
+    }
+    net_summary(&net, out);
+    fprintf(out, "memory: %.1f MiB (parameters %.1f, outputs %.1f, workspace %.1f) at batch %d\n",
+            net.nblock * 4.0 / 1048576, net.nparams * 4.0 / 1048576, net.nouts * 4.0 / 1048576,
+            net.nwork * 4.0 / 1048576, net.batch);
+    unused_list u = {.out = NULL};
+    cfg_unused(&c, add_unused, &u);
+    fprintf(out, "cfg keys darknet knows that inference does not use: %d\n", u.count);
+    u.out = out;
+    cfg_unused(&c, add_unused, &u);
+    net_free(&net);
+    cfg_free(&c);
+    return 0;
+}
+
+int fwd_unused(fwd *f, char *buf, size_t n)
+{
+    unused_list u = {.buf = buf, .n = n};
+    if (n)
+        buf[0] = 0;
+    cfg_unused(&f->cfg, add_unused, &u);
+    return u.count;
+}
+
+/* ---- making inputs ------------------------------------------------------- */
+
+/* `input` as given: f32 [c, h, w] of the network's size. */
+static int take_input(fwd *f, rec *r, float *dst, yerr *err)
+{
+    const network *net = &f->net;
+    tensor_view t;
+    if (rec_get_tensor(r, "input", &t, err) < 0)
+        return -1;
+    if (t.dtype != TENSOR_F32 || t.ndim != 3 || t.shape[0] != net->c || t.shape[1] != net->h ||
+        t.shape[2] != net->w) {
+        char got[96];
+        tensor_shape_str(&t, got, sizeof got);
+        return rec_fail(r, err, "input", "expected f32 [%d,%d,%d] (the network's input), got %s %s",
+                        net->c, net->h, net->w, tensor_dtype_name(t.dtype), got);
+    }
+    tensor_copy_f32(&t, dst);
+    return 0;
+}
+
+/* The record's own width and height, when it has them, against the image. */
+static int check_size(rec *r, const img *im, yerr *err)
+{
+    int64_t w, h;
+    yerr ignore;
+    if (rec_get_i64(r, "width", &w, &ignore) != 1 || rec_get_i64(r, "height", &h, &ignore) != 1 ||
+        (w == im->w && h == im->h))
+        return 0;
+    rec_fail(r, err, "image", "the record says %lldx%lld, the JPEG decodes as %dx%d (boxes and "
+             "transform use the decoded size)", (long long)w, (long long)h, im->w, im->h);
+    return -1;
+}
+
+/* Decodes `image` and letterboxes (or resizes) it into dst [3, net h, net w].
+ * Returns WHY_NONE, or WHY_PROBLEM / WHY_FATAL with err set. */
+static int make_input(fwd *f, rec *r, float *dst, img_transform *t, int *size_differs, yerr *err)
+{
+    const char *s;
+    size_t len;
+    char path[4096];
+    int rc = rec_get_str(r, "image", &s, &len, err);
+    if (rc < 0)
+        return WHY_FATAL;
+    if (rc == 0) {
+        rec_fail(r, err, "image", "the record has neither 'input' nor 'image'");
+        return WHY_PROBLEM;
+    }
+    if (len >= sizeof path || memchr(s, 0, len)) {
+        rec_fail(r, err, "image", "not a usable path (too long or holds a NUL byte)");
+        return WHY_PROBLEM;
+    }
+    memcpy(path, s, len);
+    path[len] = 0;
+    if (f->net.c != 3) {
+        rec_fail(r, err, "image", "the network takes %d channels, images give 3: give 'input'",
+                 f->net.c);
+        return WHY_FATAL;
+    }
+    img im = {0}, out = {0};
+    if (img_load_jpeg(path, &im, err) < 0)
+        return WHY_PROBLEM;
+    *size_differs = check_size(r, &im, err) < 0;   /* a warning: err is free for it */
+    if (f->cf.resize) {
+        rc = img_resize(&im, f->net.w, f->net.h, &out, err);
+        *t = img_resize_transform(im.w, im.h, f->net.w, f->net.h);
+    } else {
+        rc = img_letterbox(&im, f->net.w, f->net.h, &out, t, err);
+    }
+    img_free(&im);
+    if (rc < 0)
+        return WHY_PROBLEM;
+    memcpy(dst, out.data, (size_t)f->net.inputs * sizeof *dst);
+    img_free(&out);
+    return WHY_NONE;
+}
+
+/* A slot's input, in a parallel loop: touches only that slot. */
+static void prepare(fwd *f, fwd_slot *sl)
+{
+    float *dst = f->net.input + (size_t)sl->pos * f->net.inputs;   /* [c, h, w] */
+    sl->why = WHY_NONE;
+    sl->made = sl->size_differs = 0;
+    if (rec_has(&sl->r, "input")) {
+        if (take_input(f, &sl->r, dst, &sl->err) < 0)
+            sl->why = WHY_FATAL;
+        return;
+    }
+    sl->why = make_input(f, &sl->r, dst, &sl->tf, &sl->size_differs, &sl->err);
+    sl->made = sl->why == WHY_NONE;
+    if (sl->why == WHY_PROBLEM)
+        memset(dst, 0, (size_t)f->net.inputs * sizeof *dst);
+}
+
+/* ---- output ---------------------------------------------------------------- */
+
+static void pack_key(msgpack_packer *pk, const char *k)
+{
+    msgpack_pack_str_with_body(pk, k, strlen(k));
+}
+
+static void pack_int(msgpack_packer *pk, const char *k, int v)
+{
+    pack_key(pk, k);
+    msgpack_pack_int(pk, v);
+}
+
+static void pack_floats(msgpack_packer *pk, const char *k, const float *v, int n)
+{
+    pack_key(pk, k);
+    msgpack_pack_array(pk, (size_t)n);
+    for (int i = 0; i < n; i++)
+        msgpack_pack_float(pk, v[i]);
+}
+
+/* The head's raw values for image pos: region/yolo [c, h, w], detection 1-D. */
+static int pack_tensor(msgpack_packer *pk, const layer *l, int pos, yerr *err)
+{
+    tensor_view t = {.dtype = TENSOR_F32};
+    int64_t dims[3] = {l->c, l->h, l->w}, flat = l->inputs;
+    const char *why;
+    int ok = l->type == CFG_DETECTION ? tensor_set_shape(&t, 1, &flat, &why)
+                                      : tensor_set_shape(&t, 3, dims, &why);
+    if (ok < 0)
+        return yerr_set(err, YOLO_EINPUT, "head tensor: %s", why);
+    pack_key(pk, "tensor");
+    tensor_pack_header(pk, &t);
+    msgpack_pack_bin_body(pk, l->out + (size_t)pos * l->outputs, t.nbytes);
+    return 0;
+}
+
+/* One `output` entry: docs/records.md section 5; nine fields for each type. */
+static int pack_head(msgpack_packer *pk, const network *net, const layer *l, int pos, yerr *err)
+{
+    const char *type = l->type == CFG_REGION ? "region" : l->type == CFG_YOLO ? "yolo" : "detection";
+    msgpack_pack_map(pk, 9);
+    pack_key(pk, "type");
+    msgpack_pack_str_with_body(pk, type, strlen(type));
+    if (pack_tensor(pk, l, pos, err) < 0)
+        return -1;
+    pack_int(pk, "classes", l->classes);
+    pack_int(pk, "coords", l->coords);
+    pack_int(pk, "num", l->type == CFG_YOLO ? l->total : l->n);
+    pack_int(pk, "net_w", net->w);
+    pack_int(pk, "net_h", net->h);
+    if (l->type == CFG_DETECTION) {
+        pack_int(pk, "side", l->side);
+        pack_key(pk, "sqrt");
+        l->sqrt_wh ? msgpack_pack_true(pk) : msgpack_pack_false(pk);
+        return 0;
+    }
+    pack_floats(pk, "anchors", l->anchors, 2 * (l->type == CFG_YOLO ? l->total : l->n));
+    if (l->type == CFG_REGION) {
+        pack_key(pk, "softmax");
+        l->softmax ? msgpack_pack_true(pk) : msgpack_pack_false(pk);
+    } else {
+        pack_key(pk, "mask");
+        msgpack_pack_array(pk, (size_t)l->n);
+        for (int i = 0; i < l->n; i++)
+            msgpack_pack_int(pk, l->mask[i]);
+    }
+    return 0;
+}
+
+static int set_output(fwd *f, fwd_slot *sl, yerr *err)
+{
+    msgpack_packer *pk = rec_set_begin(&sl->r, "output");
+    msgpack_pack_array(pk, (size_t)f->nheads);
+    for (int i = 0; i < f->nheads; i++)
+        if (pack_head(pk, &f->net, &f->net.l[f->heads[i]], sl->pos, err) < 0)
+            break;
+    return rec_set_end(&sl->r, err);
+}
+
+static int set_transform(fwd_slot *sl, yerr *err)
+{
+    const img_transform *t = &sl->tf;
+    msgpack_packer *pk = rec_set_begin(&sl->r, "transform");
+    msgpack_pack_map(pk, 6);
+    pack_int(pk, "net_w", t->net_w);
+    pack_int(pk, "net_h", t->net_h);
+    const char *k[4] = {"sx", "sy", "dx", "dy"};
+    double v[4] = {t->sx, t->sy, t->dx, t->dy};
+    for (int i = 0; i < 4; i++) {
+        pack_key(pk, k[i]);
+        msgpack_pack_double(pk, v[i]);
+    }
+    return rec_set_end(&sl->r, err);
+}
+
+static int write_slot(fwd *f, cli *c, fwd_slot *sl, yerr *err)
+{
+    if (sl->run && sl->why == WHY_PROBLEM) {
+        if (rec_set_error(&sl->r, c->d->name, sl->err.msg, err) < 0)
+            return -1;
+    } else if (sl->run) {
+        if (set_output(f, sl, err) < 0 || (sl->made && set_transform(sl, err) < 0))
+            return -1;
+    }
+    return rec_write(&c->out, &sl->r, err);
+}
+
+/* ---- the batch ------------------------------------------------------------- */
+
+/* Reports the slots' problems in order. Returns the index of the slot that
+ * stops the run (a contract violation, or any problem with --strict), or
+ * f->n, with *fatal set when one does. */
+static int report(fwd *f, cli *c, yerr *fatal)
+{
+    for (int i = 0; i < f->n; i++) {
+        fwd_slot *sl = &f->slot[i];
+        if (!sl->run)
+            continue;
+        if (sl->why == WHY_FATAL) {
+            *fatal = sl->err;
+            return i;
+        }
+        if (sl->why == WHY_PROBLEM &&
+            cli_problem(c, &f->problems, PROB_IMAGE, "passed on with 'error'", fatal, "%s",
+                        sl->err.msg) < 0)
+            return i;
+        if (sl->size_differs &&
+            cli_problem(c, &f->problems, PROB_SIZE, "kept", fatal, "%s", sl->err.msg) < 0)
+            return i;
+    }
+    return f->n;
+}
+
+static double now(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + t.tv_nsec / 1e9;
+}
+
+static int run_batch(fwd *f, cli *c, yerr *err)
+{
+#pragma omp parallel for schedule(dynamic, 1)
+    for (int i = 0; i < f->n; i++)
+        if (f->slot[i].run)
+            prepare(f, &f->slot[i]);
+    yerr fatal = {0};
+    int stop = report(f, c, &fatal), k = 0;   /* k: images before stop */
+    for (int i = 0; i < stop; i++)
+        k += f->slot[i].run;
+    if (k > 0) {
+        net_set_batch(&f->net, k);
+        double t0 = now();
+        net_forward(&f->net);
+        f->seconds += now() - t0;
+        f->images += k;
+    }
+    int rc = 0;
+    for (int i = 0; i < stop && rc == 0; i++)
+        rc = write_slot(f, c, &f->slot[i], err);
+    if (rc == 0 && stop < f->n) {
+        *err = fatal;
+        rc = -1;
+    }
+    f->n = f->nrun = 0;
+    return rc;
+}
+
+int fwd_push(fwd *f, cli *c, yerr *err)
+{
+    fwd_slot *sl = &f->slot[f->n++];
+    sl->run = !rec_has(&sl->r, "error");
+    sl->pos = sl->run ? f->nrun++ : -1;
+    return f->n == f->cf.batch ? run_batch(f, c, err) : 0;
+}
+
+int fwd_flush(fwd *f, cli *c, yerr *err)
+{
+    int rc = f->n ? run_batch(f, c, err) : 0;
+    cli_problems_summary(c, &f->problems);
+    return rc;
+}

@@ -1,0 +1,88 @@
+/* darknet-forward's work: a network from a cfg and weights (or seeded random
+ * parameters), each record's input made from its `image` (letterbox or
+ * resize) or taken from its `input`, the forward pass over a batch of
+ * records, and the heads' raw outputs written back as `output` (with
+ * `transform`), as docs/records.md section 5 defines them.
+ *
+ *     fwd f;
+ *     fwd_open(&f, &config, &err);
+ *     while (cli_read(c, fwd_next(&f), &err) == 1)
+ *         if (fwd_push(&f, c, &err) < 0) break;     runs and writes full batches
+ *     fwd_flush(&f, c, &err);                        the last, partial batch
+ *     fwd_close(&f);
+ */
+#ifndef YOLO_FORWARD_H
+#define YOLO_FORWARD_H
+
+#include <stdint.h>
+
+#include "yolo/cfg.h"
+#include "yolo/cli.h"
+#include "yolo/image.h"
+#include "yolo/network.h"
+
+#define FWD_MAX_BATCH 256
+#define FWD_MAX_HEADS 16
+
+typedef struct fwd_config {
+    const char *cfg_path;
+    const char *weights_path;   /* NULL with random */
+    int random;                 /* parameters from seed instead of a file */
+    uint64_t seed;
+    const char *save_path;      /* write the weights here after loading (or NULL) */
+    int w, h;                   /* network size, 0: the cfg's */
+    int batch;                  /* records per forward pass, 1..FWD_MAX_BATCH */
+    int resize;                 /* 0: letterbox (darknet's detector test), 1: stretch */
+    int strict;                 /* a bad image stops the run instead of `error` */
+} fwd_config;
+
+/* One record held in the batch. */
+typedef struct fwd_slot {
+    rec r;
+    int run;                    /* goes through the network (0: passed on as read) */
+    int pos;                    /* its image's index in the network's batch */
+    int why;                    /* making its input: 0 ok, else a problem or fatal */
+    yerr err;                   /* what went wrong, when why != 0 */
+    int made;                   /* input made here from `image`: write `transform` */
+    int size_differs;           /* the JPEG's size is not the record's width/height */
+    img_transform tf;           /* how the input was made, when made */
+} fwd_slot;
+
+typedef struct fwd {
+    fwd_config cf;
+    cfg cfg;
+    network net;
+    int loaded;                 /* net holds memory */
+    int heads[FWD_MAX_HEADS];   /* [nheads] indices of the head layers */
+    int nheads;
+    fwd_slot *slot;             /* [cf.batch] the records of this batch */
+    int n;                      /* records held */
+    int nrun;                   /* of which go through the network */
+    cli_problems problems;
+    long images;                /* records run through the network */
+    double seconds;             /* spent in the forward pass */
+} fwd;
+
+/* Reads the cfg and the weights (or makes random ones), saves them if asked,
+ * folds batch norm and allocates the batch. Errors name the file: a bad cfg
+ * or weights file is YOLO_EINPUT, a missing one YOLO_EIO. */
+int fwd_open(fwd *f, const fwd_config *cf, yerr *err);
+void fwd_close(fwd *f);
+
+/* --summary: the layer table (shapes, BFLOPs) and the cfg keys darknet
+ * knows that inference does not use, on out. Needs no weights. */
+int fwd_summary(const fwd_config *cf, FILE *out, yerr *err);
+/* The number of those keys, and the first few as "[net] momentum, ..." in
+ * buf[n] (for a one-line note). */
+int fwd_unused(fwd *f, char *buf, size_t n);
+
+/* The record to read the next one into. */
+rec *fwd_next(fwd *f);
+/* Takes the record just read; when the batch is full, runs it and writes
+ * its records to c->out in order. -1 on a fatal error (err set): the
+ * records before the failing one are written first. */
+int fwd_push(fwd *f, cli *c, yerr *err);
+/* Runs and writes the records still held. */
+int fwd_flush(fwd *f, cli *c, yerr *err);
+
+#endif
