@@ -210,8 +210,10 @@ static int make_input(fwd *f, rec *r, float *dst, img_transform *t, int *size_di
         return WHY_FATAL;
     }
     img im = {0}, out = {0};
-    if (img_load_jpeg(path, &im, err) < 0)
+    if (img_load_jpeg(path, &im, err) < 0) {
+        yerr_prefix(err, "%s: record %ld: key 'image'", r->src, r->index);
         return WHY_PROBLEM;
+    }
     *size_differs = check_size(r, &im, err) < 0;   /* a warning: err is free for it */
     if (f->cf.resize) {
         rc = img_resize(&im, f->net.w, f->net.h, &out, err);
@@ -415,7 +417,10 @@ static int run_batch(fwd *f, cli *c, yerr *err)
 
 int fwd_push(fwd *f, cli *c, yerr *err)
 {
-    fwd_slot *sl = &f->slot[f->n++];
+    fwd_slot *sl = &f->slot[f->n];
+    if (f->cf.batch > 1 && rec_detach(&sl->r, err) < 0)   /* the reader moves on */
+        return -1;
+    f->n++;
     sl->run = !rec_has(&sl->r, "error");
     sl->pos = sl->run ? f->nrun++ : -1;
     return f->n == f->cf.batch ? run_batch(f, c, err) : 0;

@@ -162,7 +162,10 @@ int img_load_jpeg(const char *path, img *out, yerr *err)
         rc = yerr_set(err, YOLO_EINPUT, "%s: not a JPEG file (no SOI marker)", path);
     else if (tjDecompressHeader3(tj, buf, (unsigned long)len, &w, &h, &sub, &cs) != 0)
         rc = yerr_set(err, YOLO_EINPUT, "%s: not a readable JPEG (%s)", path, tjGetErrorStr2(tj));
-    else if (w <= 0 || h <= 0 || w > IMG_MAX_SIDE || h > IMG_MAX_SIDE ||
+    else if (w <= 0 || h <= 0)    /* TurboJPEG's answer when the file stops before */
+        rc = yerr_set(err, YOLO_EINPUT, "%s: not a readable JPEG (it ends before its frame "
+                      "header gives a size)", path);
+    else if (w > IMG_MAX_SIDE || h > IMG_MAX_SIDE ||
              (long)w * h > IMG_MAX_PIXELS)
         rc = yerr_set(err, YOLO_EINPUT, "%s: image of %d x %d is too large (at most %d a side, "
                       "%ld pixels)", path, w, h, IMG_MAX_SIDE, IMG_MAX_PIXELS);

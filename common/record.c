@@ -30,6 +30,7 @@ void rec_free(rec *r)
 {
     free(r->ents);
     ybuf_free(&r->out);
+    ybuf_free(&r->own);
     msgpack_zone_destroy(&r->zone);
     memset(r, 0, sizeof *r);
 }
@@ -46,6 +47,21 @@ void rec_clear(rec *r)
     r->out.oom = 0;
     r->open_key = (size_t)-1;
     msgpack_zone_clear(&r->zone);
+}
+
+int rec_detach(rec *r, yerr *err)
+{
+    size_t nsrc = strlen(r->src) + 1;
+    r->own.len = 0;
+    r->own.oom = 0;
+    if (ybuf_put(&r->own, r->raw, r->raw_len) < 0 || ybuf_put(&r->own, r->src, nsrc) < 0)
+        return yerr_set(err, YOLO_EIO, "%s: record %ld: out of memory", r->src, r->index);
+    r->raw = r->own.p;
+    r->src = (const char *)r->own.p + r->raw_len;
+    for (size_t i = 0; i < r->n; i++)     /* decoded values pointed into the old bytes */
+        r->ents[i].decoded = 0;
+    msgpack_zone_clear(&r->zone);
+    return 0;
 }
 
 static const uint8_t *span_ptr(const rec *r, rec_span s)

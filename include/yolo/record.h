@@ -65,6 +65,7 @@ typedef struct rec {
     rec_entry open_prev;     /* that entry as it was: restored if the set fails */
     msgpack_packer pk;       /* packs into out */
     msgpack_zone zone;       /* decoded objects of this record */
+    ybuf own;                /* its bytes and source name once detached (rec_detach) */
 } rec;
 
 void rec_init(rec *r);                 /* an empty record with no source */
@@ -94,6 +95,11 @@ int rec_read(rec_reader *rd, rec *r, yerr *err);
 long rec_reader_count(const rec_reader *rd);     /* records returned */
 uint64_t rec_reader_bytes(const rec_reader *rd); /* bytes consumed */
 
+/* Makes r independent of its reader: its bytes and source name are copied
+ * into r's own storage, so it stays valid across later reads (a stage that
+ * holds a batch of records). Call it right after rec_read, before getting
+ * values. 0, or -1 if memory runs out (YOLO_EIO). */
+int rec_detach(rec *r, yerr *err);
 /* ---- getting values ---------------------------------------------------- */
 /* Each returns 1 if the key is there with the right type, 0 if it is absent
  * (err untouched), -1 if it is there with the wrong type (err names the

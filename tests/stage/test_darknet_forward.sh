@@ -1,0 +1,177 @@
+# darknet-forward in real pipes: the output and transform keys as
+# docs/records.md section 5 defines them for each head type, letterbox and
+# resize, batches, weights saved and read back, records carrying `input`,
+# and every bad input: missing or corrupt images, wrong tensors, short
+# weights, cfg typos. The numbers themselves are checked against libdarknet
+# by tests/unit/test_network.c (and live by `make check-darknet`); here the
+# stage's outputs are compared with each other.
+. tests/stage/lib.sh
+SHARED="$(cd "$(dirname "$0")/../.." && pwd)/../shared"
+CFGS="$SHARED/data/cfg"
+IM="$SHARED/data/images"
+PY=/usr/bin/python3
+TINY="$CFGS/yolov2-tiny-voc.cfg"
+image-list "$IM/dog.jpg" "$IM/eagle.jpg" > "$T/two.mp"
+# seeded random weights, saved once (making them is the slow part); DF reads them
+darknet-forward --quiet --cfg "$TINY" --random 1 --width 96 --height 96 \
+  --save-weights "$T/w.weights" "$T/two.mp" > "$T/random.mp"
+DF="darknet-forward --quiet --cfg $TINY --weights $T/w.weights --width 96 --height 96"
+
+# --- the keys, for a region head, letterboxed --------------------------------
+$DF "$T/two.mp" > "$T/out.mp" 2> "$T/err"; rc=$?
+check_eq "yolov2-tiny-voc at 96x96 on two images: exit 0, quiet" "$rc $(cat "$T/err")" "0 "
+cat > "$T/show.py" <<'EOF'
+import sys, msgpack, numpy as np
+for r in msgpack.Unpacker(open(sys.argv[1], 'rb'), raw=False):
+    out = []
+    for h in r.get('output', []):
+        t = h['tensor']
+        a = np.frombuffer(t['data'], '<f4')
+        meta = {k: v for k, v in h.items() if k != 'tensor'}
+        out.append('%s %s %s finite=%d %s' % (h['type'], t['dtype'], t['shape'],
+                   np.isfinite(a).all() and a.size == np.prod(t['shape']), sorted(meta.items())))
+    tf = r.get('transform')
+    tfs = '' if tf is None else ' '.join('%s=%.6g' % (k, tf[k]) for k in ('net_w', 'net_h', 'sx', 'sy', 'dx', 'dy'))
+    print(r.get('id'), '|', ' ; '.join(out), '|', tfs, '|', r.get('error', ''))
+EOF
+$PY "$T/show.py" "$T/out.mp" > "$T/shown"
+anchors="('anchors', [1.0800000429153442, 1.190000057220459, 3.4200000762939453, 4.409999847412109, 6.630000114440918, 11.380000114440918, 9.420000076293945, 5.110000133514404, 16.6200008392334, 10.520000457763672])"
+check_eq "region head: raw [125,3,3] tensor and what decoding needs; letterbox transform" "$(cat "$T/shown")" \
+"dog | region f32 [125, 3, 3] finite=1 [$anchors, ('classes', 20), ('coords', 4), ('net_h', 96), ('net_w', 96), ('num', 5), ('softmax', True), ('type', 'region')] | net_w=96 net_h=96 sx=0.125 sy=0.125 dx=0 dy=12 | 
+eagle | region f32 [125, 3, 3] finite=1 [$anchors, ('classes', 20), ('coords', 4), ('net_h', 96), ('net_w', 96), ('num', 5), ('softmax', True), ('type', 'region')] | net_w=96 net_h=96 sx=0.124191 sy=0.123047 dx=0 dy=16 | "
+
+$DF --resize "$T/two.mp" > "$T/resized.mp"
+check_eq "--resize: a stretch, no offset" "$($PY "$T/show.py" "$T/resized.mp" | cut -d'|' -f1,3)" \
+"dog | net_w=96 net_h=96 sx=0.125 sy=0.166667 dx=0 dy=0 
+eagle | net_w=96 net_h=96 sx=0.124191 sy=0.1875 dx=0 dy=0 "
+check "--resize gives other numbers than --letterbox" sh -c "! cmp -s $T/out.mp $T/resized.mp"
+$DF --letterbox "$T/two.mp" > "$T/lb.mp"
+check "--letterbox is the default" cmp -s "$T/out.mp" "$T/lb.mp"
+
+# --- batches: the same bytes whatever the batch -------------------------------
+image-list "$IM" > "$T/five.mp"
+$DF "$T/five.mp" > "$T/b1.mp"
+$DF --batch 2 "$T/five.mp" > "$T/b2.mp"
+$DF --batch 8 "$T/five.mp" > "$T/b8.mp"
+check "--batch 2 (a partial last batch) gives the bytes of --batch 1" cmp -s "$T/b1.mp" "$T/b2.mp"
+check "--batch 8 (more than the records) likewise" cmp -s "$T/b1.mp" "$T/b8.mp"
+darknet-forward --cfg "$TINY" --weights "$T/w.weights" --width 96 --height 96 "$T/five.mp" 2> "$T/err" > /dev/null
+check_match "without --quiet: the unused cfg keys and the time per image" "$(cat "$T/err")" \
+  "23 cfg keys not used by inference \(\[net\] batch, .*--summary lists them.*
+darknet-forward: 5 images; network [0-9.]+ ms/image \(0\.[0-9]+ BFLOPs, [0-9.]+ GFLOP/s\)$"
+
+# --- weights: saved from --random, read back ---------------------------------
+np=$(darknet-forward --cfg "$TINY" --summary | sed -n 's/.* BFLOPs, \([0-9]*\) parameters.*/\1/p')
+check_eq "--save-weights: header (20 bytes) and every parameter" "$(wc -c < "$T/w.weights" | tr -d ' ')" "$((20 + 4 * np))"
+check "--weights of the saved file: the same output as --random" cmp -s "$T/out.mp" "$T/random.mp"
+head -c $((20 + 4 * np - 8)) "$T/w.weights" > "$T/short.weights"
+darknet-forward --cfg "$TINY" --weights "$T/short.weights" "$T/two.mp" > "$T/o" 2> "$T/err"; rc=$?
+check_match "a short weights file: exit 2, the counts, nothing on stdout" "$rc $(wc -c < "$T/o")$(cat "$T/err")" \
+  "^2 0darknet-forward: .*short.weights.* $np.* $((np - 2))"
+darknet-forward --cfg "$TINY" --weights "$T/none.weights" "$T/two.mp" > /dev/null 2> "$T/err"; rc=$?
+check_match "a missing weights file: exit 3 naming it" "$rc $(cat "$T/err")" "^3 darknet-forward: .*none.weights"
+
+# --- yolo heads (v3) and a detection head (v1) -------------------------------
+darknet-forward --quiet --cfg "$CFGS/yolov3-tiny.cfg" --random 2 --width 96 --height 96 "$T/two.mp" > "$T/v3.mp"
+check_eq "yolov3-tiny: two yolo heads with their masks, all six anchors" \
+  "$($PY "$T/show.py" "$T/v3.mp" 2>/dev/null | head -1 | cut -d'|' -f2)" \
+  " yolo f32 [255, 3, 3] finite=1 [('anchors', [10.0, 14.0, 23.0, 27.0, 37.0, 58.0, 81.0, 82.0, 135.0, 169.0, 344.0, 319.0]), ('classes', 80), ('coords', 4), ('mask', [3, 4, 5]), ('net_h', 96), ('net_w', 96), ('num', 6), ('type', 'yolo')] ; yolo f32 [255, 6, 6] finite=1 [('anchors', [10.0, 14.0, 23.0, 27.0, 37.0, 58.0, 81.0, 82.0, 135.0, 169.0, 344.0, 319.0]), ('classes', 80), ('coords', 4), ('mask', [0, 1, 2]), ('net_h', 96), ('net_w', 96), ('num', 6), ('type', 'yolo')] "
+darknet-forward --quiet --cfg "$CFGS/yolov1-tiny.cfg" --random 3 --width 64 --height 64 "$T/two.mp" > "$T/v1.mp"
+check_eq "yolov1-tiny: one flat detection tensor, side and sqrt" \
+  "$($PY "$T/show.py" "$T/v1.mp" 2>/dev/null | head -1 | cut -d'|' -f2)" \
+  " detection f32 [1470] finite=1 [('classes', 20), ('coords', 4), ('net_h', 64), ('net_w', 64), ('num', 2), ('side', 7), ('sqrt', True), ('type', 'detection')] "
+
+# --- records that carry `input` ----------------------------------------------
+cat > "$T/inputs.py" <<'EOF'
+import sys, msgpack, numpy as np
+rng = np.random.default_rng(5)
+out = open(sys.argv[1], 'wb')
+for i, shape in enumerate(eval(sys.argv[2])):
+    a = rng.random(shape, dtype=np.float32)
+    out.write(msgpack.packb({'id': 'in%d' % i, 'input': {'dtype': 'f32', 'shape': list(shape), 'data': a.astype('<f4').tobytes()}}))
+EOF
+$PY "$T/inputs.py" "$T/in.mp" "[(3,96,96), (3,96,96)]"
+$DF "$T/in.mp" > "$T/o.mp"; rc=$?
+check_eq "records with input: run as given, no transform added" "$rc $($PY "$T/show.py" "$T/o.mp" | sed 's/| region f32 \[125, 3, 3\] finite=1 .*softmax.* |  |/| region |  |/' | tr '\n' '~')" "0 in0 | region |  | ~in1 | region |  | ~"
+$PY "$T/inputs.py" "$T/bad.mp" "[(3,96,96), (3,64,64), (3,96,96)]"
+$DF --batch 3 "$T/bad.mp" > "$T/o.mp" 2> "$T/err"; rc=$?
+check_eq "an input of the wrong shape: exit 2, naming the record and key" "$rc $(cat "$T/err")" \
+  "2 darknet-forward: $T/bad.mp: record 1: key 'input': expected f32 [3,96,96] (the network's input), got f32 [3,64,64]"
+check_eq "... the record before it written whole (same batch)" "$($PY "$T/show.py" "$T/o.mp" | cut -d'|' -f1)" "in0 "
+
+# --- bad images: error and flow on; --strict stops ---------------------------
+head -c 30000 "$IM/dog.jpg" > "$T/cut.jpg"
+image-list "$IM/dog.jpg" > "$T/m.mp"
+$PY - "$T/m.mp" "$T/cut.jpg" <<'EOF' >> "$T/m.mp"
+import sys, msgpack
+w = sys.stdout.buffer
+w.write(msgpack.packb({'id': 'gone', 'image': '/no/such/file.jpg'}))
+w.write(msgpack.packb({'id': 'cut', 'image': sys.argv[2]}))
+w.write(msgpack.packb({'id': 'old', 'error': 'voc-parse: earlier trouble', 'extra': [1, 2.5]}))
+w.write(msgpack.packb({'id': 'bare'}))
+EOF
+image-list "$IM/eagle.jpg" >> "$T/m.mp"
+$DF --batch 4 "$T/m.mp" > "$T/o.mp" 2> "$T/err"; rc=$?
+check_eq "missing, corrupt, image-less records: exit 0, each gets error, the rest run" \
+  "$rc $($PY "$T/show.py" "$T/o.mp" | sed 's/| region.*|/| output |/' | tr '\n' '~')" \
+  "0 dog | output | ~gone |  |  | darknet-forward: $T/m.mp: record 1: key 'image': /no/such/file.jpg: No such file or directory~cut |  |  | darknet-forward: $T/m.mp: record 2: key 'image': $T/cut.jpg: corrupt JPEG (Premature end of JPEG file)~old |  |  | voc-parse: earlier trouble~bare |  |  | darknet-forward: $T/m.mp: record 4: key 'image': the record has neither 'input' nor 'image'~eagle | output | ~"
+darknet-forward --cfg "$TINY" --weights "$T/w.weights" --width 96 --height 96 --batch 4 "$T/m.mp" 2>&1 > /dev/null | grep -v "cfg keys\|ms/image" > "$T/err"
+check_match "... each warned, one closing count" "$(cat "$T/err")" \
+  "record 1: key 'image': .*: passed on with 'error'.*
+.*cut.jpg.*
+.*record 4.*
+darknet-forward: 3 records not run$"
+$PY - "$T/m.mp" "$T/o.mp" <<'EOF' > "$T/same"
+import sys, msgpack
+a = [msgpack.packb(r) for r in msgpack.Unpacker(open(sys.argv[1], 'rb'), raw=False)]
+b = [msgpack.packb(r) for r in msgpack.Unpacker(open(sys.argv[2], 'rb'), raw=False)]
+print(a[3] == b[3])
+EOF
+check_eq "a record that had error: passed on unchanged" "$(cat "$T/same")" "True"
+$DF --strict --batch 4 "$T/m.mp" > "$T/o.mp" 2> "$T/err"; rc=$?
+check_eq "--strict: exit 2 at the missing image, the record before it written" \
+  "$rc $($PY "$T/show.py" "$T/o.mp" | cut -d'|' -f1) $(cat "$T/err")" \
+  "2 dog  darknet-forward: $T/m.mp: record 1: key 'image': /no/such/file.jpg: No such file or directory (an error with --strict)"
+printf '\201\245image\007' > "$T/badtype.mp"
+$DF "$T/badtype.mp" > /dev/null 2> "$T/err"; rc=$?
+check_match "image that is not a string: exit 2" "$rc $(cat "$T/err")" "^2 darknet-forward: .*record 0: key 'image'"
+
+# --- EXIF orientation: not applied (documented); the stored frame is used ----
+$PY - "$IM/dog.jpg" "$T/rot.jpg" <<'EOF'
+import sys, struct
+j = open(sys.argv[1], 'rb').read()
+# APP1 Exif, little-endian TIFF, one IFD entry: Orientation (0x112) = 6
+tiff = b'II*\x00' + struct.pack('<I', 8) + struct.pack('<H', 1) + struct.pack('<HHIHH', 0x112, 3, 1, 6, 0) + struct.pack('<I', 0)
+app1 = b'Exif\x00\x00' + tiff
+open(sys.argv[2], 'wb').write(j[:2] + b'\xff\xe1' + struct.pack('>H', len(app1) + 2) + app1 + j[2:])
+EOF
+image-list "$T/rot.jpg" > "$T/rot.mp"
+$DF "$T/rot.mp" > "$T/o.mp"
+check_eq "EXIF orientation 6: the pixels as stored (768x576), as image-list's size" \
+  "$($PY "$T/show.py" "$T/o.mp" | cut -d'|' -f3)" " net_w=96 net_h=96 sx=0.125 sy=0.125 dx=0 dy=12 "
+
+# --- the cfg and the options --------------------------------------------------
+sed 's/^filters=16$/filterz=16/' "$TINY" > "$T/typo.cfg"
+darknet-forward --cfg "$T/typo.cfg" --random 1 "$T/two.mp" > "$T/o" 2> "$T/err"; rc=$?
+check_match "a cfg typo: exit 2 with file, line and a suggestion; nothing on stdout" \
+  "$rc $(wc -c < "$T/o")$(cat "$T/err")" "^2 0darknet-forward: $T/typo.cfg:[0-9]+: \[convolutional\] .*filterz.*filters"
+darknet-forward --cfg "$TINY" --summary > "$T/o" 2> "$T/err"; rc=$?
+check_match "--summary: the layer table, memory and unused keys on stdout; no weights needed" \
+  "$rc $(cat "$T/o" "$T/err")" \
+  "^0 layer +what .*
+.* 15 region .*
+total 6.971 BFLOPs, 15867885 parameters .*
+memory: .* MiB \(parameters .*, outputs .*, workspace .*\) at batch 1
+cfg keys darknet knows that inference does not use: 23
+.*:11: \[net\] momentum=0.9"
+darknet-forward --cfg "$TINY" < /dev/null > /dev/null 2> "$T/err"; rc=$?
+check_match "neither --weights nor --random: exit 1" "$rc $(cat "$T/err")" "^1 darknet-forward: give exactly one of"
+darknet-forward --cfg "$TINY" --random 1 --weights x < /dev/null > /dev/null 2> "$T/err"; rc=$?
+check_match "both: exit 1" "$rc $(cat "$T/err")" "^1 darknet-forward: give exactly one of"
+darknet-forward --random 1 < /dev/null > /dev/null 2> "$T/err"; rc=$?
+check_match "no --cfg: exit 1" "$rc $(cat "$T/err")" "^1 darknet-forward: --cfg FILE is required"
+darknet-forward --cfg "$TINY" --random 1 --batch 0 < /dev/null > /dev/null 2> "$T/err"; rc=$?
+check_match "--batch 0: exit 1" "$rc $(cat "$T/err")" "^1 darknet-forward: option --batch"
+darknet-forward --cfg "$T/none.cfg" --random 1 < /dev/null > /dev/null 2> "$T/err"; rc=$?
+check_match "a missing cfg: exit 3 naming it" "$rc $(cat "$T/err")" "^3 darknet-forward: .*none.cfg"
+done_testing
