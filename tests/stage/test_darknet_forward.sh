@@ -174,4 +174,6 @@ darknet-forward --cfg "$TINY" --random 1 --batch 0 < /dev/null > /dev/null 2> "$
 check_match "--batch 0: exit 1" "$rc $(cat "$T/err")" "^1 darknet-forward: option --batch"
 darknet-forward --cfg "$T/none.cfg" --random 1 < /dev/null > /dev/null 2> "$T/err"; rc=$?
 check_match "a missing cfg: exit 3 naming it" "$rc $(cat "$T/err")" "^3 darknet-forward: .*none.cfg"
+$DF "$T/nonexistent.mp" > /dev/null 2> "$T/err"; rc=$?
+check_match "a missing input file: exit 3 naming it" "$rc $(cat "$T/err")" "^3 darknet-forward: .*nonexistent.mp"
 done_testing
