@@ -36,13 +36,20 @@ void cli_init(cli *c, const cli_desc *d)
     signal(SIGPIPE, SIG_DFL);
 }
 
+/* One message, one write: stderr is unbuffered, and stages sharing a
+ * terminal or log would otherwise interleave their lines mid-way. */
 static void vmsg(const cli *c, const char *fmt, va_list ap)
 {
-    if (c->shown)
-        fputs("\r\033[K", stderr);
-    fprintf(stderr, "%s: ", c->d->name);
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
+    char line[2048];
+    int n = snprintf(line, sizeof line, "%s%s: ", c->shown ? "\r\033[K" : "", c->d->name);
+    if (n >= 0 && (size_t)n < sizeof line - 1) {
+        int m = vsnprintf(line + n, sizeof line - 1 - (size_t)n, fmt, ap);
+        n = m < 0 ? n : (size_t)(n + m) < sizeof line - 1 ? n + m : (int)sizeof line - 2;
+    }
+    if (n < 0)
+        return;
+    line[n++] = '\n';
+    fwrite(line, 1, (size_t)n, stderr);
 }
 
 void cli_warn(cli *c, const char *fmt, ...)
