@@ -105,8 +105,9 @@ $(BUILD)/darknet/darknet-harness: $(DN_OBJ) $(LIB)
 	$(CC) $(LDFLAGS_BASE) $(LDFLAGS) $(DN_OBJ) $(LIB) -L$(DARKNET_DIR) -ldarknet \
 	    -Wl,-rpath,$(DARKNET_DIR) $(LDLIBS_ALL) -o $@
 
-check-darknet: $(BUILD)/darknet/darknet-harness
+check-darknet: $(BUILD)/darknet/darknet-harness $(STAGES)
 	@HARNESS=$< sh tests/darknet/make-fixtures.sh
+	@HARNESS=$< BIN=$(BIN) sh tests/darknet/make-boxes.sh
 
 clean:
 	rm -rf build bin

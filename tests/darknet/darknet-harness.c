@@ -19,6 +19,16 @@
  *                                            each max |ours - darknet|, plus
  *                                            how far darknet's own decode
  *                                            (load_image_color) is from ours
+ *   darknet-harness boxes CFG W H SEED GAIN JPG letterbox|resize THRESH NMS OUT.mp OUT.txt
+ *                                            darknet's detector path on JPG
+ *                                            (seeded random weights, the
+ *                                            layers feeding the heads scaled
+ *                                            by GAIN): one record with each
+ *                                            head's raw input as `output` and
+ *                                            the `transform` darknet used, and
+ *                                            darknet's boxes after
+ *                                            get_network_boxes (lines "pre")
+ *                                            and do_nms_sort (lines "nms")
  *
  * forward: our network gets weights_random(SEED), which weights_write saves;
  * libdarknet loads that file into the same cfg (width/height/batch
@@ -39,6 +49,7 @@
 #include <unistd.h>
 
 #include "yolo/image.h"
+#include "yolo/record.h"
 #include "yolo/layers.h"
 #include "yolo/rng.h"
 #include "yolo/weights.h"
@@ -232,10 +243,218 @@ static double rel_error(const float *a, const float *b, int n, double *maxabs, d
     return mb > 0 ? diff / mb : diff;
 }
 
+
+/* ---- boxes ------------------------------------------------------------------ */
+
+/* Multiplies the layer feeding each head (a dropout passes through) by
+ * gain: its batch-norm gamma and beta, or its weights and biases. Random
+ * weights give near-uniform scores; a gain spreads them. */
+static void scale_heads(network *net, float gain)
+{
+    for (int i = 1; i < net->n; i++) {
+        cfg_type t = net->l[i].type;
+        if (t != CFG_REGION && t != CFG_YOLO && t != CFG_DETECTION)
+            continue;
+        int j = i - 1;
+        while (j > 0 && net->l[j].type == CFG_DROPOUT)
+            j--;
+        layer *l = &net->l[j];
+        float *a = l->batch_normalize ? l->scales : l->weights;
+        size_t na = l->batch_normalize ? (size_t)l->n : l->nweights;
+        for (size_t k = 0; a && k < na; k++)
+            a[k] *= gain;
+        for (size_t k = 0; l->biases && k < l->nbiases; k++)
+            l->biases[k] *= gain;
+    }
+}
+
+static void pack_str(msgpack_packer *pk, const char *s)
+{
+    msgpack_pack_str_with_body(pk, s, strlen(s));
+}
+
+static void pack_int(msgpack_packer *pk, const char *k, long v)
+{
+    pack_str(pk, k);
+    msgpack_pack_long(pk, v);
+}
+
+static void pack_bool_kv(msgpack_packer *pk, const char *k, int v)
+{
+    pack_str(pk, k);
+    if (v)
+        msgpack_pack_true(pk);
+    else
+        msgpack_pack_false(pk);
+}
+
+/* output[i] as docs/records.md section 5 has it. */
+static void pack_head(msgpack_packer *pk, const dn_head *h, int net_w, int net_h)
+{
+    static const char *const types[] = {"region", "yolo", "detection"};
+    int det = h->type == DN_DETECTION, yolo = h->type == DN_YOLO;
+    msgpack_pack_map(pk, det ? 10 : 9);
+    pack_str(pk, "type");
+    pack_str(pk, types[h->type]);
+    tensor_view t = {.dtype = TENSOR_F32, .data = (const uint8_t *)h->raw};
+    int64_t grid[3] = {h->c, h->h, h->w}, flat[1] = {h->n};
+    const char *why;
+    if (tensor_set_shape(&t, det ? 1 : 3, det ? flat : grid, &why) < 0 || t.count != (size_t)h->n)
+        die("head shape", NULL);
+    pack_str(pk, "tensor");
+    tensor_pack(pk, &t);
+    if (!det) {
+        int pairs = yolo ? h->total : h->num;
+        pack_str(pk, "anchors");
+        msgpack_pack_array(pk, (size_t)pairs * 2);
+        for (int k = 0; k < 2 * pairs; k++)
+            msgpack_pack_double(pk, h->anchors[k]);
+    }
+    if (yolo) {
+        pack_str(pk, "mask");
+        msgpack_pack_array(pk, (size_t)h->num);
+        for (int k = 0; k < h->num; k++)
+            msgpack_pack_int(pk, h->mask[k]);
+    }
+    pack_int(pk, "classes", h->classes);
+    pack_int(pk, "coords", yolo ? 4 : h->coords); /* darknet's yolo layer leaves it 0 */
+    pack_int(pk, "num", yolo ? h->total : h->num);
+    if (det)
+        pack_int(pk, "side", h->side);
+    if (!yolo)
+        pack_bool_kv(pk, "softmax", h->softmax);
+    if (det)
+        pack_bool_kv(pk, "sqrt", h->sqrt_wh);
+    pack_int(pk, "net_w", net_w);
+    pack_int(pk, "net_h", net_h);
+}
+
+/* What darknet's letterbox_image (or resize_image) did: the scaled size it
+ * computed, placed at the integer offset it used. */
+static void pack_transform(msgpack_packer *pk, int imw, int imh, int net_w, int net_h, int lb)
+{
+    int new_w = net_w, new_h = net_h;
+    if (lb && (float)net_w / imw < (float)net_h / imh)
+        new_h = (imh * net_w) / imw;
+    else if (lb)
+        new_w = (imw * net_h) / imh;
+    msgpack_pack_map(pk, 6);
+    pack_int(pk, "net_w", net_w);
+    pack_int(pk, "net_h", net_h);
+    pack_str(pk, "sx");
+    msgpack_pack_double(pk, (double)new_w / imw);
+    pack_str(pk, "sy");
+    msgpack_pack_double(pk, (double)new_h / imh);
+    pack_str(pk, "dx");
+    msgpack_pack_double(pk, (double)((net_w - new_w) / 2));
+    pack_str(pk, "dy");
+    msgpack_pack_double(pk, (double)((net_h - new_h) / 2));
+}
+
+static void write_record(const char *path, const char *jpg, int imw, int imh, int net_w,
+                         int net_h, int lb, const dn_head *heads, int nheads)
+{
+    rec r;
+    yerr err;
+    rec_init(&r);
+    int bad = rec_set_cstr(&r, "id", base(jpg), &err) < 0 ||
+              rec_set_i64(&r, "width", imw, &err) < 0 || rec_set_i64(&r, "height", imh, &err) < 0;
+    msgpack_packer *pk = rec_set_begin(&r, "transform");
+    pack_transform(pk, imw, imh, net_w, net_h, lb);
+    bad = bad || rec_set_end(&r, &err) < 0;
+    pk = rec_set_begin(&r, "output");
+    msgpack_pack_array(pk, (size_t)nheads);
+    for (int i = 0; i < nheads; i++)
+        pack_head(pk, &heads[i], net_w, net_h);
+    bad = bad || rec_set_end(&r, &err) < 0;
+    FILE *f = fopen(path, "wb");
+    rec_writer w;
+    rec_writer_init(&w, f, path);
+    if (bad || !f || rec_write(&w, &r, &err) < 0 || fclose(f) != 0)
+        die(path, &err);
+    rec_free(&r);
+}
+
+static int by_class_prob(const void *pa, const void *pb)
+{
+    const dn_box *a = pa, *b = pb;
+    if (a->cls != b->cls)
+        return a->cls - b->cls;
+    return a->prob > b->prob ? -1 : a->prob < b->prob;
+}
+
+/* "TAG class prob x1 y1 x2 y2 objectness" per pair, by class then prob. */
+static int write_boxes(FILE *out, const char *tag, void *dn, int imw, int imh, float thresh,
+                       float nms)
+{
+    dn_box *b;
+    int n = dn_boxes(dn, imw, imh, thresh, nms, &b);
+    if (n < 0)
+        die("dn_boxes", NULL);
+    qsort(b, (size_t)n, sizeof *b, by_class_prob);
+    for (int i = 0; i < n; i++)
+        fprintf(out, "%s %d %.9g %.9g %.9g %.9g %.9g %.9g\n", tag, b[i].cls, b[i].prob,
+                b[i].x - b[i].w / 2, b[i].y - b[i].h / 2, b[i].x + b[i].w / 2,
+                b[i].y + b[i].h / 2, b[i].objectness);
+    free(b);
+    return n;
+}
+
+static int boxes_main(char **argv)
+{
+    const char *path = argv[2], *jpg = argv[7], *mp = argv[11], *txt = argv[12];
+    int w = atoi(argv[3]), h = atoi(argv[4]), lb = !strcmp(argv[8], "letterbox");
+    unsigned long long seed = strtoull(argv[5], NULL, 10);
+    float gain = strtof(argv[6], NULL), thresh = strtof(argv[9], NULL);
+    float nms = strtof(argv[10], NULL);
+    yerr err = {0};
+    cfg c;
+    network net;
+    if (cfg_load(&c, path, &err) < 0 || net_load_sized(&c, &net, w, h, 1, &err) < 0)
+        die(path, &err);
+    char tmpcfg[64], tmpw[64];
+    snprintf(tmpcfg, sizeof tmpcfg, "/tmp/dnh-%d.cfg", (int)getpid());
+    snprintf(tmpw, sizeof tmpw, "/tmp/dnh-%d.weights", (int)getpid());
+    rewrite_cfg(path, w, h, tmpcfg);
+    weights_random(&net, seed);
+    scale_heads(&net, gain);
+    if (weights_write(&net, tmpw, &err) < 0)
+        die(tmpw, &err);
+    void *dn = dn_load(tmpcfg);
+    dn_load_weights(dn, tmpw);
+    remove(tmpcfg), remove(tmpw);
+    dn_head heads[DN_MAX_HEADS];
+    int imw, imh, nheads;
+    if (dn_detect(dn, jpg, lb, &imw, &imh, heads, &nheads) < 0)
+        die(jpg, NULL);
+    write_record(mp, jpg, imw, imh, net.w, net.h, lb, heads, nheads);
+    FILE *out = fopen(txt, "w");
+    if (!out)
+        die(txt, NULL);
+    fprintf(out, "# made by tests/darknet/darknet-harness boxes %s %d %d %llu %g %s %s %g %g "
+                 "against libdarknet (Debian 0.0.0+git20180914.61c9d02e)\n",
+            base(path), w, h, seed, gain, base(jpg), argv[8], thresh, nms);
+    fprintf(out, "# darknet's boxes: get_network_boxes(thresh, hier .5, relative 0) as 'pre', "
+                 "then do_nms_sort(nms) as 'nms'\n# tag class prob x1 y1 x2 y2 objectness\n");
+    fprintf(out, "params thresh %.9g nms %.9g\n", thresh, nms);
+    int npre = write_boxes(out, "pre", dn, imw, imh, thresh, 0);
+    int nnms = write_boxes(out, "nms", dn, imw, imh, thresh, nms);
+    if (fclose(out) != 0)
+        die(txt, NULL);
+    printf("%s %dx%d on %s (%dx%d, %s): %d heads, %d pairs over %g, %d after NMS %g\n",
+           base(path), w, h, base(jpg), imw, imh, argv[8], nheads, npre, thresh, nnms, nms);
+    dn_free(dn);
+    net_free(&net);
+    cfg_free(&c);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     if (argc == 4 && !strcmp(argv[1], "letterbox"))
         return letterbox_main(argv[2], argv[3]);
+    if (argc == 13 && !strcmp(argv[1], "boxes"))
+        return boxes_main(argv);
     if (argc == 6 && !strcmp(argv[1], "image"))
         return image_main(argv[2], atoi(argv[3]), atoi(argv[4]), argv[5]);
     int fwd = argc >= 7 && argc <= 9 && !strcmp(argv[1], "forward");
@@ -244,7 +463,9 @@ int main(int argc, char **argv)
                         "       darknet-harness forward CFG W H SEED OUT [IN.ppm|- "
                         "[MAJOR.MINOR]]\n"
                         "       darknet-harness image JPG W H OUT.ppm\n"
-                        "       darknet-harness letterbox JPG OUT.fix\n");
+                        "       darknet-harness letterbox JPG OUT.fix\n"
+                        "       darknet-harness boxes CFG W H SEED GAIN JPG letterbox|resize "
+                        "THRESH NMS OUT.mp OUT.txt\n");
         return 1;
     }
     const char *ppm = argc >= 8 && strcmp(argv[7], "-") ? argv[7] : NULL;

@@ -27,4 +27,38 @@ int dn_load_color(const char *path, int w, int h, float *out);
 int dn_resize(const float *data, int sw, int sh, int c, int w, int h, int letterbox,
               float *out);
 
+
+/* ---- boxes: darknet's detector path (get_network_boxes, do_nms_sort) ---- */
+
+enum { DN_REGION, DN_YOLO, DN_DETECTION };
+#define DN_MAX_HEADS 8
+
+/* A detection head after dn_detect: its raw input (the previous layer's
+ * output, untouched by the head's in-place activations) and its metadata. */
+typedef struct dn_head {
+    int type;                 /* DN_* */
+    const float *raw;         /* [n] */
+    int n;
+    int c, h, w;              /* region, yolo: raw is [c, h, w] */
+    int classes, coords, num, total, side, softmax, sqrt_wh;
+    int mask[64];             /* yolo: [num] */
+    float anchors[128];       /* region [2*num], yolo [2*total] */
+} dn_head;
+
+/* One (prediction, class) with prob > 0: centre and size in image pixels. */
+typedef struct dn_box {
+    int cls;
+    float prob, objectness, x, y, w, h;
+} dn_box;
+
+/* darknet's load_image_color of jpg, letterbox_image (letterbox 1) or
+ * resize_image to the network size, network_predict; *imw, *imh the
+ * image's size. Fills heads[*nheads]. -1 if the image cannot be read. */
+int dn_detect(void *dn, const char *jpg, int letterbox, int *imw, int *imh, dn_head *heads,
+              int *nheads);
+/* After dn_detect: get_network_boxes(thresh, hier .5, relative 0) and, when
+ * nms > 0, do_nms_sort; the pairs with prob > 0 into *out (malloc'd).
+ * Returns their number, -1 out of memory. */
+int dn_boxes(void *dn, int imw, int imh, float thresh, float nms, dn_box **out);
+
 #endif
