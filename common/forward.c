@@ -284,11 +284,12 @@ static int pack_tensor(msgpack_packer *pk, const layer *l, int pos, yerr *err)
     return 0;
 }
 
-/* One `output` entry: docs/records.md section 5; nine fields for each type. */
+/* One `output` entry: docs/records.md section 5; nine fields for region and
+ * yolo heads, ten for detection. */
 static int pack_head(msgpack_packer *pk, const network *net, const layer *l, int pos, yerr *err)
 {
     const char *type = l->type == CFG_REGION ? "region" : l->type == CFG_YOLO ? "yolo" : "detection";
-    msgpack_pack_map(pk, 9);
+    msgpack_pack_map(pk, l->type == CFG_DETECTION ? 10 : 9);
     pack_key(pk, "type");
     msgpack_pack_str_with_body(pk, type, strlen(type));
     if (pack_tensor(pk, l, pos, err) < 0)
@@ -302,6 +303,8 @@ static int pack_head(msgpack_packer *pk, const network *net, const layer *l, int
         pack_int(pk, "side", l->side);
         pack_key(pk, "sqrt");
         l->sqrt_wh ? msgpack_pack_true(pk) : msgpack_pack_false(pk);
+        pack_key(pk, "softmax");
+        l->softmax ? msgpack_pack_true(pk) : msgpack_pack_false(pk);
         return 0;
     }
     pack_floats(pk, "anchors", l->anchors, 2 * (l->type == CFG_YOLO ? l->total : l->n));

@@ -79,7 +79,7 @@ check_eq "yolov3-tiny: two yolo heads with their masks, all six anchors" \
 darknet-forward --quiet --cfg "$CFGS/yolov1-tiny.cfg" --random 3 --width 64 --height 64 "$T/two.mp" > "$T/v1.mp"
 check_eq "yolov1-tiny: one flat detection tensor, side and sqrt" \
   "$($PY "$T/show.py" "$T/v1.mp" 2>/dev/null | head -1 | cut -d'|' -f2)" \
-  " detection f32 [1470] finite=1 [('classes', 20), ('coords', 4), ('net_h', 64), ('net_w', 64), ('num', 2), ('side', 7), ('sqrt', True), ('type', 'detection')] "
+  " detection f32 [1470] finite=1 [('classes', 20), ('coords', 4), ('net_h', 64), ('net_w', 64), ('num', 2), ('side', 7), ('softmax', False), ('sqrt', True), ('type', 'detection')] "
 
 # --- records that carry `input` ----------------------------------------------
 cat > "$T/inputs.py" <<'EOF'
