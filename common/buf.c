@@ -1,4 +1,5 @@
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +28,23 @@ int ybuf_reserve(ybuf *b, size_t n)
     }
     b->p = p;
     b->cap = cap;
+    return 0;
+}
+
+int yvec_fit(void **v, size_t *cap, size_t n, size_t size)
+{
+    if (n <= *cap)
+        return 0;
+    size_t c = *cap ? *cap : 16;
+    while (c < n && c <= SIZE_MAX / 2)
+        c *= 2;
+    if (c < n || c > SIZE_MAX / size)
+        return -1;
+    void *p = realloc(*v, c * size);
+    if (!p)
+        return -1;
+    *v = p;
+    *cap = c;
     return 0;
 }
 

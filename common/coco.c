@@ -157,17 +157,7 @@ struct coco {
 /* Room for element n of *v (element size `size`, *cap allocated). */
 static int grow(void **v, size_t *cap, size_t n, size_t size)
 {
-    if (n < *cap)
-        return 0;
-    size_t c = *cap ? *cap * 2 : 1024;
-    if (c > SIZE_MAX / size)
-        return -1;
-    void *p = realloc(*v, c * size);
-    if (!p)
-        return -1;
-    *v = p;
-    *cap = c;
-    return 0;
+    return yvec_fit(v, cap, n + 1, size);
 }
 
 /* Fibonacci hashing: the top bits of the product, which spread the

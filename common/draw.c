@@ -236,14 +236,10 @@ void draw_label(draw_canvas *cv, draw_rect r, const char *s, size_t len, int sca
 
 int draw_list_push(draw_list *l, const draw_item *it)
 {
-    if (l->n == l->cap) {
-        size_t cap = l->cap ? l->cap * 2 : 16;
-        draw_item *v = realloc(l->v, cap * sizeof *v);
-        if (!v)
-            return -1;
-        l->v = v;
-        l->cap = cap;
-    }
+    void *v = l->v;
+    if (yvec_fit(&v, &l->cap, l->n + 1, sizeof *l->v) < 0)
+        return -1;
+    l->v = v;
     l->v[l->n++] = *it;
     return 0;
 }

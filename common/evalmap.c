@@ -36,17 +36,9 @@ void eval_data_free(eval_data *d)
 /* Grows an array of items of size sz to hold one more. */
 static int grow(void **v, size_t *cap, size_t n, size_t sz)
 {
-    if (n < *cap)
-        return 0;
     if (n >= EVAL_MAX_ITEMS)
         return -1;
-    size_t c = *cap ? *cap * 2 : 256;
-    void *p = realloc(*v, c * sz);
-    if (!p)
-        return -1;
-    *v = p;
-    *cap = c;
-    return 0;
+    return yvec_fit(v, cap, n + 1, sz);
 }
 
 /* Makes room for class index cls in the (unfixed) name list: NULL names. */
@@ -476,27 +468,15 @@ typedef struct coco_scratch {
     size_t capk, capg, capi;
 } coco_scratch;
 
-/* *p holds at least n items of size sz (its capacity in *cap). */
-static int fit(void **p, size_t *cap, size_t n, size_t sz)
-{
-    if (n <= *cap)
-        return 0;
-    void *q = realloc(*p, n * sz);
-    if (!q)
-        return -1;
-    *p = q;
-    *cap = n;
-    return 0;
-}
-
+/* Room for nk detections and ng truths of one (image, class). */
 static int scratch_fit(coco_scratch *s, size_t nk, size_t ng)
 {
     size_t cg = s->capg, co = s->capg, c1 = s->capg, c2 = s->capg;
-    if (fit((void **)&s->k, &s->capk, nk, sizeof *s->k) < 0 ||
-        fit((void **)&s->iou, &s->capi, nk * ng, sizeof *s->iou) < 0 ||
-        fit((void **)&s->g, &cg, ng, sizeof *s->g) < 0 ||
-        fit((void **)&s->order, &co, ng, sizeof *s->order) < 0 ||
-        fit((void **)&s->ign, &c1, ng, 1) < 0 || fit((void **)&s->gtm, &c2, ng, 1) < 0)
+    if (yvec_fit((void **)&s->k, &s->capk, nk, sizeof *s->k) < 0 ||
+        yvec_fit((void **)&s->iou, &s->capi, nk * ng, sizeof *s->iou) < 0 ||
+        yvec_fit((void **)&s->g, &cg, ng, sizeof *s->g) < 0 ||
+        yvec_fit((void **)&s->order, &co, ng, sizeof *s->order) < 0 ||
+        yvec_fit((void **)&s->ign, &c1, ng, 1) < 0 || yvec_fit((void **)&s->gtm, &c2, ng, 1) < 0)
         return -1;
     s->capg = cg;
     return 0;

@@ -249,20 +249,16 @@ static void prepare(fwd *f, fwd_slot *sl)
 
 /* ---- output ---------------------------------------------------------------- */
 
-static void pack_key(msgpack_packer *pk, const char *k)
-{
-    msgpack_pack_str_with_body(pk, k, strlen(k));
-}
 
 static void pack_int(msgpack_packer *pk, const char *k, int v)
 {
-    pack_key(pk, k);
+    mp_pack_key(pk, k);
     msgpack_pack_int(pk, v);
 }
 
 static void pack_floats(msgpack_packer *pk, const char *k, const float *v, int n)
 {
-    pack_key(pk, k);
+    mp_pack_key(pk, k);
     msgpack_pack_array(pk, (size_t)n);
     for (int i = 0; i < n; i++)
         msgpack_pack_float(pk, v[i]);
@@ -278,7 +274,7 @@ static int pack_tensor(msgpack_packer *pk, const layer *l, int pos, yerr *err)
                                       : tensor_set_shape(&t, 3, dims, &why);
     if (ok < 0)
         return yerr_set(err, YOLO_EINPUT, "head tensor: %s", why);
-    pack_key(pk, "tensor");
+    mp_pack_key(pk, "tensor");
     tensor_pack_header(pk, &t);
     msgpack_pack_bin_body(pk, l->out + (size_t)pos * l->outputs, t.nbytes);
     return 0;
@@ -290,7 +286,7 @@ static int pack_head(msgpack_packer *pk, const network *net, const layer *l, int
 {
     const char *type = l->type == CFG_REGION ? "region" : l->type == CFG_YOLO ? "yolo" : "detection";
     msgpack_pack_map(pk, l->type == CFG_DETECTION ? 10 : 9);
-    pack_key(pk, "type");
+    mp_pack_key(pk, "type");
     msgpack_pack_str_with_body(pk, type, strlen(type));
     if (pack_tensor(pk, l, pos, err) < 0)
         return -1;
@@ -301,18 +297,18 @@ static int pack_head(msgpack_packer *pk, const network *net, const layer *l, int
     pack_int(pk, "net_h", net->h);
     if (l->type == CFG_DETECTION) {
         pack_int(pk, "side", l->side);
-        pack_key(pk, "sqrt");
+        mp_pack_key(pk, "sqrt");
         l->sqrt_wh ? msgpack_pack_true(pk) : msgpack_pack_false(pk);
-        pack_key(pk, "softmax");
+        mp_pack_key(pk, "softmax");
         l->softmax ? msgpack_pack_true(pk) : msgpack_pack_false(pk);
         return 0;
     }
     pack_floats(pk, "anchors", l->anchors, 2 * (l->type == CFG_YOLO ? l->total : l->n));
     if (l->type == CFG_REGION) {
-        pack_key(pk, "softmax");
+        mp_pack_key(pk, "softmax");
         l->softmax ? msgpack_pack_true(pk) : msgpack_pack_false(pk);
     } else {
-        pack_key(pk, "mask");
+        mp_pack_key(pk, "mask");
         msgpack_pack_array(pk, (size_t)l->n);
         for (int i = 0; i < l->n; i++)
             msgpack_pack_int(pk, l->mask[i]);
@@ -340,7 +336,7 @@ static int set_transform(fwd_slot *sl, yerr *err)
     const char *k[4] = {"sx", "sy", "dx", "dy"};
     double v[4] = {t->sx, t->sy, t->dx, t->dy};
     for (int i = 0; i < 4; i++) {
-        pack_key(pk, k[i]);
+        mp_pack_key(pk, k[i]);
         msgpack_pack_double(pk, v[i]);
     }
     return rec_set_end(&sl->r, err);

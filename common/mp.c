@@ -78,3 +78,8 @@ const msgpack_object *mp_map_get(const msgpack_object *map, const char *key)
     }
     return NULL;
 }
+
+int mp_pack_key(msgpack_packer *pk, const char *key)
+{
+    return msgpack_pack_str_with_body(pk, key, strlen(key));
+}

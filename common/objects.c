@@ -7,14 +7,10 @@
 
 int objlist_push(objlist *l, const yobj *o)
 {
-    if (l->n == l->cap) {
-        size_t cap = l->cap ? l->cap * 2 : 16;
-        yobj *v = realloc(l->v, cap * sizeof *v);
-        if (!v)
-            return -1;
-        l->v = v;
-        l->cap = cap;
-    }
+    void *v = l->v;
+    if (yvec_fit(&v, &l->cap, l->n + 1, sizeof *l->v) < 0)
+        return -1;
+    l->v = v;
     l->v[l->n++] = *o;
     return 0;
 }
@@ -25,14 +21,10 @@ void objlist_free(objlist *l)
     memset(l, 0, sizeof *l);
 }
 
-static void pack_key(msgpack_packer *pk, const char *k)
-{
-    msgpack_pack_str_with_body(pk, k, strlen(k));
-}
 
 static void pack_bool(msgpack_packer *pk, const char *k, int v)
 {
-    pack_key(pk, k);
+    mp_pack_key(pk, k);
     if (v)
         msgpack_pack_true(pk);
     else
@@ -46,11 +38,11 @@ int objects_pack(msgpack_packer *pk, const yobj *v, size_t n)
         const yobj *o = &v[i];
         int crowd = !!(o->fields & OBJ_HAS_ISCROWD), area = !!(o->fields & OBJ_HAS_AREA);
         rc |= msgpack_pack_map(pk, (size_t)(5 + crowd + area));
-        pack_key(pk, "class");
+        mp_pack_key(pk, "class");
         rc |= msgpack_pack_int(pk, o->cls);
-        pack_key(pk, "name");
+        mp_pack_key(pk, "name");
         rc |= msgpack_pack_str_with_body(pk, o->name ? o->name : "", o->name_len);
-        pack_key(pk, "bbox");
+        mp_pack_key(pk, "bbox");
         msgpack_pack_array(pk, 4);
         msgpack_pack_double(pk, o->bbox.x1);
         msgpack_pack_double(pk, o->bbox.y1);
@@ -61,7 +53,7 @@ int objects_pack(msgpack_packer *pk, const yobj *v, size_t n)
         if (crowd)
             pack_bool(pk, "iscrowd", o->iscrowd);
         if (area) {
-            pack_key(pk, "area");
+            mp_pack_key(pk, "area");
             rc |= msgpack_pack_double(pk, o->area);
         }
     }

@@ -9,14 +9,10 @@
 
 int detlist_push(detlist *l, const ydet *d)
 {
-    if (l->n == l->cap) {
-        size_t cap = l->cap ? l->cap * 2 : 64;
-        ydet *v = realloc(l->v, cap * sizeof *v);
-        if (!v)
-            return -1;
-        l->v = v;
-        l->cap = cap;
-    }
+    void *v = l->v;
+    if (yvec_fit(&v, &l->cap, l->n + 1, sizeof *l->v) < 0)
+        return -1;
+    l->v = v;
     l->v[l->n++] = *d;
     return 0;
 }
@@ -27,10 +23,6 @@ void detlist_free(detlist *l)
     memset(l, 0, sizeof *l);
 }
 
-static int pack_key(msgpack_packer *pk, const char *k)
-{
-    return msgpack_pack_str_with_body(pk, k, strlen(k));
-}
 
 int dets_pack(msgpack_packer *pk, const ydet *v, size_t n)
 {
@@ -38,15 +30,15 @@ int dets_pack(msgpack_packer *pk, const ydet *v, size_t n)
     for (size_t i = 0; i < n; i++) {
         const ydet *d = &v[i];
         rc |= msgpack_pack_map(pk, 6);
-        rc |= pack_key(pk, "class") | msgpack_pack_int(pk, d->cls);
-        rc |= pack_key(pk, "name") |
+        rc |= mp_pack_key(pk, "class") | msgpack_pack_int(pk, d->cls);
+        rc |= mp_pack_key(pk, "name") |
               msgpack_pack_str_with_body(pk, d->name ? d->name : "", d->name_len);
-        rc |= pack_key(pk, "score") | msgpack_pack_double(pk, d->score);
-        rc |= pack_key(pk, "bbox") | msgpack_pack_array(pk, 4);
+        rc |= mp_pack_key(pk, "score") | msgpack_pack_double(pk, d->score);
+        rc |= mp_pack_key(pk, "bbox") | msgpack_pack_array(pk, 4);
         rc |= msgpack_pack_double(pk, d->bbox.x1) | msgpack_pack_double(pk, d->bbox.y1) |
               msgpack_pack_double(pk, d->bbox.x2) | msgpack_pack_double(pk, d->bbox.y2);
-        rc |= pack_key(pk, "objectness") | msgpack_pack_double(pk, d->objectness);
-        rc |= pack_key(pk, "prediction") | msgpack_pack_int64(pk, d->pred);
+        rc |= mp_pack_key(pk, "objectness") | msgpack_pack_double(pk, d->objectness);
+        rc |= mp_pack_key(pk, "prediction") | msgpack_pack_int64(pk, d->pred);
     }
     return rc;
 }

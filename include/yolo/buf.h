@@ -16,6 +16,11 @@ typedef struct ybuf {
 
 /* Makes room for n more bytes. 0, or -1 (and oom set). */
 int ybuf_reserve(ybuf *b, size_t n);
+
+/* Room in an array *v (elements of `size` bytes, *cap of them allocated)
+ * for at least n elements, growing geometrically. 0, or -1 (the size
+ * overflows or memory runs out) with *v and *cap as they were. */
+int yvec_fit(void **v, size_t *cap, size_t n, size_t size);
 int ybuf_put(ybuf *b, const void *p, size_t n);
 int ybuf_putc(ybuf *b, int c);
 int ybuf_puts(ybuf *b, const char *s);

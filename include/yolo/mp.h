@@ -20,4 +20,7 @@ int mp_as_bool(const msgpack_object *o, int *v);
 int mp_as_str(const msgpack_object *o, const char **s, size_t *len);
 const char *mp_object_type_name(const msgpack_object *o);
 
+/* Packs a map key (a str). Returns msgpack's status. */
+int mp_pack_key(msgpack_packer *pk, const char *key);
+
 #endif
