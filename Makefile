@@ -19,7 +19,10 @@ endif
 BUILD := build/$(MODE)
 
 CC ?= gcc
-PKGS := msgpack yajl libxml-2.0 libturbojpeg libjpeg openblas
+PKGS := msgpack yajl libxml-2.0 libturbojpeg libjpeg
+# OpenBLAS's OpenMP build, found by its own .pc file (scripts/deps.sh says why)
+BLAS_LIBDIR := /usr/lib/$(shell $(CC) -print-multiarch 2>/dev/null || echo x86_64-linux-gnu)/openblas-openmp
+BLAS_PC := PKG_CONFIG_LIBDIR=$(BLAS_LIBDIR)/pkgconfig pkg-config
 CFLAGS_BASE := -std=c11 -g $(OPT) -Wall -Wextra -Iinclude -D_POSIX_C_SOURCE=200809L \
                -fopenmp -MMD -MP
 LDFLAGS_BASE := $(OPT) -fopenmp -Wl,--as-needed
@@ -48,8 +51,9 @@ endif
 $(BUILD)/config.mk: scripts/deps.sh
 	@sh scripts/deps.sh build
 	@mkdir -p $(@D)
-	@{ echo "PKG_CFLAGS := $$(pkg-config --cflags $(PKGS))"; \
-	   echo "PKG_LIBS := $$(pkg-config --libs $(PKGS))"; } > $@.tmp && mv $@.tmp $@
+	@{ echo "PKG_CFLAGS := $$(pkg-config --cflags $(PKGS)) $$($(BLAS_PC) --cflags openblas)"; \
+	   echo "PKG_LIBS := $$(pkg-config --libs $(PKGS)) $$($(BLAS_PC) --libs openblas)" \
+	        "-Wl,-rpath,$(BLAS_LIBDIR)"; } > $@.tmp && mv $@.tmp $@
 
 CFLAGS_ALL = $(CFLAGS_BASE) $(PKG_CFLAGS) $(CFLAGS)
 LDLIBS_ALL = $(PKG_LIBS) -lm $(LDLIBS)

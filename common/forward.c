@@ -1,7 +1,6 @@
 /* darknet-forward's work (include/yolo/forward.h): records in batches,
  * inputs made in parallel, one forward pass per batch, heads packed back
  * as `output`. */
-#include <omp.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -399,15 +398,9 @@ static int run_batch(fwd *f, cli *c, yerr *err)
         k += f->slot[i].run;
     if (k > 0) {
         net_set_batch(&f->net, k);
-        /* OpenBLAS runs the GEMMs on its own threads; OpenMP's workers
-         * spinning beside them between layers cost more than the element-wise
-         * loops gain (docs/benchmarks.md), so the layers run them on one. */
-        int threads = omp_get_max_threads();
-        omp_set_num_threads(1);
         double t0 = now();
         net_forward(&f->net);
         f->seconds += now() - t0;
-        omp_set_num_threads(threads);
         f->images += k;
     }
     int rc = 0;

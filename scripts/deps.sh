@@ -5,9 +5,19 @@
 set -eu
 goal=${1:-build}
 
-# pkg-config module -> Debian package
+# pkg-config module -> Debian package. OpenBLAS is its OpenMP build (one
+# thread pool with the stages' own OpenMP loops; the pthread build's threads
+# and OpenMP's spin against each other): its .pc file is looked up alone.
 build_pc="msgpack:libmsgpack-dev libxml-2.0:libxml2-dev libturbojpeg:libturbojpeg0-dev
-libjpeg:libjpeg62-turbo-dev openblas:libopenblas-dev yajl:libyajl-dev"
+libjpeg:libjpeg62-turbo-dev openblas-openmp:libopenblas-openmp-dev yajl:libyajl-dev"
+multiarch=$(gcc -print-multiarch 2>/dev/null || echo x86_64-linux-gnu)
+pc_exists() {
+  case $1 in
+    openblas-openmp) PKG_CONFIG_LIBDIR=/usr/lib/$multiarch/openblas-openmp/pkgconfig \
+                       pkg-config --exists openblas ;;
+    *) pkg-config --exists "$1" ;;
+  esac
+}
 # command or file -> Debian package
 build_cmd="gcc:gcc make:make pkg-config:pkg-config"
 test_cmd="jq:jq /usr/bin/python3:python3 cmp:diffutils"
@@ -21,7 +31,7 @@ for pair in $build_cmd; do
 done
 if command -v pkg-config >/dev/null 2>&1; then
   for pair in $build_pc; do
-    pkg-config --exists "${pair%%:*}" 2>/dev/null || add "${pair#*:}"
+    pc_exists "${pair%%:*}" 2>/dev/null || add "${pair#*:}"
   done
 else
   for pair in $build_pc; do add "${pair#*:}"; done

@@ -22,32 +22,46 @@ int maxpool_make(layer *l, cfg *c, cfg_section *s, const network *net, int index
     return 0;
 }
 
-/* One output row of one plane: a bounds-checked max at the edges, a
- * straight one in the middle where the whole window is inside. */
+/* The max of the window at (y0, x0); what falls outside never wins, nor
+ * does NaN (darknet's `v > max` from -FLT_MAX). */
+static float window_max(const layer *l, const float *src, int y0, int x0, int checked)
+{
+    float best = -FLT_MAX;
+    for (int ky = 0; ky < l->size; ky++)
+        for (int kx = 0; kx < l->size; kx++) {
+            int y = y0 + ky, x = x0 + kx;
+            if (checked && (y < 0 || y >= l->h || x < 0 || x >= l->w))
+                continue;
+            float v = src[y * l->w + x];
+            best = v > best ? v : best;
+        }
+    return best;
+}
+
+/* One output row of one plane: bounds checked at the edges only; the
+ * common 2x2 stride-2 window written out. */
 static void pool_row(const layer *l, const float *src, int oy, float *dst)
 {
     int off = -l->pad / 2, lo, hi, y0 = off + oy * l->stride;
     layer_inside(l->w - l->size + 1, l->out_w, 0, l->stride, -off, &lo, &hi);
-    int rows_inside = y0 >= 0 && y0 + l->size <= l->h;
-    for (int ox = 0; ox < l->out_w; ox++) {
-        int x0 = off + ox * l->stride;
-        float best = -FLT_MAX;
-        if (rows_inside && ox >= lo && ox < hi) {
-            for (int ky = 0; ky < l->size; ky++)
-                for (int kx = 0; kx < l->size; kx++) {
-                    float v = src[(y0 + ky) * l->w + x0 + kx];
-                    best = v > best ? v : best;
-                }
-        } else {
-            for (int ky = 0; ky < l->size; ky++)
-                for (int kx = 0; kx < l->size; kx++) {
-                    int y = y0 + ky, x = x0 + kx;
-                    if (y >= 0 && y < l->h && x >= 0 && x < l->w && src[y * l->w + x] > best)
-                        best = src[y * l->w + x];
-                }
+    if (y0 < 0 || y0 + l->size > l->h)
+        lo = hi = 0;                         /* the window leaves the rows */
+    for (int ox = 0; ox < lo; ox++)
+        dst[ox] = window_max(l, src, y0, off + ox * l->stride, 1);
+    if (l->size == 2 && l->stride == 2)
+        for (int ox = lo; ox < hi; ox++) {
+            const float *a = src + y0 * l->w + off + 2 * ox, *b = a + l->w;   /* [2], [2] */
+            float m = -FLT_MAX;
+            m = a[0] > m ? a[0] : m;
+            m = a[1] > m ? a[1] : m;
+            m = b[0] > m ? b[0] : m;
+            dst[ox] = b[1] > m ? b[1] : m;
         }
-        dst[ox] = best;
-    }
+    else
+        for (int ox = lo; ox < hi; ox++)
+            dst[ox] = window_max(l, src, y0, off + ox * l->stride, 0);
+    for (int ox = hi; ox < l->out_w; ox++)
+        dst[ox] = window_max(l, src, y0, off + ox * l->stride, 1);
 }
 
 void maxpool_forward(const layer *l, const network *net, const float *in)
