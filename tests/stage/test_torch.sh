@@ -1,0 +1,21 @@
+# tests/torch/dn_torch.py (a darknet cfg as a PyTorch module, used by
+# bench/forward.sh) against libdarknet's fixtures, and darknet-forward
+# against it. Needs Debian's python3-torch, which `make test` does not
+# install (CI runs without it; the libdarknet fixtures are the reference
+# there): without it this prints a skip note and counts no check.
+. tests/stage/lib.sh
+PY=/usr/bin/python3
+if ! "$PY" -c 'import torch' 2>/dev/null; then
+  echo "# skipped: python3-torch is not installed (apt-get install python3-torch)"
+  done_testing; exit $?
+fi
+"$PY" tests/torch/test_dn_torch.py > "$T/dn.out" 2>&1; rc=$?
+check_eq "tests/torch/test_dn_torch.py: $(tail -1 "$T/dn.out")" "$rc" 0
+[ "$rc" = 0 ] || grep -v '^ok' "$T/dn.out" | sed 's/^/#   /'
+"$PY" tests/torch/check_forward.py --cfg tests/fixtures/mixed-a.cfg --random 3 --images 3 \
+  --batch 2 --forward "$BIN/darknet-forward" > "$T/cf.out" 2>&1; rc=$?
+check_eq "darknet-forward agrees with dn_torch on mixed-a, batch 2: $(tail -1 "$T/cf.out")" "$rc" 0
+"$PY" tests/torch/check_forward.py --cfg tests/fixtures/mixed-b.cfg --random 4 --images 2 \
+  --forward "$BIN/darknet-forward" > "$T/cf.out" 2>&1; rc=$?
+check_eq "darknet-forward agrees with dn_torch on mixed-b: $(tail -1 "$T/cf.out")" "$rc" 0
+done_testing
