@@ -104,7 +104,7 @@ static const field loss_fields[] = {
 static const field top_scalars[] = {
     {"id", T_STR}, {"image", T_STR}, {"width", T_INT}, {"height", T_INT},
     {"coco_id", T_INT}, {"error", T_STR}, {"input", T_TENSOR}, {"target", T_LIST},
-    {"truth", T_LIST}, {NULL, 0},
+    {"truth", T_TENSOR}, {NULL, 0},
 };
 
 static int check_size(rec *r, const char *key, yerr *err)
