@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "yolo/forward.h"
+#include "yolo/recimage.h"
 #include "yolo/weights.h"
 
 enum { PROB_IMAGE, PROB_SIZE, PROB_N };
@@ -32,14 +33,10 @@ static int load_params(fwd *f, yerr *err)
 
 static int find_heads(fwd *f, yerr *err)
 {
-    for (int i = 0; i < f->net.n; i++) {
-        if (!net_is_head(f->net.l[i].type))
-            continue;
-        if (f->nheads == FWD_MAX_HEADS)
-            return yerr_set(err, YOLO_EINPUT, "%s: more than %d detection heads", f->cf.cfg_path,
-                            FWD_MAX_HEADS);
-        f->heads[f->nheads++] = i;
-    }
+    f->nheads = net_heads(&f->net, f->heads, FWD_MAX_HEADS);
+    if (f->nheads < 0)
+        return yerr_set(err, YOLO_EINPUT, "%s: more than %d detection heads", f->cf.cfg_path,
+                        FWD_MAX_HEADS);
     if (f->nheads == 0)
         return yerr_set(err, YOLO_EINPUT, "%s: no detection head ([region], [yolo] or "
                         "[detection]): nothing to write as output", f->cf.cfg_path);
@@ -171,50 +168,22 @@ static int take_input(fwd *f, rec *r, float *dst, yerr *err)
     return 0;
 }
 
-/* The record's own width and height, when it has them, against the image. */
-static int check_size(rec *r, const img *im, yerr *err)
-{
-    int64_t w, h;
-    yerr ignore;
-    if (rec_get_i64(r, "width", &w, &ignore) != 1 || rec_get_i64(r, "height", &h, &ignore) != 1 ||
-        (w == im->w && h == im->h))
-        return 0;
-    rec_fail(r, err, "image", "the record says %lldx%lld, the JPEG decodes as %dx%d (boxes and "
-             "transform use the decoded size)", (long long)w, (long long)h, im->w, im->h);
-    return -1;
-}
-
 /* Decodes `image` and letterboxes (or resizes) it into dst [3, net h, net w].
  * Returns WHY_NONE, or WHY_PROBLEM / WHY_FATAL with err set. */
 static int make_input(fwd *f, rec *r, float *dst, img_transform *t, int *size_differs, yerr *err)
 {
-    const char *s;
-    size_t len;
-    char path[4096];
-    int rc = rec_get_str(r, "image", &s, &len, err);
-    if (rc < 0)
-        return WHY_FATAL;
-    if (rc == 0) {
-        rec_fail(r, err, "image", "the record has neither 'input' nor 'image'");
-        return WHY_PROBLEM;
-    }
-    if (len >= sizeof path || memchr(s, 0, len)) {
-        rec_fail(r, err, "image", "not a usable path (too long or holds a NUL byte)");
-        return WHY_PROBLEM;
-    }
-    memcpy(path, s, len);
-    path[len] = 0;
     if (f->net.c != 3) {
         rec_fail(r, err, "image", "the network takes %d channels, images give 3: give 'input'",
                  f->net.c);
         return WHY_FATAL;
     }
     img im = {0}, out = {0};
-    if (img_load_jpeg(path, &im, err) < 0) {
-        yerr_prefix(err, "%s: record %ld: key 'image'", r->src, r->index);
-        return WHY_PROBLEM;
-    }
-    *size_differs = check_size(r, &im, err) < 0;   /* a warning: err is free for it */
+    yerr note;
+    int rc = rec_load_image(r, &im, &note, err);
+    if (rc <= 0)
+        return rc < 0 ? WHY_FATAL : WHY_PROBLEM;
+    if ((*size_differs = note.code != 0))
+        *err = note;   /* a warning: err is free for it */
     if (f->cf.resize) {
         rc = img_resize(&im, f->net.w, f->net.h, &out, err);
         *t = img_resize_transform(im.w, im.h, f->net.w, f->net.h);

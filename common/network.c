@@ -81,6 +81,19 @@ static int net_options(cfg *c, network *net, int w, int h, int batch, yerr *err)
 
 int net_is_head(cfg_type t) { return t == CFG_REGION || t == CFG_YOLO || t == CFG_DETECTION; }
 
+int net_heads(const network *net, int *idx, int max)
+{
+    int n = 0;
+    for (int i = 0; i < net->n; i++) {
+        if (!net_is_head(net->l[i].type))
+            continue;
+        if (n == max)
+            return -1;
+        idx[n++] = i;
+    }
+    return n;
+}
+
 /* darknet's heads activate their output in place, so a layer reading one
  * would see different numbers there than here (raw): refuse the cfg. */
 static int reads_head(cfg *c, cfg_section *s, const network *net, int i, yerr *err)

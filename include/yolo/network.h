@@ -135,6 +135,9 @@ const float *net_forward(network *net);
 
 /* region, yolo, detection: the layers whose raw input is the output. */
 int net_is_head(cfg_type t);
+/* The indices of the head layers, in order, into idx[max]: their count, or
+ * -1 when there are more than max. */
+int net_heads(const network *net, int *idx, int max);
 
 /* A darknet-like table of the layers: shapes, filters, BFLOPs. */
 void net_summary(const network *net, FILE *f);

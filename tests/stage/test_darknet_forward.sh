@@ -114,7 +114,7 @@ image-list "$IM/eagle.jpg" >> "$T/m.mp"
 $DF --batch 4 "$T/m.mp" > "$T/o.mp" 2> "$T/err"; rc=$?
 check_eq "missing, corrupt, image-less records: exit 0, each gets error, the rest run" \
   "$rc $($PY "$T/show.py" "$T/o.mp" | sed 's/| region.*|/| output |/' | tr '\n' '~')" \
-  "0 dog | output | ~gone |  |  | darknet-forward: $T/m.mp: record 1: key 'image': /no/such/file.jpg: No such file or directory~cut |  |  | darknet-forward: $T/m.mp: record 2: key 'image': $T/cut.jpg: corrupt JPEG (Premature end of JPEG file)~old |  |  | voc-parse: earlier trouble~bare |  |  | darknet-forward: $T/m.mp: record 4: key 'image': the record has neither 'input' nor 'image'~eagle | output | ~"
+  "0 dog | output | ~gone |  |  | darknet-forward: $T/m.mp: record 1: key 'image': /no/such/file.jpg: No such file or directory~cut |  |  | darknet-forward: $T/m.mp: record 2: key 'image': $T/cut.jpg: corrupt JPEG (Premature end of JPEG file)~old |  |  | voc-parse: earlier trouble~bare |  |  | darknet-forward: $T/m.mp: record 4: key 'image': the record has no 'image'~eagle | output | ~"
 darknet-forward --cfg "$TINY" --weights "$T/w.weights" --width 96 --height 96 --batch 4 "$T/m.mp" 2>&1 > /dev/null | grep -v "cfg keys\|ms/image" > "$T/err"
 check_match "... each warned, one closing count" "$(cat "$T/err")" \
   "record 1: key 'image': .*: passed on with 'error'.*

@@ -1,0 +1,583 @@
+/* encode-targets' work (include/yolo/targets.h): truth rows, per-head
+ * targets (docs/records.md section 5) and the record loop, records in
+ * batches made in parallel and written in order. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "yolo/objects.h"
+#include "yolo/recimage.h"
+#include "yolo/targets.h"
+
+/* ---- truth and targets --------------------------------------------------- */
+
+static double clampd(double v, double lo, double hi) { return v < lo ? lo : v > hi ? hi : v; }
+
+int tgt_truth(const img_transform *t, box b, int cls, tgt_box *out)
+{
+    double x1 = t->sx * b.x1 + t->dx, x2 = t->sx * b.x2 + t->dx;   /* network pixels */
+    double y1 = t->sy * b.y1 + t->dy, y2 = t->sy * b.y2 + t->dy;
+    if (x1 > x2) {   /* a mirror swaps the sides */
+        double s = x1;
+        x1 = x2, x2 = s;
+    }
+    if (y1 > y2) {
+        double s = y1;
+        y1 = y2, y2 = s;
+    }
+    x1 = clampd(x1, 0, t->net_w), x2 = clampd(x2, 0, t->net_w);
+    y1 = clampd(y1, 0, t->net_h), y2 = clampd(y2, 0, t->net_h);
+    double w = (x2 - x1) / t->net_w, h = (y2 - y1) / t->net_h;
+    if (!(w >= TGT_MIN_SIDE && h >= TGT_MIN_SIDE))
+        return 0;
+    *out = (tgt_box){(float)((x1 + x2) / 2 / t->net_w), (float)((y1 + y2) / 2 / t->net_h),
+                     (float)w, (float)h, cls};
+    return 1;
+}
+
+size_t tgt_size(const layer *l)
+{
+    if (l->type == CFG_DETECTION)
+        return (size_t)l->side * l->side * (5 + l->classes);
+    return (size_t)l->n * (5 + l->classes) * l->h * l->w;
+}
+
+/* The cell holding a centre at fraction f of n cells (f = 1 is the last). */
+static int cell(float f, int n)
+{
+    int i = (int)floorf(f * n);
+    return i < 0 ? 0 : i >= n ? n - 1 : i;
+}
+
+/* Where a target's entries go: entry k at base + k * step. */
+typedef struct slot_at {
+    float *t;
+    size_t base, step;
+    int classes;
+} slot_at;
+
+/* Writes b at s: the later box takes the place of one already there. */
+static void put(slot_at s, int first, const float v[4], int cls, long *lost)
+{
+    float *t = s.t + s.base;
+    if (t[(size_t)first * s.step] != 0)
+        (*lost)++;
+    for (int k = 0; k < 5 + s.classes; k++)
+        t[(size_t)k * s.step] = 0;
+    /* detection: [1, box, classes]; region/yolo: [box, 1, classes] */
+    int box0 = first == 0 ? 1 : 0;
+    for (int k = 0; k < 4; k++)
+        t[(size_t)(box0 + k) * s.step] = v[k];
+    t[(size_t)first * s.step] = 1;
+    t[(size_t)(5 + cls) * s.step] = 1;
+}
+
+/* The anchor among anchors[0, n) (w, h pairs) of best shape IoU with w x h;
+ * the first one on ties. */
+static int best_anchor(const float *anchors, int n, double w, double h)
+{
+    int best = 0;
+    double bi = -1;
+    for (int a = 0; a < n; a++) {
+        double iou = box_iou_wh(w, h, anchors[2 * a], anchors[2 * a + 1]);
+        if (iou > bi)
+            bi = iou, best = a;
+    }
+    return best;
+}
+
+/* region/yolo: anchor a of the cell holding b's centre, darknet's layout. */
+static slot_at grid_slot(const layer *l, float *t, int a, const tgt_box *b)
+{
+    size_t hw = (size_t)l->h * l->w;
+    size_t base = (size_t)a * (5 + l->classes) * hw + (size_t)cell(b->y, l->h) * l->w +
+                  (size_t)cell(b->x, l->w);
+    return (slot_at){t, base, hw, l->classes};
+}
+
+/* Returns 1 if this head took the box. */
+static int encode_box(const network *net, const layer *l, float *t, const tgt_box *b, long *lost)
+{
+    const float v[4] = {b->x, b->y, b->w, b->h};
+    if (l->type == CFG_DETECTION) {
+        int S = l->side;
+        size_t row = (size_t)cell(b->y, S) * S + (size_t)cell(b->x, S);
+        put((slot_at){t, row * (5 + l->classes), 1, l->classes}, 0, v, b->cls, lost);
+        return 1;
+    }
+    if (l->type == CFG_REGION) {   /* anchors in grid cells */
+        int a = best_anchor(l->anchors, l->n, (double)b->w * l->w, (double)b->h * l->h);
+        put(grid_slot(l, t, a, b), 4, v, b->cls, lost);
+        return 1;
+    }
+    /* yolo: the best of all anchors (network pixels); this head only if its mask has it */
+    int best = best_anchor(l->anchors, l->total, (double)b->w * net->w, (double)b->h * net->h);
+    for (int a = 0; a < l->n; a++)
+        if (l->mask[a] == best) {
+            put(grid_slot(l, t, a, b), 4, v, b->cls, lost);
+            return 1;
+        }
+    return 0;
+}
+
+void tgt_encode(const network *net, const int *heads, int nheads, const tgt_box *b, int n,
+                float **out, tgt_counts *cnt)
+{
+    for (int i = 0; i < nheads; i++)
+        memset(out[i], 0, tgt_size(&net->l[heads[i]]) * sizeof *out[i]);
+    for (int j = 0; j < n; j++) {
+        int taken = 0;
+        for (int i = 0; i < nheads; i++)
+            taken += encode_box(net, &net->l[heads[i]], out[i], &b[j], &cnt->lost);
+        cnt->unassigned += taken == 0;
+    }
+}
+
+/* ---- opening: the cfg's heads and settings -------------------------------- */
+
+enum { PROB_RECORD, PROB_N };
+static const cli_kind prob_kinds[PROB_N] = {
+    [PROB_RECORD] = {"record not encoded", "records not encoded"},
+};
+enum { WHY_NONE = 0, WHY_PROBLEM = 1, WHY_FATAL = 2 };
+
+static int find_heads(enc *e, yerr *err)
+{
+    int idx[TGT_MAX_HEADS], n = net_heads(&e->net, idx, TGT_MAX_HEADS);
+    if (n < 0)
+        return yerr_set(err, YOLO_EINPUT, "%s: more than %d detection heads", e->cf.cfg_path,
+                        TGT_MAX_HEADS);
+    for (int k = 0; k < n; k++) {
+        int i = idx[k];
+        const layer *l = &e->net.l[i];
+        if (e->nheads > 0 && l->classes != e->classes)
+            return cfg_fail(&e->cfg, &e->cfg.s[i + 1], "classes", err, "%d classes, an earlier "
+                            "head has %d: one class list per network", l->classes, e->classes);
+        if (l->type == CFG_REGION && l->coords != 4)
+            return cfg_fail(&e->cfg, &e->cfg.s[i + 1], "coords", err, "targets are written for "
+                            "coords=4 only, not %d", l->coords);
+        e->classes = l->classes;
+        e->heads[e->nheads++] = i;
+    }
+    if (e->nheads == 0)
+        return yerr_set(err, YOLO_EINPUT, "%s: no detection head ([region], [yolo] or "
+                        "[detection]): nothing to encode targets for", e->cf.cfg_path);
+    return 0;
+}
+
+/* darknet's settings: hue, saturation, exposure in [net]; jitter and max in
+ * the last head (darknet's detector reads them there; max defaults to 30 for
+ * region, 90 for yolo and detection, as darknet's parser has it). Options win. */
+static int read_settings(enc *e, yerr *err)
+{
+    cfg *c = &e->cfg;
+    cfg_section *net = &c->s[0], *head = &c->s[e->heads[e->nheads - 1] + 1];
+    float hue, sat, expo, jit;
+    int max;
+    if (cfg_float(c, net, "hue", 0, 0, 0.5f, &hue, err) < 0 ||
+        cfg_float(c, net, "saturation", 1, 0.01f, 100, &sat, err) < 0 ||
+        cfg_float(c, net, "exposure", 1, 0.01f, 100, &expo, err) < 0 ||
+        cfg_float(c, head, "jitter", 0.2f, 0, (float)AUG_MAX_JITTER, &jit, err) < 0 ||
+        cfg_int(c, head, "max", e->net.l[e->heads[e->nheads - 1]].type == CFG_REGION ? 30 : 90,
+                1, 1000000, &max, err) < 0)
+        return -1;
+    const enc_config *o = &e->cf;
+    aug_config *a = &e->aug;
+    *a = aug_defaults();
+    a->enabled = !o->no_augment;
+    a->resize = o->resize;
+    a->flip = !o->no_flip;
+    a->hue = o->hue >= 0 ? o->hue : hue;
+    a->saturation = o->saturation >= 0 ? o->saturation : sat;
+    a->exposure = o->exposure >= 0 ? o->exposure : expo;
+    a->jitter = o->jitter >= 0 ? o->jitter : jit;
+    if (o->scale_lo > 0)
+        a->scale_lo = o->scale_lo, a->scale_hi = o->scale_hi;
+    e->max_boxes = o->max_boxes > 0 ? o->max_boxes : max;
+    return 0;
+}
+
+static int alloc_batch(enc *e, yerr *err)
+{
+    e->slot = calloc((size_t)e->cf.batch, sizeof *e->slot);
+    if (!e->slot)
+        return yerr_set(err, YOLO_EIO, "out of memory");
+    for (int i = 0; i < e->cf.batch; i++)
+        rec_init(&e->slot[i].r);
+    return 0;
+}
+
+int enc_open(enc *e, const enc_config *cf, yerr *err)
+{
+    memset(e, 0, sizeof *e);
+    e->cf = *cf;
+    e->problems = (cli_problems){.kinds = prob_kinds, .n = PROB_N, .strict = cf->strict};
+    int rc = cfg_load(&e->cfg, cf->cfg_path, err);
+    if (rc == 0 && (rc = net_plan(&e->cfg, &e->net, cf->w, cf->h, 1, err)) == 0)
+        e->planned = 1;
+    if (rc == 0 && e->net.c != 3)
+        rc = yerr_set(err, YOLO_EINPUT, "%s: the network takes %d channels; images give 3",
+                      cf->cfg_path, e->net.c);
+    if (rc == 0)
+        rc = find_heads(e, err);
+    if (rc == 0)
+        rc = read_settings(e, err);
+    if (rc == 0)
+        rc = alloc_batch(e, err);
+    if (rc < 0)
+        enc_close(e);
+    return rc;
+}
+
+void enc_close(enc *e)
+{
+    for (int i = 0; e->slot && i < e->cf.batch; i++)
+        rec_free(&e->slot[i].r);
+    free(e->slot);
+    ybuf_free(&e->store);
+    free(e->held);
+    for (int i = 0; i < e->nnames; i++)
+        free(e->names[i]);
+    free(e->names);
+    if (e->planned)
+        net_free(&e->net);
+    cfg_free(&e->cfg);
+    memset(e, 0, sizeof *e);
+}
+
+rec *enc_next(enc *e) { return &e->slot[e->n].r; }
+
+/* ---- one record ------------------------------------------------------------ */
+
+/* The objects, checked against the network: -1 fatal, 0 absent, 1 read. */
+static int get_objects(const enc *e, rec *r, objlist *l, yerr *err)
+{
+    int rc = rec_get_objects(r, l, err);
+    if (rc <= 0)
+        return rc;
+    for (size_t i = 0; i < l->n; i++) {
+        char path[48];
+        const yobj *o = &l->v[i];
+        snprintf(path, sizeof path, "objects[%zu].class", i);
+        if (o->cls < 0 || o->cls >= e->classes)
+            return rec_fail(r, err, path, "class %d is out of range: the network has %d classes",
+                            o->cls, e->classes);
+        snprintf(path, sizeof path, "objects[%zu].bbox", i);
+        if (o->bbox.x2 < o->bbox.x1 || o->bbox.y2 < o->bbox.y1)
+            return rec_fail(r, err, path, "an inverted box (x2 < x1 or y2 < y1)");
+    }
+    return 1;
+}
+
+/* Decodes `image`: WHY_NONE, or WHY_PROBLEM / WHY_FATAL with err set. A
+ * size other than the record's is a problem here: its boxes may be in
+ * another frame. */
+static int load_image(rec *r, img *im, yerr *err)
+{
+    yerr note;
+    int rc = rec_load_image(r, im, &note, err);
+    if (rc <= 0)
+        return rc < 0 ? WHY_FATAL : WHY_PROBLEM;
+    if (note.code) {
+        *err = note;
+        img_free(im);
+        return WHY_PROBLEM;
+    }
+    return WHY_NONE;
+}
+
+/* The truth rows of l's boxes under t: kept in order, at most max. */
+static int make_truth(const enc *e, const objlist *l, const img_transform *t, tgt_box *b,
+                      tgt_counts *cnt)
+{
+    int n = 0;
+    for (size_t i = 0; i < l->n; i++) {
+        tgt_box tb;
+        if (!tgt_truth(t, l->v[i].bbox, l->v[i].cls, &tb))
+            cnt->dropped++;
+        else if (n == e->max_boxes)
+            cnt->over++;
+        else
+            b[n++] = tb;
+    }
+    cnt->boxes += n;
+    return n;
+}
+
+static void pack_tensor_data(msgpack_packer *pk, const tensor_view *t, const void *data)
+{
+    tensor_pack_header(pk, t);
+    msgpack_pack_bin_body(pk, data, t->nbytes);
+}
+
+static int set_f32(rec *r, const char *key, int ndim, const int64_t *dims, const float *v,
+                   yerr *err)
+{
+    tensor_view t = {.dtype = TENSOR_F32};
+    const char *why;
+    if (tensor_set_shape(&t, ndim, dims, &why) < 0)
+        return yerr_set(err, YOLO_EINPUT, "%s: %s", key, why);
+    msgpack_packer *pk = rec_set_begin(r, key);
+    pack_tensor_data(pk, &t, v);
+    return rec_set_end(r, err);
+}
+
+static int set_transform(rec *r, const img_transform *t, yerr *err)
+{
+    msgpack_packer *pk = rec_set_begin(r, "transform");
+    msgpack_pack_map(pk, 6);
+    const char *k[6] = {"net_w", "net_h", "sx", "sy", "dx", "dy"};
+    double v[6] = {t->net_w, t->net_h, t->sx, t->sy, t->dx, t->dy};
+    for (int i = 0; i < 6; i++) {
+        mp_pack_key(pk, k[i]);
+        if (i < 2)
+            msgpack_pack_int(pk, (int)v[i]);
+        else
+            msgpack_pack_double(pk, v[i]);
+    }
+    return rec_set_end(r, err);
+}
+
+static int set_targets(const enc *e, rec *r, float **out, yerr *err)
+{
+    tensor_view t[TGT_MAX_HEADS];   /* shapes first: nothing half-packed on failure */
+    for (int i = 0; i < e->nheads; i++) {
+        const layer *l = &e->net.l[e->heads[i]];
+        int det = l->type == CFG_DETECTION;
+        int64_t dims[3] = {l->n * (5 + l->classes), l->h, l->w};
+        if (det)
+            dims[0] = (int64_t)l->side * l->side, dims[1] = 5 + l->classes;
+        const char *why;
+        t[i] = (tensor_view){.dtype = TENSOR_F32};
+        if (tensor_set_shape(&t[i], det ? 2 : 3, dims, &why) < 0)
+            return yerr_set(err, YOLO_EINPUT, "target: %s", why);
+    }
+    msgpack_packer *pk = rec_set_begin(r, "target");
+    msgpack_pack_array(pk, (size_t)e->nheads);
+    for (int i = 0; i < e->nheads; i++)
+        pack_tensor_data(pk, &t[i], out[i]);
+    return rec_set_end(r, err);
+}
+
+/* The keys of one record from its image, transform and truth rows. */
+static int write_keys(const enc *e, rec *r, const img *in, const img_transform *t,
+                      const tgt_box *b, int n, tgt_counts *cnt, yerr *err)
+{
+    float *out[TGT_MAX_HEADS] = {0}, *rows = malloc(((size_t)n * 5 + 1) * sizeof *rows);
+    int rc = rows ? 0 : yerr_set(err, YOLO_EIO, "out of memory");
+    for (int i = 0; rc == 0 && i < e->nheads; i++)
+        if (!(out[i] = malloc(tgt_size(&e->net.l[e->heads[i]]) * sizeof *out[i])))
+            rc = yerr_set(err, YOLO_EIO, "out of memory");
+    if (rc == 0) {
+        for (int j = 0; j < n; j++) {   /* [n, 5] */
+            float row[5] = {b[j].x, b[j].y, b[j].w, b[j].h, (float)b[j].cls};
+            memcpy(rows + 5 * j, row, sizeof row);
+        }
+        long lost0 = cnt->lost, un0 = cnt->unassigned;
+        tgt_encode(&e->net, e->heads, e->nheads, b, n, out, cnt);
+        int64_t idims[3] = {3, in->h, in->w}, tdims[2] = {n, 5};
+        long lost = cnt->lost - lost0 + cnt->unassigned - un0;
+        rc = set_f32(r, "input", 3, idims, in->data, err);
+        if (rc == 0)
+            rc = set_transform(r, t, err);
+        if (rc == 0)
+            rc = set_f32(r, "truth", 2, tdims, rows, err);
+        if (rc == 0)
+            rc = set_targets(e, r, out, err);
+        if (rc == 0 && lost > 0)
+            rc = rec_set_i64(r, "targets_lost", lost, err);
+    }
+    for (int i = 0; i < e->nheads; i++)
+        free(out[i]);
+    free(rows);
+    return rc;
+}
+
+/* Everything for one slot; runs in parallel, touching only the slot. */
+static int encode_slot(const enc *e, enc_slot *sl)
+{
+    objlist l = {0};
+    img im = {0}, in = {0};
+    img_transform t;
+    tgt_box *b = NULL;
+    int why = WHY_NONE, rc = get_objects(e, &sl->r, &l, &sl->err);
+    if (rc < 0)
+        why = WHY_FATAL;
+    else if (rc == 0) {
+        rec_fail(&sl->r, &sl->err, "objects", "the record has no 'objects' (not annotated)");
+        why = WHY_PROBLEM;
+    }
+    if (why == WHY_NONE)
+        why = load_image(&sl->r, &im, &sl->err);
+    if (why == WHY_NONE) {
+        yrng rng;
+        aug_record_rng(&rng, e->cf.seed, sl->number);
+        if (aug_image(&e->aug, &im, e->net.w, e->net.h, &rng, &in, &t, &sl->err) < 0)
+            why = WHY_FATAL;   /* out of memory: nothing to do with this record */
+    }
+    if (why == WHY_NONE && !(b = malloc((l.n + 1) * sizeof *b)))
+        why = WHY_FATAL, yerr_set(&sl->err, YOLO_EIO, "out of memory");
+    if (why == WHY_NONE) {
+        int n = make_truth(e, &l, &t, b, &sl->cnt);
+        if (write_keys(e, &sl->r, &in, &t, b, n, &sl->cnt, &sl->err) < 0)
+            why = WHY_FATAL;
+    }
+    free(b);
+    img_free(&in);
+    img_free(&im);
+    objlist_free(&l);
+    return why;
+}
+
+/* ---- the batch --------------------------------------------------------------- */
+
+static void add_counts(tgt_counts *to, const tgt_counts *c)
+{
+    to->boxes += c->boxes, to->lost += c->lost, to->unassigned += c->unassigned;
+    to->dropped += c->dropped, to->over += c->over;
+}
+
+/* Reports the slots' problems in order; returns the index of the slot that
+ * stops the run (*fatal set), or e->n. */
+static int report(enc *e, cli *c, yerr *fatal)
+{
+    for (int i = 0; i < e->n; i++) {
+        enc_slot *sl = &e->slot[i];
+        if (!sl->run)
+            continue;
+        if (sl->why == WHY_FATAL) {
+            *fatal = sl->err;
+            return i;
+        }
+        if (sl->why == WHY_PROBLEM &&
+            cli_problem(c, &e->problems, PROB_RECORD, "passed on with 'error'", fatal, "%s",
+                        sl->err.msg) < 0)
+            return i;
+        add_counts(&e->total, &sl->cnt);
+    }
+    return e->n;
+}
+
+static int run_batch(enc *e, cli *c, yerr *err)
+{
+#pragma omp parallel for schedule(dynamic, 1)
+    for (int i = 0; i < e->n; i++)
+        if (e->slot[i].run)
+            e->slot[i].why = encode_slot(e, &e->slot[i]);
+    yerr fatal = {0};
+    int stop = report(e, c, &fatal), rc = 0;
+    for (int i = 0; i < stop && rc == 0; i++) {
+        enc_slot *sl = &e->slot[i];
+        if (sl->run && sl->why == WHY_PROBLEM)
+            rc = rec_set_error(&sl->r, c->d->name, sl->err.msg, err);
+        if (rc == 0)
+            rc = rec_write(&c->out, &sl->r, err);
+    }
+    if (rc == 0 && stop < e->n) {
+        *err = fatal;
+        rc = -1;
+    }
+    e->n = 0;
+    return rc;
+}
+
+int enc_push(enc *e, cli *c, yerr *err)
+{
+    enc_slot *sl = &e->slot[e->n];
+    if (e->cf.batch > 1 && rec_detach(&sl->r, err) < 0)
+        return -1;
+    e->n++;
+    sl->number = e->count++;
+    sl->run = !rec_has(&sl->r, "error");
+    sl->why = WHY_NONE;
+    sl->cnt = (tgt_counts){0};
+    return e->n == e->cf.batch ? run_batch(e, c, err) : 0;
+}
+
+static void summary(enc *e, cli *c)
+{
+    const tgt_counts *t = &e->total;
+    cli_warn(c, "%ld truth boxes; %ld lost to a later box on the same cell and anchor, %ld with "
+             "their best anchor in no head, %ld dropped outside the frame, %ld over --max-boxes %d",
+             t->boxes, t->lost, t->unassigned, t->dropped, t->over, e->max_boxes);
+}
+
+int enc_flush(enc *e, cli *c, yerr *err)
+{
+    int rc = e->n ? run_batch(e, c, err) : 0;
+    if (rc == 0)
+        summary(e, c);
+    cli_problems_summary(c, &e->problems);
+    return rc;
+}
+
+/* ---- epochs and shuffling ------------------------------------------------------ */
+
+/* The index in e->names of src, added if it is not the last one. */
+static int name_id(enc *e, const char *src, yerr *err)
+{
+    if (e->nnames > 0 && strcmp(e->names[e->nnames - 1], src) == 0)
+        return e->nnames - 1;
+    char **v = realloc(e->names, (size_t)(e->nnames + 1) * sizeof *v);
+    if (!v)
+        return yerr_set(err, YOLO_EIO, "out of memory holding records");
+    e->names = v;
+    if (!(v[e->nnames] = strdup(src)))
+        return yerr_set(err, YOLO_EIO, "out of memory holding records");
+    return e->nnames++;
+}
+
+int enc_hold(enc *e, yerr *err)
+{
+    const rec *r = &e->slot[e->n].r;
+    int src = name_id(e, r->src, err);
+    if (src < 0)
+        return -1;
+    if (yvec_fit((void **)&e->held, &e->capheld, e->nheld + 1, sizeof *e->held) < 0 ||
+        ybuf_put(&e->store, r->raw, r->raw_len) < 0)
+        return yerr_set(err, YOLO_EIO, "%s: record %ld: out of memory holding records (%zu held, "
+                        "%zu bytes)", r->src, r->index, e->nheld, e->store.len);
+    e->held[e->nheld++] = (enc_held){e->store.len - r->raw_len, r->raw_len, r->index, src};
+    return 0;
+}
+
+/* The order of one epoch: the input's, or a permutation drawn from the seed
+ * and the epoch (Fisher-Yates). */
+static void epoch_order(const enc *e, int epoch, size_t *order)
+{
+    for (size_t i = 0; i < e->nheld; i++)
+        order[i] = i;
+    if (!e->cf.shuffle)
+        return;
+    yrng g;
+    aug_record_rng(&g, ~e->cf.seed, (uint64_t)epoch);   /* apart from the records' streams */
+    for (size_t i = e->nheld; i > 1; i--) {
+        size_t j = (size_t)rng_below(&g, i), t = order[i - 1];
+        order[i - 1] = order[j], order[j] = t;
+    }
+}
+
+int enc_replay(enc *e, cli *c, yerr *err)
+{
+    size_t *order = malloc((e->nheld + 1) * sizeof *order);
+    rec_reader *rd = order ? rec_reader_new_mem(e->store.p, 0, "held", err) : NULL;
+    int rc = rd ? 0 : order ? -1 : yerr_set(err, YOLO_EIO, "out of memory");
+    for (int ep = 0; rc == 0 && ep < e->cf.epochs; ep++) {
+        epoch_order(e, ep, order);
+        for (size_t i = 0; rc == 0 && i < e->nheld; i++) {
+            const enc_held *h = &e->held[order[i]];
+            rec *r = enc_next(e);
+            rec_reader_reset_mem(rd, e->store.p + h->off, h->len);
+            if ((rc = rec_read(rd, r, err)) != 1) {
+                rc = rc == 0 ? yerr_set(err, YOLO_EIO, "a held record vanished") : -1;
+                break;
+            }
+            r->src = e->names[h->src];   /* messages name the record as read */
+            r->index = h->index;
+            rc = enc_push(e, c, err);
+        }
+    }
+    rec_reader_free(rd);
+    free(order);
+    return rc;
+}

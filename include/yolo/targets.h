@@ -1,0 +1,130 @@
+/* encode-targets' work: truth boxes as the network sees them and the
+ * per-head training targets of docs/records.md section 5, and the record
+ * loop that makes `input`, `transform`, `truth` and `target` from `image`
+ * and `objects`.
+ *
+ * Targets alone (no records):
+ *     tgt_box b[n];   tgt_truth(&transform, bbox, cls, &b[i]) keeps or drops each box
+ *     float *out[nheads];   each [tgt_size(head)], zeroed by tgt_encode
+ *     tgt_encode(&net, heads, nheads, b, n, out, &counts);
+ *
+ * The stage:
+ *     enc e;  enc_open(&e, &config, &err);
+ *     while (cli_read(c, enc_next(&e), &err) == 1)
+ *         if (enc_push(&e, c, &err) < 0) break;
+ *     enc_flush(&e, c, &err);  enc_close(&e);
+ */
+#ifndef YOLO_TARGETS_H
+#define YOLO_TARGETS_H
+
+#include <stdint.h>
+
+#include "yolo/augment.h"
+#include "yolo/box.h"
+#include "yolo/cfg.h"
+#include "yolo/cli.h"
+#include "yolo/network.h"
+
+#define TGT_MAX_HEADS 16
+#define TGT_MIN_SIDE 0.001    /* darknet drops boxes thinner than this (fraction) */
+#define ENC_MAX_BATCH 256
+
+/* One row of `truth`: centre and size as fractions of the network input. */
+typedef struct tgt_box {
+    float x, y, w, h;
+    int cls;
+} tgt_box;
+
+/* Boxes that did not become targets, summed over records. */
+typedef struct tgt_counts {
+    long boxes;       /* rows of truth */
+    long lost;        /* replaced by a later box on the same cell and anchor */
+    long unassigned;  /* v3: best anchor in no head's mask */
+    long dropped;     /* outside the frame or thinner than TGT_MIN_SIDE after clipping */
+    long over;        /* past the per-image bound */
+} tgt_counts;
+
+/* b (original pixels) mapped by t, clipped to the network frame and turned
+ * into a truth row. Returns 1, or 0 when darknet's rule drops it: w or h
+ * below TGT_MIN_SIDE of the input after clipping (a box pushed out of the
+ * frame has nothing left). */
+int tgt_truth(const img_transform *t, box b, int cls, tgt_box *out);
+
+/* Floats in head l's target: region/yolo A*(5+C)*H*W, detection S*S*(5+C). */
+size_t tgt_size(const layer *l);
+
+/* Fills out[i] ([tgt_size] floats, zeroed here) for the head layers
+ * net->l[heads[i]] from the n truth rows (classes already checked against
+ * each head's). *lost and *unassigned are added to. */
+void tgt_encode(const network *net, const int *heads, int nheads, const tgt_box *b, int n,
+                float **out, tgt_counts *cnt);
+
+/* ---- the stage ------------------------------------------------------------ */
+
+/* Options; a negative value means "the cfg's" (or darknet's default). */
+typedef struct enc_config {
+    const char *cfg_path;
+    int w, h;                 /* network size, 0: the cfg's */
+    int no_augment, resize;   /* resize: the stretch instead of letterbox (no_augment) */
+    int no_flip;
+    double jitter, hue, saturation, exposure;   /* < 0: the cfg's */
+    double scale_lo, scale_hi;
+    int max_boxes;            /* 0: the last head's `max` (darknet: region 30, else 90) */
+    uint64_t seed;
+    int batch;                /* records held and made in parallel, 1..ENC_MAX_BATCH */
+    int strict;
+    int epochs;               /* passes over the records (> 1: they are held) */
+    int shuffle;              /* each pass in its own order, drawn from seed and epoch */
+} enc_config;
+
+/* A record held for later passes: its bytes in enc.store. */
+typedef struct enc_held {
+    size_t off, len;
+    long index;               /* its index in its input, for messages */
+    int src;                  /* its input's name: enc.names[src] */
+} enc_held;
+
+typedef struct enc_slot {
+    rec r;
+    uint64_t number;          /* the record's place in the stream: its random stream */
+    int run;                  /* 0: passed on as read (it carries `error`) */
+    int why;                  /* 0 done, 1 a problem (error key), 2 fatal */
+    yerr err;
+    tgt_counts cnt;
+} enc_slot;
+
+typedef struct enc {
+    enc_config cf;
+    aug_config aug;
+    int max_boxes;
+    cfg cfg;
+    network net;              /* planned only: shapes and anchors */
+    int planned;
+    int heads[TGT_MAX_HEADS];
+    int nheads;
+    int classes;              /* the heads' class count (all agree) */
+    enc_slot *slot;           /* [cf.batch] */
+    int n;
+    uint64_t count;           /* records read so far */
+    tgt_counts total;
+    cli_problems problems;
+    ybuf store;               /* held records' bytes, back to back */
+    enc_held *held;           /* [nheld], [capheld] allocated */
+    size_t nheld, capheld;
+    char **names;             /* [nnames] input names of held records */
+    int nnames;
+} enc;
+
+int enc_open(enc *e, const enc_config *cf, yerr *err);
+void enc_close(enc *e);
+rec *enc_next(enc *e);
+int enc_push(enc *e, cli *c, yerr *err);
+int enc_flush(enc *e, cli *c, yerr *err);
+
+/* --epochs, --shuffle: enc_hold keeps the record just read (its bytes, about
+ * the size of the input); enc_replay then encodes every held record once
+ * per epoch, in the order of the input or shuffled. */
+int enc_hold(enc *e, yerr *err);
+int enc_replay(enc *e, cli *c, yerr *err);
+
+#endif

@@ -1,0 +1,160 @@
+/* encode-targets: from `image` and `objects`, the network input (darknet's
+ * detection augmentation, or none), its transform, the truth boxes and the
+ * per-head training targets; the work is in common/targets.c and
+ * common/augment.c. */
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "yolo/targets.h"
+
+enum {
+    OPT_CFG = 1, OPT_WIDTH, OPT_HEIGHT, OPT_NO_AUGMENT, OPT_LETTERBOX, OPT_RESIZE, OPT_SEED,
+    OPT_JITTER, OPT_SCALE, OPT_HUE, OPT_SATURATION, OPT_EXPOSURE, OPT_NO_FLIP, OPT_MAX_BOXES,
+    OPT_BATCH, OPT_STRICT, OPT_EPOCHS, OPT_SHUFFLE
+};
+
+static const cli_opt opts[] = {
+    {OPT_CFG, "cfg", 'c', "FILE", "the network, a darknet .cfg (required): heads and settings"},
+    {OPT_WIDTH, "width", 0, "N", "network input width (default: the cfg's)"},
+    {OPT_HEIGHT, "height", 0, "N", "network input height (default: the cfg's)"},
+    {OPT_NO_AUGMENT, "no-augment", 0, NULL, "no augmentation: darknet-forward's input, exactly"},
+    {OPT_LETTERBOX, "letterbox", 0, NULL, "with --no-augment: keep the aspect, grey bars "
+                                            "(default)"},
+    {OPT_RESIZE, "resize", 0, NULL, "with --no-augment: stretch to the network size"},
+    {OPT_SEED, "seed", 0, "S", "random seed: the same seed gives the same bytes (default 1)"},
+    {OPT_JITTER, "jitter", 0, "F", "aspect and offset jitter, 0 to 0.9 (default: the last "
+                                   "head's jitter, else .2)"},
+    {OPT_SCALE, "scale", 0, "A,B", "the placed image's longer side, A to B times the "
+                                   "network's (default 1,1)"},
+    {OPT_HUE, "hue", 0, "F", "hue shift up to +-F of the circle, 0 to .5 (default: [net] hue, 0)"},
+    {OPT_SATURATION, "saturation", 0, "F", "saturation scaled by 1/F..F (default: [net], 1)"},
+    {OPT_EXPOSURE, "exposure", 0, "F", "brightness scaled by 1/F..F (default: [net], 1)"},
+    {OPT_NO_FLIP, "no-flip", 0, NULL, "never mirror (darknet mirrors half the images)"},
+    {OPT_MAX_BOXES, "max-boxes", 0, "N", "truth boxes kept per image (default: the last head's "
+                                         "max, else darknet's 30 for region, 90)"},
+    {OPT_BATCH, "batch", 'b', "N", "records made in parallel (default 16, at most 256)"},
+    {OPT_STRICT, "strict", 0, NULL, "a record that cannot be encoded stops the run (exit 2)"},
+    {OPT_EPOCHS, "epochs", 0, "E", "write every record E times, freshly augmented (default 1)"},
+    {OPT_SHUFFLE, "shuffle", 0, NULL, "each epoch in a random order (from --seed)"},
+    {0, NULL, 0, NULL, NULL},
+};
+
+static const cli_desc desc = {
+    .name = "encode-targets",
+    .args = "[FILE]...",
+    .summary = "Make training inputs and targets from records with 'image' and 'objects'\n"
+               "(FILEs in turn, or standard input).",
+    .details =
+        "Each record gains 'input' (f32 [3,H,W]), 'transform', 'truth' (f32 [N,5]: x, y, w, h,\n"
+        "class as fractions of the input) and 'target' (one tensor per head of the cfg),\n"
+        "as docs/records.md sections 3-5 define them; 'targets_lost' (int) when some of its\n"
+        "boxes did not become a target. Augmentation follows darknet's detection training:\n"
+        "the image is placed at a jittered aspect, scale and offset on a grey canvas, its\n"
+        "hue, saturation and exposure changed, mirrored half the time; record k of the\n"
+        "stream draws from its own stream of --seed. Boxes are clipped to the frame and\n"
+        "dropped when less than .001 of the input wide or high after clipping. A missing\n"
+        "or corrupt image, or no 'objects', gives the record 'error' and it flows on\n"
+        "(--strict stops); a class out of the cfg's range or an inverted box stops the run.\n"
+        "--epochs and --shuffle hold every input record (their bytes: about the size of\n"
+        "the input) and write them after the input ends, record k of the output drawing\n"
+        "from stream k of --seed.",
+    .opts = opts,
+    .reads_records = 1,
+    .writes_records = 1,
+};
+
+/* --scale A or A,B: each part through cli_double. */
+static int parse_scale(cli *c, const char *arg, enc_config *cf)
+{
+    char buf[128];
+    if (snprintf(buf, sizeof buf, "%s", arg) >= (int)sizeof buf)
+        return cli_usage_error(c, "option --scale: '%s' is too long", arg);
+    char *comma = strchr(buf, ',');
+    if (comma)
+        *comma = 0;
+    if (cli_double(c, "scale", buf, 0.01, AUG_MAX_SCALE, &cf->scale_lo) < 0 ||
+        cli_double(c, "scale", comma ? comma + 1 : buf, cf->scale_lo, AUG_MAX_SCALE,
+                   &cf->scale_hi) < 0)
+        return -1;
+    return 0;
+}
+
+static int on_option(cli *c, void *ctx, int id, const char *arg)
+{
+    enc_config *cf = ctx;
+    long v;
+    switch (id) {
+    case OPT_CFG: cf->cfg_path = arg; return 0;
+    case OPT_WIDTH:
+    case OPT_HEIGHT:
+        if (cli_long(c, id == OPT_WIDTH ? "width" : "height", arg, 1, 16384, &v) < 0)
+            return -1;
+        *(id == OPT_WIDTH ? &cf->w : &cf->h) = (int)v;
+        return 0;
+    case OPT_NO_AUGMENT: cf->no_augment = 1; return 0;
+    case OPT_LETTERBOX: cf->resize = 0; return 0;
+    case OPT_RESIZE: cf->resize = 1; return 0;
+    case OPT_SEED:
+        if (cli_long(c, "seed", arg, 0, LONG_MAX, &v) < 0)
+            return -1;
+        cf->seed = (uint64_t)v;
+        return 0;
+    case OPT_JITTER: return cli_double(c, "jitter", arg, 0, AUG_MAX_JITTER, &cf->jitter);
+    case OPT_SCALE: return parse_scale(c, arg, cf);
+    case OPT_HUE: return cli_double(c, "hue", arg, 0, 0.5, &cf->hue);
+    case OPT_SATURATION: return cli_double(c, "saturation", arg, 0.01, 100, &cf->saturation);
+    case OPT_EXPOSURE: return cli_double(c, "exposure", arg, 0.01, 100, &cf->exposure);
+    case OPT_NO_FLIP: cf->no_flip = 1; return 0;
+    case OPT_MAX_BOXES:
+        if (cli_long(c, "max-boxes", arg, 1, 1000000, &v) < 0)
+            return -1;
+        cf->max_boxes = (int)v;
+        return 0;
+    case OPT_BATCH:
+        if (cli_long(c, "batch", arg, 1, ENC_MAX_BATCH, &v) < 0)
+            return -1;
+        cf->batch = (int)v;
+        return 0;
+    case OPT_STRICT: cf->strict = 1; return 0;
+    case OPT_EPOCHS:
+        if (cli_long(c, "epochs", arg, 1, 1000000, &v) < 0)
+            return -1;
+        cf->epochs = (int)v;
+        return 0;
+    case OPT_SHUFFLE: cf->shuffle = 1; return 0;
+    }
+    return -1;
+}
+
+int main(int argc, char **argv)
+{
+    cli c;
+    enc_config cf = {.jitter = -1, .hue = -1, .saturation = -1, .exposure = -1, .seed = 1,
+                     .batch = 16, .epochs = 1};
+    yerr err;
+    cli_init(&c, &desc);
+    if (cli_parse(&c, argc, argv, on_option, &cf) < 0)
+        return c.status;
+    if (!cf.cfg_path) {
+        cli_usage_error(&c, "--cfg FILE is required");
+        return c.status;
+    }
+    enc e;
+    if (enc_open(&e, &cf, &err) < 0) {
+        cli_fail(&c, &err);
+        return cli_finish(&c);
+    }
+    int rc, hold = cf.epochs > 1 || cf.shuffle;
+    while ((rc = cli_read(&c, enc_next(&e), &err)) == 1)
+        if ((rc = hold ? enc_hold(&e, &err) : enc_push(&e, &c, &err)) < 0)
+            break;
+    if (rc == 0 && hold)
+        rc = enc_replay(&e, &c, &err);
+    if (rc == 0)
+        rc = enc_flush(&e, &c, &err);
+    if (rc < 0)
+        cli_fail(&c, &err);
+    enc_close(&e);
+    return cli_finish(&c);
+}
