@@ -15,9 +15,6 @@ static const cli_kind prob_kinds[PROB_N] = {
     [PROB_SIZE] = {"image size differs from its record", "image sizes differ from their records"},
 };
 
-/* Per-record outcome of making the input (filled in parallel, reported in
- * order afterwards). */
-enum { WHY_NONE = 0, WHY_PROBLEM = 1, WHY_FATAL = 2 };
 
 static int load_params(fwd *f, yerr *err)
 {
@@ -43,21 +40,12 @@ static int find_heads(fwd *f, yerr *err)
     return 0;
 }
 
-static int alloc_batch(fwd *f, yerr *err)
-{
-    f->slot = calloc((size_t)f->cf.batch, sizeof *f->slot);
-    if (!f->slot)
-        return yerr_set(err, YOLO_EIO, "out of memory");
-    for (int i = 0; i < f->cf.batch; i++)
-        rec_init(&f->slot[i].r);
-    return 0;
-}
+static const batch_ops ops;
 
 int fwd_open(fwd *f, const fwd_config *cf, yerr *err)
 {
     memset(f, 0, sizeof *f);
     f->cf = *cf;
-    f->problems = (cli_problems){.kinds = prob_kinds, .n = PROB_N, .strict = cf->strict};
     net_opts o = {.w = cf->w, .h = cf->h, .batch = cf->batch, .reuse = 1};
     int rc = cfg_load(&f->cfg, cf->cfg_path, err);
     if (rc == 0 && (rc = net_load_opts(&f->cfg, &f->net, &o, err)) == 0)
@@ -66,8 +54,10 @@ int fwd_open(fwd *f, const fwd_config *cf, yerr *err)
         rc = find_heads(f, err);
     if (rc == 0)
         rc = load_params(f, err);
+    if (rc == 0 && !(f->x = calloc((size_t)cf->batch, sizeof *f->x)))
+        rc = yerr_set(err, YOLO_EIO, "out of memory");
     if (rc == 0)
-        rc = alloc_batch(f, err);
+        rc = batch_init(&f->b, cf->batch, prob_kinds, PROB_N, cf->strict, &ops, f, err);
     if (rc < 0)
         fwd_close(f);
     return rc;
@@ -75,16 +65,15 @@ int fwd_open(fwd *f, const fwd_config *cf, yerr *err)
 
 void fwd_close(fwd *f)
 {
-    for (int i = 0; f->slot && i < f->cf.batch; i++)
-        rec_free(&f->slot[i].r);
-    free(f->slot);
+    batch_free(&f->b);
+    free(f->x);
     if (f->loaded)
         net_free(&f->net);
     cfg_free(&f->cfg);
     memset(f, 0, sizeof *f);
 }
 
-rec *fwd_next(fwd *f) { return &f->slot[f->n].r; }
+rec *fwd_next(fwd *f) { return batch_next(&f->b); }
 
 /* ---- reports ----------------------------------------------------------- */
 
@@ -169,19 +158,19 @@ static int take_input(fwd *f, rec *r, float *dst, yerr *err)
 }
 
 /* Decodes `image` and letterboxes (or resizes) it into dst [3, net h, net w].
- * Returns WHY_NONE, or WHY_PROBLEM / WHY_FATAL with err set. */
+ * Returns BATCH_OK, or BATCH_PROBLEM / BATCH_FATAL with err set. */
 static int make_input(fwd *f, rec *r, float *dst, img_transform *t, int *size_differs, yerr *err)
 {
     if (f->net.c != 3) {
         rec_fail(r, err, "image", "the network takes %d channels, images give 3: give 'input'",
                  f->net.c);
-        return WHY_FATAL;
+        return BATCH_FATAL;
     }
     img im = {0}, out = {0};
     yerr note;
     int rc = rec_load_image(r, &im, &note, err);
     if (rc <= 0)
-        return rc < 0 ? WHY_FATAL : WHY_PROBLEM;
+        return rc < 0 ? BATCH_FATAL : BATCH_PROBLEM;
     if ((*size_differs = note.code != 0))
         *err = note;   /* a warning: err is free for it */
     if (f->cf.resize) {
@@ -192,27 +181,26 @@ static int make_input(fwd *f, rec *r, float *dst, img_transform *t, int *size_di
     }
     img_free(&im);
     if (rc < 0)
-        return WHY_PROBLEM;
+        return BATCH_PROBLEM;
     memcpy(dst, out.data, (size_t)f->net.inputs * sizeof *dst);
     img_free(&out);
-    return WHY_NONE;
+    return BATCH_OK;
 }
 
-/* A slot's input, in a parallel loop: touches only that slot. */
-static void prepare(fwd *f, fwd_slot *sl)
+/* batch_ops.prepare: slot i's input, in place in the network's batch. */
+static int prepare(void *ctx, int i, batch_slot *s)
 {
-    float *dst = f->net.input + (size_t)sl->pos * f->net.inputs;   /* [c, h, w] */
-    sl->why = WHY_NONE;
-    sl->made = sl->size_differs = 0;
-    if (rec_has(&sl->r, "input")) {
-        if (take_input(f, &sl->r, dst, &sl->err) < 0)
-            sl->why = WHY_FATAL;
-        return;
-    }
-    sl->why = make_input(f, &sl->r, dst, &sl->tf, &sl->size_differs, &sl->err);
-    sl->made = sl->why == WHY_NONE;
-    if (sl->why == WHY_PROBLEM)
+    fwd *f = ctx;
+    fwd_extra *x = &f->x[i];
+    float *dst = f->net.input + (size_t)s->rank * f->net.inputs;   /* [c, h, w] */
+    x->made = x->size_differs = 0;
+    if (rec_has(&s->r, "input"))
+        return take_input(f, &s->r, dst, &s->err) < 0 ? BATCH_FATAL : BATCH_OK;
+    int why = make_input(f, &s->r, dst, &x->tf, &x->size_differs, &s->err);
+    x->made = why == BATCH_OK;
+    if (why == BATCH_PROBLEM)
         memset(dst, 0, (size_t)f->net.inputs * sizeof *dst);
+    return why;
 }
 
 /* ---- output ---------------------------------------------------------------- */
@@ -284,20 +272,19 @@ static int pack_head(msgpack_packer *pk, const network *net, const layer *l, int
     return 0;
 }
 
-static int set_output(fwd *f, fwd_slot *sl, yerr *err)
+static int set_output(fwd *f, rec *r, int pos, yerr *err)
 {
-    msgpack_packer *pk = rec_set_begin(&sl->r, "output");
+    msgpack_packer *pk = rec_set_begin(r, "output");
     msgpack_pack_array(pk, (size_t)f->nheads);
     for (int i = 0; i < f->nheads; i++)
-        if (pack_head(pk, &f->net, &f->net.l[f->heads[i]], sl->pos, err) < 0)
+        if (pack_head(pk, &f->net, &f->net.l[f->heads[i]], pos, err) < 0)
             break;
-    return rec_set_end(&sl->r, err);
+    return rec_set_end(r, err);
 }
 
-static int set_transform(fwd_slot *sl, yerr *err)
+static int set_transform(rec *r, const img_transform *t, yerr *err)
 {
-    const img_transform *t = &sl->tf;
-    msgpack_packer *pk = rec_set_begin(&sl->r, "transform");
+    msgpack_packer *pk = rec_set_begin(r, "transform");
     msgpack_pack_map(pk, 6);
     pack_int(pk, "net_w", t->net_w);
     pack_int(pk, "net_h", t->net_h);
@@ -307,45 +294,18 @@ static int set_transform(fwd_slot *sl, yerr *err)
         mp_pack_key(pk, k[i]);
         msgpack_pack_double(pk, v[i]);
     }
-    return rec_set_end(&sl->r, err);
-}
-
-static int write_slot(fwd *f, cli *c, fwd_slot *sl, yerr *err)
-{
-    if (sl->run && sl->why == WHY_PROBLEM) {
-        if (rec_set_error(&sl->r, c->d->name, sl->err.msg, err) < 0)
-            return -1;
-    } else if (sl->run) {
-        if (set_output(f, sl, err) < 0 || (sl->made && set_transform(sl, err) < 0))
-            return -1;
-    }
-    return rec_write(&c->out, &sl->r, err);
+    return rec_set_end(r, err);
 }
 
 /* ---- the batch ------------------------------------------------------------- */
 
-/* Reports the slots' problems in order. Returns the index of the slot that
- * stops the run (a contract violation, or any problem with --strict), or
- * f->n, with *fatal set when one does. */
-static int report(fwd *f, cli *c, yerr *fatal)
+/* batch_ops.note: a JPEG whose size is not the record's is a warning. */
+static int note(void *ctx, int i, batch_slot *s, cli *c, cli_problems *p, yerr *fatal)
 {
-    for (int i = 0; i < f->n; i++) {
-        fwd_slot *sl = &f->slot[i];
-        if (!sl->run)
-            continue;
-        if (sl->why == WHY_FATAL) {
-            *fatal = sl->err;
-            return i;
-        }
-        if (sl->why == WHY_PROBLEM &&
-            cli_problem(c, &f->problems, PROB_IMAGE, "passed on with 'error'", fatal, "%s",
-                        sl->err.msg) < 0)
-            return i;
-        if (sl->size_differs &&
-            cli_problem(c, &f->problems, PROB_SIZE, "kept", fatal, "%s", sl->err.msg) < 0)
-            return i;
-    }
-    return f->n;
+    fwd *f = ctx;
+    if (f->x[i].size_differs)
+        return cli_problem(c, p, PROB_SIZE, "kept", fatal, "%s", s->err.msg);
+    return 0;
 }
 
 static double now(void)
@@ -355,48 +315,40 @@ static double now(void)
     return (double)t.tv_sec + t.tv_nsec / 1e9;
 }
 
-static int run_batch(fwd *f, cli *c, yerr *err)
+/* batch_ops.middle: the network over the images of the slots before stop. */
+static int middle(void *ctx, int stop, yerr *err)
 {
-#pragma omp parallel for schedule(dynamic, 1)
-    for (int i = 0; i < f->n; i++)
-        if (f->slot[i].run)
-            prepare(f, &f->slot[i]);
-    yerr fatal = {0};
-    int stop = report(f, c, &fatal), k = 0;   /* k: images before stop */
+    (void)err;
+    fwd *f = ctx;
+    int k = 0;
     for (int i = 0; i < stop; i++)
-        k += f->slot[i].run;
-    if (k > 0) {
-        net_set_batch(&f->net, k);
-        double t0 = now();
-        net_forward(&f->net);
-        f->seconds += now() - t0;
-        f->images += k;
-    }
-    int rc = 0;
-    for (int i = 0; i < stop && rc == 0; i++)
-        rc = write_slot(f, c, &f->slot[i], err);
-    if (rc == 0 && stop < f->n) {
-        *err = fatal;
-        rc = -1;
-    }
-    f->n = f->nrun = 0;
-    return rc;
+        k += f->b.s[i].run;
+    if (k == 0)
+        return 0;
+    net_set_batch(&f->net, k);
+    double t0 = now();
+    net_forward(&f->net);
+    f->seconds += now() - t0;
+    f->images += k;
+    return 0;
 }
 
-int fwd_push(fwd *f, cli *c, yerr *err)
+/* batch_ops.finish: `output`, and `transform` when the input was made here. */
+static int finish(void *ctx, int i, batch_slot *s, yerr *err)
 {
-    fwd_slot *sl = &f->slot[f->n];
-    if (f->cf.batch > 1 && rec_detach(&sl->r, err) < 0)   /* the reader moves on */
+    fwd *f = ctx;
+    if (set_output(f, &s->r, s->rank, err) < 0)
         return -1;
-    f->n++;
-    sl->run = !rec_has(&sl->r, "error");
-    sl->pos = sl->run ? f->nrun++ : -1;
-    return f->n == f->cf.batch ? run_batch(f, c, err) : 0;
+    return f->x[i].made ? set_transform(&s->r, &f->x[i].tf, err) : 0;
 }
+
+static const batch_ops ops = {prepare, note, middle, finish};
+
+int fwd_push(fwd *f, cli *c, yerr *err) { return batch_push(&f->b, c, err); }
 
 int fwd_flush(fwd *f, cli *c, yerr *err)
 {
-    int rc = f->n ? run_batch(f, c, err) : 0;
-    cli_problems_summary(c, &f->problems);
+    int rc = batch_flush(&f->b, c, err);
+    cli_problems_summary(c, &f->b.problems);
     return rc;
 }

@@ -139,7 +139,6 @@ enum { PROB_RECORD, PROB_N };
 static const cli_kind prob_kinds[PROB_N] = {
     [PROB_RECORD] = {"record not encoded", "records not encoded"},
 };
-enum { WHY_NONE = 0, WHY_PROBLEM = 1, WHY_FATAL = 2 };
 
 static int find_heads(enc *e, yerr *err)
 {
@@ -197,21 +196,12 @@ static int read_settings(enc *e, yerr *err)
     return 0;
 }
 
-static int alloc_batch(enc *e, yerr *err)
-{
-    e->slot = calloc((size_t)e->cf.batch, sizeof *e->slot);
-    if (!e->slot)
-        return yerr_set(err, YOLO_EIO, "out of memory");
-    for (int i = 0; i < e->cf.batch; i++)
-        rec_init(&e->slot[i].r);
-    return 0;
-}
+static const batch_ops ops;
 
 int enc_open(enc *e, const enc_config *cf, yerr *err)
 {
     memset(e, 0, sizeof *e);
     e->cf = *cf;
-    e->problems = (cli_problems){.kinds = prob_kinds, .n = PROB_N, .strict = cf->strict};
     int rc = cfg_load(&e->cfg, cf->cfg_path, err);
     if (rc == 0 && (rc = net_plan(&e->cfg, &e->net, cf->w, cf->h, 1, err)) == 0)
         e->planned = 1;
@@ -222,8 +212,10 @@ int enc_open(enc *e, const enc_config *cf, yerr *err)
         rc = find_heads(e, err);
     if (rc == 0)
         rc = read_settings(e, err);
+    if (rc == 0 && !(e->cnt = calloc((size_t)cf->batch, sizeof *e->cnt)))
+        rc = yerr_set(err, YOLO_EIO, "out of memory");
     if (rc == 0)
-        rc = alloc_batch(e, err);
+        rc = batch_init(&e->b, cf->batch, prob_kinds, PROB_N, cf->strict, &ops, e, err);
     if (rc < 0)
         enc_close(e);
     return rc;
@@ -231,9 +223,8 @@ int enc_open(enc *e, const enc_config *cf, yerr *err)
 
 void enc_close(enc *e)
 {
-    for (int i = 0; e->slot && i < e->cf.batch; i++)
-        rec_free(&e->slot[i].r);
-    free(e->slot);
+    batch_free(&e->b);
+    free(e->cnt);
     ybuf_free(&e->store);
     free(e->held);
     for (int i = 0; i < e->nnames; i++)
@@ -245,7 +236,7 @@ void enc_close(enc *e)
     memset(e, 0, sizeof *e);
 }
 
-rec *enc_next(enc *e) { return &e->slot[e->n].r; }
+rec *enc_next(enc *e) { return batch_next(&e->b); }
 
 /* ---- one record ------------------------------------------------------------ */
 
@@ -269,7 +260,7 @@ static int get_objects(const enc *e, rec *r, objlist *l, yerr *err)
     return 1;
 }
 
-/* Decodes `image`: WHY_NONE, or WHY_PROBLEM / WHY_FATAL with err set. A
+/* Decodes `image`: BATCH_OK, or BATCH_PROBLEM / BATCH_FATAL with err set. A
  * size other than the record's is a problem here: its boxes may be in
  * another frame. */
 static int load_image(rec *r, img *im, yerr *err)
@@ -277,13 +268,13 @@ static int load_image(rec *r, img *im, yerr *err)
     yerr note;
     int rc = rec_load_image(r, im, &note, err);
     if (rc <= 0)
-        return rc < 0 ? WHY_FATAL : WHY_PROBLEM;
+        return rc < 0 ? BATCH_FATAL : BATCH_PROBLEM;
     if (note.code) {
         *err = note;
         img_free(im);
-        return WHY_PROBLEM;
+        return BATCH_PROBLEM;
     }
-    return WHY_NONE;
+    return BATCH_OK;
 }
 
 /* The truth rows of l's boxes under t: kept in order, at most max. */
@@ -393,34 +384,34 @@ static int write_keys(const enc *e, rec *r, const img *in, const img_transform *
     return rc;
 }
 
-/* Everything for one slot; runs in parallel, touching only the slot. */
-static int encode_slot(const enc *e, enc_slot *sl)
+/* Everything for one record; runs in parallel, touching only its slot. */
+static int encode_slot(const enc *e, batch_slot *sl, tgt_counts *cnt)
 {
     objlist l = {0};
     img im = {0}, in = {0};
     img_transform t;
     tgt_box *b = NULL;
-    int why = WHY_NONE, rc = get_objects(e, &sl->r, &l, &sl->err);
+    int why = BATCH_OK, rc = get_objects(e, &sl->r, &l, &sl->err);
     if (rc < 0)
-        why = WHY_FATAL;
+        why = BATCH_FATAL;
     else if (rc == 0) {
         rec_fail(&sl->r, &sl->err, "objects", "the record has no 'objects' (not annotated)");
-        why = WHY_PROBLEM;
+        why = BATCH_PROBLEM;
     }
-    if (why == WHY_NONE)
+    if (why == BATCH_OK)
         why = load_image(&sl->r, &im, &sl->err);
-    if (why == WHY_NONE) {
+    if (why == BATCH_OK) {
         yrng rng;
         aug_record_rng(&rng, e->cf.seed, sl->number);
         if (aug_image(&e->aug, &im, e->net.w, e->net.h, &rng, &in, &t, &sl->err) < 0)
-            why = WHY_FATAL;   /* out of memory: nothing to do with this record */
+            why = BATCH_FATAL;   /* out of memory: nothing to do with this record */
     }
-    if (why == WHY_NONE && !(b = malloc((l.n + 1) * sizeof *b)))
-        why = WHY_FATAL, yerr_set(&sl->err, YOLO_EIO, "out of memory");
-    if (why == WHY_NONE) {
-        int n = make_truth(e, &l, &t, b, &sl->cnt);
-        if (write_keys(e, &sl->r, &in, &t, b, n, &sl->cnt, &sl->err) < 0)
-            why = WHY_FATAL;
+    if (why == BATCH_OK && !(b = malloc((l.n + 1) * sizeof *b)))
+        why = BATCH_FATAL, yerr_set(&sl->err, YOLO_EIO, "out of memory");
+    if (why == BATCH_OK) {
+        int n = make_truth(e, &l, &t, b, cnt);
+        if (write_keys(e, &sl->r, &in, &t, b, n, cnt, &sl->err) < 0)
+            why = BATCH_FATAL;
     }
     free(b);
     img_free(&in);
@@ -437,62 +428,33 @@ static void add_counts(tgt_counts *to, const tgt_counts *c)
     to->dropped += c->dropped, to->over += c->over;
 }
 
-/* Reports the slots' problems in order; returns the index of the slot that
- * stops the run (*fatal set), or e->n. */
-static int report(enc *e, cli *c, yerr *fatal)
+/* batch_ops.prepare: the record's keys are all made here, in parallel. */
+static int prepare(void *ctx, int i, batch_slot *s)
 {
-    for (int i = 0; i < e->n; i++) {
-        enc_slot *sl = &e->slot[i];
-        if (!sl->run)
-            continue;
-        if (sl->why == WHY_FATAL) {
-            *fatal = sl->err;
-            return i;
-        }
-        if (sl->why == WHY_PROBLEM &&
-            cli_problem(c, &e->problems, PROB_RECORD, "passed on with 'error'", fatal, "%s",
-                        sl->err.msg) < 0)
-            return i;
-        add_counts(&e->total, &sl->cnt);
-    }
-    return e->n;
+    enc *e = ctx;
+    e->cnt[i] = (tgt_counts){0};
+    return encode_slot(e, s, &e->cnt[i]);
 }
 
-static int run_batch(enc *e, cli *c, yerr *err)
+/* batch_ops.note: the slot's counts into the run's, in order. */
+static int note(void *ctx, int i, batch_slot *s, cli *c, cli_problems *p, yerr *fatal)
 {
-#pragma omp parallel for schedule(dynamic, 1)
-    for (int i = 0; i < e->n; i++)
-        if (e->slot[i].run)
-            e->slot[i].why = encode_slot(e, &e->slot[i]);
-    yerr fatal = {0};
-    int stop = report(e, c, &fatal), rc = 0;
-    for (int i = 0; i < stop && rc == 0; i++) {
-        enc_slot *sl = &e->slot[i];
-        if (sl->run && sl->why == WHY_PROBLEM)
-            rc = rec_set_error(&sl->r, c->d->name, sl->err.msg, err);
-        if (rc == 0)
-            rc = rec_write(&c->out, &sl->r, err);
-    }
-    if (rc == 0 && stop < e->n) {
-        *err = fatal;
-        rc = -1;
-    }
-    e->n = 0;
-    return rc;
+    (void)s, (void)c, (void)p, (void)fatal;
+    enc *e = ctx;
+    add_counts(&e->total, &e->cnt[i]);
+    return 0;
 }
 
-int enc_push(enc *e, cli *c, yerr *err)
+/* batch_ops.finish: nothing left to set. */
+static int finish(void *ctx, int i, batch_slot *s, yerr *err)
 {
-    enc_slot *sl = &e->slot[e->n];
-    if (e->cf.batch > 1 && rec_detach(&sl->r, err) < 0)
-        return -1;
-    e->n++;
-    sl->number = e->count++;
-    sl->run = !rec_has(&sl->r, "error");
-    sl->why = WHY_NONE;
-    sl->cnt = (tgt_counts){0};
-    return e->n == e->cf.batch ? run_batch(e, c, err) : 0;
+    (void)ctx, (void)i, (void)s, (void)err;
+    return 0;
 }
+
+static const batch_ops ops = {prepare, note, NULL, finish};
+
+int enc_push(enc *e, cli *c, yerr *err) { return batch_push(&e->b, c, err); }
 
 static void summary(enc *e, cli *c)
 {
@@ -504,10 +466,10 @@ static void summary(enc *e, cli *c)
 
 int enc_flush(enc *e, cli *c, yerr *err)
 {
-    int rc = e->n ? run_batch(e, c, err) : 0;
+    int rc = batch_flush(&e->b, c, err);
     if (rc == 0)
         summary(e, c);
-    cli_problems_summary(c, &e->problems);
+    cli_problems_summary(c, &e->b.problems);
     return rc;
 }
 
@@ -529,7 +491,7 @@ static int name_id(enc *e, const char *src, yerr *err)
 
 int enc_hold(enc *e, yerr *err)
 {
-    const rec *r = &e->slot[e->n].r;
+    const rec *r = batch_next(&e->b);
     int src = name_id(e, r->src, err);
     if (src < 0)
         return -1;

@@ -16,6 +16,7 @@
 
 #include <stdint.h>
 
+#include "yolo/batch.h"
 #include "yolo/cfg.h"
 #include "yolo/cli.h"
 #include "yolo/image.h"
@@ -36,17 +37,12 @@ typedef struct fwd_config {
     int strict;                 /* a bad image stops the run instead of `error` */
 } fwd_config;
 
-/* One record held in the batch. */
-typedef struct fwd_slot {
-    rec r;
-    int run;                    /* goes through the network (0: passed on as read) */
-    int pos;                    /* its image's index in the network's batch */
-    int why;                    /* making its input: 0 ok, else a problem or fatal */
-    yerr err;                   /* what went wrong, when why != 0 */
+/* What darknet-forward keeps per slot of the batch (include/yolo/batch.h). */
+typedef struct fwd_extra {
     int made;                   /* input made here from `image`: write `transform` */
-    int size_differs;           /* the JPEG's size is not the record's width/height */
+    int size_differs;           /* the JPEG's size is not the record's (slot err says so) */
     img_transform tf;           /* how the input was made, when made */
-} fwd_slot;
+} fwd_extra;
 
 typedef struct fwd {
     fwd_config cf;
@@ -55,10 +51,8 @@ typedef struct fwd {
     int loaded;                 /* net holds memory */
     int heads[FWD_MAX_HEADS];   /* [nheads] indices of the head layers */
     int nheads;
-    fwd_slot *slot;             /* [cf.batch] the records of this batch */
-    int n;                      /* records held */
-    int nrun;                   /* of which go through the network */
-    cli_problems problems;
+    batch b;                    /* the records of this batch; a slot's rank is its image */
+    fwd_extra *x;               /* [cf.batch] */
     long images;                /* records run through the network */
     double seconds;             /* spent in the forward pass */
 } fwd;
@@ -82,7 +76,7 @@ rec *fwd_next(fwd *f);
  * its records to c->out in order. -1 on a fatal error (err set): the
  * records before the failing one are written first. */
 int fwd_push(fwd *f, cli *c, yerr *err);
-/* Runs and writes the records still held. */
+/* Runs and writes the records still held, then the problem counts. */
 int fwd_flush(fwd *f, cli *c, yerr *err);
 
 #endif

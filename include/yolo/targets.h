@@ -20,6 +20,7 @@
 #include <stdint.h>
 
 #include "yolo/augment.h"
+#include "yolo/batch.h"
 #include "yolo/box.h"
 #include "yolo/cfg.h"
 #include "yolo/cli.h"
@@ -84,15 +85,6 @@ typedef struct enc_held {
     int src;                  /* its input's name: enc.names[src] */
 } enc_held;
 
-typedef struct enc_slot {
-    rec r;
-    uint64_t number;          /* the record's place in the stream: its random stream */
-    int run;                  /* 0: passed on as read (it carries `error`) */
-    int why;                  /* 0 done, 1 a problem (error key), 2 fatal */
-    yerr err;
-    tgt_counts cnt;
-} enc_slot;
-
 typedef struct enc {
     enc_config cf;
     aug_config aug;
@@ -103,11 +95,9 @@ typedef struct enc {
     int heads[TGT_MAX_HEADS];
     int nheads;
     int classes;              /* the heads' class count (all agree) */
-    enc_slot *slot;           /* [cf.batch] */
-    int n;
-    uint64_t count;           /* records read so far */
+    batch b;                  /* the records in flight (include/yolo/batch.h) */
+    tgt_counts *cnt;          /* [cf.batch] each slot's counts */
     tgt_counts total;
-    cli_problems problems;
     ybuf store;               /* held records' bytes, back to back */
     enc_held *held;           /* [nheld], [capheld] allocated */
     size_t nheld, capheld;
