@@ -76,24 +76,39 @@ void ybuf_free(ybuf *b)
     b->oom = 0;
 }
 
+int yfile_open(yfile *w, const char *path, yerr *err)
+{
+    w->path = path;
+    w->f = NULL;
+    if (snprintf(w->tmp, sizeof w->tmp, "%s.tmp", path) >= (int)sizeof w->tmp)
+        return yerr_set(err, YOLO_EIO, "%s: path too long", path);
+    if (!(w->f = fopen(w->tmp, "wb")))
+        return yerr_set(err, YOLO_EIO, "%s: %s", w->tmp, strerror(errno));
+    return 0;
+}
+
+int yfile_commit(yfile *w, int ok, yerr *err)
+{
+    int e = errno;
+    if (fclose(w->f) != 0 && ok)
+        ok = 0, e = errno;
+    w->f = NULL;
+    if (ok && rename(w->tmp, w->path) == 0)
+        return 0;
+    if (ok)
+        e = errno;
+    remove(w->tmp);
+    return yerr_set(err, YOLO_EIO, "%s: write error: %s", ok ? w->path : w->tmp, strerror(e));
+}
+
 int ybuf_save(const ybuf *b, const char *path, yerr *err)
 {
     if (b->oom)
         return yerr_set(err, YOLO_EIO, "%s: out of memory", path);
-    char tmp[4096];
-    if (snprintf(tmp, sizeof tmp, "%s.tmp", path) >= (int)sizeof tmp)
-        return yerr_set(err, YOLO_EIO, "%s: path too long", path);
-    FILE *f = fopen(tmp, "wb");
-    if (!f)
-        return yerr_set(err, YOLO_EIO, "%s: %s", tmp, strerror(errno));
-    int bad = b->len && fwrite(b->p, 1, b->len, f) != b->len;
-    bad |= fclose(f) != 0;
-    if (bad || rename(tmp, path) != 0) {
-        int e = errno;
-        remove(tmp);
-        return yerr_set(err, YOLO_EIO, "%s: write error: %s", bad ? tmp : path, strerror(e));
-    }
-    return 0;
+    yfile w;
+    if (yfile_open(&w, path, err) < 0)
+        return -1;
+    return yfile_commit(&w, !b->len || fwrite(b->p, 1, b->len, w.f) == b->len, err);
 }
 
 int ybuf_feed_fd(int fd, const char *name, size_t chunk, const ybuf_feeder *f, yerr *err)

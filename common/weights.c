@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "yolo/buf.h"
 #include "yolo/rng.h"
 #include "yolo/weights.h"
 
@@ -153,38 +154,24 @@ static int write_layer(const network *net, const layer *l, FILE *f)
     return ok ? 0 : -1;
 }
 
-/* Written to PATH.tmp and renamed over path, so a crash or a full disk
- * never leaves a half-written weights file where a good one was. */
+/* Written whole (a yfile): a crash or a full disk never leaves a
+ * half-written weights file where a good one was. */
 int weights_write(const network *net, const char *path, yerr *err)
 {
     if (net->folded)
         return yerr_set(err, YOLO_EUSAGE, "%s: the network's batch norm is folded into its "
                         "weights; they no longer match a weights file", path);
-    char tmp[4096];
-    if (snprintf(tmp, sizeof tmp, "%s.tmp", path) >= (int)sizeof tmp)
-        return yerr_set(err, YOLO_EIO, "%s: path too long", path);
-    FILE *f = fopen(tmp, "wb");
-    if (!f)
-        return yerr_set(err, YOLO_EIO, "%s: %s", tmp, strerror(errno));
+    yfile w;
+    if (yfile_open(&w, path, err) < 0)
+        return -1;
     int32_t v[3] = {net->major, net->minor, net->revision};
     uint32_t seen32 = (uint32_t)net->seen;
-    int ok = fwrite(v, 4, 3, f) == 3;
-    ok = ok && (net->seen_bytes == 8 ? fwrite(&net->seen, 8, 1, f) : fwrite(&seen32, 4, 1, f)) == 1;
+    int ok = fwrite(v, 4, 3, w.f) == 3;
+    ok = ok && (net->seen_bytes == 8 ? fwrite(&net->seen, 8, 1, w.f)
+                                     : fwrite(&seen32, 4, 1, w.f)) == 1;
     for (int i = 0; ok && i < net->n; i++)
-        ok = write_layer(net, &net->l[i], f) == 0;
-    int saved = errno;
-    if (fclose(f) != 0 || !ok) {
-        if (ok)
-            saved = errno;
-        remove(tmp);
-        return yerr_set(err, YOLO_EIO, "%s: write error: %s", path, strerror(saved));
-    }
-    if (rename(tmp, path) != 0) {
-        saved = errno;
-        remove(tmp);
-        return yerr_set(err, YOLO_EIO, "%s: cannot rename %s: %s", path, tmp, strerror(saved));
-    }
-    return 0;
+        ok = write_layer(net, &net->l[i], w.f) == 0;
+    return yfile_commit(&w, ok, err);
 }
 
 /* n normal draws times sd into x: Marsaglia's polar method, both values of

@@ -4,6 +4,7 @@
 #define YOLO_BUF_H
 
 #include <stddef.h>
+#include <stdio.h>
 #include <stdint.h>
 
 #include "yolo/err.h"
@@ -25,7 +26,23 @@ int ybuf_put(ybuf *b, const void *p, size_t n);
 int ybuf_putc(ybuf *b, int c);
 int ybuf_puts(ybuf *b, const char *s);
 void ybuf_free(ybuf *b);
-/* Writes b's bytes to path whole: into path.tmp first, then renamed over
+/* A file written whole: into PATH.tmp, renamed over PATH only when every
+ * write and the close succeeded, so a run killed midway (or a full disk)
+ * never leaves a half-written file under the real name. */
+typedef struct yfile {
+    FILE *f;             /* write here between open and commit */
+    const char *path;
+    char tmp[4096];
+} yfile;
+/* Opens path.tmp for writing. -1 with YOLO_EIO naming it. */
+int yfile_open(yfile *w, const char *path, yerr *err);
+/* Closes; renames over path if ok (the caller's writes all succeeded) and
+ * the close did too, else removes the temporary file. -1 with YOLO_EIO
+ * ("FILE: write error: ...", naming the temporary file for a failed write
+ * or close, path for a failed rename). */
+int yfile_commit(yfile *w, int ok, yerr *err);
+
+/* Writes b's bytes to path whole (a yfile): into path.tmp first, then renamed over
  * path, so a run killed midway never leaves a half-written file under the
  * real name. A buffer that ran out of memory, or a failed write, close or
  * rename, is YOLO_EIO naming the path. */

@@ -68,6 +68,9 @@ head -c $((20 + 4 * np - 8)) "$T/w.weights" > "$T/short.weights"
 darknet-forward --cfg "$TINY" --weights "$T/short.weights" "$T/two.mp" > "$T/o" 2> "$T/err"; rc=$?
 check_match "a short weights file: exit 2, the counts, nothing on stdout" "$rc $(wc -c < "$T/o")$(cat "$T/err")" \
   "^2 0darknet-forward: .*short.weights.* $np.* $((np - 2))"
+darknet-forward --cfg "$TINY" --random 1 --save-weights "$T/no/dir/w.weights" "$T/two.mp" > "$T/o" 2> "$T/err"; rc=$?
+check_match "--save-weights into a missing folder: exit 3 naming the file, nothing on stdout" \
+  "$rc $(wc -c < "$T/o")$(cat "$T/err")" "^3 0darknet-forward: $T/no/dir/w.weights.tmp: No such file or directory"
 darknet-forward --cfg "$TINY" --weights "$T/none.weights" "$T/two.mp" > /dev/null 2> "$T/err"; rc=$?
 check_match "a missing weights file: exit 3 naming it" "$rc $(cat "$T/err")" "^3 darknet-forward: .*none.weights"
 
@@ -151,6 +154,11 @@ check_eq "EXIF orientation 6: the pixels as stored (768x576), as image-list's si
   "$($PY "$T/show.py" "$T/o.mp" | cut -d'|' -f3)" " net_w=96 net_h=96 sx=0.125 sy=0.125 dx=0 dy=12 "
 
 # --- the cfg and the options --------------------------------------------------
+sed 's/^channels=3$/channels=1/' tests/fixtures/synth-tiny.cfg > "$T/gray.cfg"
+darknet-forward --cfg "$T/gray.cfg" --random 1 "$T/two.mp" > "$T/o" 2> "$T/err"; rc=$?
+check_eq "a 1-channel network given an image: exit 2 naming the record and key" \
+  "$rc $(wc -c < "$T/o" | tr -d ' ') $(cat "$T/err")" \
+  "2 0 darknet-forward: $T/two.mp: record 0: key 'image': the network takes 1 channels, images give 3: give 'input'"
 sed 's/^filters=16$/filterz=16/' "$TINY" > "$T/typo.cfg"
 darknet-forward --cfg "$T/typo.cfg" --random 1 "$T/two.mp" > "$T/o" 2> "$T/err"; rc=$?
 check_match "a cfg typo: exit 2 with file, line and a suggestion; nothing on stdout" \
