@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "yolo/svg.h"
 #include "yolo/anchors.h"
 #include "yolo/box.h"
 #include "yolo/rng.h"
@@ -417,23 +418,6 @@ int anchors_to_record(rec *r, const anchors_set *s, const anchors_units *u, size
 
 enum { SVG_PLOT = 480, SVG_LEFT = 20, SVG_TOP = 60, SVG_LEGEND = 220, SVG_SAMPLE = 500 };
 
-static const char *const palette[] = {"#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
-                                      "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"};
-
-/* Text for SVG: the five characters XML reserves are escaped. */
-static void svg_text(FILE *f, const char *s)
-{
-    for (; *s; s++)
-        switch (*s) {
-        case '&': fputs("&amp;", f); break;
-        case '<': fputs("&lt;", f); break;
-        case '>': fputs("&gt;", f); break;
-        case '"': fputs("&quot;", f); break;
-        case '\'': fputs("&apos;", f); break;
-        default: fputc(*s, f);
-        }
-}
-
 /* A box of size a (fractions) centred on the plot, px pixels per unit. */
 static void svg_rect(FILE *f, anchor_wh a, double px, const char *style)
 {
@@ -487,7 +471,7 @@ static void svg_anchors(FILE *f, const anchors_set *s, const anchors_units *u, d
     char style[160], t[96];
     int dec = u->pixels ? 0 : 2;
     for (int j = 0; j < s->k; j++) {
-        const char *col = palette[j % (int)(sizeof palette / sizeof *palette)];
+        const char *col = svg_colour(j);
         snprintf(style, sizeof style,
                  "fill=\"%s\" fill-opacity=\"0.06\" stroke=\"%s\" stroke-width=\"2\"", col, col);
         svg_rect(f, s->a[j], px, style);

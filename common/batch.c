@@ -76,7 +76,9 @@ static int run(batch *b, cli *c, yerr *err)
         rc = b->ops->middle(b->ctx, stop, err);
     for (int i = 0; i < stop && rc == 0; i++)
         rc = write_slot(b, c, i, err);
-    if (rc == 0 && stop < b->n) {
+    if (rc == 0 && b->ops->after)
+        rc = b->ops->after(b->ctx, c, stop, err);
+    if (rc >= 0 && stop < b->n) {
         *err = fatal;
         rc = -1;
     }

@@ -372,10 +372,18 @@ static double secs(struct timespec a, struct timespec b)
     return (double)(b.tv_sec - a.tv_sec) + (double)(b.tv_nsec - a.tv_nsec) * 1e-9;
 }
 
+void cli_progress_text(cli *c, const char *text)
+{
+    if (!c->progress)
+        return;
+    fprintf(stderr, "\r\033[K%s: %s", c->d->name, text);
+    c->shown = c->custom_progress = 1;
+}
+
 void cli_tick(cli *c)
 {
     c->done++;
-    if (!c->progress)
+    if (!c->progress || c->custom_progress)
         return;
     struct timespec now;
     clock_gettime(CLOCK_MONOTONIC, &now);

@@ -24,7 +24,8 @@ static int load_params(fwd *f, yerr *err)
         return -1;
     if (f->cf.save_path && weights_write(&f->net, f->cf.save_path, err) < 0)
         return -1;
-    net_fold_bn(&f->net);
+    if (!f->cf.train)
+        net_fold_bn(&f->net);
     return 0;
 }
 
@@ -48,16 +49,24 @@ int fwd_open(fwd *f, const fwd_config *cf, yerr *err)
     f->cf = *cf;
     net_opts o = {.w = cf->w, .h = cf->h, .batch = cf->batch, .reuse = 1};
     int rc = cfg_load(&f->cfg, cf->cfg_path, err);
+    if (rc == 0 && cf->train) {
+        f->training = 1;
+        rc = train_plan(&f->tr, &f->cfg, cf->train, err);
+        o = (net_opts){.w = cf->w, .h = cf->h, .batch = f->tr.minibatch, .train = 1,
+                       .adam = f->tr.opt.adam};
+    }
     if (rc == 0 && (rc = net_load_opts(&f->cfg, &f->net, &o, err)) == 0)
         f->loaded = 1;
     if (rc == 0)
         rc = find_heads(f, err);
     if (rc == 0)
         rc = load_params(f, err);
-    if (rc == 0 && !(f->x = calloc((size_t)cf->batch, sizeof *f->x)))
+    if (rc == 0 && !(f->x = calloc((size_t)f->net.batch, sizeof *f->x)))
         rc = yerr_set(err, YOLO_EIO, "out of memory");
     if (rc == 0)
-        rc = batch_init(&f->b, cf->batch, prob_kinds, PROB_N, cf->strict, &ops, f, err);
+        rc = batch_init(&f->b, f->net.batch, prob_kinds, PROB_N, cf->strict, &ops, f, err);
+    if (rc == 0 && cf->train)
+        rc = train_start(&f->tr, &f->net, f->heads, f->nheads, err);
     if (rc < 0)
         fwd_close(f);
     return rc;
@@ -65,6 +74,8 @@ int fwd_open(fwd *f, const fwd_config *cf, yerr *err)
 
 void fwd_close(fwd *f)
 {
+    if (f->training)
+        train_free(&f->tr);
     batch_free(&f->b);
     free(f->x);
     if (f->loaded)
@@ -196,6 +207,11 @@ static int prepare(void *ctx, int i, batch_slot *s)
     x->made = x->size_differs = 0;
     if (rec_has(&s->r, "input"))
         return take_input(f, &s->r, dst, &s->err) < 0 ? BATCH_FATAL : BATCH_OK;
+    if (f->cf.train) {     /* the targets were made for encode-targets' input */
+        rec_fail(&s->r, &s->err, "input", "missing: training needs the input encode-targets "
+                 "made with the targets");
+        return BATCH_FATAL;
+    }
     int why = make_input(f, &s->r, dst, &x->tf, &x->size_differs, &s->err);
     x->made = why == BATCH_OK;
     if (why == BATCH_PROBLEM)
@@ -323,14 +339,15 @@ static int middle(void *ctx, int stop, yerr *err)
     int k = 0;
     for (int i = 0; i < stop; i++)
         k += f->b.s[i].run;
-    if (k == 0)
-        return 0;
-    net_set_batch(&f->net, k);
-    double t0 = now();
-    net_forward(&f->net);
-    f->seconds += now() - t0;
-    f->images += k;
-    return 0;
+    if (k > 0) {
+        net_set_batch(&f->net, k);
+        double t0 = now();
+        net_forward(&f->net);
+        f->seconds += now() - t0;
+        f->images += k;
+    }
+    /* training: the records come back while they are being written */
+    return f->cf.train && stop > 0 ? train_expect(&f->tr, stop, err) : 0;
 }
 
 /* batch_ops.finish: `output`, and `transform` when the input was made here. */
@@ -339,10 +356,24 @@ static int finish(void *ctx, int i, batch_slot *s, yerr *err)
     fwd *f = ctx;
     if (set_output(f, &s->r, s->rank, err) < 0)
         return -1;
+    if (f->cf.train)     /* the loss needs output, target and truth, not the pixels */
+        rec_delete(&s->r, "input");
     return f->x[i].made ? set_transform(&s->r, &f->x[i].tf, err) : 0;
 }
 
-static const batch_ops ops = {prepare, note, middle, finish};
+/* batch_ops.after, training: gradients back, backward pass, optimiser. */
+static int after(void *ctx, cli *c, int written, yerr *err)
+{
+    fwd *f = ctx;
+    if (!f->cf.train || written == 0)
+        return 0;
+    double t0 = now();
+    int rc = train_step(&f->tr, &f->net, &f->b, c, err);
+    f->seconds += now() - t0;
+    return rc;
+}
+
+static const batch_ops ops = {prepare, note, middle, finish, after};
 
 int fwd_push(fwd *f, cli *c, yerr *err) { return batch_push(&f->b, c, err); }
 
@@ -350,5 +381,7 @@ int fwd_flush(fwd *f, cli *c, yerr *err)
 {
     int rc = batch_flush(&f->b, c, err);
     cli_problems_summary(c, &f->b.problems);
+    if (rc >= 0 && f->cf.train && train_finish(&f->tr, &f->net, c, err) < 0)
+        return -1;
     return rc;
 }

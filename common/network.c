@@ -14,25 +14,28 @@
 typedef struct layer_ops {
     int (*make)(layer *l, cfg *c, cfg_section *s, const network *net, int index, yerr *err);
     void (*forward)(const layer *l, const network *net, const float *in);
+    void (*backward)(const layer *l, const network *net, const float *in, float *din);
     const char *label;        /* the summary's column, darknet's words */
 } layer_ops;
 
+#define OPS(name, label) {name##_make, name##_forward, name##_backward, label}
 static const layer_ops ops[CFG_NTYPES] = {
-    [CFG_CONVOLUTIONAL] = {conv_make, conv_forward, "conv"},
-    [CFG_MAXPOOL] = {maxpool_make, maxpool_forward, "max"},
-    [CFG_ROUTE] = {route_make, route_forward, "route"},
-    [CFG_REORG] = {reorg_make, reorg_forward, "reorg"},
-    [CFG_SHORTCUT] = {shortcut_make, shortcut_forward, "res"},
-    [CFG_UPSAMPLE] = {upsample_make, upsample_forward, "upsample"},
-    [CFG_CONNECTED] = {connected_make, connected_forward, "connected"},
-    [CFG_DROPOUT] = {dropout_make, dropout_forward, "dropout"},
-    [CFG_LOCAL] = {local_make, local_forward, "local"},
-    [CFG_AVGPOOL] = {avgpool_make, avgpool_forward, "avg"},
-    [CFG_SOFTMAX] = {softmax_make, softmax_forward, "softmax"},
-    [CFG_REGION] = {region_make, region_forward, "region"},
-    [CFG_YOLO] = {yolo_make, yolo_forward, "yolo"},
-    [CFG_DETECTION] = {detection_make, detection_forward, "detection"},
+    [CFG_CONVOLUTIONAL] = OPS(conv, "conv"),
+    [CFG_MAXPOOL] = OPS(maxpool, "max"),
+    [CFG_ROUTE] = OPS(route, "route"),
+    [CFG_REORG] = OPS(reorg, "reorg"),
+    [CFG_SHORTCUT] = OPS(shortcut, "res"),
+    [CFG_UPSAMPLE] = OPS(upsample, "upsample"),
+    [CFG_CONNECTED] = OPS(connected, "connected"),
+    [CFG_DROPOUT] = OPS(dropout, "dropout"),
+    [CFG_LOCAL] = OPS(local, "local"),
+    [CFG_AVGPOOL] = OPS(avgpool, "avg"),
+    [CFG_SOFTMAX] = OPS(softmax, "softmax"),
+    [CFG_REGION] = OPS(region, "region"),
+    [CFG_YOLO] = OPS(yolo, "yolo"),
+    [CFG_DETECTION] = OPS(detection, "detection"),
 };
+#undef OPS
 
 void net_free(network *net)
 {
@@ -137,6 +140,19 @@ static int build_layers(cfg *c, network *net, yerr *err)
 
 /* Points each layer's parameter arrays into its part of params, in the
  * weights file's order. */
+static void bind_params(layer *l, float *p);
+
+/* The same places in the gradient array g (laid out like params). */
+static void bind_grads(layer *l, float *g)
+{
+    layer shadow = *l;
+    bind_params(&shadow, g);
+    l->grads = shadow.params;
+    l->bias_grads = shadow.biases;
+    l->scale_grads = shadow.scales;
+    l->weight_grads = shadow.weights;
+}
+
 static void bind_params(layer *l, float *p)
 {
     l->params = p;
@@ -241,8 +257,29 @@ static size_t plan_shared(network *net)
     return off;
 }
 
-/* What the block will hold: parameters, input, outputs, workspace. */
-static void totals(network *net)
+/* Training's floats for layer l: per image (delta, batch norm's normalised
+ * values, dropout's factors) and once (batch norm's batch mean, variance). */
+static size_t train_per_image(const layer *l)
+{
+    return (size_t)l->outputs * (1 + (size_t)l->batch_normalize) +
+           (l->type == CFG_DROPOUT ? (size_t)l->inputs : 0);
+}
+
+static size_t train_fixed(const layer *l) { return l->batch_normalize ? 2 * (size_t)l->n : 0; }
+
+/* The training part of the block: gradients and optimiser state beside the
+ * parameters, then per layer what train_per_image and train_fixed say. */
+static size_t train_total(const network *net, int adam)
+{
+    size_t t = net->nparams * (adam ? 3 : 2);
+    for (int i = 0; i < net->n; i++)
+        t += train_per_image(&net->l[i]) * net->batch + train_fixed(&net->l[i]);
+    return t;
+}
+
+/* What the block will hold: parameters, input, outputs, workspace (and
+ * training's part). */
+static void totals(network *net, int adam)
 {
     size_t nout = 0;
     last_uses(net);
@@ -257,9 +294,35 @@ static void totals(network *net)
         nout = plan_shared(net);
     net->nouts = nout * net->batch;
     net->nblock = net->nparams + (size_t)net->batch * net->inputs + net->nouts + net->nwork;
+    if (net->train)
+        net->nblock += train_total(net, adam);
 }
 
-static int allocate(network *net, yerr *err)
+/* Hands out the training part of the block from p (train_total floats). */
+static void bind_training(network *net, float *p, int adam)
+{
+    net->grads = p, p += net->nparams;
+    net->momentum = p, p += net->nparams;
+    if (adam)
+        net->moment2 = p, p += net->nparams;
+    float *g = net->grads;
+    for (int i = 0; i < net->n; i++) {
+        layer *l = &net->l[i];
+        size_t per = (size_t)l->outputs * net->batch;
+        bind_grads(l, g);
+        g += l->nparams;
+        l->delta = p, p += per;
+        if (l->batch_normalize) {
+            l->x_norm = p, p += per;
+            l->bn_mean = p, p += l->n;
+            l->bn_var = p, p += l->n;
+        }
+        if (l->type == CFG_DROPOUT)
+            l->drop = p, p += (size_t)l->inputs * net->batch;
+    }
+}
+
+static int allocate(network *net, int adam, yerr *err)
 {
     size_t nin = (size_t)net->batch * net->inputs;
     net->block = calloc(net->nblock, sizeof *net->block);
@@ -281,13 +344,16 @@ static int allocate(network *net, yerr *err)
         /* dropout and the heads hand on their input unchanged */
         l->out = l->nout ? p + l->out_off * net->batch : i ? net->l[i - 1].out : net->input;
     }
+    if (net->train)
+        bind_training(net, p + net->nouts, adam);
     return 0;
 }
 
 int net_plan_opts(cfg *c, network *net, const net_opts *o, yerr *err)
 {
     memset(net, 0, sizeof *net);
-    net->reuse = o->reuse;
+    net->train = o->train;
+    net->reuse = o->reuse && !o->train;     /* backward reads every output */
     net->major = 0, net->minor = 2, net->revision = 0, net->seen_bytes = 8;
     net->path = strdup(c->path);
     net->n = c->n - 1;
@@ -303,7 +369,7 @@ int net_plan_opts(cfg *c, network *net, const net_opts *o, yerr *err)
     if (rc == 0)
         rc = build_layers(c, net, err);
     if (rc == 0)
-        totals(net);
+        totals(net, o->train && o->adam);
     if (rc < 0)
         net_free(net);
     return rc;
@@ -311,14 +377,14 @@ int net_plan_opts(cfg *c, network *net, const net_opts *o, yerr *err)
 
 int net_plan(cfg *c, network *net, int w, int h, int batch, yerr *err)
 {
-    return net_plan_opts(c, net, &(net_opts){w, h, batch, 0}, err);
+    return net_plan_opts(c, net, &(net_opts){.w = w, .h = h, .batch = batch}, err);
 }
 
 int net_load_opts(cfg *c, network *net, const net_opts *o, yerr *err)
 {
     if (net_plan_opts(c, net, o, err) < 0)
         return -1;
-    if (allocate(net, err) < 0) {
+    if (allocate(net, o->train && o->adam, err) < 0) {
         net_free(net);
         return -1;
     }
@@ -327,7 +393,7 @@ int net_load_opts(cfg *c, network *net, const net_opts *o, yerr *err)
 
 int net_load_sized(cfg *c, network *net, int w, int h, int batch, yerr *err)
 {
-    return net_load_opts(c, net, &(net_opts){w, h, batch, 0}, err);
+    return net_load_opts(c, net, &(net_opts){.w = w, .h = h, .batch = batch}, err);
 }
 
 int net_load(cfg *c, network *net, yerr *err) { return net_load_sized(c, net, 0, 0, 0, err); }
@@ -355,6 +421,26 @@ const float *net_forward(network *net)
         in = l->out;
     }
     return in;
+}
+
+void net_zero_deltas(network *net)
+{
+    for (int i = 0; i < net->n; i++) {
+        layer *l = &net->l[i];
+        memset(l->delta, 0, (size_t)l->batch * l->outputs * sizeof *l->delta);
+    }
+}
+
+void net_zero_grads(network *net) { memset(net->grads, 0, net->nparams * sizeof *net->grads); }
+
+void net_backward(network *net)
+{
+    for (int i = net->n - 1; i >= 0; i--) {
+        const layer *l = &net->l[i];
+        const float *in = i ? net->l[i - 1].out : net->input;   /* what forward read */
+        float *din = i ? net->l[i - 1].delta : NULL;
+        ops[l->type].backward(l, net, in, din);
+    }
 }
 
 double net_bflops(const network *net)

@@ -452,7 +452,7 @@ static int finish(void *ctx, int i, batch_slot *s, yerr *err)
     return 0;
 }
 
-static const batch_ops ops = {prepare, note, NULL, finish};
+static const batch_ops ops = {prepare, note, NULL, finish, NULL};
 
 int enc_push(enc *e, cli *c, yerr *err) { return batch_push(&e->b, c, err); }
 

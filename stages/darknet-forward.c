@@ -8,7 +8,9 @@
 
 enum {
     OPT_CFG = 1, OPT_WEIGHTS, OPT_RANDOM, OPT_SAVE, OPT_WIDTH, OPT_HEIGHT, OPT_BATCH,
-    OPT_LETTERBOX, OPT_RESIZE, OPT_STRICT, OPT_SUMMARY
+    OPT_LETTERBOX, OPT_RESIZE, OPT_STRICT, OPT_SUMMARY, OPT_TRAIN, OPT_GRAD, OPT_CHECKPOINT,
+    OPT_SAVE_EVERY, OPT_LOG, OPT_PLOT, OPT_MAX_BATCHES, OPT_RESUME, OPT_ADAM, OPT_SUBDIV,
+    OPT_SEED
 };
 
 static const cli_opt opts[] = {
@@ -19,12 +21,30 @@ static const cli_opt opts[] = {
                                           "weights file darknet loads)"},
     {OPT_WIDTH, "width", 0, "N", "network input width (default: the cfg's)"},
     {OPT_HEIGHT, "height", 0, "N", "network input height (default: the cfg's)"},
-    {OPT_BATCH, "batch", 'b', "N", "records per forward pass (default 1, at most 256)"},
+    {OPT_BATCH, "batch", 'b', "N", "records per forward pass (default 1, at most 256); "
+                                   "--train: images per step (default: the cfg's batch)"},
     {OPT_LETTERBOX, "letterbox", 0, NULL, "fit images keeping their aspect, grey bars (default)"},
     {OPT_RESIZE, "resize", 0, NULL, "stretch images to the network size"},
     {OPT_STRICT, "strict", 0, NULL, "a missing or corrupt image stops the run (exit 2)"},
     {OPT_SUMMARY, "summary", 0, NULL, "print the layer table and the unused cfg keys on "
                                       "stdout, read no records"},
+    {OPT_TRAIN, "train", 0, NULL, "train on the stream (records from encode-targets; "
+                                  "gradients back over --grad)"},
+    {OPT_GRAD, "grad", 0, "FIFO", "--train: the named pipe the loss stage writes to"},
+    {OPT_CHECKPOINT, "checkpoint", 0, "FILE", "--train: write the weights here (each "
+                                              "--save-every, at the end, on SIGINT/SIGTERM)"},
+    {OPT_SAVE_EVERY, "save-every", 0, "N", "--train: a checkpoint every N steps (default: "
+                                           "only at the end)"},
+    {OPT_LOG, "log", 0, "FILE", "--train: the loss log, JSON Lines, one line per step"},
+    {OPT_PLOT, "plot", 0, "FILE", "--train: an SVG of the loss history, with each checkpoint"},
+    {OPT_MAX_BATCHES, "max-batches", 0, "N", "--train: steps to run (default: the cfg's "
+                                             "max_batches)"},
+    {OPT_RESUME, "resume", 0, NULL, "--train: go on from the weights' images seen (the "
+                                    "schedule's place) and append to --log"},
+    {OPT_ADAM, "adam", 0, NULL, "--train: Adam instead of SGD with momentum"},
+    {OPT_SUBDIV, "subdivisions", 0, "N", "--train: forward passes per step (default: the "
+                                         "cfg's)"},
+    {OPT_SEED, "seed", 0, "N", "--train: the seed of dropout's random draws (default 0)"},
     {0, NULL, 0, NULL, NULL},
 };
 
@@ -52,14 +72,47 @@ static const cli_desc desc = {
 
 typedef struct df_opts {
     fwd_config cf;
-    int summary;
+    train_config tc;
+    int summary, train;
 } df_opts;
+
+/* The --train options; 1 if id was one of them (-1 on a bad value). */
+static int train_option(cli *c, train_config *tc, int id, const char *arg)
+{
+    long v;
+    switch (id) {
+    case OPT_GRAD: tc->grad_path = arg; return 1;
+    case OPT_CHECKPOINT: tc->checkpoint = arg; return 1;
+    case OPT_LOG: tc->log_path = arg; return 1;
+    case OPT_PLOT: tc->plot_path = arg; return 1;
+    case OPT_RESUME: tc->resume = 1; return 1;
+    case OPT_ADAM: tc->adam = 1; return 1;
+    case OPT_SAVE_EVERY:
+        return cli_long(c, "save-every", arg, 1, LONG_MAX, &tc->save_every) < 0 ? -1 : 1;
+    case OPT_MAX_BATCHES:
+        return cli_long(c, "max-batches", arg, 1, INT_MAX, &tc->max_batches) < 0 ? -1 : 1;
+    case OPT_SUBDIV:
+        if (cli_long(c, "subdivisions", arg, 1, 4096, &v) < 0)
+            return -1;
+        tc->subdivisions = (int)v;
+        return 1;
+    case OPT_SEED:
+        if (cli_long(c, "seed", arg, 0, LONG_MAX, &v) < 0)
+            return -1;
+        tc->seed = (uint64_t)v;
+        return 1;
+    }
+    return 0;
+}
 
 static int on_option(cli *c, void *ctx, int id, const char *arg)
 {
     df_opts *o = ctx;
     fwd_config *cf = &o->cf;
     long v;
+    int t = train_option(c, &o->tc, id, arg);
+    if (t)
+        return t < 0 ? -1 : 0;
     switch (id) {
     case OPT_CFG: cf->cfg_path = arg; return 0;
     case OPT_WEIGHTS: cf->weights_path = arg; return 0;
@@ -76,10 +129,11 @@ static int on_option(cli *c, void *ctx, int id, const char *arg)
         *(id == OPT_WIDTH ? &cf->w : &cf->h) = (int)v;
         return 0;
     case OPT_BATCH:
-        if (cli_long(c, "batch", arg, 1, FWD_MAX_BATCH, &v) < 0)
+        if (cli_long(c, "batch", arg, 1, 1 << 20, &v) < 0)
             return -1;
         cf->batch = (int)v;
         return 0;
+    case OPT_TRAIN: o->train = 1; return 0;
     case OPT_LETTERBOX: cf->resize = 0; return 0;
     case OPT_RESIZE: cf->resize = 1; return 0;
     case OPT_STRICT: cf->strict = 1; return 0;
@@ -96,6 +150,19 @@ static int check_options(cli *c, const df_opts *o)
         return 0;
     if (!o->cf.weights_path == !o->cf.random)
         return cli_usage_error(c, "give exactly one of --weights FILE and --random SEED");
+    const train_config *tc = &o->tc;
+    if (o->train && !tc->grad_path)
+        return cli_usage_error(c, "--train needs --grad FIFO (the loss stage's output)");
+    if (!o->train && (tc->grad_path || tc->checkpoint || tc->save_every || tc->log_path ||
+                      tc->plot_path || tc->max_batches || tc->resume || tc->adam ||
+                      tc->subdivisions || tc->seed))
+        return cli_usage_error(c, "--grad, --checkpoint, --save-every, --log, --plot, "
+                                  "--max-batches, --resume, --adam, --subdivisions and --seed "
+                                  "go with --train");
+    if (!o->train && o->cf.batch > FWD_MAX_BATCH)
+        return cli_usage_error(c, "--batch: at most %d records per forward pass", FWD_MAX_BATCH);
+    if (tc->resume && !o->cf.weights_path)
+        return cli_usage_error(c, "--resume needs --weights (the checkpoint to go on from)");
     return 0;
 }
 
@@ -112,11 +179,17 @@ static void report(cli *c, const fwd *f)
 int main(int argc, char **argv)
 {
     cli c;
-    df_opts o = {.cf = {.batch = 1}};
+    df_opts o = {.cf = {.batch = 0}};
     yerr err;
     cli_init(&c, &desc);
     if (cli_parse(&c, argc, argv, on_option, &o) < 0 || check_options(&c, &o) < 0)
         return c.status;
+    if (o.train) {
+        o.tc.batch = o.cf.batch;      /* 0: the cfg's */
+        o.cf.train = &o.tc;
+    } else if (o.cf.batch == 0) {
+        o.cf.batch = 1;
+    }
     if (o.summary) {
         if (fwd_summary(&o.cf, c.outf, &err) < 0)
             cli_fail(&c, &err);
@@ -134,14 +207,16 @@ int main(int argc, char **argv)
                  o.cf.cfg_path, nunused, unused, strlen(unused) + 1 >= sizeof unused ? "..." : "");
     int rc;
     while ((rc = cli_read(&c, fwd_next(&f), &err)) == 1)
-        if ((rc = fwd_push(&f, &c, &err)) < 0)
+        if ((rc = fwd_push(&f, &c, &err)) != 0)
             break;
-    if (rc == 0)
+    if (rc >= 0)       /* the end of input, or training done */
         rc = fwd_flush(&f, &c, &err);
     if (rc < 0)
         cli_fail(&c, &err);
     else
         report(&c, &f);
     fwd_close(&f);
-    return cli_finish(&c);
+    int status = cli_finish(&c);
+    /* interrupted training: the checkpoint is written; say how it ended */
+    return o.train && status == 0 && train_signalled() ? 130 : status;
 }

@@ -1,6 +1,7 @@
 /* yolo-loss: the training loss of each record's head outputs against its
  * targets, and its gradient; the work is in common/loss.c and
  * common/loss_record.c, the formulas in docs/losses.md. */
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -97,6 +98,13 @@ int main(int argc, char **argv)
         int done = loss_record(&r, &g.lc, &w, &t, &err);
         if (done < 0 || rec_write(&c.out, &r, &err) < 0) {
             rc = -1;
+            break;
+        }
+        /* each record out whole at once: in training, darknet-forward waits
+         * for it before sending more (a record left in stdio's buffer would
+         * stop both) */
+        if (fflush(c.outf) != 0) {
+            rc = yerr_set(&err, YOLO_EIO, "%s: write error: %s", c.outname, strerror(errno));
             break;
         }
         if (done) {

@@ -97,3 +97,45 @@ void head_activate(const layer *l, float *x)
     else if (l->type == CFG_DETECTION)
         detection_activate(l, x);
 }
+
+/* The derivative of activation a at the x whose output is y (darknet's
+ * *_gradient functions take the output too). */
+static float act_slope(float y, act_type a)
+{
+    switch (a) {
+    case ACT_LOGISTIC: return (1 - y) * y;
+    case ACT_RELU: return y > 0;
+    case ACT_RELIE: return y > 0 ? 1 : .01f;
+    case ACT_LINEAR: return 1;
+    case ACT_RAMP: return (y > 0) + .1f;
+    case ACT_TANH: return 1 - y * y;
+    case ACT_PLSE: return (y < 0 || y > 1) ? .01f : .125f;
+    case ACT_LEAKY: return y > 0 ? 1 : .1f;
+    case ACT_ELU: return y >= 0 ? 1 : y + 1;
+    case ACT_LOGGY: {
+        float s = (y + 1) / 2;      /* the logistic of x */
+        return 2 * (1 - s) * s;
+    }
+    case ACT_STAIR: return floorf(y) == y ? 0 : 1;
+    case ACT_HARDTAN: return y > -1 && y < 1;
+    case ACT_LHTAN: return y > 0 && y < 1 ? 1 : .001f;
+    case ACT_SELU: return y >= 0 ? 1.0507f : y + 1.0507f * 1.6732f;
+    case ACT_N: break;
+    }
+    return 1;
+}
+
+void act_backward(const float *y, float *delta, size_t n, act_type a)
+{
+    if (a == ACT_LINEAR)
+        return;
+    if (a == ACT_LEAKY) {
+#pragma omp parallel for schedule(static) if (n > 65536)
+        for (size_t i = 0; i < n; i++)
+            delta[i] *= y[i] > 0 ? 1 : .1f;
+        return;
+    }
+#pragma omp parallel for schedule(static) if (n > 65536)
+    for (size_t i = 0; i < n; i++)
+        delta[i] *= act_slope(y[i], a);
+}

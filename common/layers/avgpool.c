@@ -21,3 +21,16 @@ void avgpool_forward(const layer *l, const network *net, const float *in)
         l->out[p] = sum / spatial;
     }
 }
+
+void avgpool_backward(const layer *l, const network *net, const float *in, float *din)
+{
+    (void)net, (void)in;
+    if (!din)
+        return;
+    int spatial = l->h * l->w;
+    for (int p = 0; p < l->batch * l->c; p++) {
+        float *dx = din + (size_t)p * spatial;     /* [h*w] one channel */
+        for (int i = 0; i < spatial; i++)
+            dx[i] += l->delta[p] / spatial;
+    }
+}

@@ -24,12 +24,30 @@ int connected_make(layer *l, cfg *c, cfg_section *s, const network *net, int ind
 
 void connected_forward(const layer *l, const network *net, const float *in)
 {
-    (void)net;
     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, l->batch, l->n, l->inputs, 1.0f, in,
                 l->inputs, l->weights, l->inputs, 0.0f, l->out, l->n);
-    if (l->batch_normalize)
+    if (l->batch_normalize && net->train)
+        layer_batchnorm_train(l, l->out, l->n, 1);
+    else if (l->batch_normalize)
         layer_batchnorm(l->out, l->batch, l->n, 1, l->mean, l->var, l->scales, l->biases);
     else
         layer_add_bias(l->out, l->batch, l->n, 1, l->biases);
     act_apply(l->out, (size_t)l->batch * l->outputs, l->act);
+}
+
+/* dW [n, inputs] += delta^T [n, batch] . in [batch, inputs];
+ * din [batch, inputs] += delta [batch, n] . W [n, inputs]. */
+void connected_backward(const layer *l, const network *net, const float *in, float *din)
+{
+    (void)net;
+    act_backward(l->out, l->delta, (size_t)l->batch * l->outputs, l->act);
+    if (l->batch_normalize)
+        layer_batchnorm_backward(l, l->delta, l->n, 1);
+    else
+        layer_bias_backward(l->bias_grads, l->delta, l->batch, l->n, 1);
+    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, l->n, l->inputs, l->batch, 1.0f,
+                l->delta, l->n, in, l->inputs, 1.0f, l->weight_grads, l->inputs);
+    if (din)
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, l->batch, l->inputs, l->n, 1.0f,
+                    l->delta, l->n, l->weights, l->inputs, 1.0f, din, l->inputs);
 }

@@ -1,5 +1,7 @@
-/* [convolutional]: im2col + GEMM per group, then batch norm (inference, with
- * the rolling statistics) or bias, then the activation. */
+/* [convolutional]: im2col + GEMM per group, then batch norm (inference: the
+ * rolling statistics; training: the batch's) or bias, then the activation.
+ * Backward: the activation's and batch norm's derivatives, then per group
+ * dW += delta . col^T and din += col2im(W^T . delta). */
 #include <cblas.h>
 #include <math.h>
 
@@ -101,12 +103,67 @@ void conv_forward(const layer *l, const network *net, const float *in)
             float *out = l->out + ((size_t)b * l->n + (size_t)g * m) * spatial; /* [m, spatial] */
             conv_group(l, w, im, out, net->work);
         }
-    if (l->batch_normalize && !l->folded) {
+    if (l->batch_normalize && net->train) {
+        layer_batchnorm_train(l, l->out, l->n, spatial);
+        act_apply(l->out, (size_t)l->batch * l->outputs, l->act);
+    } else if (l->batch_normalize && !l->folded) {
         layer_batchnorm(l->out, l->batch, l->n, spatial, l->mean, l->var, l->scales, l->biases);
         act_apply(l->out, (size_t)l->batch * l->outputs, l->act);
     } else {
         layer_bias_act(l->out, l->batch, l->n, spatial, l->biases, l->act);
     }
+}
+
+/* One image, one group, backward: dW [m, k] += delta [m, spatial] . col^T
+ * and, when din is wanted, din [c/groups, h, w] += col2im(W^T . delta), tile
+ * by tile as forward makes col (1x1: the input is col). */
+static void conv_group_backward(const layer *l, const float *w, const float *im,
+                                const float *delta, float *dw, float *din, float *work)
+{
+    int m = l->n / l->groups, k = l->c / l->groups * l->size * l->size;
+    int spatial = l->out_h * l->out_w;
+    if (l->size == 1) {
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, m, k, spatial, 1.0f, delta,
+                    spatial, im, spatial, 1.0f, dw, k);
+        if (din)
+            cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, k, spatial, m, 1.0f, w, k,
+                        delta, spatial, 1.0f, din, spatial);
+        return;
+    }
+    int step = conv_tile_rows(l), ch = l->c / l->groups;
+    for (int oy = 0; oy < l->out_h; oy += step) {
+        int end = oy + step < l->out_h ? oy + step : l->out_h, cols = (end - oy) * l->out_w;
+        const float *d = delta + (size_t)oy * l->out_w;          /* [m, cols], row stride spatial */
+        layer_im2col_rows(im, ch, l->h, l->w, l->size, l->stride, l->pad, l->out_w, oy, end,
+                          work);                                    /* [k, cols] */
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, m, k, cols, 1.0f, d, spatial, work,
+                    cols, 1.0f, dw, k);
+        if (!din)
+            continue;
+        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, k, cols, m, 1.0f, w, k, d, spatial,
+                    0.0f, work, cols);                              /* [k, cols] */
+        layer_col2im_rows(work, ch, l->h, l->w, l->size, l->stride, l->pad, l->out_w, oy, end,
+                          din);
+    }
+}
+
+void conv_backward(const layer *l, const network *net, const float *in, float *din)
+{
+    int m = l->n / l->groups, k = l->c / l->groups * l->size * l->size;
+    int spatial = l->out_h * l->out_w;
+    act_backward(l->out, l->delta, (size_t)l->batch * l->outputs, l->act);
+    if (l->batch_normalize)
+        layer_batchnorm_backward(l, l->delta, l->n, spatial);
+    else
+        layer_bias_backward(l->bias_grads, l->delta, l->batch, l->n, spatial);
+    for (int b = 0; b < l->batch; b++)
+        for (int g = 0; g < l->groups; g++) {
+            size_t in_off = ((size_t)b * l->c + (size_t)g * (l->c / l->groups)) * l->h * l->w;
+            conv_group_backward(l, l->weights + (size_t)g * m * k, in + in_off,
+                                l->delta + ((size_t)b * l->n + (size_t)g * m) * spatial,
+                                l->weight_grads + (size_t)g * m * k, din ? din + in_off : NULL,
+                                net->work);
+        }
 }
 
 /* darknet's inference batch norm is y = (x - mean) * s + bias with

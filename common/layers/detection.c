@@ -39,3 +39,10 @@ void detection_activate(const layer *l, float *x)
             layer_softmax(x + (size_t)b * l->inputs + (size_t)i * l->classes, l->classes, 1, 1,
                           x + (size_t)b * l->inputs + (size_t)i * l->classes);
 }
+
+/* The output is the raw input: the loss's gradient goes straight through. */
+void detection_backward(const layer *l, const network *net, const float *in, float *din)
+{
+    (void)net, (void)in;
+    layer_delta_through(l, din);
+}

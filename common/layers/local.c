@@ -51,3 +51,29 @@ void local_forward(const layer *l, const network *net, const float *in)
     }
     act_apply(l->out, (size_t)l->batch * l->outputs, l->act);
 }
+
+/* Per location j: dW_j [n, k] += delta[:, j] col[:, j]^T, biases get the
+ * delta itself, and din += col2im(W_j^T delta[:, j]). */
+void local_backward(const layer *l, const network *net, const float *in, float *din)
+{
+    int locations = l->out_h * l->out_w, k = l->c * l->size * l->size;
+    act_backward(l->out, l->delta, (size_t)l->batch * l->outputs, l->act);
+    for (int b = 0; b < l->batch; b++) {
+        const float *d = l->delta + (size_t)b * l->outputs;       /* [n, locations] */
+        for (int i = 0; i < l->outputs; i++)
+            l->bias_grads[i] += d[i];
+        layer_im2col(in + (size_t)b * l->inputs, l->c, l->h, l->w, l->size, l->stride, l->pad,
+                     l->out_h, l->out_w, net->work);               /* [k, locations] */
+        for (int j = 0; j < locations; j++)
+            cblas_sger(CblasRowMajor, l->n, k, 1.0f, d + j, locations, net->work + j, locations,
+                       l->weight_grads + (size_t)j * l->n * k, k);
+        if (!din)
+            continue;
+        for (int j = 0; j < locations; j++)                        /* col := dcol */
+            cblas_sgemv(CblasRowMajor, CblasTrans, l->n, k, 1.0f,
+                        l->weights + (size_t)j * l->n * k, k, d + j, locations, 0.0f,
+                        net->work + j, locations);
+        layer_col2im_rows(net->work, l->c, l->h, l->w, l->size, l->stride, l->pad, l->out_w, 0,
+                          l->out_h, din + (size_t)b * l->inputs);
+    }
+}

@@ -76,3 +76,43 @@ void maxpool_forward(const layer *l, const network *net, const float *in)
             pool_row(l, src, oy, dst + (size_t)oy * l->out_w);
     }
 }
+
+/* Where the window at (y0, x0) takes its max: the first largest inside
+ * value, as `v > best` from -FLT_MAX finds it (darknet's index); -1 if no
+ * value beats -FLT_MAX (all NaN). */
+static int window_argmax(const layer *l, const float *src, int y0, int x0)
+{
+    float best = -FLT_MAX;
+    int at = -1;
+    for (int ky = 0; ky < l->size; ky++)
+        for (int kx = 0; kx < l->size; kx++) {
+            int y = y0 + ky, x = x0 + kx;
+            if (y < 0 || y >= l->h || x < 0 || x >= l->w || !(src[y * l->w + x] > best))
+                continue;
+            best = src[y * l->w + x];
+            at = y * l->w + x;
+        }
+    return at;
+}
+
+/* Each output's delta goes to the input its max came from (found again
+ * from the input: no index array to keep). */
+void maxpool_backward(const layer *l, const network *net, const float *in, float *din)
+{
+    (void)net;
+    if (!din)
+        return;
+    int planes = l->batch * l->c, off = -l->pad / 2;
+#pragma omp parallel for schedule(static) if ((long)planes * l->out_h * l->out_w > 65536)
+    for (int p = 0; p < planes; p++) {
+        const float *src = in + (size_t)p * l->h * l->w;                /* [h, w] */
+        const float *d = l->delta + (size_t)p * l->out_h * l->out_w;    /* [out_h, out_w] */
+        float *dst = din + (size_t)p * l->h * l->w;                     /* [h, w] */
+        for (int oy = 0; oy < l->out_h; oy++)
+            for (int ox = 0; ox < l->out_w; ox++) {
+                int at = window_argmax(l, src, off + oy * l->stride, off + ox * l->stride);
+                if (at >= 0)
+                    dst[at] += d[oy * l->out_w + ox];
+            }
+    }
+}

@@ -58,3 +58,10 @@ void region_activate(const layer *l, float *x)
                                   entry(l, x, b, n, l->coords + !l->background) + i);
         }
 }
+
+/* The output is the raw input: the loss's gradient goes straight through. */
+void region_backward(const layer *l, const network *net, const float *in, float *din)
+{
+    (void)net, (void)in;
+    layer_delta_through(l, din);
+}

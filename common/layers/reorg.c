@@ -32,8 +32,10 @@ int reorg_make(layer *l, cfg *c, cfg_section *s, const network *net, int index, 
 }
 
 /* The permutation on x of shape [c, h, w] (darknet's argument order): for
- * gather, out[k,j,i] = x[wide(k,j,i)]; else out[wide(k,j,i)] = x[k,j,i]. */
-static void permute(const float *x, int c, int h, int w, int st, int gather, float *out)
+ * gather, out[k,j,i] = x[wide(k,j,i)]; else out[wide(k,j,i)] = x[k,j,i].
+ * With add, += instead of = (backward's accumulation). */
+static void permute(const float *x, int c, int h, int w, int st, int gather, int add,
+                    float *out)
 {
     int wide_c = c / (st * st);
 #pragma omp parallel for schedule(static) if ((long)c * h * w > 65536)
@@ -44,10 +46,8 @@ static void permute(const float *x, int c, int h, int w, int st, int gather, flo
                 size_t narrow = (size_t)i + (size_t)w * (j + (size_t)h * k);
                 size_t wide = (size_t)(i * st + off % st) +
                               (size_t)w * st * ((size_t)(j * st + off / st) + (size_t)h * st * c2);
-                if (gather)
-                    out[narrow] = x[wide];
-                else
-                    out[wide] = x[narrow];
+                size_t to = gather ? narrow : wide, from = gather ? wide : narrow;
+                out[to] = add ? out[to] + x[from] : x[from];
             }
     }
 }
@@ -58,9 +58,17 @@ void reorg_forward(const layer *l, const network *net, const float *in)
     for (int b = 0; b < l->batch; b++) {
         const float *x = in + (size_t)b * l->inputs;        /* [c, h, w] */
         float *out = l->out + (size_t)b * l->outputs;       /* [out_c, out_h, out_w] */
-        if (l->reverse)
-            permute(x, l->c, l->h, l->w, l->stride, 0, out);
-        else
-            permute(x, l->c, l->h, l->w, l->stride, 1, out);
+        permute(x, l->c, l->h, l->w, l->stride, !l->reverse, 0, out);
     }
+}
+
+/* A permutation: its delta goes back through the inverse one. */
+void reorg_backward(const layer *l, const network *net, const float *in, float *din)
+{
+    (void)net, (void)in;
+    if (!din)
+        return;
+    for (int b = 0; b < l->batch; b++)
+        permute(l->delta + (size_t)b * l->outputs, l->c, l->h, l->w, l->stride, l->reverse, 1,
+                din + (size_t)b * l->inputs);
 }

@@ -56,3 +56,19 @@ void route_forward(const layer *l, const network *net, const float *in)
         }
     }
 }
+
+/* Each source's slice of the delta goes back to that source's delta. */
+void route_backward(const layer *l, const network *net, const float *in, float *din)
+{
+    (void)in, (void)din;
+    for (int b = 0; b < l->batch; b++) {
+        const float *d = l->delta + (size_t)b * l->outputs;   /* [out_c, out_h, out_w] */
+        for (int i = 0; i < l->n; i++) {
+            const layer *src = &net->l[l->from[i]];
+            float *dst = src->delta + (size_t)b * src->outputs;
+            for (int j = 0; j < src->outputs; j++)
+                dst[j] += d[j];
+            d += src->outputs;
+        }
+    }
+}

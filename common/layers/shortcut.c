@@ -32,14 +32,19 @@ int shortcut_make(layer *l, cfg *c, cfg_section *s, const network *net, int inde
     return 0;
 }
 
-void shortcut_forward(const layer *l, const network *net, const float *in)
+/* The element pairs darknet's shortcut adds: out index o (this layer's
+ * shape) and source index a (layer from's), over the channels, rows and
+ * columns both have, with a stride into the larger or a repeat of the
+ * smaller. Forward: out[o] = alpha*out[o] + beta*src[a]. Backward (delta):
+ * prev's delta gets (alpha - 1) more at o (it got delta once already), the
+ * source's beta * delta. */
+static void shortcut_pairs(const layer *l, const network *net, int backward, float *din)
 {
     const layer *src = &net->l[l->from[0]];
     int w1 = src->out_w, h1 = src->out_h, c1 = src->out_c;  /* what is added */
     int w2 = l->out_w, h2 = l->out_h, c2 = l->out_c;         /* what it is added to */
     int stride = w1 / w2 > 1 ? w1 / w2 : 1, sample = w2 / w1 > 1 ? w2 / w1 : 1;
     int minw = w1 < w2 ? w1 : w2, minh = h1 < h2 ? h1 : h2, minc = c1 < c2 ? c1 : c2;
-    memcpy(l->out, in, (size_t)l->batch * l->outputs * sizeof *l->out);
     for (int b = 0; b < l->batch; b++)
         for (int k = 0; k < minc; k++)
             for (int j = 0; j < minh; j++)
@@ -48,7 +53,33 @@ void shortcut_forward(const layer *l, const network *net, const float *in)
                                w2 * ((size_t)j * sample + h2 * ((size_t)k + (size_t)c2 * b));
                     size_t a = (size_t)i * stride +
                                w1 * ((size_t)j * stride + h1 * ((size_t)k + (size_t)c1 * b));
-                    l->out[o] = l->alpha * l->out[o] + l->beta * src->out[a];
+                    if (!backward) {
+                        l->out[o] = l->alpha * l->out[o] + l->beta * src->out[a];
+                        continue;
+                    }
+                    if (din)
+                        din[o] += (l->alpha - 1) * l->delta[o];
+                    src->delta[a] += l->beta * l->delta[o];
                 }
+}
+
+void shortcut_forward(const layer *l, const network *net, const float *in)
+{
+    memcpy(l->out, in, (size_t)l->batch * l->outputs * sizeof *l->out);
+    shortcut_pairs(l, net, 0, NULL);
     act_apply(l->out, (size_t)l->batch * l->outputs, l->act);
+}
+
+/* out = act(alpha * prev + beta * src): the activation's derivative, then
+ * delta to the previous layer (alpha where forward added, 1 where it only
+ * copied) and beta * delta to the source. */
+void shortcut_backward(const layer *l, const network *net, const float *in, float *din)
+{
+    (void)in;
+    size_t n = (size_t)l->batch * l->outputs;
+    act_backward(l->out, l->delta, n, l->act);
+    if (din)
+        for (size_t i = 0; i < n; i++)
+            din[i] += l->delta[i];
+    shortcut_pairs(l, net, 1, din);
 }

@@ -30,3 +30,24 @@ void softmax_forward(const layer *l, const network *net, const float *in)
             layer_softmax(in + off, n, 1, l->temperature, l->out + off);
         }
 }
+
+/* y = softmax(x / T): dx_i = y_i (d_i - sum_j d_j y_j) / T, the whole
+ * Jacobian (darknet passes the delta straight through, which is right only
+ * under its own cross-entropy cost). */
+void softmax_backward(const layer *l, const network *net, const float *in, float *din)
+{
+    (void)net, (void)in;
+    if (!din)
+        return;
+    int n = l->inputs / l->groups;
+    for (int b = 0; b < l->batch; b++)
+        for (int g = 0; g < l->groups; g++) {
+            size_t off = (size_t)b * l->inputs + (size_t)g * n;
+            const float *y = l->out + off, *d = l->delta + off;   /* [n] each */
+            double dot = 0;
+            for (int i = 0; i < n; i++)
+                dot += (double)d[i] * y[i];
+            for (int i = 0; i < n; i++)
+                din[off + i] += y[i] * (d[i] - (float)dot) / l->temperature;
+        }
+}

@@ -35,6 +35,9 @@ void upsample_forward(const layer *l, const network *net, const float *in)
     int st = l->stride, planes = l->batch * l->c;
     /* the small side is [sh, sw], the large one [sh*st, sw*st] */
     int sh = l->reverse ? l->out_h : l->h, sw = l->reverse ? l->out_w : l->w;
+    /* the large side's row length: a downsampled input whose size does not
+     * divide by the stride has columns no block covers (they are cropped) */
+    size_t lw = (size_t)(l->reverse ? l->w : l->out_w);
     if (l->reverse)
         memset(l->out, 0, (size_t)l->batch * l->outputs * sizeof *l->out);
 #pragma omp parallel for schedule(static) if ((long)planes * sh * sw * st * st > 65536)
@@ -43,11 +46,36 @@ void upsample_forward(const layer *l, const network *net, const float *in)
         float *dst = l->out + (size_t)p * l->out_h * l->out_w;      /* [out_h, out_w] */
         for (int j = 0; j < sh * st; j++)
             for (int i = 0; i < sw * st; i++) {
-                size_t small = (size_t)(j / st) * sw + i / st, large = (size_t)j * sw * st + i;
+                size_t small = (size_t)(j / st) * sw + i / st, large = (size_t)j * lw + i;
                 if (l->reverse)
                     dst[small] += l->scale * src[large];
                 else
                     dst[large] = l->scale * src[small];
+            }
+    }
+}
+
+/* The adjoint: upsampling's delta is summed over each block (times scale);
+ * downsampling's is spread back to each element of its block. */
+void upsample_backward(const layer *l, const network *net, const float *in, float *din)
+{
+    (void)net, (void)in;
+    if (!din)
+        return;
+    int st = l->stride, planes = l->batch * l->c;
+    int sh = l->reverse ? l->out_h : l->h, sw = l->reverse ? l->out_w : l->w;
+    size_t lw = (size_t)(l->reverse ? l->w : l->out_w);
+#pragma omp parallel for schedule(static) if ((long)planes * sh * sw * st * st > 65536)
+    for (int p = 0; p < planes; p++) {
+        const float *d = l->delta + (size_t)p * l->out_h * l->out_w;  /* [out_h, out_w] */
+        float *dst = din + (size_t)p * l->h * l->w;                     /* [h, w] */
+        for (int j = 0; j < sh * st; j++)
+            for (int i = 0; i < sw * st; i++) {
+                size_t small = (size_t)(j / st) * sw + i / st, large = (size_t)j * lw + i;
+                if (l->reverse)
+                    dst[large] += l->scale * d[small];
+                else
+                    dst[small] += l->scale * d[large];
             }
     }
 }

@@ -49,3 +49,10 @@ void yolo_activate(const layer *l, float *x)
             act_apply(p + 4 * wh, (1 + (size_t)l->classes) * wh, ACT_LOGISTIC);
         }
 }
+
+/* The output is the raw input: the loss's gradient goes straight through. */
+void yolo_backward(const layer *l, const network *net, const float *in, float *din)
+{
+    (void)net, (void)in;
+    layer_delta_through(l, din);
+}

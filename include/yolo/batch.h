@@ -45,6 +45,11 @@ typedef struct batch_ops {
     int (*middle)(void *ctx, int stop, yerr *err);
     /* Sets the stage's keys on a slot prepared without a problem. */
     int (*finish)(void *ctx, int i, batch_slot *s, yerr *err);
+    /* Optional, once the first `written` slots are written (a fatal problem
+     * after them is reported after this): darknet-forward --train's
+     * backward pass. 1 stops the stage (batch_push and batch_flush return
+     * it), -1 is an error. */
+    int (*after)(void *ctx, cli *c, int written, yerr *err);
 } batch_ops;
 
 typedef struct batch {
@@ -63,9 +68,10 @@ int batch_init(batch *b, int cap, const cli_kind *kinds, int nkinds, int strict,
 void batch_free(batch *b);
 /* The record to read the next one into. */
 rec *batch_next(batch *b);
-/* Takes the record just read; runs the batch when it is full. */
+/* Takes the record just read; runs the batch when it is full. 0, -1 on
+ * error, 1 when ops->after said stop. */
 int batch_push(batch *b, cli *c, yerr *err);
-/* Runs the records still held. */
+/* Runs the records still held (the same returns). */
 int batch_flush(batch *b, cli *c, yerr *err);
 
 #endif

@@ -66,6 +66,7 @@ typedef struct cli {
     long done;            /* records counted so far */
     struct timespec t0, last;
     int shown;            /* a progress line is on the terminal */
+    int custom_progress;  /* the stage writes its own progress text */
 } cli;
 
 void cli_init(cli *c, const cli_desc *d);
@@ -131,6 +132,9 @@ void cli_problems_summary(cli *c, const cli_problems *p);
 /* Counts one record done for the progress line (cli_read does this itself
  * for record inputs); c->total may be set for stages that know it. */
 void cli_tick(cli *c);
+/* Shows the stage's own progress text instead (on a terminal, not with
+ * --quiet); record counting then stays silent. */
+void cli_progress_text(cli *c, const char *text);
 
 /* Flushes and closes the output, checking for errors (a full disk shows up
  * here), clears the progress line, frees inputs. Returns the exit status. */

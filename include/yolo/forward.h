@@ -21,6 +21,7 @@
 #include "yolo/cli.h"
 #include "yolo/image.h"
 #include "yolo/network.h"
+#include "yolo/train.h"
 
 #define FWD_MAX_BATCH 256
 #define FWD_MAX_HEADS 16
@@ -35,6 +36,7 @@ typedef struct fwd_config {
     int batch;                  /* records per forward pass, 1..FWD_MAX_BATCH */
     int resize;                 /* 0: letterbox (darknet's detector test), 1: stretch */
     int strict;                 /* a bad image stops the run instead of `error` */
+    const train_config *train;  /* --train: train on the stream (NULL: inference) */
 } fwd_config;
 
 /* What darknet-forward keeps per slot of the batch (include/yolo/batch.h). */
@@ -55,6 +57,8 @@ typedef struct fwd {
     fwd_extra *x;               /* [cf.batch] */
     long images;                /* records run through the network */
     double seconds;             /* spent in the forward pass */
+    trainer tr;                 /* with cf.train */
+    int training;               /* tr is planned (train_free needed) */
 } fwd;
 
 /* Reads the cfg and the weights (or makes random ones), saves them if asked,
@@ -74,9 +78,11 @@ int fwd_unused(fwd *f, char *buf, size_t n);
 rec *fwd_next(fwd *f);
 /* Takes the record just read; when the batch is full, runs it and writes
  * its records to c->out in order. -1 on a fatal error (err set): the
- * records before the failing one are written first. */
+ * records before the failing one are written first. With training, 1 when
+ * training is done (read no more). */
 int fwd_push(fwd *f, cli *c, yerr *err);
-/* Runs and writes the records still held, then the problem counts. */
+/* Runs and writes the records still held, then the problem counts (and,
+ * training, the last checkpoint). */
 int fwd_flush(fwd *f, cli *c, yerr *err);
 
 #endif

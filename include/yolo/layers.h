@@ -8,7 +8,14 @@
  * builder then points params/biases/.../out into the network's block.
  *
  * X_forward reads `in` ([batch, c, h, w], the previous layer's output, or
- * the network input) and writes l->out. The names carry a per-file prefix,
+ * the network input) and writes l->out.
+ *
+ * X_backward (training networks only) runs after the layers above it: l->delta
+ * holds dL/d out, complete. It ADDS dL/d in into din ([batch, c, h, w], the
+ * previous layer's delta; NULL for the first layer, whose input needs none),
+ * dL/d params into l->grads, and (route, shortcut) into the deltas of the
+ * layers it read. It may overwrite l->delta (the activation's derivative is
+ * applied in place, as darknet does). `in` is what forward read. The names carry a per-file prefix,
  * not darknet's make_X_layer, because libdarknet exports those and the
  * test harness links both. */
 #ifndef YOLO_LAYERS_H
@@ -19,7 +26,8 @@
 #define LAYER_API(name)                                                                     \
     int name##_make(layer *l, cfg *c, cfg_section *s, const network *net, int index,        \
                     yerr *err);                                                             \
-    void name##_forward(const layer *l, const network *net, const float *in);
+    void name##_forward(const layer *l, const network *net, const float *in);               \
+    void name##_backward(const layer *l, const network *net, const float *in, float *din);
 
 LAYER_API(conv)
 LAYER_API(maxpool)
@@ -59,6 +67,11 @@ void layer_im2col(const float *im, int ch, int h, int w, int size, int stride, i
 void layer_im2col_rows(const float *im, int ch, int h, int w, int size, int stride, int pad,
                        int out_w, int oy0, int oy1, float *col);
 
+/* im2col_rows' adjoint: adds col [ch*size*size, (oy1 - oy0) * out_w] back
+ * into im [ch, h, w] where each element was read from. */
+void layer_col2im_rows(const float *col, int ch, int h, int w, int size, int stride, int pad,
+                       int out_w, int oy0, int oy1, float *im);
+
 /* The output positions [*lo, *hi) of a window tap at offset k (stride,
  * leading pad) that land inside an input of n positions. */
 void layer_inside(int n, int out_n, int k, int stride, int pad, int *lo, int *hi);
@@ -74,6 +87,25 @@ void conv_fold(layer *l);
 void layer_bias_act(float *x, int batch, int n, int spatial, const float *biases, act_type a);
 /* Activation of one value (act_apply's formula). */
 float act_one(float x, act_type a);
+/* delta [n] *= the activation's derivative, given its output y [n] (darknet
+ * computes it from the output; exact for every activation it has). */
+void act_backward(const float *y, float *delta, size_t n, act_type a);
+
+/* Training batch norm on x [batch, n, spatial], in place: with the batch's
+ * mean and unbiased variance (darknet's variance_cpu), written to mean and
+ * var [n]; x_norm [batch, n, spatial] keeps the normalised values; then
+ * y = x_norm * scales + biases. The rolling statistics move .01 towards the
+ * batch's (darknet's CPU forward). */
+void layer_batchnorm_train(const layer *l, float *x, int n, int spatial);
+/* Its backward: l->delta [batch, n, spatial] holds dL/dy (activation done);
+ * adds dL/d scales and dL/d biases into l->grads and turns delta into dL/dx
+ * in place, the exact derivative of the forward above. */
+void layer_batchnorm_backward(const layer *l, float *delta, int n, int spatial);
+/* din [batch, outputs] += l->delta: backward of a layer whose output is its
+ * input (the heads). */
+void layer_delta_through(const layer *l, float *din);
+/* grads[n] += the sum of delta [batch, n, spatial] over batch and spatial. */
+void layer_bias_backward(float *grads, const float *delta, int batch, int n, int spatial);
 
 /* x [batch, n, spatial] += biases[n] */
 void layer_add_bias(float *x, int batch, int n, int spatial, const float *biases);

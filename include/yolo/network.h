@@ -70,7 +70,21 @@ typedef struct layer {
     float *var;               /* [n] batch-norm rolling variance */
     float *weights;           /* conv [n, c/groups, size, size]; connected [outputs, inputs];
                                  local [out_h*out_w, n, c, size, size] */
-    float *out;               /* [batch, out_c, out_h, out_w]; dropout and heads: their input */
+    float *out;               /* [batch, out_c, out_h, out_w]; dropout and heads: their input
+                                 (training: dropout has its own) */
+
+    /* training only (net->train; NULL otherwise). Gradients are dL/dx and
+     * are accumulated with +=: whoever runs a backward pass zeroes first. */
+    float *delta;             /* [batch, out_c, out_h, out_w] dL/d out (every layer owns one) */
+    float *grads;             /* [nparams] dL/d params, laid out like params; the rolling
+                                 mean and variance places stay unused */
+    float *bias_grads;        /* [nbiases] */
+    float *scale_grads;       /* [n] batch-norm gamma */
+    float *weight_grads;      /* [nweights] */
+    float *x_norm;            /* batch norm: [batch, out_c, out_h, out_w] the normalised values */
+    float *bn_mean, *bn_var;  /* batch norm: [n] this batch's mean and unbiased variance */
+    float *drop;              /* dropout: [batch, inputs] each input's factor, 0 or 1/(1-p) */
+    float probability;        /* dropout */
 } layer;
 
 typedef struct network {
@@ -87,6 +101,12 @@ typedef struct network {
     int reuse;                /* outputs share memory once no later layer reads them */
     int folded;               /* batch norm folded into the weights (inference only) */
     float *work;              /* [nwork] im2col / scratch */
+    int train;                /* built for training: deltas, gradients, batch statistics;
+                                 forward uses batch statistics and dropout */
+    float *grads;             /* [nparams] dL/d params, in file order (training) */
+    float *momentum;          /* [nparams] SGD's velocity, or Adam's first moment (training) */
+    float *moment2;           /* [nparams] Adam's second moment (training with adam) */
+    struct yrng *rng;         /* dropout's random state (training), the caller's */
     size_t nwork;
     /* the weights file header, kept so a file is written back as read */
     int32_t major, minor, revision;
@@ -103,6 +123,8 @@ typedef struct network {
 typedef struct net_opts {
     int w, h, batch;
     int reuse;
+    int train;                /* deltas, gradients, optimiser state; no reuse, no folding */
+    int adam;                 /* training: room for Adam's second moment */
 } net_opts;
 
 int net_load_opts(cfg *c, network *net, const net_opts *o, yerr *err);
@@ -142,6 +164,20 @@ int net_heads(const network *net, int *idx, int max);
 /* A darknet-like table of the layers: shapes, filters, BFLOPs. */
 void net_summary(const network *net, FILE *f);
 double net_bflops(const network *net);
+
+/* Training (a network built with net_opts.train). net_forward then uses the
+ * batch's statistics in batch norm (and updates the rolling ones as darknet
+ * does) and draws dropout masks from net->rng.
+ *
+ * net_zero_deltas clears every layer's delta; the caller then puts dL/d out
+ * of each head into the head's delta (the loss's `grad`) and calls
+ * net_backward, which runs the layers in reverse and ADDS dL/d params into
+ * net->grads (so several passes accumulate) and dL/d input into each
+ * layer's input delta. net->grads is cleared by net_zero_grads (the
+ * optimiser does it after an update). */
+void net_zero_deltas(network *net);
+void net_zero_grads(network *net);
+void net_backward(network *net);
 
 int act_parse(const char *s);            /* -1 if unknown */
 void act_apply(float *x, size_t n, act_type a);

@@ -7,12 +7,23 @@ parameter order in the weights file, the same arithmetic where it matters
 permutation). Heads (region, yolo, detection) hand on their input raw, as
 bin/darknet-forward's `output` does; forward() returns one tensor per head.
 
-Used by tests/torch/check_forward.py (agreement with bin/darknet-forward)
-and bench/forward/torch_bench.py (the PyTorch column of bench/forward.sh).
+Used by tests/torch/check_forward.py (agreement with bin/darknet-forward),
+bench/forward/torch_bench.py (the PyTorch column of bench/forward.sh) and
+tests/torch/make-grad-fixtures.py (gradients for tests/unit/test_backward.c).
 
     net = DarknetNet("yolov3-tiny.cfg")        # optional width=, height=
     net.load_weights("yolov3-tiny.weights")    # or net.random_init(seed)
     heads = net(x)                             # x: [N, 3, H, W] float32
+
+Training (common/network.c with net_opts.train): net(x, train=True) runs
+batch norm on the batch's mean and UNBIASED variance, x_norm = (x - mean) /
+(sqrt(var) + 1e-6), and moves the rolling statistics .01 towards the
+batch's (darknet's CPU forward); dropout stays the identity (no random
+state: the C side's net->rng NULL). For autograd, net.trainable() first
+makes every parameter a leaf tensor (float64 by default):
+
+    leaves = net.trainable()                   # [(layer, name, tensor)]
+    heads, outs = net(x.double(), every=True, train=True)
 
 Needs numpy and torch (Debian: python3-numpy, python3-torch).
 """
@@ -85,6 +96,14 @@ def activate(x, act):
         return torch.clamp(x, -1, 1)
     if act == "selu":
         return torch.where(x >= 0, 1.0507 * x, 1.0507 * 1.6732 * torch.expm1(x))
+    if act == "plse":
+        return torch.where(x < -4, .01 * (x + 4), torch.where(x > 4, .01 * (x - 4) + 1,
+                                                              .125 * x + .5))
+    if act == "stair":
+        n = torch.floor(x)
+        return torch.where(torch.fmod(n, 2) == 0, torch.floor(x / 2), (x - n) + torch.floor(x / 2))
+    if act == "lhtan":
+        return torch.where(x < 0, .001 * x, torch.where(x > 1, .001 * (x - 1) + 1, x))
     raise CfgError(f"activation {act!r} is not implemented in dn_torch")
 
 
@@ -252,9 +271,26 @@ SHAPES = {"convolutional": _conv, "maxpool": _maxpool, "route": _route, "reorg":
           "region": _same, "yolo": _same, "detection": _same}
 
 
+def _batchnorm_train(l, y):
+    """Training batch norm of y [N, n, ...] (no bias): the batch's mean and
+    unbiased variance per channel; the rolling ones in l.t move .01 towards
+    them (new tensors, outside autograd; l.params is left alone)."""
+    t = l.t
+    dims = [0] + list(range(2, y.dim()))
+    shape = (1, -1) + (1,) * (y.dim() - 2)
+    mean, var = y.mean(dims), y.var(dims, unbiased=True)
+    with torch.no_grad():
+        t["mean"] = .99 * t["mean"] + .01 * mean.to(t["mean"].dtype)
+        t["var"] = .99 * t["var"] + .01 * var.to(t["var"].dtype)
+    x_norm = (y - mean.view(shape)) / (torch.sqrt(var.view(shape)) + BN_EPS)
+    return x_norm * t["scales"].view(shape)
+
+
 def _conv_fwd(l, x, outs):
     t = l.t
     y = F.conv2d(x, t["weights"], t.get("fused_bias"), l.stride, l.pad, 1, l.groups)
+    if getattr(l, "train", False) and l.bn:
+        return activate(_batchnorm_train(l, y) + t["biases"].view(1, -1, 1, 1), l.act)
     if "fused_bias" not in t:
         if l.bn:
             inv = 1 / (torch.sqrt(t["var"]) + BN_EPS)
@@ -312,7 +348,9 @@ def _upsample_fwd(l, x, outs):
 def _connected_fwd(l, x, outs):
     t = l.t
     y = x.reshape(x.shape[0], -1) @ t["weights"].t()
-    if l.bn:
+    if getattr(l, "train", False) and l.bn:
+        y = _batchnorm_train(l, y)
+    elif l.bn:
         y = (y - t["mean"]) / (torch.sqrt(t["var"]) + BN_EPS) * t["scales"]
     y = activate(y + t["biases"], l.act)
     return y.reshape(x.shape[0], l.n, 1, 1)
@@ -469,13 +507,33 @@ class DarknetNet(torch.nn.Module):
             else:
                 t["fused_bias"] = t["biases"]
 
-    def forward(self, x, every=False):
+    def trainable(self, dtype=torch.float64):
+        """Every parameter as a leaf tensor of dtype for autograd (the
+        rolling mean and variance as plain tensors): [(layer, name, leaf)]
+        in weights-file order. Their .grad after a backward is dL/d param;
+        .grad.reshape(-1) is laid out as the weights file (flipped convs and
+        old connected files aside)."""
+        leaves = []
+        for l in self.layers:
+            for name, a in l.params:
+                v = torch.from_numpy(a).to(dtype).view(l.t[name].shape).clone()
+                if name not in ("mean", "var"):
+                    v.requires_grad_(True)
+                    leaves.append((l, name, v))
+                l.t[name] = v
+        return leaves
+
+    def forward(self, x, every=False, train=False):
         """x: [N, c, h, w]. The heads' raw inputs, in layer order ([N, C, H,
         W] for region/yolo, [N, L] for detection); with every=True, also the
-        list of every layer's output."""
+        list of every layer's output. train=True: training batch norm (see
+        the module's doc), and layers that hand on their input (dropout,
+        heads) hand on a copy, so every output has its own .grad."""
         outs, heads = [], []
         for l in self.layers:
-            x = FORWARD[l.kind](l, x, outs)
+            l.train = train
+            y = FORWARD[l.kind](l, x, outs)
+            x = y.clone() if train and y is x else y
             outs.append(x)
             if l.kind == "detection":
                 heads.append(x.reshape(x.shape[0], -1))

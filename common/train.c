@@ -1,0 +1,343 @@
+/* The training side of darknet-forward (include/yolo/train.h): gradients
+ * back over a named pipe, backward pass, optimiser step, log, checkpoints. */
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "yolo/tensor.h"
+#include "yolo/train.h"
+#include "yolo/weights.h"
+
+/* The one piece of process-wide state: a signal handler can only set a
+ * flag, and the training loop looks at it between steps. */
+static volatile sig_atomic_t signalled;
+
+static void on_signal(int sig) { signalled = sig; }
+
+int train_signalled(void) { return signalled != 0; }
+
+static double now(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + t.tv_nsec / 1e9;
+}
+
+int train_plan(trainer *t, cfg *c, const train_config *tc, yerr *err)
+{
+    memset(t, 0, sizeof *t);
+    t->tc = *tc;
+    t->grad_fd = -1;
+    for (int i = 0; i < TRAIN_MAX_BATCH; i++)
+        rec_init(&t->back[i]);
+    if (optim_parse(c, &t->opt, err) < 0)
+        return -1;
+    if (tc->batch)
+        t->opt.batch = tc->batch;
+    if (tc->subdivisions)
+        t->opt.subdivisions = tc->subdivisions;
+    if (tc->max_batches)
+        t->opt.max_batches = (int)tc->max_batches;
+    if (tc->adam)
+        t->opt.adam = 1;
+    if (t->opt.batch % t->opt.subdivisions)
+        return yerr_set(err, YOLO_EUSAGE, "batch %d does not divide into %d subdivisions",
+                        t->opt.batch, t->opt.subdivisions);
+    t->minibatch = t->opt.batch / t->opt.subdivisions;
+    if (t->minibatch > TRAIN_MAX_BATCH)
+        return yerr_set(err, YOLO_EUSAGE, "%d images per pass (batch %d / subdivisions %d): at "
+                        "most %d; raise subdivisions", t->minibatch, t->opt.batch,
+                        t->opt.subdivisions, TRAIN_MAX_BATCH);
+    if (t->opt.max_batches <= 0)
+        return yerr_set(err, YOLO_EUSAGE, "%s: no max_batches in [net] and no --max-batches: "
+                        "how long should training run?", c->path);
+    rng_seed(&t->rng, tc->seed);
+    return 0;
+}
+
+static int open_grads(trainer *t, yerr *err)
+{
+    t->grad_fd = open(t->tc.grad_path, O_RDONLY | O_CLOEXEC);
+    if (t->grad_fd < 0)
+        return yerr_set(err, YOLO_EIO, "%s: %s", t->tc.grad_path, strerror(errno));
+    t->grads = rec_reader_new_fd(t->grad_fd, t->tc.grad_path, err);
+    return t->grads ? 0 : -1;
+}
+
+int train_start(trainer *t, network *net, const int *heads, int nheads, yerr *err)
+{
+    if (nheads > TRAIN_MAX_HEADS)
+        return yerr_set(err, YOLO_EINPUT, "more than %d heads", TRAIN_MAX_HEADS);
+    memcpy(t->heads, heads, (size_t)nheads * sizeof *heads);
+    t->nheads = nheads;
+    net->rng = &t->rng;
+    if (!t->tc.resume)
+        net->seen = 0;
+    t->step = t->first_step = (long)(net->seen / (uint64_t)t->opt.batch);
+    if (t->step >= t->opt.max_batches)
+        return yerr_set(err, YOLO_EUSAGE, "the weights have seen %llu images, %ld steps of %d: "
+                        "max_batches %d is reached already", (unsigned long long)net->seen,
+                        t->step, t->opt.batch, t->opt.max_batches);
+    if (tlog_open(&t->log, t->tc.log_path, t->tc.resume, err) < 0)
+        return -1;
+    t->log_open = 1;
+    if (t->tc.resume && tlog_truncate(&t->log, t->step, err) < 0)
+        return -1;
+    struct sigaction sa = {.sa_handler = on_signal};
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    /* a loss stage that dies must give a message here, not a silent death */
+    signal(SIGPIPE, SIG_IGN);
+    if (open_grads(t, err) < 0)
+        return -1;
+    t->t0 = t->t_step = now();
+    return 0;
+}
+
+/* ---- reading records back ---------------------------------------------- */
+
+static void *read_back(void *arg)
+{
+    trainer *t = arg;
+    t->back_rc = 0;
+    for (t->back_got = 0; t->back_got < t->back_want; t->back_got++) {
+        rec *r = &t->back[t->back_got];
+        int rc = rec_read(t->grads, r, &t->back_err);
+        if (rc == 0)
+            rc = yerr_set(&t->back_err, YOLO_EINPUT, "%s: ended after %ld records, while %d more "
+                          "were expected back: did the loss stage stop?", t->tc.grad_path,
+                          t->records_back + t->back_got, t->back_want - t->back_got);
+        if (rc < 0 || rec_detach(r, &t->back_err) < 0) {
+            t->back_rc = -1;
+            break;
+        }
+    }
+    return NULL;
+}
+
+int train_expect(trainer *t, int n, yerr *err)
+{
+    t->back_want = n;
+    if (pthread_create(&t->reader, NULL, read_back, t) != 0)
+        return yerr_set(err, YOLO_EIO, "cannot start a thread");
+    t->reading = 1;
+    return 0;
+}
+
+static int join_reader(trainer *t, yerr *err)
+{
+    if (!t->reading)
+        return 0;
+    pthread_join(t->reader, NULL);
+    t->reading = 0;
+    t->records_back += t->back_got;
+    if (t->back_rc < 0) {
+        *err = t->back_err;
+        return -1;
+    }
+    return 0;
+}
+
+/* ---- one record's gradient --------------------------------------------- */
+
+/* Back record k is the batch's slot k: same id when the slot has one. */
+static int same_record(const rec *sent, rec *back, yerr *err)
+{
+    const uint8_t *a, *b;
+    size_t na, nb;
+    if (!rec_get_raw(sent, "id", &a, &na))
+        return 0;
+    if (!rec_get_raw(back, "id", &b, &nb) || na != nb || memcmp(a, b, na))
+        return rec_fail(back, err, "id", "not the id of the record sent in this place (%s, "
+                        "record %ld): records must come back one for one, in order",
+                        sent->src, sent->index);
+    return 0;
+}
+
+/* grad[i] into head i's delta at image pos: f32, the head's shape, finite. */
+static int take_grad(trainer *t, network *net, rec *r, int pos, yerr *err)
+{
+    const msgpack_object_array *a;
+    int rc = rec_get_array(r, "grad", &a, err);
+    if (rc <= 0)
+        return rc < 0 ? -1 : rec_fail(r, err, "grad", "missing: the loss stage must add it");
+    if ((int)a->size != t->nheads)
+        return rec_fail(r, err, "grad", "%u tensors for %d heads", a->size, t->nheads);
+    for (int i = 0; i < t->nheads; i++) {
+        const layer *l = &net->l[t->heads[i]];
+        char path[32];
+        snprintf(path, sizeof path, "grad[%d]", i);
+        tensor_view v;
+        if (rec_as_tensor(r, &a->ptr[i], path, &v, err) < 0)
+            return -1;
+        if (v.dtype != TENSOR_F32 || v.count != (size_t)l->outputs)
+            return rec_fail(r, err, path, "expected f32 with %d values (head %d's output), "
+                            "got %s with %zu", l->outputs, i, tensor_dtype_name(v.dtype),
+                            v.count);
+        float *d = l->delta + (size_t)pos * l->outputs;   /* [outputs] */
+        tensor_copy_f32(&v, d);
+        for (int k = 0; k < l->outputs; k++)
+            if (!isfinite(d[k]))
+                return rec_fail(r, err, path, "element %d is %g: not trained on", k, d[k]);
+    }
+    return 0;
+}
+
+/* Adds the record's `loss` map (numbers only) to the step's sums. */
+static int add_loss(train_sums *s, rec *r, yerr *err)
+{
+    const msgpack_object_map *m;
+    int rc = rec_get_map(r, "loss", &m, err);
+    if (rc <= 0)
+        return rc;
+    for (uint32_t i = 0; i < m->size; i++) {
+        const msgpack_object *k = &m->ptr[i].key, *v = &m->ptr[i].val;
+        double x;
+        if (k->type != MSGPACK_OBJECT_STR || k->via.str.size >= TLOG_NAME_MAX)
+            continue;
+        if (v->type == MSGPACK_OBJECT_FLOAT64 || v->type == MSGPACK_OBJECT_FLOAT32)
+            x = v->via.f64;
+        else if (v->type == MSGPACK_OBJECT_POSITIVE_INTEGER)
+            x = (double)v->via.u64;
+        else if (v->type == MSGPACK_OBJECT_NEGATIVE_INTEGER)
+            x = (double)v->via.i64;
+        else
+            continue;
+        int j = 0;
+        while (j < s->n && (strlen(s->names[j]) != k->via.str.size ||
+                            memcmp(s->names[j], k->via.str.ptr, k->via.str.size)))
+            j++;
+        if (j == s->n) {
+            if (s->n == TLOG_MAX_PARTS)
+                continue;
+            memcpy(s->names[j], k->via.str.ptr, k->via.str.size);
+            s->names[j][k->via.str.size] = 0;
+            s->n++;
+        }
+        s->sum[j] += x;
+    }
+    return 0;
+}
+
+/* ---- the step ------------------------------------------------------------ */
+
+static int checkpoint(trainer *t, network *net, yerr *err)
+{
+    if (t->tc.checkpoint && weights_write(net, t->tc.checkpoint, err) < 0)
+        return -1;
+    if (t->tc.plot_path && t->log.n_it && tlog_plot(&t->log, t->tc.plot_path, NULL, err) < 0)
+        return -1;
+    return 0;
+}
+
+static int log_step(trainer *t, float rate, uint64_t seen, yerr *err)
+{
+    double tnow = now();
+    tlog_entry e = {.iteration = t->step, .seen = seen, .lr = rate,
+                    .images_per_s = t->opt.batch / (tnow - t->t_step > 0 ? tnow - t->t_step : 1e-9),
+                    .seconds = tnow - t->t0, .nparts = t->sums.n};
+    t->t_step = tnow;
+    for (int j = 0; j < t->sums.n; j++) {
+        e.names[j] = t->sums.names[j];
+        e.parts[j] = t->sums.images ? t->sums.sum[j] / (double)t->sums.images : NAN;
+    }
+    return tlog_iteration(&t->log, &e, err);
+}
+
+/* The optimiser step after a cfg batch of images. */
+static int update(trainer *t, network *net, cli *c, yerr *err)
+{
+    /* darknet counts the step's images before asking for the rate: step k
+     * (from 1) runs at the rate of k */
+    float rate = optim_rate(&t->opt, t->step + 1);
+    optim_update(net, &t->opt, rate, t->step + 1);
+    net->seen += (uint64_t)t->opt.batch;
+    t->step++;
+    t->pending = 0;
+    int rc = log_step(t, rate, net->seen, err);
+    memset(&t->sums, 0, sizeof t->sums);
+    if (rc == 0 && c->progress) {
+        char line[160];
+        tlog_progress(&t->log, t->opt.max_batches, line, sizeof line);
+        cli_progress_text(c, line);
+    }
+    if (rc == 0 && t->tc.save_every && t->step % t->tc.save_every == 0)
+        rc = checkpoint(t, net, err);
+    return rc;
+}
+
+int train_step(trainer *t, network *net, const batch *b, cli *c, yerr *err)
+{
+    int bad = fflush(c->outf) != 0;
+    if (bad) {
+        if (t->reading)
+            pthread_cancel(t->reader);
+        join_reader(t, err);
+        return yerr_set(err, YOLO_EIO, "%s: write error: %s (did the loss stage stop?)",
+                        c->outname, strerror(errno));
+    }
+    if (join_reader(t, err) < 0)
+        return -1;
+    net_zero_deltas(net);
+    int k = 0;
+    for (int i = 0; i < t->back_got; i++) {
+        const batch_slot *s = &b->s[i];
+        rec *r = &t->back[i];
+        if (same_record(&s->r, r, err) < 0)
+            return -1;
+        if (!s->run)
+            continue;
+        if (take_grad(t, net, r, s->rank, err) < 0 || add_loss(&t->sums, r, err) < 0)
+            return -1;
+        k++;
+    }
+    if (k == 0)
+        return train_signalled();
+    net_backward(net);
+    t->pending += k;
+    t->sums.images += k;
+    if (t->pending >= t->opt.batch && update(t, net, c, err) < 0)
+        return -1;
+    return t->step >= t->opt.max_batches || train_signalled();
+}
+
+int train_finish(trainer *t, network *net, cli *c, yerr *err)
+{
+    if (t->pending)
+        cli_warn(c, "%ld images at the end did not fill a batch of %d: no step made with them",
+                 t->pending, t->opt.batch);
+    if (train_signalled())
+        cli_warn(c, "stopped by signal %d after step %ld", (int)signalled, t->step);
+    if (t->step > t->first_step && checkpoint(t, net, err) < 0)
+        return -1;
+    if (t->step > t->first_step && t->tc.checkpoint)
+        cli_warn(c, "%ld steps (%ld to %ld), %llu images seen; weights in %s", t->step -
+                 t->first_step, t->first_step, t->step, (unsigned long long)net->seen,
+                 t->tc.checkpoint);
+    return 0;
+}
+
+void train_free(trainer *t)
+{
+    if (t->reading) {
+        pthread_cancel(t->reader);
+        pthread_join(t->reader, NULL);
+        t->reading = 0;
+    }
+    for (int i = 0; i < TRAIN_MAX_BATCH; i++)
+        rec_free(&t->back[i]);
+    rec_reader_free(t->grads);
+    t->grads = NULL;
+    if (t->grad_fd >= 0)
+        close(t->grad_fd);
+    t->grad_fd = -1;
+    if (t->log_open)
+        tlog_free(&t->log);
+    t->log_open = 0;
+}
