@@ -90,7 +90,7 @@ sanitize:
 	@$(MAKE) --no-print-directory SAN=1 test
 
 demo: deps $(STAGES)
-	@BIN=$(BIN) sh pipelines/demo.sh
+	@BIN=$(BIN) bash pipelines/demo.sh
 
 # make check-darknet   compares the network core with Debian's libdarknet
 #                      (needs the darknet package) and rewrites tests/fixtures/

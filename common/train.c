@@ -9,6 +9,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <yajl_tree.h>
+
+#include "yolo/buf.h"
 #include "yolo/tensor.h"
 #include "yolo/train.h"
 #include "yolo/weights.h"
@@ -57,6 +60,7 @@ int train_plan(trainer *t, cfg *c, const train_config *tc, yerr *err)
         return yerr_set(err, YOLO_EUSAGE, "%s: no max_batches in [net] and no --max-batches: "
                         "how long should training run?", c->path);
     rng_seed(&t->rng, tc->seed);
+    t->best_score = -INFINITY;
     return 0;
 }
 
@@ -250,6 +254,85 @@ static int log_step(trainer *t, float rate, uint64_t seen, yerr *err)
     return tlog_iteration(&t->log, &e, err);
 }
 
+/* ---- validation ---------------------------------------------------------- */
+
+/* cmd followed by path as one shell word ('...' with ' escaped). */
+static int val_command(const char *cmd, const char *path, ybuf *b)
+{
+    ybuf_puts(b, cmd);
+    ybuf_puts(b, " '");
+    for (const char *p = path; *p; p++)
+        *p == '\'' ? ybuf_puts(b, "'\\''") : ybuf_putc(b, *p);
+    ybuf_puts(b, "'");
+    return ybuf_putc(b, 0);
+}
+
+static double json_number(yajl_val o, const char *key)
+{
+    yajl_val v = yajl_tree_get(o, (const char *[]){key, NULL}, yajl_t_number);
+    return v ? YAJL_GET_DOUBLE(v) : NAN;
+}
+
+/* Runs the validation command on the checkpoint; its last line gives map
+ * and val_loss (either may be missing: NaN). */
+static int run_validation(const trainer *t, double *map, double *val_loss, yerr *err)
+{
+    ybuf cmd = {0}, out = {0};
+    val_command(t->tc.val_cmd, t->tc.checkpoint, &cmd);
+    FILE *p = cmd.oom ? NULL : popen((const char *)cmd.p, "r");
+    if (!p) {
+        ybuf_free(&cmd);
+        return yerr_set(err, YOLO_EIO, "cannot run the validation command: %s", strerror(errno));
+    }
+    char line[4096];
+    while (fgets(line, sizeof line, p))
+        if (line[0] != '\n') {
+            out.len = 0;
+            ybuf_puts(&out, line);
+            ybuf_putc(&out, 0);
+        }
+    int status = pclose(p), rc = 0;
+    if (status != 0 || out.len == 0 || out.oom) {
+        rc = yerr_set(err, YOLO_EINPUT, "validation command '%s' failed (status %d) or printed "
+                      "nothing", (const char *)cmd.p, status);
+    } else {
+        char msg[256];
+        yajl_val o = yajl_tree_parse((const char *)out.p, msg, sizeof msg);
+        if (!o || !YAJL_IS_OBJECT(o))
+            rc = yerr_set(err, YOLO_EINPUT, "validation command: its last line is not a JSON "
+                          "object: %.200s", (const char *)out.p);
+        else
+            *map = json_number(o, "map"), *val_loss = json_number(o, "val_loss");
+        yajl_tree_free(o);
+    }
+    ybuf_free(&cmd);
+    ybuf_free(&out);
+    return rc;
+}
+
+/* Validates the checkpoint just written: logs it, keeps the best weights,
+ * counts the patience. */
+static int validate(trainer *t, network *net, cli *c, yerr *err)
+{
+    double map = NAN, val_loss = NAN;
+    if (run_validation(t, &map, &val_loss, err) < 0 ||
+        tlog_validation(&t->log, t->step, val_loss, map, err) < 0)
+        return -1;
+    double score = !isnan(map) ? map : -val_loss;
+    cli_warn(c, "step %ld: validation mAP %.4f, loss %.4f%s", t->step, map, val_loss,
+             score > t->best_score ? " (best so far)" : "");
+    if (!(score > t->best_score)) {
+        t->stale++;
+        t->out_of_patience = t->tc.patience && t->stale >= t->tc.patience;
+        if (t->out_of_patience)
+            cli_warn(c, "no better validation in %ld: stopping", t->stale);
+        return 0;
+    }
+    t->best_score = score;
+    t->stale = 0;
+    return t->tc.best ? weights_write(net, t->tc.best, err) : 0;
+}
+
 /* The optimiser step after a cfg batch of images. */
 static int update(trainer *t, network *net, cli *c, yerr *err)
 {
@@ -267,8 +350,11 @@ static int update(trainer *t, network *net, cli *c, yerr *err)
         tlog_progress(&t->log, t->opt.max_batches, line, sizeof line);
         cli_progress_text(c, line);
     }
-    if (rc == 0 && t->tc.save_every && t->step % t->tc.save_every == 0)
+    int val = t->tc.val_every && t->step % t->tc.val_every == 0;
+    if (rc == 0 && (val || (t->tc.save_every && t->step % t->tc.save_every == 0)))
         rc = checkpoint(t, net, err);
+    if (rc == 0 && val)
+        rc = validate(t, net, c, err);
     return rc;
 }
 
@@ -304,7 +390,7 @@ int train_step(trainer *t, network *net, const batch *b, cli *c, yerr *err)
     t->sums.images += k;
     if (t->pending >= t->opt.batch && update(t, net, c, err) < 0)
         return -1;
-    return t->step >= t->opt.max_batches || train_signalled();
+    return t->step >= t->opt.max_batches || train_signalled() || t->out_of_patience;
 }
 
 int train_finish(trainer *t, network *net, cli *c, yerr *err)

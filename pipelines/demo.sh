@@ -1,46 +1,44 @@
-#!/bin/sh
+#!/usr/bin/env bash
 # What `make demo` runs, on data the project makes itself: a synthetic VOC
-# dataset, parsed into records, anchors clustered for it, and the stream
-# looked at through JSON, jq and Python. Training and evaluation (train.sh,
-# eval.sh) join this demo when those stages land.
-set -eu
+# dataset, anchors clustered for it, a small detector trained on it from
+# random weights, and its mAP on the test split with pictures to look at.
+# A few minutes on 2 cores. DEMO_OUT (default out/demo) is where it all goes;
+# DEMO_STEPS (default 1200) the optimiser steps of training.
+set -euo pipefail
 BIN=${BIN:-bin}
+here=$(cd "$(dirname "$0")" && pwd)
 out=${DEMO_OUT:-out/demo}
+steps=${DEMO_STEPS:-1200}
 PATH="$BIN:$PATH"
 rm -rf "$out"
 mkdir -p "$out"
 
-echo "1. synth-voc: a synthetic dataset in VOC layout (200 images, 5 shape classes)"
-synth-voc --out "$out/data" --count 200 --seed 1
+echo "1. synth-voc: a synthetic dataset in VOC layout (1000 images, 5 shape classes)"
+synth-voc --out "$out/data" --count 1000 --seed 1 --max-objects 4 --min-size 0.15 --clutter 3 -q
+echo "   $out/data: train $(wc -l < "$out/data/ImageSets/Main/train.txt"), val" \
+     "$(wc -l < "$out/data/ImageSets/Main/val.txt"), test $(wc -l < "$out/data/ImageSets/Main/test.txt") images"
 echo
 
-echo "2. voc-parse: one record per image of the train split"
+echo "2. voc-parse: one record per image of the train split; boxes per class (jq)"
 voc-parse --classes "$out/data/classes.names" --split train "$out/data" > "$out/train.mp"
-echo "   $out/train.mp: $(records-to-json "$out/train.mp" | wc -l | tr -d ' ') records"
-records-to-json "$out/train.mp" | head -1 | cut -c1-300
-echo "   ..."
-echo
-
-echo "3. boxes per class (records-to-json | jq)"
 records-to-json "$out/train.mp" | jq -r '.objects[].name' | sort | uniq -c | sed 's/^/  /'
 echo
 
-echo "4. kmeans-anchors: 5 anchors for a 13x13 grid (a YOLOv2 cfg line)"
-kmeans-anchors --k 5 --grid 13 --plot "$out/anchors.svg" "$out/train.mp" > "$out/anchors.mp"
-echo "   anchors drawn in $out/anchors.svg"
+echo "3. kmeans-anchors: 5 anchors for the network's 6x6 grid, into the cfg"
+kmeans-anchors --k 5 --grid 6 --plot "$out/anchors.svg" "$out/train.mp" > "$out/anchors.mp"
+anchors=$(records-to-json "$out/anchors.mp" | jq -r '[.anchors[] | . * 100 | round / 100] | join(",")')
+sed "s/^anchors *=.*/anchors = $anchors/" "$here/demo-tiny.cfg" > "$out/demo.cfg"
+echo "   anchors = $anchors  (drawn in $out/anchors.svg)"
 echo
 
-echo "5. exact round trip through JSON: records -> JSON -> records"
-records-to-json --full "$out/train.mp" | json-to-records | cmp - "$out/train.mp" \
-  && echo "   byte for byte the same"
+echo "4. train.sh: $steps steps from random weights, validating on the val split"
+start=$(date +%s)
+BIN=$BIN bash "$here/train.sh" -o "$out/train" -v val -l "--variant darknet" \
+  "$out/data" "$out/demo.cfg" --max-batches "$steps" --adam --val-every 300
+echo "   $(( $(date +%s) - start )) s; loss log $out/train/log.jsonl, plot $out/train/loss.svg"
 echo
 
-if /usr/bin/python3 -c 'import msgpack' 2>/dev/null; then
-  echo "6. the same stream read in Python (docs/records.md)"
-  /usr/bin/python3 -c '
-import sys, msgpack
-recs = list(msgpack.Unpacker(sys.stdin.buffer, raw=False))
-n = sum(len(r["objects"]) for r in recs)
-print("   %d images, %d boxes, first: %s %dx%d" % (len(recs), n, recs[0]["image"], recs[0]["width"], recs[0]["height"]))
-' < "$out/train.mp"
-fi
+echo "5. eval.sh: the trained detector on the test split"
+BIN=$BIN bash "$here/eval.sh" -d "$out/pictures" "$out/data" "$out/demo.cfg" "$out/train/weights"
+echo
+echo "Pictures of the detections (and the truth) are in $out/pictures/."

@@ -10,7 +10,7 @@ enum {
     OPT_CFG = 1, OPT_WEIGHTS, OPT_RANDOM, OPT_SAVE, OPT_WIDTH, OPT_HEIGHT, OPT_BATCH,
     OPT_LETTERBOX, OPT_RESIZE, OPT_STRICT, OPT_SUMMARY, OPT_TRAIN, OPT_GRAD, OPT_CHECKPOINT,
     OPT_SAVE_EVERY, OPT_LOG, OPT_PLOT, OPT_MAX_BATCHES, OPT_RESUME, OPT_ADAM, OPT_SUBDIV,
-    OPT_SEED
+    OPT_SEED, OPT_VAL_CMD, OPT_VAL_EVERY, OPT_BEST, OPT_PATIENCE
 };
 
 static const cli_opt opts[] = {
@@ -45,6 +45,12 @@ static const cli_opt opts[] = {
     {OPT_SUBDIV, "subdivisions", 0, "N", "--train: forward passes per step (default: the "
                                          "cfg's)"},
     {OPT_SEED, "seed", 0, "N", "--train: the seed of dropout's random draws (default 0)"},
+    {OPT_VAL_CMD, "val-cmd", 0, "CMD", "--train: run `CMD CHECKPOINT` every --val-every "
+                                       "steps; its last line: {\"map\":..,\"val_loss\":..}"},
+    {OPT_VAL_EVERY, "val-every", 0, "N", "--train: steps between validations (default 100)"},
+    {OPT_BEST, "best", 0, "FILE", "--train: the weights of the best validation go here"},
+    {OPT_PATIENCE, "patience", 0, "K", "--train: stop after K validations without a better "
+                                       "one"},
     {0, NULL, 0, NULL, NULL},
 };
 
@@ -86,6 +92,12 @@ static int train_option(cli *c, train_config *tc, int id, const char *arg)
     case OPT_LOG: tc->log_path = arg; return 1;
     case OPT_PLOT: tc->plot_path = arg; return 1;
     case OPT_RESUME: tc->resume = 1; return 1;
+    case OPT_VAL_CMD: tc->val_cmd = arg; return 1;
+    case OPT_BEST: tc->best = arg; return 1;
+    case OPT_VAL_EVERY:
+        return cli_long(c, "val-every", arg, 1, LONG_MAX, &tc->val_every) < 0 ? -1 : 1;
+    case OPT_PATIENCE:
+        return cli_long(c, "patience", arg, 1, LONG_MAX, &tc->patience) < 0 ? -1 : 1;
     case OPT_ADAM: tc->adam = 1; return 1;
     case OPT_SAVE_EVERY:
         return cli_long(c, "save-every", arg, 1, LONG_MAX, &tc->save_every) < 0 ? -1 : 1;
@@ -155,10 +167,15 @@ static int check_options(cli *c, const df_opts *o)
         return cli_usage_error(c, "--train needs --grad FIFO (the loss stage's output)");
     if (!o->train && (tc->grad_path || tc->checkpoint || tc->save_every || tc->log_path ||
                       tc->plot_path || tc->max_batches || tc->resume || tc->adam ||
-                      tc->subdivisions || tc->seed))
+                      tc->subdivisions || tc->seed || tc->val_cmd || tc->val_every ||
+                      tc->best || tc->patience))
         return cli_usage_error(c, "--grad, --checkpoint, --save-every, --log, --plot, "
-                                  "--max-batches, --resume, --adam, --subdivisions and --seed "
-                                  "go with --train");
+                                  "--max-batches, --resume, --adam, --subdivisions, --seed and "
+                                  "the --val options go with --train");
+    if ((tc->val_every || tc->best || tc->patience) && !tc->val_cmd)
+        return cli_usage_error(c, "--val-every, --best and --patience go with --val-cmd");
+    if (tc->val_cmd && !tc->checkpoint)
+        return cli_usage_error(c, "--val-cmd validates the checkpoint: give --checkpoint FILE");
     if (!o->train && o->cf.batch > FWD_MAX_BATCH)
         return cli_usage_error(c, "--batch: at most %d records per forward pass", FWD_MAX_BATCH);
     if (tc->resume && !o->cf.weights_path)
@@ -186,6 +203,8 @@ int main(int argc, char **argv)
         return c.status;
     if (o.train) {
         o.tc.batch = o.cf.batch;      /* 0: the cfg's */
+        if (o.tc.val_cmd && !o.tc.val_every)
+            o.tc.val_every = 100;
         o.cf.train = &o.tc;
     } else if (o.cf.batch == 0) {
         o.cf.batch = 1;
@@ -202,7 +221,7 @@ int main(int argc, char **argv)
     }
     char unused[160];
     int nunused = fwd_unused(&f, unused, sizeof unused);
-    if (nunused)
+    if (nunused && !o.train)       /* training's keys are encode-targets' or the loss's */
         cli_warn(&c, "%s: %d cfg keys not used by inference (%s%s); --summary lists them",
                  o.cf.cfg_path, nunused, unused, strlen(unused) + 1 >= sizeof unused ? "..." : "");
     int rc;

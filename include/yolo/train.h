@@ -45,6 +45,12 @@ typedef struct train_config {
     int adam;                   /* Adam instead of the cfg's SGD */
     int batch, subdivisions;    /* override the cfg's (0: keep) */
     uint64_t seed;              /* dropout's random stream */
+    const char *val_cmd;        /* run as `CMD CHECKPOINT` every val_every steps: its last
+                                   output line is {"map": .., "val_loss": ..} (NULL: none) */
+    long val_every;
+    const char *best;           /* the best validated weights go here */
+    long patience;              /* stop after this many validations without a better one
+                                   (0: never) */
 } train_config;
 
 /* The loss parts of the records of one step, summed. */
@@ -76,6 +82,9 @@ typedef struct trainer {
     yrng rng;
     double t0, t_step;          /* run start, last step (monotonic seconds) */
     long records_back;          /* records read back over the pipe */
+    double best_score;          /* the best validation's: mAP, or -val_loss without one */
+    long stale;                 /* validations since the best */
+    int out_of_patience;
 } trainer;
 
 int train_plan(trainer *t, cfg *c, const train_config *tc, yerr *err);

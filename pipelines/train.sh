@@ -1,0 +1,113 @@
+#!/usr/bin/env bash
+# Trains a darknet cfg on a VOC-layout dataset:
+#   voc-parse | encode-targets | darknet-forward --train | yolo-loss
+# with yolo-loss's records (its `grad`) going back to darknet-forward over a
+# named pipe.
+#
+#   pipelines/train.sh [-s SPLIT] [-v SPLIT] [-n NAMES] [-o DIR] [-w WEIGHTS | -r SEED]
+#                      [-l "LOSS OPTIONS"] [-L LOSS-COMMAND] DATASET CFG [OPTION]...
+#
+# -s: the split (default train); -n: class names (default DATASET/classes.names
+# when there is one, else VOC's 20); -o: where the weights (DIR/weights), the
+# loss log (DIR/log.jsonl) and its plot (DIR/loss.svg) go (default out/train);
+# -w: start from these weights (-r: random ones from SEED, the default 1);
+# -v: validate on this split every --val-every steps (default 100; mAP and loss
+# logged, the best weights kept as DIR/best.weights, --patience K stops a run
+# that no longer improves; pipelines/val.sh does it); -l: options for yolo-loss (e.g. "--variant darknet"); -L: another loss
+# program instead of yolo-loss (any command reading records on stdin and
+# writing each back, flushed, with `grad`). OPTIONs go to darknet-forward
+# (--max-batches N, --save-every N, --adam, --resume, --batch N, ...).
+# Environment: AUGMENT, options for encode-targets (default "--shuffle").
+# Stages come from $BIN (bin/). The stages run as jobs watched here: when
+# one fails the others are stopped, and the status is the failed stage's.
+set -euo pipefail
+usage() { { printf 'Usage:'; sed -n '7,8p' "$0" | sed 's/^# \{0,1\}//'; } >&2; exit 1; }
+split=train names= out=out/train weights= seed=1 loss_opts= loss_cmd= val=
+while getopts "s:v:n:o:w:r:l:L:h" o; do
+  case $o in
+    s) split=$OPTARG ;; v) val=$OPTARG ;; n) names=$OPTARG ;; o) out=$OPTARG ;; w) weights=$OPTARG ;;
+    r) seed=$OPTARG ;; l) loss_opts=$OPTARG ;; L) loss_cmd=$OPTARG ;; *) usage ;;
+  esac
+done
+shift $((OPTIND - 1))
+[ $# -ge 2 ] || usage
+data=$1 cfg=$2
+shift 2
+[ -n "$names" ] || { [ -f "$data/classes.names" ] && names=$data/classes.names; } || true
+classes=()
+[ -z "$names" ] || classes=(--classes "$names")
+start=(--random "$seed")
+[ -z "$weights" ] || start=(--weights "$weights")
+here=$(cd "$(dirname "$0")" && pwd)
+PATH="${BIN:-$here/../bin}:$PATH"
+validation=()
+if [ -n "$val" ]; then
+  vcmd="bash $(printf '%q' "$here/val.sh") -s $(printf '%q' "$val")"
+  [ -z "$names" ] || vcmd+=" -n $(printf '%q' "$names")"
+  [ -z "$loss_opts" ] || vcmd+=" -l $(printf '%q' "$loss_opts")"
+  vcmd+=" $(printf '%q' "$data") $(printf '%q' "$cfg")"
+  validation=(--val-cmd "$vcmd" --best "$out/best.weights")
+fi
+mkdir -p "$out"
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/train.XXXXXX")
+pids=()
+cleanup() {
+  for p in ${pids[@]+"${pids[@]}"}; do kill "$p" 2>/dev/null || true; done
+  rm -rf "$tmp"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+mkfifo "$tmp/in" "$tmp/out" "$tmp/grad"
+
+# As many epochs as the steps need: encode-targets stops when darknet-forward
+# has done its steps and closes its input.
+voc-parse --split "$split" ${classes[@]+"${classes[@]}"} "$data" \
+  | encode-targets --cfg "$cfg" --epochs 100000 --seed "$seed" ${AUGMENT---shuffle} \
+  > "$tmp/in" &
+up=$!
+darknet-forward --cfg "$cfg" "${start[@]}" --train --grad "$tmp/grad" \
+  --checkpoint "$out/weights" --log "$out/log.jsonl" --plot "$out/loss.svg" \
+  ${validation[@]+"${validation[@]}"} "$@" \
+  < "$tmp/in" > "$tmp/out" &
+fwd=$!
+if [ -n "$loss_cmd" ]; then
+  sh -c "$loss_cmd" < "$tmp/out" > "$tmp/grad" &
+else
+  # shellcheck disable=SC2086
+  yolo-loss -q $loss_opts < "$tmp/out" > "$tmp/grad" &
+fi
+loss=$!
+pids=("$up" "$fwd" "$loss")
+
+name_of() { case $1 in "$up") echo "voc-parse | encode-targets" ;; "$fwd") echo darknet-forward ;;
+  *) echo "the loss stage" ;; esac; }
+# Watch the jobs: darknet-forward finishing is the end (the encoder upstream is
+# then stopped, and how it ends does not matter); any other job failing first
+# stops the run.
+status=0 ended=0
+while [ ${#pids[@]} -gt 0 ]; do
+  set +e
+  wait -n -p done "${pids[@]}"
+  rc=$?
+  set -e
+  left=()
+  for p in "${pids[@]}"; do [ "$p" = "$done" ] || left+=("$p"); done
+  pids=(${left[@]+"${left[@]}"})
+  if [ "$done" = "$fwd" ]; then
+    ended=1
+    kill "$up" 2>/dev/null || true
+    [ "$rc" -eq 0 ] || [ "$status" -ne 0 ] || status=$rc
+  elif [ "$rc" -ne 0 ] && ! { [ "$done" = "$up" ] && [ "$ended" = 1 ]; }; then
+    if [ "$status" -eq 0 ]; then
+      status=$rc
+      echo "train.sh: $(name_of "$done") failed (status $rc); stopping the others" >&2
+    fi
+    for p in ${pids[@]+"${pids[@]}"}; do kill "$p" 2>/dev/null || true; done
+  fi
+done
+if [ "$status" -eq 0 ]; then
+  echo "train.sh: weights in $out/weights, log $out/log.jsonl, plot $out/loss.svg" >&2
+else
+  echo "train.sh: failed (status $status); the last checkpoint, if any, is $out/weights" >&2
+fi
+exit "$status"
