@@ -45,7 +45,7 @@ PASSIVE_ITERS=${PASSIVE_ITERS:-2}
 STEPS=${STEPS:-5}
 SIZE=${SIZE:-500x375}
 RUNS=${RUNS:-3}
-TWARM=${TWARM:-1}
+TWARM=${TWARM:-2}
 MAKE=${MAKE:-make}
 PY=${PY:-/usr/bin/python3}
 PT_MALLOC=${PT_MALLOC:-"MALLOC_MMAP_THRESHOLD_=33554432 MALLOC_TRIM_THRESHOLD_=4000000000 MALLOC_TOP_PAD_=268435456"}
@@ -60,6 +60,15 @@ busy() { awk -v hz="$(getconf CLK_TCK)" '/^cpu / { print ($2 + $3 + $4 + $7 + $8
 # CPU seconds (user + system) of this script's finished children: the second line of
 # `times`, which must run in this shell (in $(...) it would see the subshell's)
 ours_cpu() { times > "$T/times"; awk 'NR == 2 { s = 0; for (i = 1; i <= 2; i++) { split($i, a, /[ms]/); s += a[1] * 60 + a[2] } print s }' "$T/times"; }
+# other jobs' CPU seconds since `mark` (the machine's busy time minus ours), per section
+mark() { MB=$(busy); ours_cpu > "$T/mark_cpu"; MW=$(date +%s.%N); }
+others() {
+  ours_cpu > "$T/now_cpu"
+  awk -v b0="$MB" -v b1="$(busy)" -v o0="$(cat "$T/mark_cpu")" -v o1="$(cat "$T/now_cpu")" \
+      -v w0="$MW" -v w1="$(date +%s.%N)" -v n="$(nproc)" 'BEGIN { x = b1 - b0 - (o1 - o0)
+    printf "    other jobs used %.0f of the %.0f CPU seconds of this part%s\n", (x > 0 ? x : 0),
+           n * (w1 - w0), (x > .1 * n * (w1 - w0) ? ": DISTURBED" : "") }'
+}
 BUSY0=$(busy); WALL0=$(date +%s)
 missing() { say "MISSING: $*"; }
 # the numbers after "$2 " on the line of file $1 matching $3
@@ -96,6 +105,7 @@ step=-; passive=-; pipe=-; t1=-; t2=-; t3=-
 # --- (a) ours: the network alone ------------------------------------------
 if [ $HAVE_STEP = 1 ]; then
   say ""
+  mark
   say "(a) step: $THREADS $T/step $CFG $ITERS $WARMUP $BATCH $PROFILE"
   # shellcheck disable=SC2086
   env $THREADS "$T/step" "$CFG" "$ITERS" "$WARMUP" "$BATCH" "$PROFILE" > "$T/step.out"
@@ -110,6 +120,7 @@ if [ $HAVE_STEP = 1 ]; then
     passive=$(field "$T/passive.out" step: '^ours step')
     passive=$(awk -v m="$passive" -v b="$BATCH" 'BEGIN { printf "%.1f", m / b }')
   fi
+  others
 fi
 
 # --- (a) ours: the whole pipeline ---------------------------------------
@@ -117,6 +128,7 @@ if [ $HAVE_PIPE = 1 ]; then
   say ""
   bin/synth-voc --out "$T/voc" -n $((STEPS * BATCH)) --size "$SIZE" -q
   mkfifo "$T/grad"
+  mark
   say "(a) pipeline, on $((STEPS * BATCH)) images of bin/synth-voc --size $SIZE -n $((STEPS * BATCH)):"
   say "    bin/voc-parse --classes VOC/classes.names VOC | $THREADS bin/encode-targets --cfg CFG -q \\"
   say "    | $THREADS bin/darknet-forward --cfg CFG --random 1 --train --grad FIFO --batch $BATCH \\"
@@ -141,11 +153,13 @@ if [ $HAVE_PIPE = 1 ]; then
   else
     say "    the pipeline failed"
   fi
+  others
 fi
 
 # --- (b) PyTorch ---------------------------------------------------------
 torch_run() {  # torch_run NAME ENV ARGS...: the ms per image, or -
   name=$1 envs=$2; shift 2
+  mark
   say "    $name: $envs $PY bench/train/torch_train.py CFG --batch $BATCH --runs $RUNS --warmup $TWARM --threads 2 $*"
   # shellcheck disable=SC2086
   if env $envs "$PY" bench/train/torch_train.py "$CFG" --batch "$BATCH" --runs "$RUNS" \
@@ -155,6 +169,7 @@ torch_run() {  # torch_run NAME ENV ARGS...: the ms per image, or -
   else
     say "      failed:"; tail -3 "$T/torch.err"; TORCH_MS=-
   fi
+  others
 }
 if [ $HAVE_TORCH = 1 ]; then
   say ""

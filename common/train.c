@@ -244,7 +244,7 @@ static int log_step(trainer *t, float rate, uint64_t seen, yerr *err)
 {
     double tnow = now();
     tlog_entry e = {.iteration = t->step, .seen = seen, .lr = rate,
-                    .images_per_s = t->opt.batch / (tnow - t->t_step > 0 ? tnow - t->t_step : 1e-9),
+                    .images_per_s = t->pending / (tnow - t->t_step > 0 ? tnow - t->t_step : 1e-9),
                     .seconds = tnow - t->t0, .nparts = t->sums.n};
     t->t_step = tnow;
     for (int j = 0; j < t->sums.n; j++) {
@@ -333,17 +333,21 @@ static int validate(trainer *t, network *net, cli *c, yerr *err)
     return t->tc.best ? weights_write(net, t->tc.best, err) : 0;
 }
 
-/* The optimiser step after a cfg batch of images. */
+/* The optimiser step, once a cfg batch of images (or more) has gone through. */
 static int update(trainer *t, network *net, cli *c, yerr *err)
 {
     /* darknet counts the step's images before asking for the rate: step k
      * (from 1) runs at the rate of k */
     float rate = optim_rate(&t->opt, t->step + 1);
-    optim_update(net, &t->opt, rate, t->step + 1);
-    net->seen += (uint64_t)t->opt.batch;
+    /* records with `error` make a pass short, so a step may have more than
+     * batch images: it averages over the images it has */
+    optim_config o = t->opt;
+    o.batch = (int)t->pending;
+    optim_update(net, &o, rate, t->step + 1);
+    net->seen += (uint64_t)t->pending;
     t->step++;
-    t->pending = 0;
     int rc = log_step(t, rate, net->seen, err);
+    t->pending = 0;
     memset(&t->sums, 0, sizeof t->sums);
     if (rc == 0 && c->progress) {
         char line[160];

@@ -50,9 +50,9 @@ if [ -n "$val" ]; then
 fi
 mkdir -p "$out"
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/train.XXXXXX")
-pids=()
+up= fwd= loss=
 cleanup() {
-  for p in ${pids[@]+"${pids[@]}"}; do kill "$p" 2>/dev/null || true; done
+  for p in "$up" "$fwd" "$loss"; do [ -z "$p" ] || kill "$p" 2>/dev/null || true; done
   rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -77,32 +77,40 @@ else
   yolo-loss -q $loss_opts < "$tmp/out" > "$tmp/grad" &
 fi
 loss=$!
-pids=("$up" "$fwd" "$loss")
-
-name_of() { case $1 in "$up") echo "voc-parse | encode-targets" ;; "$fwd") echo darknet-forward ;;
-  *) echo "the loss stage" ;; esac; }
-# Watch the jobs: darknet-forward finishing is the end (the encoder upstream is
-# then stopped, and how it ends does not matter); any other job failing first
-# stops the run.
-status=0 ended=0
-while [ ${#pids[@]} -gt 0 ]; do
+# Watch the jobs. darknet-forward ending is the end: the encoder upstream is
+# then stopped (it also dies of SIGPIPE, status 141, once darknet-forward
+# closes its input: never a failure of its own); if darknet-forward failed,
+# the loss stage is stopped too (it may still wait to open the pipe). Any
+# other job failing first stops the others.
+status=0
+stop_all() { for p in "$up" "$fwd" "$loss"; do [ -z "$p" ] || kill "$p" 2>/dev/null || true; done; }
+while :; do
+  job=
   set +e
-  wait -n -p done "${pids[@]}"
+  wait -n -p job
   rc=$?
   set -e
-  left=()
-  for p in "${pids[@]}"; do [ "$p" = "$done" ] || left+=("$p"); done
-  pids=(${left[@]+"${left[@]}"})
-  if [ "$done" = "$fwd" ]; then
-    ended=1
-    kill "$up" 2>/dev/null || true
-    [ "$rc" -eq 0 ] || [ "$status" -ne 0 ] || status=$rc
-  elif [ "$rc" -ne 0 ] && ! { [ "$done" = "$up" ] && [ "$ended" = 1 ]; }; then
-    if [ "$status" -eq 0 ]; then
+  [ -n "${job:-}" ] || break               # no job left
+  if [ "$job" = "$up" ]; then
+    up=
+    # SIGPIPE: darknet-forward closed its input; its own status tells
+    [ "$rc" -eq 0 ] || [ "$rc" -eq 141 ] || [ "$status" -ne 0 ] || {
+      status=$rc; echo "train.sh: voc-parse | encode-targets failed (status $rc); stopping the others" >&2
+      stop_all; }
+  elif [ "$job" = "$fwd" ]; then
+    fwd=
+    [ -z "$up" ] || kill "$up" 2>/dev/null || true
+    if [ "$rc" -ne 0 ] && [ "$status" -eq 0 ]; then
       status=$rc
-      echo "train.sh: $(name_of "$done") failed (status $rc); stopping the others" >&2
+      stop_all
     fi
-    for p in ${pids[@]+"${pids[@]}"}; do kill "$p" 2>/dev/null || true; done
+  elif [ "$job" = "$loss" ]; then
+    loss=
+    if [ "$rc" -ne 0 ] && [ "$status" -eq 0 ]; then
+      status=$rc
+      echo "train.sh: the loss stage failed (status $rc); stopping the others" >&2
+      stop_all
+    fi
   fi
 done
 if [ "$status" -eq 0 ]; then

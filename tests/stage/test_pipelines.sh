@@ -33,4 +33,25 @@ check_match "detect.sh with a missing weights file: fails, darknet-forward says 
   "$rc $(cat "$T/err")" "^[1-9][0-9]* .*darknet-forward: .*none.weights"
 bash pipelines/detect.sh "$CFG" > /dev/null 2> "$T/err"; rc=$?
 check_match "detect.sh with too few arguments: usage, exit 1" "$rc $(cat "$T/err")" "^1 Usage:"
+
+# train.sh: the stages as jobs, validation through val.sh, failures stopped
+OMP_NUM_THREADS=1 timeout 120 bash pipelines/train.sh -o "$T/run" -v val -l "--variant darknet" \
+  "$T/data" "$CFG" --batch 2 --max-batches 4 --val-every 2 > /dev/null 2> "$T/err"; rc=$?
+check_match "train.sh -v: exit 0, says where the weights are" "$rc $(cat "$T/err" | tr '\n' ' ')" \
+  "^0 .*train.sh: weights in $T/run/weights"
+check_eq "... 4 steps logged, 2 validations with a mAP and a loss" \
+  "$(jq -c 'select(.loss) | .iteration' "$T/run/log.jsonl" | tr '\n' ' ')$(jq -c 'select(.map) | [.iteration, (.map | type), (.val_loss | type)]' "$T/run/log.jsonl" | tr '\n' ' ')" \
+  '1 2 3 4 [2,"number","number"] [4,"number","number"] '
+check_eq "... the weights, the best ones and the plot" \
+  "$(cd "$T/run" && ls weights best.weights loss.svg | tr '\n' ' ')" "best.weights loss.svg weights "
+darknet-forward --quiet --cfg "$CFG" --weights "$T/run/best.weights" < /dev/null; rc=$?
+check_eq "... best.weights loads" "$rc" 0
+timeout 60 bash pipelines/train.sh -o "$T/run2" "$T/data" "$T/missing.cfg" --max-batches 2 \
+  > /dev/null 2> "$T/err"; rc=$?
+check_match "train.sh with a missing cfg: fails at once (no stage left waiting on a pipe)" \
+  "$rc $(cat "$T/err" | tr '\n' ' ')" "^[1-9][0-9]? .*missing.cfg.*train.sh: failed"
+timeout 60 bash pipelines/train.sh -o "$T/run3" -L 'exit 4' "$T/data" "$CFG" --max-batches 2 \
+  > /dev/null 2> "$T/err"; rc=$?
+check_match "train.sh whose loss stage fails: its status, said" "$rc $(cat "$T/err" | tr '\n' ' ')" \
+  "^4 .*the loss stage failed \(status 4\)"
 done_testing

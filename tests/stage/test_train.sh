@@ -12,6 +12,9 @@
 PY=/usr/bin/python3
 LOSS="$PY $(pwd)/tests/stage/train/loss.py"
 TO=120        # no stage may hang: every run is under timeout
+# one thread per stage: the stages of a pipeline share the cores, and
+# OpenMP threads spinning against each other make a run many times slower
+export OMP_NUM_THREADS=1
 mkfifo "$T/g"
 
 # net.cfg: the micro net; $1 the [net] training keys, one per line
@@ -98,12 +101,14 @@ else
       printf '\n[convolutional]\nsize=1\nstride=1\npad=0\nfilters=255\nactivation=linear\n'
       printf '\n[yolo]\nmask=%s\nanchors=%s\nclasses=80\nnum=9\njitter=0\nignore_thresh=.7\n' $m "$anchors"
     done; } > "$T/big.cfg"
+  start=$(date +%s)
   encode-targets --quiet --cfg "$T/big.cfg" --no-augment --epochs 4 "$T/all.mp" |
     { timeout $TO darknet-forward --quiet --cfg "$T/big.cfg" --random 1 --train --grad "$T/g" \
         --log "$T/big.jsonl" 2> "$T/err"; echo $? > "$T/rc3"; } |
     { timeout $TO yolo-loss --quiet > "$T/g"; echo $? > "$T/rc4"; }
   check_eq "batch 64, three heads of 255 channels at 52, 26, 13: one step, both sides exit 0 (no deadlock)" \
     "$(cat "$T/rc3" "$T/rc4" | tr '\n' ' ')$(its "$T/big.jsonl") $(cat "$T/err")" "0 0 1:64 "
+  echo "# batch 64 at 416x416: $(( $(date +%s) - start )) s"
 fi
 
 # --- 4. a stage dies --------------------------------------------------------------
@@ -122,9 +127,10 @@ train_with $LOSS stop 6
 check_match "the loss stage exits after 6 of 16 records: darknet-forward fails (not 124: no hang) saying the loss stage stopped" \
   "$rc $(cat "$T/err")" "^[23] darknet-forward: .*(ended after 6 records, while 2 more were expected back|write error).*did the loss stage stop\?"
 check_eq "... after the one step its records made" "$(its "$T/l.jsonl")" "1:4"
-train_with sh -c 'yolo-loss --quiet | head -c 150000'
-check_match "the loss stage's output cut mid-record: exit 2 naming the FIFO and the record" \
-  "$rc $(cat "$T/err")" "^2 darknet-forward: $T/g: record [0-9]+: .*(truncat|end)"
+train_with $LOSS cut 6
+check_match "the loss stage's output cut mid-record 6: exit 2 naming the FIFO and the record" \
+  "$rc $(cat "$T/err")" "^2 darknet-forward: $T/g: truncated stream: record 6 "
+
 # (b) darknet-forward fails at start: the loss stage's `> FIFO` waits in open()
 # for a reader that never comes; the shell pipeline alone hangs (what the
 # pipeline script must supervise: it is informational here).
@@ -138,16 +144,16 @@ echo "# a plain 'darknet-forward --train (bad cfg) | yolo-loss > FIFO' ended wit
 head -c $(( $(wc -c < "$T/enc.mp") / 2 )) "$T/enc.mp" > "$T/cut.mp"
 { $DFT "$T/cut.mp" 2> "$T/err"; echo $? > "$T/rc3"; } | { timeout $TO yolo-loss --quiet > "$T/g"; echo $? > "$T/rc4"; }
 check_match "darknet-forward's input cut mid-record: exit 2 naming the file and record; the loss stage ends 0" \
-  "$(cat "$T/rc3") $(cat "$T/rc4") $(cat "$T/err")" "^2 0 darknet-forward: $T/cut.mp: record [0-9]+"
+  "$(cat "$T/rc3") $(cat "$T/rc4") $(cat "$T/err")" "^2 0 darknet-forward: $T/cut.mp: truncated stream: record [0-9]+ "
 
 # --- 5. bad records coming back: exit 2 naming the FIFO, record and key --------
 for c in "missing 5 'grad': missing: the loss stage must add it" \
          "count 5 'grad': 2 tensors for 1 heads" \
          "size 6 'grad\[0\]': expected f32 with 1920 values \(head 0's output\), got f32 with 1919" \
-         "dtype 6 'grad\[0\]': expected f32 with 1920 values \(head 0's output\), got f64 with 1920" \
+         "dtype 6 'grad\[0\]': bad tensor: dtype is not one of" \
          "nan 7 'grad\[0\]': element 7 is nan" \
          "id 5 'id': not the id of the record sent in this place"; do
-  set -- $c; mode=$1 k=$2; shift 2
+  set -f; set -- $c; set +f; mode=$1 k=$2; shift 2
   train_with $LOSS $mode $k
   check_match "a record back with $mode (record $k): exit 2, named, the loss stage ends 0" \
     "$rc $lrc $(cat "$T/err")" "^2 0 darknet-forward: $T/g: record $k: key $*"
@@ -159,10 +165,12 @@ rs = list(msgpack.Unpacker(open(sys.argv[1], 'rb'), raw=False))
 rs[1] = {'id': rs[1]['id'], 'error': 'encode-targets: a bad image'}
 sys.stdout.buffer.write(b''.join(msgpack.packb(r) for r in rs))
 " "$T/enc.mp" > "$T/witherr.mp"
-{ $DFT --log "$T/e.jsonl" "$T/witherr.mp" 2> "$T/err"; echo $? > "$T/rc3"; } | { timeout $TO yolo-loss --quiet > "$T/g"; echo $? > "$T/rc4"; }
-check_match "a record with error goes to the loss stage and back, untrained: 15 images, 3 steps" \
+{ timeout $TO darknet-forward --cfg $T/b4.cfg --random 1 --train --grad $T/g --log "$T/e.jsonl" "$T/witherr.mp" 2> "$T/err"; echo $? > "$T/rc3"; } | { timeout $TO yolo-loss --quiet > "$T/g"; echo $? > "$T/rc4"; }
+# (the record with error makes pass 1 three images, so step 1 is made once
+# 7 have gone through, from all 7, and seen counts every image trained on)
+check_match "a record with error goes to the loss stage and back, untrained: 15 images make 3 steps (7, 4, 4 images), seen counts each, nothing left over" \
   "$(cat "$T/rc3") $(cat "$T/rc4") $(its "$T/e.jsonl") $(cat "$T/err")" \
-  "^0 0 1:4 2:8 3:12 darknet-forward: 3 images at the end did not fill a batch of 4"
+  "^0 0 1:7 2:11 3:15 darknet-forward: 15 images; network"
 
 # --- 6. any program can be the loss stage: an L2 in Python ---------------------
 rm -f "$T/l.jsonl"
@@ -174,7 +182,7 @@ check_eq "... and the L2 it pushes down falls" "$(jq -s '.[0].loss.l2 > .[3].los
 # --- 7. SIGTERM, then --resume --------------------------------------------------
 mkfifo "$T/in" "$T/out"
 rm -f "$T/log.jsonl" "$T/ck.weights"
-TRAIN="darknet-forward --quiet --cfg $T/b4.cfg --train --grad $T/g --log $T/log.jsonl --checkpoint $T/ck.weights"
+TRAIN="darknet-forward --cfg $T/b4.cfg --train --grad $T/g --log $T/log.jsonl --checkpoint $T/ck.weights"
 encode-targets --quiet --cfg "$T/b4.cfg" --epochs 400 --seed 2 "$T/all.mp" > "$T/in" 2> /dev/null &
 ep=$!
 $TRAIN --random 1 "$T/in" > "$T/out" 2> "$T/err" &
@@ -189,7 +197,7 @@ kill -TERM $df
 wait $df; rc=$?; wait $lp; lrc=$?; wait $ep; kill $wd
 last=$(tail -1 "$T/log.jsonl" | jq .iteration)
 check_match "SIGTERM to darknet-forward after 3+ steps: exit 130, says so; the loss stage ends 0" \
-  "$rc $lrc $(cat "$T/err")" "^130 0 darknet-forward: stopped by signal 15 after step $last"
+  "$rc $lrc $(cat "$T/err")" "^130 0 .*darknet-forward: stopped by signal 15 after step $last"
 check_eq "... the log: steps 1..$last, no gap" "$(jq -r .iteration "$T/log.jsonl" | tr '\n' ' ')" "$(seq 1 "$last" | tr '\n' ' ')"
 check_eq "... the checkpoint: whole, seen = $last steps * 4" "$(wc -c < "$T/ck.weights" | tr -d ' ') $(seen_of "$T/ck.weights")" "$wsize $((last * 4))"
 check "... and it loads" loads "$T/b4.cfg" "$T/ck.weights"
@@ -199,7 +207,7 @@ encode-targets --quiet --cfg "$T/b4.cfg" --epochs 400 --seed 3 "$T/all.mp" 2> /d
   { timeout $TO yolo-loss --quiet > "$T/g"; echo $? > "$T/rc4"; }
 check_eq "--resume --max-batches $((last + 3)): exit 0; the log goes on from step $last, nothing repeated" \
   "$(cat "$T/rc3" "$T/rc4" | tr '\n' ' ')$(its "$T/log.jsonl" | tr ' ' '\n' | tail -4 | tr '\n' ' ')$(jq -r .iteration "$T/log.jsonl" | sort -n | uniq -d)" \
-  "0 0 $last:$((last * 4)) $((last + 1)):$((last * 4 + 4)) $((last + 2)):$((last * 4 + 8)) $((last + 3)):$((last * 4 + 12)) "
+  "0 0 $last:$((last * 4)) $((last + 1)):$((last * 4 + 4)) $((last + 2)):$((last * 4 + 8)) $((last + 3)):$((last * 4 + 12))"
 check_eq "... the checkpoint's seen goes on: $((last + 3)) steps * 4" "$(seen_of "$T/ck.weights")" "$((last * 4 + 12))"
 
 # --- 8. checkpoints are atomic: SIGKILL at random moments -----------------------

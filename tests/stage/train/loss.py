@@ -8,6 +8,7 @@
 #     size      a value short         dtype  f64 instead of f32
 #     nan       a NaN in grad[0]      id     another id
 #     stop      nothing more: exit after K records
+#     cut       half of record K, then exit
 # Records with `error` come back as they are. Standard input is read
 # unbuffered: a buffered read would wait for more bytes than a batch has.
 import os
@@ -52,5 +53,10 @@ for k, r in enumerate(msgpack.Unpacker(os.fdopen(0, 'rb', buffering=0), raw=Fals
         if grads is not None:
             r['grad'] = grads
         del r['output']
-    out.write(msgpack.packb(r, use_bin_type=True))
+    b = msgpack.packb(r, use_bin_type=True)
+    if k == bad and mode == 'cut':
+        out.write(b[:len(b) // 2])
+        out.flush()
+        break
+    out.write(b)
     out.flush()
