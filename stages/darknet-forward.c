@@ -189,8 +189,12 @@ static void report(cli *c, const fwd *f)
     if (f->images == 0)
         return;
     double ms = f->seconds * 1e3 / f->images, bflops = net_bflops(&f->net);
-    cli_warn(c, "%ld images; network %.1f ms/image (%.2f BFLOPs, %.1f GFLOP/s)", f->images, ms,
-             bflops, bflops / (ms / 1e3));
+    if (f->cf.train)    /* forward, backward, step, and the wait for the loss stage */
+        cli_warn(c, "%ld images; %.1f ms/image trained (the loss stage's time included)",
+                 f->images, ms);
+    else
+        cli_warn(c, "%ld images; network %.1f ms/image (%.2f BFLOPs, %.1f GFLOP/s)", f->images,
+                 ms, bflops, bflops / (ms / 1e3));
 }
 
 int main(int argc, char **argv)
