@@ -210,6 +210,14 @@ check_eq "--resume --max-batches $((last + 3)): exit 0; the log goes on from ste
   "0 0 $last:$((last * 4)) $((last + 1)):$((last * 4 + 4)) $((last + 2)):$((last * 4 + 8)) $((last + 3)):$((last * 4 + 12))"
 check_eq "... the checkpoint's seen goes on: $((last + 3)) steps * 4" "$(seen_of "$T/ck.weights")" "$((last * 4 + 12))"
 
+# the progress line on a terminal (script(1) gives darknet-forward a tty for stderr)
+if command -v script > /dev/null 2>&1; then
+  script -qc "timeout $TO darknet-forward --cfg $T/b4.cfg --random 1 --train --grad $T/g $T/enc.mp \
+    --max-batches 3 | timeout $TO yolo-loss -q > $T/g" /dev/null < /dev/null > "$T/tty" 2>&1
+  check_match "on a terminal: a progress line per step with the loss, lr, speed and ETA" \
+    "$(tr '\r' '\n' < "$T/tty")" "darknet-forward: iter 2/3 \(66%\)  loss [0-9.]+  lr 0\.00100  [0-9.]+ img/s  ETA"
+fi
+
 # --- 8. checkpoints are atomic: SIGKILL at random moments -----------------------
 # a checkpoint every step; killed after a varying number of steps plus a
 # varying delay: the file under the real name is absent or whole and loads
