@@ -23,10 +23,10 @@
 #      training batch norm), loss sum(head * g) for a fixed random g (its
 #      gradient is step.c's), backward, torch.optim.SGD (the cfg's rate,
 #      momentum, decay on the weights), torch.set_num_threads(2); median of
-#      RUNS steps after TWARM (bench/train/torch_train.py). Three times: as
+#      RUNS steps after TWARM (bench/train/torch_train.py). Four times: as
 #      is; with glibc's malloc keeping freed memory (PT_MALLOC, as in
-#      bench/forward.sh); and with that and PyTorch's own batch norm kernel
-#      (--native-bn: what a PyTorch user would write).
+#      bench/forward.sh); with PyTorch's own batch norm kernel (--native-bn:
+#      what a PyTorch user would write); with both.
 #
 # Then a table: ours / PyTorch per image (issue 7's target: at most 0.7).
 # Inputs are generated in a temporary folder, removed at the end.
@@ -100,7 +100,7 @@ say "load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
 say "$CFG at 416x416, batch $BATCH; ITERS=$ITERS WARMUP=$WARMUP PROFILE=$PROFILE STEPS=$STEPS SIZE=$SIZE RUNS=$RUNS TWARM=$TWARM"
 say "OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-(auto)} OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-(default)}"
 
-step=-; passive=-; pipe=-; t1=-; t2=-; t3=-
+step=-; passive=-; pipe=-; t1=-; t2=-; t3=-; t4=-
 
 # --- (a) ours: the network alone ------------------------------------------
 if [ $HAVE_STEP = 1 ]; then
@@ -176,25 +176,27 @@ if [ $HAVE_TORCH = 1 ]; then
   say "(b) PyTorch $($PY -c 'import torch; print(torch.__version__)'), set_num_threads(2):"
   torch_run "as is" "" && t1=$TORCH_MS
   torch_run "malloc tuned" "$PT_MALLOC" && t2=$TORCH_MS
+  torch_run "native batch norm" "" --native-bn && t4=$TORCH_MS
   torch_run "malloc tuned, native batch norm" "$PT_MALLOC" --native-bn && t3=$TORCH_MS
 fi
 
 # --- table ---------------------------------------------------------------
 say ""
 say "ms per 416x416 image, batch $BATCH (medians). Load average now $(cut -d' ' -f1-3 /proc/loadavg)"
-awk -v s="$step" -v sp="$passive" -v p="$pipe" -v t1="$t1" -v t2="$t2" -v t3="$t3" '
+awk -v s="$step" -v sp="$passive" -v p="$pipe" -v t1="$t1" -v t2="$t2" -v t3="$t3" -v t4="$t4" '
   function num(a) { return a ~ /^[0-9.]+$/ && a > 0 }
   function r(a, b) { return (num(a) && num(b)) ? sprintf("%.2f", a / b) : "-" }
   function ips(a) { return num(a) ? sprintf("%.2f", 1e3 / a) : "-" }
   BEGIN {
-    f = "%-34s %9s %9s %9s %9s %9s\n"
-    printf f, "", "ms/image", "images/s", "/pt", "/pt+mall", "/pt+nbn"
-    printf f, "ours, network step", s, ips(s), r(s, t1), r(s, t2), r(s, t3)
-    printf f, "ours, network step, passive wait", sp, ips(sp), r(sp, t1), r(sp, t2), r(sp, t3)
-    printf f, "ours, whole pipeline", p, ips(p), r(p, t1), r(p, t2), r(p, t3)
-    printf f, "PyTorch (pt)", t1, ips(t1), "", "", ""
-    printf f, "PyTorch, malloc tuned (pt+mall)", t2, ips(t2), "", "", ""
-    printf f, "PyTorch, tuned, native BN (pt+nbn)", t3, ips(t3), "", "", ""
+    f = "%-34s %9s %9s %8s %8s %8s %8s\n"
+    printf f, "", "ms/image", "images/s", "/pt", "/pt+mall", "/pt+nbn", "/pt+both"
+    printf f, "ours, network step", s, ips(s), r(s, t1), r(s, t2), r(s, t4), r(s, t3)
+    printf f, "ours, network step, passive wait", sp, ips(sp), r(sp, t1), r(sp, t2), r(sp, t4), r(sp, t3)
+    printf f, "ours, whole pipeline", p, ips(p), r(p, t1), r(p, t2), r(p, t4), r(p, t3)
+    printf f, "PyTorch (pt)", t1, ips(t1), "", "", "", ""
+    printf f, "PyTorch, malloc tuned (pt+mall)", t2, ips(t2), "", "", "", ""
+    printf f, "PyTorch, native BN (pt+nbn)", t4, ips(t4), "", "", "", ""
+    printf f, "PyTorch, both (pt+both)", t3, ips(t3), "", "", "", ""
   }'
 ours_cpu > "$T/ours_cpu"
 awk -v b0="$BUSY0" -v b1="$(busy)" -v o="$(cat "$T/ours_cpu")" -v w="$(($(date +%s) - WALL0))" -v n="$(nproc)" \
