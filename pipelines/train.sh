@@ -5,7 +5,7 @@
 # named pipe.
 #
 #   pipelines/train.sh [-s SPLIT] [-v SPLIT] [-n NAMES] [-o DIR] [-w WEIGHTS | -r SEED]
-#                      [-l "LOSS OPTIONS"] [-L LOSS-COMMAND] DATASET CFG [OPTION]...
+#                      [-m MIN,MAX] [-l "LOSS OPTIONS"] [-L LOSS-COMMAND] DATASET CFG [OPTION]...
 #
 # -s: the split (default train); -n: class names (default DATASET/classes.names
 # when there is one, else VOC's 20); -o: where the weights (DIR/weights), the
@@ -15,18 +15,22 @@
 # logged, the best weights kept as DIR/best.weights, --patience K stops a run
 # that no longer improves; pipelines/val.sh does it); -l: options for yolo-loss (e.g. "--variant darknet"); -L: another loss
 # program instead of yolo-loss (any command reading records on stdin and
-# writing each back, flushed, with `grad`). OPTIONs go to darknet-forward
-# (--max-batches N, --save-every N, --adam, --resume, --batch N, ...).
+# writing each back, flushed, with `grad`); -m: multi-scale training, darknet's
+# random=1 (e.g. 320,608): a new square size, a multiple of 32 in MIN..MAX,
+# every 10 steps (encode-targets --sizes; darknet-forward resizes the network).
+# OPTIONs go to darknet-forward (--max-batches N, --save-every N, --adam,
+# --resume, --batch N, ...).
 # Environment: AUGMENT, options for encode-targets (default "--shuffle").
 # Stages come from $BIN (bin/). The stages run as jobs watched here: when
 # one fails the others are stopped, and the status is the failed stage's.
 set -euo pipefail
 usage() { { printf 'Usage:'; sed -n '7,8p' "$0" | sed 's/^# \{0,1\}//'; } >&2; exit 1; }
-split=train names= out=out/train weights= seed=1 loss_opts= loss_cmd= val=
-while getopts "s:v:n:o:w:r:l:L:h" o; do
+split=train names= out=out/train weights= seed=1 loss_opts= loss_cmd= val= sizes=
+while getopts "s:v:n:o:w:r:m:l:L:h" o; do
   case $o in
     s) split=$OPTARG ;; v) val=$OPTARG ;; n) names=$OPTARG ;; o) out=$OPTARG ;; w) weights=$OPTARG ;;
-    r) seed=$OPTARG ;; l) loss_opts=$OPTARG ;; L) loss_cmd=$OPTARG ;; *) usage ;;
+    r) seed=$OPTARG ;; m) sizes=$OPTARG ;; l) loss_opts=$OPTARG ;; L) loss_cmd=$OPTARG ;;
+    *) usage ;;
   esac
 done
 shift $((OPTIND - 1))
@@ -36,6 +40,8 @@ shift 2
 [ -n "$names" ] || { [ -f "$data/classes.names" ] && names=$data/classes.names; } || true
 classes=()
 [ -z "$names" ] || classes=(--classes "$names")
+multiscale=()
+[ -z "$sizes" ] || multiscale=(--sizes "$sizes")
 start=(--random "$seed")
 [ -z "$weights" ] || start=(--weights "$weights")
 here=$(cd "$(dirname "$0")" && pwd)
@@ -63,6 +69,7 @@ mkfifo "$tmp/in" "$tmp/out" "$tmp/grad"
 # has done its steps and closes its input.
 voc-parse --split "$split" ${classes[@]+"${classes[@]}"} "$data" \
   | encode-targets --cfg "$cfg" --epochs 100000 --seed "$seed" ${AUGMENT---shuffle} \
+    ${multiscale[@]+"${multiscale[@]}"} \
   > "$tmp/in" &
 up=$!
 darknet-forward --cfg "$cfg" "${start[@]}" --train --grad "$tmp/grad" \
@@ -93,8 +100,9 @@ while :; do
   [ -n "${job:-}" ] || break               # no job left
   if [ "$job" = "$up" ]; then
     up=
-    # SIGPIPE: darknet-forward closed its input; its own status tells
-    [ "$rc" -eq 0 ] || [ "$rc" -eq 141 ] || [ "$status" -ne 0 ] || {
+    # SIGPIPE: darknet-forward closed its input; its own status tells. Once
+    # darknet-forward has ended, the encoder was stopped from here (SIGTERM).
+    [ "$rc" -eq 0 ] || [ "$rc" -eq 141 ] || [ -z "$fwd" ] || [ "$status" -ne 0 ] || {
       status=$rc; echo "train.sh: voc-parse | encode-targets failed (status $rc); stopping the others" >&2
       stop_all; }
   elif [ "$job" = "$fwd" ]; then
