@@ -66,6 +66,10 @@ static int write_slot(batch *b, cli *c, int i, yerr *err)
 
 static int run(batch *b, cli *c, yerr *err)
 {
+    if (b->ops->before && b->ops->before(b->ctx, b->s, b->n, err) < 0) {
+        b->n = b->nrun = 0;
+        return -1;
+    }
 #pragma omp parallel for schedule(dynamic, 1)
     for (int i = 0; i < b->n; i++)
         if (b->s[i].run)

@@ -361,6 +361,48 @@ static int finish(void *ctx, int i, batch_slot *s, yerr *err)
     return f->x[i].made ? set_transform(&s->r, &f->x[i].tf, err) : 0;
 }
 
+/* The [h, w] of slot s's `input` when it is an f32 [c, h, w] of the
+ * network's channels (anything else is take_input's to report): 1, else 0. */
+static int input_size(const fwd *f, batch_slot *s, int *h, int *w)
+{
+    tensor_view t;
+    yerr ignored;
+    if (!s->run || !rec_has(&s->r, "input") || rec_get_tensor(&s->r, "input", &t, &ignored) < 0)
+        return 0;
+    if (t.dtype != TENSOR_F32 || t.ndim != 3 || t.shape[0] != f->net.c || t.shape[1] < 1 ||
+        t.shape[2] < 1 || t.shape[1] > FWD_MAX_SIDE || t.shape[2] > FWD_MAX_SIDE)
+        return 0;
+    *h = (int)t.shape[1], *w = (int)t.shape[2];
+    return 1;
+}
+
+/* batch_ops.before, training: the network at the size of the pass's inputs
+ * (encode-targets --sizes), which must all have one. Inference keeps its
+ * size: take_input refuses another. */
+static int before(void *ctx, batch_slot *s, int n, yerr *err)
+{
+    fwd *f = ctx;
+    int h = 0, w = 0, first = -1;
+    for (int i = 0; f->cf.train && i < n; i++) {
+        int ih, iw;
+        if (!input_size(f, &s[i], &ih, &iw))
+            continue;
+        if (first < 0)
+            first = i, h = ih, w = iw;
+        else if (ih != h || iw != w)
+            return rec_fail(&s[i].r, err, "input", "%dx%d, but record %ld of the same pass is "
+                            "%dx%d: the records of one pass (batch / subdivisions = %d) must "
+                            "have one size, so encode-targets' --size-every must be a multiple "
+                            "of %d", iw, ih, s[first].r.index, w, h, f->net.batch, f->net.batch);
+    }
+    if (first < 0 || (h == f->net.h && w == f->net.w))
+        return 0;
+    if (net_resize(&f->cfg, &f->net, w, h, err) < 0)
+        return -1;
+    f->net.rng = &f->tr.rng;   /* dropout's stream stays the trainer's */
+    return 0;
+}
+
 /* batch_ops.after, training: gradients back, backward pass, optimiser. */
 static int after(void *ctx, cli *c, int written, yerr *err)
 {
@@ -373,7 +415,7 @@ static int after(void *ctx, cli *c, int written, yerr *err)
     return rc;
 }
 
-static const batch_ops ops = {prepare, note, middle, finish, after};
+static const batch_ops ops = {prepare, note, middle, finish, after, before};
 
 int fwd_push(fwd *f, cli *c, yerr *err) { return batch_push(&f->b, c, err); }
 

@@ -496,3 +496,60 @@ void net_summary(const network *net, FILE *f)
     fprintf(f, "total %.3f BFLOPs, %zu parameters (%zu bytes of weights)\n", net_bflops(net),
             net->nparams, 16 + 4 * net->nparams);
 }
+
+/* ---- a new input size ------------------------------------------------------ */
+
+int net_resizable(const network *net, yerr *err)
+{
+    for (int i = 0; i < net->n; i++) {
+        const layer *l = &net->l[i];
+        if (l->type == CFG_CONNECTED || l->type == CFG_LOCAL)
+            return yerr_set(err, YOLO_EINPUT, "%s:%d: layer %d [%s]: its parameters depend on "
+                            "the input size, so the network cannot change size (multi-scale "
+                            "needs a fully convolutional network)", net->path, l->line, i,
+                            cfg_type_name(l->type));
+    }
+    return 0;
+}
+
+/* What does not depend on the size, from old to new (same parameter layout). */
+static void keep_state(network *nn, const network *old)
+{
+    size_t bytes = old->nparams * sizeof *old->params;
+    memcpy(nn->params, old->params, bytes);
+    if (old->train) {
+        memcpy(nn->grads, old->grads, bytes);
+        memcpy(nn->momentum, old->momentum, bytes);
+        if (old->moment2)
+            memcpy(nn->moment2, old->moment2, bytes);
+    }
+    for (int i = 0; i < old->n; i++)
+        nn->l[i].folded = old->l[i].folded;
+    nn->folded = old->folded;
+    nn->rng = old->rng;
+    nn->major = old->major, nn->minor = old->minor, nn->revision = old->revision;
+    nn->seen = old->seen, nn->seen_bytes = old->seen_bytes;
+}
+
+int net_resize(cfg *c, network *net, int w, int h, yerr *err)
+{
+    if (net_resizable(net, err) < 0)
+        return -1;
+    net_opts o = {.w = w, .h = h, .batch = net->batch, .reuse = net->reuse,
+                  .train = net->train, .adam = net->moment2 != NULL};
+    network nn;
+    if (net_load_opts(c, &nn, &o, err) < 0)
+        return -1;
+    int same = nn.n == net->n && nn.nparams == net->nparams;
+    for (int i = 0; same && i < nn.n; i++)
+        same = nn.l[i].nparams == net->l[i].nparams;
+    if (!same) {
+        net_free(&nn);
+        return yerr_set(err, YOLO_EINPUT, "%s: at %dx%d the network's parameters differ from "
+                        "those at %dx%d", net->path, w, h, net->w, net->h);
+    }
+    keep_state(&nn, net);
+    net_free(net);
+    *net = nn;
+    return 0;
+}

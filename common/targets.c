@@ -196,6 +196,69 @@ static int read_settings(enc *e, yerr *err)
     return 0;
 }
 
+/* ---- multi-scale: --sizes ------------------------------------------------- */
+
+/* With --sizes, each grid head must be the cfg's downsampling of every size
+ * (the network's stride divides it); [detection] grids are fixed. */
+static int check_grids(const enc *e, const network *sized, yerr *err)
+{
+    for (int k = 0; k < e->nheads; k++) {
+        const layer *base = &e->net.l[e->heads[k]], *l = &sized->l[e->heads[k]];
+        if (l->type == CFG_DETECTION)
+            return yerr_set(err, YOLO_EINPUT, "%s:%d: a [detection] head's grid (side) does not "
+                            "follow the input size: --sizes needs [region] or [yolo] heads",
+                            e->cf.cfg_path, l->line);
+        int sw = e->net.w / base->w, sh = e->net.h / base->h;   /* the cfg's downsampling */
+        if (e->net.w % base->w || e->net.h % base->h || l->w * sw != sized->w ||
+            l->h * sh != sized->h)
+            return yerr_set(err, YOLO_EUSAGE, "--sizes: at %dx%d the head of layer %d is a "
+                            "%dx%d grid; the network downsamples by %dx%d at its %dx%d, which "
+                            "must divide every size", sized->w, sized->h, e->heads[k], l->w,
+                            l->h, sw, sh, e->net.w, e->net.h);
+    }
+    return 0;
+}
+
+/* Every size of --sizes planned, in order: e->sized[(size - lo) / step];
+ * the block length. */
+static int plan_sizes(enc *e, yerr *err)
+{
+    const enc_config *o = &e->cf;
+    int n = (o->size_hi - o->size_lo) / ENC_SIZE_STEP + 1, batch;
+    if (net_resizable(&e->net, err) < 0 ||
+        cfg_int(&e->cfg, &e->cfg.s[0], "batch", 1, 1, 1 << 20, &batch, err) < 0)
+        return -1;
+    e->every = o->size_every > 0 ? o->size_every : 10L * batch;   /* darknet: 10 steps */
+    if (!(e->sized = calloc((size_t)n, sizeof *e->sized)))
+        return yerr_set(err, YOLO_EIO, "out of memory");
+    for (int k = 0; k < n; k++) {
+        int side = o->size_lo + k * ENC_SIZE_STEP;
+        if (net_plan(&e->cfg, &e->sized[k], side, side, 1, err) < 0)
+            return -1;
+        e->nsizes++;
+        if (check_grids(e, &e->sized[k], err) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+int enc_size(const enc_config *cf, long every, uint64_t number)
+{
+    yrng g;
+    uint64_t n = (uint64_t)((cf->size_hi - cf->size_lo) / ENC_SIZE_STEP + 1);
+    aug_record_rng(&g, cf->seed ^ ENC_SIZE_STREAM, number / (uint64_t)every);
+    return cf->size_lo + ENC_SIZE_STEP * (int)rng_below(&g, n);
+}
+
+/* The network record `number` is made for: planned at its block's size with
+ * --sizes, else the one size. */
+static const network *enc_net(const enc *e, uint64_t number)
+{
+    if (e->nsizes == 0)
+        return &e->net;
+    return &e->sized[(enc_size(&e->cf, e->every, number) - e->cf.size_lo) / ENC_SIZE_STEP];
+}
+
 static const batch_ops ops;
 
 int enc_open(enc *e, const enc_config *cf, yerr *err)
@@ -212,6 +275,8 @@ int enc_open(enc *e, const enc_config *cf, yerr *err)
         rc = find_heads(e, err);
     if (rc == 0)
         rc = read_settings(e, err);
+    if (rc == 0 && cf->size_lo > 0)
+        rc = plan_sizes(e, err);
     if (rc == 0 && !(e->cnt = calloc((size_t)cf->batch, sizeof *e->cnt)))
         rc = yerr_set(err, YOLO_EIO, "out of memory");
     if (rc == 0)
@@ -230,6 +295,9 @@ void enc_close(enc *e)
     for (int i = 0; i < e->nnames; i++)
         free(e->names[i]);
     free(e->names);
+    for (int i = 0; i < e->nsizes; i++)
+        net_free(&e->sized[i]);
+    free(e->sized);
     if (e->planned)
         net_free(&e->net);
     cfg_free(&e->cfg);
@@ -329,11 +397,11 @@ static int set_transform(rec *r, const img_transform *t, yerr *err)
     return rec_set_end(r, err);
 }
 
-static int set_targets(const enc *e, rec *r, float **out, yerr *err)
+static int set_targets(const enc *e, const network *net, rec *r, float **out, yerr *err)
 {
     tensor_view t[TGT_MAX_HEADS];   /* shapes first: nothing half-packed on failure */
     for (int i = 0; i < e->nheads; i++) {
-        const layer *l = &e->net.l[e->heads[i]];
+        const layer *l = &net->l[e->heads[i]];
         int det = l->type == CFG_DETECTION;
         int64_t dims[3] = {l->n * (5 + l->classes), l->h, l->w};
         if (det)
@@ -350,14 +418,15 @@ static int set_targets(const enc *e, rec *r, float **out, yerr *err)
     return rec_set_end(r, err);
 }
 
-/* The keys of one record from its image, transform and truth rows. */
-static int write_keys(const enc *e, rec *r, const img *in, const img_transform *t,
-                      const tgt_box *b, int n, tgt_counts *cnt, yerr *err)
+/* The keys of one record from its image, transform and truth rows, the
+ * targets for net (planned at the input's size). */
+static int write_keys(const enc *e, const network *net, rec *r, const img *in,
+                      const img_transform *t, const tgt_box *b, int n, tgt_counts *cnt, yerr *err)
 {
     float *out[TGT_MAX_HEADS] = {0}, *rows = malloc(((size_t)n * 5 + 1) * sizeof *rows);
     int rc = rows ? 0 : yerr_set(err, YOLO_EIO, "out of memory");
     for (int i = 0; rc == 0 && i < e->nheads; i++)
-        if (!(out[i] = malloc(tgt_size(&e->net.l[e->heads[i]]) * sizeof *out[i])))
+        if (!(out[i] = malloc(tgt_size(&net->l[e->heads[i]]) * sizeof *out[i])))
             rc = yerr_set(err, YOLO_EIO, "out of memory");
     if (rc == 0) {
         for (int j = 0; j < n; j++) {   /* [n, 5] */
@@ -365,7 +434,7 @@ static int write_keys(const enc *e, rec *r, const img *in, const img_transform *
             memcpy(rows + 5 * j, row, sizeof row);
         }
         long lost0 = cnt->lost, un0 = cnt->unassigned;
-        tgt_encode(&e->net, e->heads, e->nheads, b, n, out, cnt);
+        tgt_encode(net, e->heads, e->nheads, b, n, out, cnt);
         int64_t idims[3] = {3, in->h, in->w}, tdims[2] = {n, 5};
         long lost = cnt->lost - lost0 + cnt->unassigned - un0;
         rc = set_f32(r, "input", 3, idims, in->data, err);
@@ -374,7 +443,7 @@ static int write_keys(const enc *e, rec *r, const img *in, const img_transform *
         if (rc == 0)
             rc = set_f32(r, "truth", 2, tdims, rows, err);
         if (rc == 0)
-            rc = set_targets(e, r, out, err);
+            rc = set_targets(e, net, r, out, err);
         if (rc == 0 && lost > 0)
             rc = rec_set_i64(r, "targets_lost", lost, err);
     }
@@ -387,6 +456,7 @@ static int write_keys(const enc *e, rec *r, const img *in, const img_transform *
 /* Everything for one record; runs in parallel, touching only its slot. */
 static int encode_slot(const enc *e, batch_slot *sl, tgt_counts *cnt)
 {
+    const network *net = enc_net(e, sl->number);
     objlist l = {0};
     img im = {0}, in = {0};
     img_transform t;
@@ -403,14 +473,14 @@ static int encode_slot(const enc *e, batch_slot *sl, tgt_counts *cnt)
     if (why == BATCH_OK) {
         yrng rng;
         aug_record_rng(&rng, e->cf.seed, sl->number);
-        if (aug_image(&e->aug, &im, e->net.w, e->net.h, &rng, &in, &t, &sl->err) < 0)
+        if (aug_image(&e->aug, &im, net->w, net->h, &rng, &in, &t, &sl->err) < 0)
             why = BATCH_FATAL;   /* out of memory: nothing to do with this record */
     }
     if (why == BATCH_OK && !(b = malloc((l.n + 1) * sizeof *b)))
         why = BATCH_FATAL, yerr_set(&sl->err, YOLO_EIO, "out of memory");
     if (why == BATCH_OK) {
         int n = make_truth(e, &l, &t, b, cnt);
-        if (write_keys(e, &sl->r, &in, &t, b, n, cnt, &sl->err) < 0)
+        if (write_keys(e, net, &sl->r, &in, &t, b, n, cnt, &sl->err) < 0)
             why = BATCH_FATAL;
     }
     free(b);
@@ -452,7 +522,7 @@ static int finish(void *ctx, int i, batch_slot *s, yerr *err)
     return 0;
 }
 
-static const batch_ops ops = {prepare, note, NULL, finish, NULL};
+static const batch_ops ops = {prepare, note, NULL, finish, NULL, NULL};
 
 int enc_push(enc *e, cli *c, yerr *err) { return batch_push(&e->b, c, err); }
 

@@ -11,7 +11,7 @@
 enum {
     OPT_CFG = 1, OPT_WIDTH, OPT_HEIGHT, OPT_NO_AUGMENT, OPT_LETTERBOX, OPT_RESIZE, OPT_SEED,
     OPT_JITTER, OPT_SCALE, OPT_HUE, OPT_SATURATION, OPT_EXPOSURE, OPT_NO_FLIP, OPT_MAX_BOXES,
-    OPT_BATCH, OPT_STRICT, OPT_EPOCHS, OPT_SHUFFLE
+    OPT_BATCH, OPT_STRICT, OPT_EPOCHS, OPT_SHUFFLE, OPT_SIZES, OPT_SIZE_EVERY
 };
 
 static const cli_opt opts[] = {
@@ -37,6 +37,10 @@ static const cli_opt opts[] = {
     {OPT_STRICT, "strict", 0, NULL, "a record that cannot be encoded stops the run (exit 2)"},
     {OPT_EPOCHS, "epochs", 0, "E", "write every record E times, freshly augmented (default 1)"},
     {OPT_SHUFFLE, "shuffle", 0, NULL, "each epoch in a random order (from --seed)"},
+    {OPT_SIZES, "sizes", 0, "MIN,MAX", "multi-scale: square sizes, multiples of 32, drawn from "
+                                       "--seed (darknet's random=1: 320,608)"},
+    {OPT_SIZE_EVERY, "size-every", 0, "N", "with --sizes: a new size every N records (default "
+                                           "10 x the cfg's batch)"},
     {0, NULL, 0, NULL, NULL},
 };
 
@@ -58,7 +62,12 @@ static const cli_desc desc = {
         "(--strict stops); a class out of the cfg's range or an inverted box stops the run.\n"
         "--epochs and --shuffle hold every input record (their bytes: about the size of\n"
         "the input) and write them after the input ends, record k of the output drawing\n"
-        "from stream k of --seed.",
+        "from stream k of --seed.\n"
+        "--sizes MIN,MAX makes inputs and targets at a square size drawn every --size-every\n"
+        "records (block k of the output from stream k of --seed XOR a constant), a multiple\n"
+        "of 32 in MIN..MAX, as darknet's random=1 does; darknet-forward --train resizes its\n"
+        "network to them. --size-every must be a multiple of darknet-forward's pass\n"
+        "(batch / subdivisions).",
     .opts = opts,
     .reads_records = 1,
     .writes_records = 1,
@@ -77,6 +86,26 @@ static int parse_scale(cli *c, const char *arg, enc_config *cf)
         cli_double(c, "scale", comma ? comma + 1 : buf, cf->scale_lo, AUG_MAX_SCALE,
                    &cf->scale_hi) < 0)
         return -1;
+    return 0;
+}
+
+/* --sizes MIN,MAX (or one size): multiples of ENC_SIZE_STEP, MIN <= MAX. */
+static int parse_sizes(cli *c, const char *arg, enc_config *cf)
+{
+    char buf[128];
+    long lo, hi;
+    if (snprintf(buf, sizeof buf, "%s", arg) >= (int)sizeof buf)
+        return cli_usage_error(c, "option --sizes: '%s' is too long", arg);
+    char *comma = strchr(buf, ',');
+    if (comma)
+        *comma = 0;
+    if (cli_long(c, "sizes", buf, ENC_SIZE_STEP, ENC_MAX_SIZE, &lo) < 0 ||
+        cli_long(c, "sizes", comma ? comma + 1 : buf, lo, ENC_MAX_SIZE, &hi) < 0)
+        return -1;
+    if (lo % ENC_SIZE_STEP || hi % ENC_SIZE_STEP)
+        return cli_usage_error(c, "option --sizes: '%s': the sizes must be multiples of %d", arg,
+                               ENC_SIZE_STEP);
+    cf->size_lo = (int)lo, cf->size_hi = (int)hi;
     return 0;
 }
 
@@ -123,6 +152,8 @@ static int on_option(cli *c, void *ctx, int id, const char *arg)
         cf->epochs = (int)v;
         return 0;
     case OPT_SHUFFLE: cf->shuffle = 1; return 0;
+    case OPT_SIZES: return parse_sizes(c, arg, cf);
+    case OPT_SIZE_EVERY: return cli_long(c, "size-every", arg, 1, 1L << 40, &cf->size_every);
     }
     return -1;
 }
@@ -138,6 +169,14 @@ int main(int argc, char **argv)
         return c.status;
     if (!cf.cfg_path) {
         cli_usage_error(&c, "--cfg FILE is required");
+        return c.status;
+    }
+    if (cf.size_lo && (cf.w || cf.h)) {
+        cli_usage_error(&c, "--sizes gives the network's size: not with --width or --height");
+        return c.status;
+    }
+    if (cf.size_every && !cf.size_lo) {
+        cli_usage_error(&c, "--size-every needs --sizes");
         return c.status;
     }
     enc e;

@@ -50,6 +50,10 @@ typedef struct batch_ops {
      * backward pass. 1 stops the stage (batch_push and batch_flush return
      * it), -1 is an error. */
     int (*after)(void *ctx, cli *c, int written, yerr *err);
+    /* Optional, once per batch before the slots are prepared: a look at the
+     * n slots s[n] as a whole (darknet-forward --train resizes the network
+     * to their inputs). -1 stops the run before any of them is written. */
+    int (*before)(void *ctx, batch_slot *s, int n, yerr *err);
 } batch_ops;
 
 typedef struct batch {

@@ -10,6 +10,11 @@
  *         if (fwd_push(&f, c, &err) < 0) break;     runs and writes full batches
  *     fwd_flush(&f, c, &err);                        the last, partial batch
  *     fwd_close(&f);
+ *
+ * Training, a pass whose records' `input` has another size than the network
+ * (encode-targets --sizes) first rebuilds the network at that size, keeping
+ * parameters, optimiser state and seen (net_resize); the records of one pass
+ * must have one size. Inference refuses another size.
  */
 #ifndef YOLO_FORWARD_H
 #define YOLO_FORWARD_H
@@ -25,6 +30,7 @@
 
 #define FWD_MAX_BATCH 256
 #define FWD_MAX_HEADS 16
+#define FWD_MAX_SIDE 16384   /* --train: the largest input side the network resizes to */
 
 typedef struct fwd_config {
     const char *cfg_path;

@@ -141,6 +141,16 @@ int net_load_sized(cfg *c, network *net, int w, int h, int batch, yerr *err);
 int net_plan(cfg *c, network *net, int w, int h, int batch, yerr *err);
 void net_free(network *net);
 
+/* Multi-scale training: 0, or -1 (YOLO_EINPUT naming the layer) when the
+ * parameter count depends on the input size ([connected], [local]). */
+int net_resizable(const network *net, yerr *err);
+/* Rebuilds net from c at w x h with the same batch, reuse, training and
+ * optimiser room, keeping what does not depend on the size: parameters
+ * (rolling statistics among them), gradients, momentum, moment2, the fold,
+ * rng, the header and seen. The old network is freed; on error it is left
+ * as it was. */
+int net_resize(cfg *c, network *net, int w, int h, yerr *err);
+
 /* Runs the next forward passes on the first k images of the batch
  * (1 <= k <= the batch the network was built with). */
 void net_set_batch(network *net, int k);

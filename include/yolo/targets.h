@@ -29,6 +29,9 @@
 #define TGT_MAX_HEADS 16
 #define TGT_MIN_SIDE 0.001    /* darknet drops boxes thinner than this (fraction) */
 #define ENC_MAX_BATCH 256
+#define ENC_SIZE_STEP 32      /* --sizes: the sides are multiples of this (darknet's) */
+#define ENC_MAX_SIZE 4096     /* --sizes: the largest side */
+#define ENC_SIZE_STREAM 0x53495a4553495a45ull   /* --seed XOR this: the sizes' stream */
 
 /* One row of `truth`: centre and size as fractions of the network input. */
 typedef struct tgt_box {
@@ -76,6 +79,8 @@ typedef struct enc_config {
     int strict;
     int epochs;               /* passes over the records (> 1: they are held) */
     int shuffle;              /* each pass in its own order, drawn from seed and epoch */
+    int size_lo, size_hi;     /* --sizes: square sides, multiples of ENC_SIZE_STEP (0: off) */
+    long size_every;          /* records per size (0: 10 x the cfg's batch, darknet's 10 steps) */
 } enc_config;
 
 /* A record held for later passes: its bytes in enc.store. */
@@ -95,6 +100,9 @@ typedef struct enc {
     int heads[TGT_MAX_HEADS];
     int nheads;
     int classes;              /* the heads' class count (all agree) */
+    network *sized;           /* [nsizes] --sizes: planned at size_lo, size_lo + step, ... */
+    int nsizes;
+    long every;               /* --sizes: records per size */
     batch b;                  /* the records in flight (include/yolo/batch.h) */
     tgt_counts *cnt;          /* [cf.batch] each slot's counts */
     tgt_counts total;
@@ -110,6 +118,13 @@ void enc_close(enc *e);
 rec *enc_next(enc *e);
 int enc_push(enc *e, cli *c, yerr *err);
 int enc_flush(enc *e, cli *c, yerr *err);
+
+/* --sizes (multi-scale training): the side of output record `number` (from
+ * 0, every record written counted). Block number / every draws a multiple of
+ * ENC_SIZE_STEP in [size_lo, size_hi] from its own stream of
+ * seed ^ ENC_SIZE_STREAM; the record's input and targets are made for the
+ * network planned at that square size. */
+int enc_size(const enc_config *cf, long every, uint64_t number);
 
 /* --epochs, --shuffle: enc_hold keeps the record just read (its bytes, about
  * the size of the input); enc_replay then encodes every held record once
