@@ -6,6 +6,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -293,8 +294,9 @@ static int run_validation(const trainer *t, double *map, double *val_loss, yerr 
         }
     int status = pclose(p), rc = 0;
     if (status != 0 || out.len == 0 || out.oom) {
+        int code = status != -1 && WIFEXITED(status) ? WEXITSTATUS(status) : status;
         rc = yerr_set(err, YOLO_EINPUT, "validation command '%s' failed (status %d) or printed "
-                      "nothing", (const char *)cmd.p, status);
+                      "nothing", (const char *)cmd.p, code);
     } else {
         char msg[256];
         yajl_val o = yajl_tree_parse((const char *)out.p, msg, sizeof msg);

@@ -172,6 +172,21 @@ check_match "a record with error goes to the loss stage and back, untrained: 15 
   "$(cat "$T/rc3") $(cat "$T/rc4") $(its "$T/e.jsonl") $(cat "$T/err")" \
   "^0 0 1:7 2:11 3:15 darknet-forward: 15 images; .* ms/image trained"
 
+# validation: a failing command, output that is not JSON, and --patience
+for v in "false:failed \\(status 1\\) or printed nothing" "echo nope #:its last line is not a JSON object: nope"; do
+  { $DFT --checkpoint "$T/v.weights" --val-cmd "${v%%:*}" --val-every 1 "$T/enc.mp" 2> "$T/err"
+    echo $? > "$T/rc3"; } | { timeout $TO yolo-loss --quiet > "$T/g"; }
+  check_match "--val-cmd '${v%%:*}': exit 2, the command named" "$(cat "$T/rc3") $(cat "$T/err")" \
+    "^2 darknet-forward: validation command.* ${v#*:}"
+done
+rm -f "$T/l.jsonl"
+{ $DFT --log "$T/l.jsonl" --checkpoint "$T/v.weights" --best "$T/best.weights" --patience 2 \
+    --val-every 1 --val-cmd "printf '{\"map\": 0.5}\\n'; :" "$T/enc.mp" 2> "$T/err"
+  echo $? > "$T/rc3"; } | { timeout $TO yolo-loss --quiet > "$T/g"; }
+check_eq "--patience 2 with a mAP that never improves: stops after step 3, 3 validations logged, best kept" \
+  "$(cat "$T/rc3") $(jq -r 'select(.loss) | "\(.iteration):\(.seen)"' "$T/l.jsonl" | tr '\n' ' ')$(jq -c 'select(.map) | .iteration' "$T/l.jsonl" | tr '\n' ' ')$([ -s "$T/best.weights" ] && echo best)" \
+  "0 1:4 2:8 3:12 1 2 3 best"
+
 # --- 6. any program can be the loss stage: an L2 in Python ---------------------
 rm -f "$T/l.jsonl"
 train_with $LOSS l2
