@@ -1,7 +1,6 @@
 /* [connected]: out[b] = W in[b] + bias (or batch norm), then the
  * activation. W is [outputs, inputs] as darknet holds it in memory. */
-#include <cblas.h>
-
+#include "yolo/gemm.h"
 #include "yolo/layers.h"
 
 int connected_make(layer *l, cfg *c, cfg_section *s, const network *net, int index, yerr *err)
@@ -24,8 +23,8 @@ int connected_make(layer *l, cfg *c, cfg_section *s, const network *net, int ind
 
 void connected_forward(const layer *l, const network *net, const float *in)
 {
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, l->batch, l->n, l->inputs, 1.0f, in,
-                l->inputs, l->weights, l->inputs, 0.0f, l->out, l->n);
+    gemm_f32(&(gemm_shape){.tb = 1, .m = l->batch, .n = l->n, .k = l->inputs, .alpha = 1,
+                           .lda = l->inputs, .ldb = l->inputs, .ldc = l->n}, in, l->weights, l->out);
     if (l->batch_normalize && net->train)
         layer_batchnorm_train(l, l->out, l->n, 1);
     else if (l->batch_normalize)
@@ -45,9 +44,11 @@ void connected_backward(const layer *l, const network *net, const float *in, flo
         layer_batchnorm_backward(l, l->delta, l->n, 1);
     else
         layer_bias_backward(l->bias_grads, l->delta, l->batch, l->n, 1);
-    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, l->n, l->inputs, l->batch, 1.0f,
-                l->delta, l->n, in, l->inputs, 1.0f, l->weight_grads, l->inputs);
+    gemm_f32(&(gemm_shape){.ta = 1, .m = l->n, .n = l->inputs, .k = l->batch, .alpha = 1,
+                           .beta = 1, .lda = l->n, .ldb = l->inputs, .ldc = l->inputs},
+             l->delta, in, l->weight_grads);
     if (din)
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, l->batch, l->inputs, l->n, 1.0f,
-                    l->delta, l->n, l->weights, l->inputs, 1.0f, din, l->inputs);
+        gemm_f32(&(gemm_shape){.m = l->batch, .n = l->inputs, .k = l->n, .alpha = 1, .beta = 1,
+                               .lda = l->n, .ldb = l->inputs, .ldc = l->inputs},
+                 l->delta, l->weights, din);
 }

@@ -2,9 +2,9 @@
  * rolling statistics; training: the batch's) or bias, then the activation.
  * Backward: the activation's and batch norm's derivatives, then per group
  * dW += delta . col^T and din += col2im(W^T . delta). */
-#include <cblas.h>
 #include <math.h>
 
+#include "yolo/gemm.h"
 #include "yolo/layers.h"
 
 static int conv_keys(layer *l, cfg *c, cfg_section *s, yerr *err)
@@ -76,8 +76,8 @@ static void conv_group(const layer *l, const float *w, const float *im, float *o
     int m = l->n / l->groups, k = l->c / l->groups * l->size * l->size;
     int spatial = l->out_h * l->out_w;
     if (l->size == 1) {
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, m, spatial, k, 1.0f, w, k, im,
-                    spatial, 0.0f, out, spatial);
+        gemm_f32(&(gemm_shape){.m = m, .n = spatial, .k = k, .alpha = 1, .lda = k,
+                               .ldb = spatial, .ldc = spatial}, w, im, out);
         return;
     }
     int step = conv_tile_rows(l);
@@ -85,8 +85,8 @@ static void conv_group(const layer *l, const float *w, const float *im, float *o
         int end = oy + step < l->out_h ? oy + step : l->out_h, cols = (end - oy) * l->out_w;
         layer_im2col_rows(im, l->c / l->groups, l->h, l->w, l->size, l->stride, l->pad,
                           l->out_w, oy, end, work);                  /* [k, cols] */
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, m, cols, k, 1.0f, w, k, work,
-                    cols, 0.0f, out + (size_t)oy * l->out_w, spatial);
+        gemm_f32(&(gemm_shape){.m = m, .n = cols, .k = k, .alpha = 1, .lda = k, .ldb = cols,
+                               .ldc = spatial}, w, work, out + (size_t)oy * l->out_w);
     }
 }
 
@@ -123,11 +123,11 @@ static void conv_group_backward(const layer *l, const float *w, const float *im,
     int m = l->n / l->groups, k = l->c / l->groups * l->size * l->size;
     int spatial = l->out_h * l->out_w;
     if (l->size == 1) {
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, m, k, spatial, 1.0f, delta,
-                    spatial, im, spatial, 1.0f, dw, k);
+        gemm_f32(&(gemm_shape){.tb = 1, .m = m, .n = k, .k = spatial, .alpha = 1, .beta = 1,
+                               .lda = spatial, .ldb = spatial, .ldc = k}, delta, im, dw);
         if (din)
-            cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, k, spatial, m, 1.0f, w, k,
-                        delta, spatial, 1.0f, din, spatial);
+            gemm_f32(&(gemm_shape){.ta = 1, .m = k, .n = spatial, .k = m, .alpha = 1, .beta = 1,
+                                   .lda = k, .ldb = spatial, .ldc = spatial}, w, delta, din);
         return;
     }
     int step = conv_tile_rows(l), ch = l->c / l->groups;
@@ -136,12 +136,12 @@ static void conv_group_backward(const layer *l, const float *w, const float *im,
         const float *d = delta + (size_t)oy * l->out_w;          /* [m, cols], row stride spatial */
         layer_im2col_rows(im, ch, l->h, l->w, l->size, l->stride, l->pad, l->out_w, oy, end,
                           work);                                    /* [k, cols] */
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, m, k, cols, 1.0f, d, spatial, work,
-                    cols, 1.0f, dw, k);
+        gemm_f32(&(gemm_shape){.tb = 1, .m = m, .n = k, .k = cols, .alpha = 1, .beta = 1,
+                               .lda = spatial, .ldb = cols, .ldc = k}, d, work, dw);
         if (!din)
             continue;
-        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, k, cols, m, 1.0f, w, k, d, spatial,
-                    0.0f, work, cols);                              /* [k, cols] */
+        gemm_f32(&(gemm_shape){.ta = 1, .m = k, .n = cols, .k = m, .alpha = 1, .lda = k,
+                               .ldb = spatial, .ldc = cols}, w, d, work);  /* [k, cols] */
         layer_col2im_rows(work, ch, l->h, l->w, l->size, l->stride, l->pad, l->out_w, oy, end,
                           din);
     }
