@@ -257,12 +257,17 @@ static size_t plan_shared(network *net)
     return off;
 }
 
+/* maxpool's indexes are ints kept in the float block, one float's room each */
+_Static_assert(sizeof(int) == sizeof(float), "an int takes a float's room in the block");
+
 /* Training's floats for layer l: per image (delta, batch norm's normalised
- * values, dropout's factors) and once (batch norm's batch mean, variance). */
+ * values, dropout's factors, maxpool's indexes) and once (batch norm's batch
+ * mean, variance). */
 static size_t train_per_image(const layer *l)
 {
     return (size_t)l->outputs * (1 + (size_t)l->batch_normalize) +
-           (l->type == CFG_DROPOUT ? (size_t)l->inputs : 0);
+           (l->type == CFG_DROPOUT ? (size_t)l->inputs : 0) +
+           (l->type == CFG_MAXPOOL ? (size_t)l->outputs : 0);
 }
 
 static size_t train_fixed(const layer *l) { return l->batch_normalize ? 2 * (size_t)l->n : 0; }
@@ -319,6 +324,8 @@ static void bind_training(network *net, float *p, int adam)
         }
         if (l->type == CFG_DROPOUT)
             l->drop = p, p += (size_t)l->inputs * net->batch;
+        if (l->type == CFG_MAXPOOL)      /* only ever read and written as ints */
+            l->indexes = (int *)p, p += per;
     }
 }
 

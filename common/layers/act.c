@@ -73,20 +73,48 @@ float act_one(float x, act_type a)
     return x;
 }
 
-void act_apply(float *x, size_t n, act_type a)
+/* Leaky's slope, 1 for x > 0 (and x * 1 is x, bit for bit), else .1, taken
+ * from this table rather than by a branch: GCC vectorises the loops below
+ * only then (a conditional multiply may trap, so it will not if-convert
+ * one). */
+static const float leaky_slope[2] = {.1f, 1.0f};
+
+/* One thread's share: x [n] = act(x), act_one's values. */
+void act_span(float *x, size_t n, act_type a)
 {
     if (a == ACT_LINEAR)
         return;
-    if (a == ACT_LEAKY) {  /* the common case, kept branch-light */
-#pragma omp parallel for schedule(static) if (n > 65536)
+    if (a == ACT_LEAKY) {
+#pragma omp simd
         for (size_t i = 0; i < n; i++)
-            x[i] = x[i] > 0 ? x[i] : .1f * x[i];
+            x[i] *= leaky_slope[x[i] > 0];
         return;
     }
-#pragma omp parallel for schedule(static) if (n > 65536)
     for (size_t i = 0; i < n; i++)
         x[i] = act_one(x[i], a);
 }
+
+/* Elementwise work is handed out in chunks of this many floats. */
+#define ACT_CHUNK 16384
+
+/* x [n] = act(x) (y NULL), or x [n] *= the derivative at the outputs y [n],
+ * in parallel chunks. */
+static void act_chunks(float *x, const float *y, size_t n, act_type a)
+{
+    if (a == ACT_LINEAR)
+        return;
+    long chunks = (long)((n + ACT_CHUNK - 1) / ACT_CHUNK);
+#pragma omp parallel for schedule(static) if (n > 65536)
+    for (long c = 0; c < chunks; c++) {
+        size_t lo = (size_t)c * ACT_CHUNK, len = n - lo < ACT_CHUNK ? n - lo : ACT_CHUNK;
+        if (y)
+            act_grad_span(y + lo, x + lo, len, a);
+        else
+            act_span(x + lo, len, a);
+    }
+}
+
+void act_apply(float *x, size_t n, act_type a) { act_chunks(x, NULL, n, a); }
 
 void head_activate(const layer *l, float *x)
 {
@@ -125,17 +153,21 @@ static float act_slope(float y, act_type a)
     return 1;
 }
 
-void act_backward(const float *y, float *delta, size_t n, act_type a)
+void act_grad_span(const float *y, float *delta, size_t n, act_type a)
 {
     if (a == ACT_LINEAR)
         return;
     if (a == ACT_LEAKY) {
-#pragma omp parallel for schedule(static) if (n > 65536)
+#pragma omp simd
         for (size_t i = 0; i < n; i++)
-            delta[i] *= y[i] > 0 ? 1 : .1f;
+            delta[i] *= leaky_slope[y[i] > 0];
         return;
     }
-#pragma omp parallel for schedule(static) if (n > 65536)
     for (size_t i = 0; i < n; i++)
         delta[i] *= act_slope(y[i], a);
+}
+
+void act_backward(const float *y, float *delta, size_t n, act_type a)
+{
+    act_chunks(delta, y, n, a);
 }

@@ -104,8 +104,7 @@ void conv_forward(const layer *l, const network *net, const float *in)
             conv_group(l, w, im, out, net->work);
         }
     if (l->batch_normalize && net->train) {
-        layer_batchnorm_train(l, l->out, l->n, spatial);
-        act_apply(l->out, (size_t)l->batch * l->outputs, l->act);
+        layer_batchnorm_act_train(l, l->out, l->n, spatial);
     } else if (l->batch_normalize && !l->folded) {
         layer_batchnorm(l->out, l->batch, l->n, spatial, l->mean, l->var, l->scales, l->biases);
         act_apply(l->out, (size_t)l->batch * l->outputs, l->act);
@@ -151,11 +150,12 @@ void conv_backward(const layer *l, const network *net, const float *in, float *d
 {
     int m = l->n / l->groups, k = l->c / l->groups * l->size * l->size;
     int spatial = l->out_h * l->out_w;
-    act_backward(l->out, l->delta, (size_t)l->batch * l->outputs, l->act);
-    if (l->batch_normalize)
-        layer_batchnorm_backward(l, l->delta, l->n, spatial);
-    else
+    if (l->batch_normalize) {
+        layer_batchnorm_act_backward(l, l->out, l->delta, l->n, spatial);
+    } else {
+        act_backward(l->out, l->delta, (size_t)l->batch * l->outputs, l->act);
         layer_bias_backward(l->bias_grads, l->delta, l->batch, l->n, spatial);
+    }
     for (int b = 0; b < l->batch; b++)
         for (int g = 0; g < l->groups; g++) {
             size_t in_off = ((size_t)b * l->c + (size_t)g * (l->c / l->groups)) * l->h * l->w;

@@ -5,6 +5,13 @@
 
 #include "yolo/layers.h"
 
+/* Per-channel work goes block by block: a block read from memory once is
+ * still in cache for its second look. */
+#define LAYER_BLOCK 4096
+/* Independent partial sums per reduction: one long chain of dependent
+ * additions would be bound by the adder's latency. */
+#define BN_LANES 8
+
 int layer_activation(layer *l, cfg *c, cfg_section *s, const char *def, yerr *err)
 {
     const char *name = cfg_str(s, "activation", def);
@@ -111,17 +118,13 @@ void layer_bias_act(float *x, int batch, int n, int spatial, const float *biases
         for (int f = 0; f < n; f++) {
             float *p = x + ((size_t)b * n + f) * spatial;   /* [spatial] */
             float bias = biases[f];
-            if (a == ACT_LEAKY)          /* the common cases, branch-light */
-                for (int i = 0; i < spatial; i++) {
-                    float v = p[i] + bias;
-                    p[i] = v > 0 ? v : .1f * v;
-                }
-            else if (a == ACT_LINEAR)
-                for (int i = 0; i < spatial; i++)
-                    p[i] += bias;
-            else
-                for (int i = 0; i < spatial; i++)
-                    p[i] = act_one(p[i] + bias, a);
+            for (int i = 0; i < spatial; i += LAYER_BLOCK) {  /* the act while in cache */
+                int len = spatial - i < LAYER_BLOCK ? spatial - i : LAYER_BLOCK;
+#pragma omp simd
+                for (int j = i; j < i + len; j++)
+                    p[j] += bias;
+                act_span(p + i, (size_t)len, a);
+            }
         }
 }
 
@@ -155,47 +158,126 @@ void layer_bias_backward(float *grads, const float *delta, int batch, int n, int
     }
 }
 
-/* Mean and unbiased variance of channel f of x [batch, n, spatial], in
- * double: sums over a whole batch's plane lose float precision. */
-static void channel_stats(const float *x, int batch, int n, int spatial, int f, float *mean,
-                          float *var)
+/* Count, mean and sum of squared deviations of the values seen so far. */
+typedef struct bn_stats {
+    double n, mean, m2;
+} bn_stats;
+
+/* The sum of p [len], in double, in BN_LANES independent partial sums (not
+ * one long chain of dependent additions), folded in a fixed order. */
+static double block_sum(const float *p, int len)
 {
-    double sum = 0, sq = 0;
-    size_t count = (size_t)batch * spatial;
-    for (int b = 0; b < batch; b++) {
-        const float *p = x + ((size_t)b * n + f) * spatial;
-        for (int i = 0; i < spatial; i++)
-            sum += p[i];
-    }
-    double m = sum / count;
-    for (int b = 0; b < batch; b++) {
-        const float *p = x + ((size_t)b * n + f) * spatial;
-        for (int i = 0; i < spatial; i++)
-            sq += (p[i] - m) * (p[i] - m);
-    }
-    *mean = (float)m;
-    /* darknet divides by count - 1; one value has no spread: 0 */
-    *var = count > 1 ? (float)(sq / (count - 1)) : 0;
+    double acc[BN_LANES] = {0}, s = 0;
+    int i = 0;
+    for (; i + BN_LANES <= len; i += BN_LANES)
+        for (int k = 0; k < BN_LANES; k++)
+            acc[k] += p[i + k];
+    for (; i < len; i++)
+        acc[i % BN_LANES] += p[i];
+    for (int k = 0; k < BN_LANES; k++)
+        s += acc[k];
+    return s;
 }
 
-void layer_batchnorm_train(const layer *l, float *x, int n, int spatial)
+/* The sum of (p - m)^2 over p [len], the same way. */
+static double block_sqdev(const float *p, int len, double m)
+{
+    double acc[BN_LANES] = {0}, s = 0;
+    int i = 0;
+    for (; i + BN_LANES <= len; i += BN_LANES)
+        for (int k = 0; k < BN_LANES; k++)
+            acc[k] += (p[i + k] - m) * (p[i + k] - m);
+    for (; i < len; i++)
+        acc[i % BN_LANES] += (p[i] - m) * (p[i] - m);
+    for (int k = 0; k < BN_LANES; k++)
+        s += acc[k];
+    return s;
+}
+
+/* Adds the block p [len]: its own mean and squared deviations by two passes
+ * over it (the second from the cache), merged with the values before by
+ * Chan, Golub and LeVeque's pairwise update. Stable: no E[x^2] - E[x]^2. */
+static void stats_add(bn_stats *st, const float *p, int len)
+{
+    double m = block_sum(p, len) / len, q = block_sqdev(p, len, m);
+    double n = st->n + len, d = m - st->mean;
+    st->mean += d * len / n;
+    st->m2 += q + d * d * (st->n * len / n);
+    st->n = n;
+}
+
+/* Channel f of x [batch, n, spatial]: the batch's mean and unbiased variance
+ * into bn_mean[f] and bn_var[f] (from double sums: a whole batch's plane
+ * loses float precision); the rolling statistics move .01 towards them. */
+static void channel_stats(const layer *l, const float *x, int n, int spatial, int f)
+{
+    bn_stats st = {0, 0, 0};
+    for (int b = 0; b < l->batch; b++) {
+        const float *p = x + ((size_t)b * n + f) * spatial;   /* [spatial] */
+        for (int i = 0; i < spatial; i += LAYER_BLOCK)
+            stats_add(&st, p + i, spatial - i < LAYER_BLOCK ? spatial - i : LAYER_BLOCK);
+    }
+    l->bn_mean[f] = (float)st.mean;
+    /* darknet divides by count - 1; one value has no spread: 0 */
+    l->bn_var[f] = st.n > 1 ? (float)(st.m2 / (st.n - 1)) : 0;
+    l->mean[f] = .99f * l->mean[f] + .01f * l->bn_mean[f];
+    l->var[f] = .99f * l->var[f] + .01f * l->bn_var[f];
+}
+
+/* Training batch norm and then activation a, channel by channel: one pass
+ * for the statistics, one that normalises, scales, shifts and activates
+ * each block while it is in cache. */
+static void batchnorm_train(const layer *l, float *x, int n, int spatial, act_type a)
 {
     int batch = l->batch;
 #pragma omp parallel for schedule(static) if ((long)batch * n * spatial > 65536)
     for (int f = 0; f < n; f++) {
-        channel_stats(x, batch, n, spatial, f, &l->bn_mean[f], &l->bn_var[f]);
-        l->mean[f] = .99f * l->mean[f] + .01f * l->bn_mean[f];
-        l->var[f] = .99f * l->var[f] + .01f * l->bn_var[f];
+        channel_stats(l, x, n, spatial, f);
+        /* darknet divides by sqrt(var) + 1e-6, not sqrt(var + eps) */
         float inv = 1.0f / (sqrtf(l->bn_var[f]) + .000001f), m = l->bn_mean[f];
+        float scale = l->scales[f], bias = l->biases[f];
         for (int b = 0; b < batch; b++) {
             size_t off = ((size_t)b * n + f) * spatial;
             float *p = x + off, *xn = l->x_norm + off;      /* [spatial] each */
-            for (int i = 0; i < spatial; i++) {
-                xn[i] = (p[i] - m) * inv;
-                p[i] = xn[i] * l->scales[f] + l->biases[f];
+            for (int i = 0; i < spatial; i += LAYER_BLOCK) {
+                int len = spatial - i < LAYER_BLOCK ? spatial - i : LAYER_BLOCK;
+#pragma omp simd
+                for (int j = i; j < i + len; j++) {
+                    xn[j] = (p[j] - m) * inv;
+                    p[j] = xn[j] * scale + bias;
+                }
+                act_span(p + i, (size_t)len, a);
             }
         }
     }
+}
+
+void layer_batchnorm_train(const layer *l, float *x, int n, int spatial)
+{
+    batchnorm_train(l, x, n, spatial, ACT_LINEAR);
+}
+
+void layer_batchnorm_act_train(const layer *l, float *x, int n, int spatial)
+{
+    batchnorm_train(l, x, n, spatial, l->act);
+}
+
+/* sum(d) and sum(d * xn) over d, xn [len], in double, as block_sum. */
+static void block_sums(const float *d, const float *xn, int len, double *sum_d, double *sum_dx)
+{
+    double ad[BN_LANES] = {0}, ax[BN_LANES] = {0};
+    int i = 0;
+    for (; i + BN_LANES <= len; i += BN_LANES)
+        for (int k = 0; k < BN_LANES; k++) {
+            ad[k] += d[i + k];
+            ax[k] += (double)d[i + k] * xn[i + k];
+        }
+    for (; i < len; i++) {
+        ad[i % BN_LANES] += d[i];
+        ax[i % BN_LANES] += (double)d[i] * xn[i];
+    }
+    for (int k = 0; k < BN_LANES; k++)
+        *sum_d += ad[k], *sum_dx += ax[k];
 }
 
 /* With s = sqrt(var), e = 1e-6, N = batch * spatial and xhat = (x - mean) /
@@ -203,8 +285,11 @@ void layer_batchnorm_train(const layer *l, float *x, int n, int spatial)
  * ((N - 1) s), where g = dL/dxhat = delta * scale: the mean's and the
  * unbiased variance's dependence on x included. (darknet's backward uses
  * sqrt(var + 1e-5) and N, not the forward's sqrt(var) + 1e-6 and N - 1: it
- * is not quite the derivative of its own forward.) */
-void layer_batchnorm_backward(const layer *l, float *delta, int n, int spatial)
+ * is not quite the derivative of its own forward.) With y, delta is first
+ * multiplied by activation a's derivative, block by block in the pass that
+ * sums. */
+static void batchnorm_backward(const layer *l, const float *y, float *delta, int n,
+                               int spatial, act_type a)
 {
     int batch = l->batch;
     size_t count = (size_t)batch * spatial;
@@ -213,9 +298,14 @@ void layer_batchnorm_backward(const layer *l, float *delta, int n, int spatial)
         double sum_d = 0, sum_dx = 0;
         for (int b = 0; b < batch; b++) {
             size_t off = ((size_t)b * n + f) * spatial;
-            const float *d = delta + off, *xn = l->x_norm + off;
-            for (int i = 0; i < spatial; i++)
-                sum_d += d[i], sum_dx += (double)d[i] * xn[i];
+            float *d = delta + off;
+            const float *xn = l->x_norm + off;                /* [spatial] each */
+            for (int i = 0; i < spatial; i += LAYER_BLOCK) {
+                int len = spatial - i < LAYER_BLOCK ? spatial - i : LAYER_BLOCK;
+                if (y)
+                    act_grad_span(y + off + i, d + i, (size_t)len, a);
+                block_sums(d + i, xn + i, len, &sum_d, &sum_dx);
+            }
         }
         l->bias_grads[f] += (float)sum_d;
         l->scale_grads[f] += (float)sum_dx;
@@ -226,10 +316,22 @@ void layer_batchnorm_backward(const layer *l, float *delta, int n, int spatial)
             size_t off = ((size_t)b * n + f) * spatial;
             float *d = delta + off;
             const float *xn = l->x_norm + off;
+#pragma omp simd
             for (int i = 0; i < spatial; i++)
                 d[i] = (d[i] * g - mean_g) * inv - xn[i] * k;
         }
     }
+}
+
+void layer_batchnorm_backward(const layer *l, float *delta, int n, int spatial)
+{
+    batchnorm_backward(l, NULL, delta, n, spatial, ACT_LINEAR);
+}
+
+void layer_batchnorm_act_backward(const layer *l, const float *y, float *delta, int n,
+                                  int spatial)
+{
+    batchnorm_backward(l, y, delta, n, spatial, l->act);
 }
 
 /* im2col's adjoint for the output rows [oy0, oy1): adds each element of

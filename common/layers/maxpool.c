@@ -1,6 +1,8 @@
 /* [maxpool]: darknet's padding is the TOTAL padding (default size-1), of
  * which pad/2 goes before the image; what falls outside never wins. So a
- * size=2 stride=1 pool keeps the shape, padding only right and bottom. */
+ * size=2 stride=1 pool keeps the shape, padding only right and bottom.
+ * In a training network the forward pass also keeps where each max is
+ * (l->indexes), and the backward pass sends each delta there. */
 #include <float.h>
 
 #include "yolo/layers.h"
@@ -64,19 +66,6 @@ static void pool_row(const layer *l, const float *src, int oy, float *dst)
         dst[ox] = window_max(l, src, y0, off + ox * l->stride, 1);
 }
 
-void maxpool_forward(const layer *l, const network *net, const float *in)
-{
-    (void)net;
-    int planes = l->batch * l->c;
-#pragma omp parallel for schedule(static) if ((long)planes * l->out_h * l->out_w > 65536)
-    for (int p = 0; p < planes; p++) {
-        const float *src = in + (size_t)p * l->h * l->w;            /* [h, w] */
-        float *dst = l->out + (size_t)p * l->out_h * l->out_w;      /* [out_h, out_w] */
-        for (int oy = 0; oy < l->out_h; oy++)
-            pool_row(l, src, oy, dst + (size_t)oy * l->out_w);
-    }
-}
-
 /* Where the window at (y0, x0) takes its max: the first largest inside
  * value, as `v > best` from -FLT_MAX finds it (darknet's index); -1 if no
  * value beats -FLT_MAX (all NaN). */
@@ -95,24 +84,80 @@ static int window_argmax(const layer *l, const float *src, int y0, int x0)
     return at;
 }
 
-/* Each output's delta goes to the input its max came from (found again
- * from the input: no index array to keep). */
-void maxpool_backward(const layer *l, const network *net, const float *in, float *din)
+/* Training: the max of the window at (y0, x0) into *dst and where it is
+ * (window_argmax) into *at. */
+static void window_put(const layer *l, const float *src, int y0, int x0, float *dst, int *at)
+{
+    *at = window_argmax(l, src, y0, x0);
+    *dst = *at >= 0 ? src[*at] : -FLT_MAX;
+}
+
+/* The 2x2 stride-2 windows of output columns [lo, hi), inside the plane,
+ * of the row pair starting at src[row] ([2, w]): window_argmax's
+ * comparisons in its order, as selects (vectorised), not branches. */
+static void row_put2(const float *src, int row, int w, int lo, int hi, float *dst, int *at)
+{
+#pragma omp simd
+    for (int ox = lo; ox < hi; ox++) {
+        int base = row + 2 * ox, where = -1, k;
+        float m = -FLT_MAX, v;
+        v = src[base], k = v > m, where = k ? base : where, m = k ? v : m;
+        v = src[base + 1], k = v > m, where = k ? base + 1 : where, m = k ? v : m;
+        v = src[base + w], k = v > m, where = k ? base + w : where, m = k ? v : m;
+        v = src[base + w + 1], k = v > m, where = k ? base + w + 1 : where, m = k ? v : m;
+        dst[ox] = m, at[ox] = where;
+    }
+}
+
+/* One output row of one plane for training: pool_row's values and their
+ * indexes at [out_w]. */
+static void pool_row_index(const layer *l, const float *src, int oy, float *dst, int *at)
+{
+    int off = -l->pad / 2, lo, hi, y0 = off + oy * l->stride;
+    layer_inside(l->w - l->size + 1, l->out_w, 0, l->stride, -off, &lo, &hi);
+    if (y0 < 0 || y0 + l->size > l->h || l->size != 2 || l->stride != 2)
+        lo = hi = 0;                         /* every window the general way */
+    for (int ox = 0; ox < lo; ox++)
+        window_put(l, src, y0, off + ox * l->stride, dst + ox, at + ox);
+    row_put2(src, y0 * l->w + off, l->w, lo, hi, dst, at);
+    for (int ox = hi; ox < l->out_w; ox++)
+        window_put(l, src, y0, off + ox * l->stride, dst + ox, at + ox);
+}
+
+void maxpool_forward(const layer *l, const network *net, const float *in)
 {
     (void)net;
-    if (!din)
-        return;
-    int planes = l->batch * l->c, off = -l->pad / 2;
+    int planes = l->batch * l->c;
+    size_t per = (size_t)l->out_h * l->out_w;
 #pragma omp parallel for schedule(static) if ((long)planes * l->out_h * l->out_w > 65536)
     for (int p = 0; p < planes; p++) {
-        const float *src = in + (size_t)p * l->h * l->w;                /* [h, w] */
-        const float *d = l->delta + (size_t)p * l->out_h * l->out_w;    /* [out_h, out_w] */
-        float *dst = din + (size_t)p * l->h * l->w;                     /* [h, w] */
+        const float *src = in + (size_t)p * l->h * l->w;            /* [h, w] */
+        float *dst = l->out + (size_t)p * per;                      /* [out_h, out_w] */
         for (int oy = 0; oy < l->out_h; oy++)
-            for (int ox = 0; ox < l->out_w; ox++) {
-                int at = window_argmax(l, src, off + oy * l->stride, off + ox * l->stride);
-                if (at >= 0)
-                    dst[at] += d[oy * l->out_w + ox];
-            }
+            if (l->indexes)                  /* training: backward reads them */
+                pool_row_index(l, src, oy, dst + (size_t)oy * l->out_w,
+                               l->indexes + (size_t)p * per + (size_t)oy * l->out_w);
+            else
+                pool_row(l, src, oy, dst + (size_t)oy * l->out_w);
+    }
+}
+
+/* Each output's delta goes to the input its max came from (the index the
+ * forward pass kept). */
+void maxpool_backward(const layer *l, const network *net, const float *in, float *din)
+{
+    (void)net, (void)in;
+    if (!din)
+        return;
+    int planes = l->batch * l->c;
+    size_t per = (size_t)l->out_h * l->out_w;
+#pragma omp parallel for schedule(static) if ((long)planes * l->out_h * l->out_w > 65536)
+    for (int p = 0; p < planes; p++) {
+        const float *d = l->delta + (size_t)p * per;                    /* [out_h, out_w] */
+        const int *at = l->indexes + (size_t)p * per;                   /* [out_h, out_w] */
+        float *dst = din + (size_t)p * l->h * l->w;                     /* [h, w] */
+        for (size_t o = 0; o < per; o++)
+            if (at[o] >= 0)
+                dst[at[o]] += d[o];
     }
 }

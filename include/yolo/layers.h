@@ -90,6 +90,10 @@ float act_one(float x, act_type a);
 /* delta [n] *= the activation's derivative, given its output y [n] (darknet
  * computes it from the output; exact for every activation it has). */
 void act_backward(const float *y, float *delta, size_t n, act_type a);
+/* act_apply and act_backward on the calling thread only: the inner loop of
+ * callers that parallelise over something else (fused batch norm). */
+void act_span(float *x, size_t n, act_type a);
+void act_grad_span(const float *y, float *delta, size_t n, act_type a);
 
 /* Training batch norm on x [batch, n, spatial], in place: with the batch's
  * mean and unbiased variance (darknet's variance_cpu), written to mean and
@@ -97,10 +101,19 @@ void act_backward(const float *y, float *delta, size_t n, act_type a);
  * y = x_norm * scales + biases. The rolling statistics move .01 towards the
  * batch's (darknet's CPU forward). */
 void layer_batchnorm_train(const layer *l, float *x, int n, int spatial);
+/* The same followed by the activation l->act, fused: x = act(y). One pass
+ * over x for the statistics and one for the rest (per channel, in parallel
+ * over channels; each channel's sums in a fixed order). */
+void layer_batchnorm_act_train(const layer *l, float *x, int n, int spatial);
 /* Its backward: l->delta [batch, n, spatial] holds dL/dy (activation done);
  * adds dL/d scales and dL/d biases into l->grads and turns delta into dL/dx
  * in place, the exact derivative of the forward above. */
 void layer_batchnorm_backward(const layer *l, float *delta, int n, int spatial);
+/* The backward of layer_batchnorm_act_train: delta holds dL/d act(y); the
+ * activation's derivative (from y [batch, n, spatial], the forward's
+ * output) is applied on the way, then as layer_batchnorm_backward. */
+void layer_batchnorm_act_backward(const layer *l, const float *y, float *delta, int n,
+                                  int spatial);
 /* din [batch, outputs] += l->delta: backward of a layer whose output is its
  * input (the heads). */
 void layer_delta_through(const layer *l, float *din);

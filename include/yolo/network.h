@@ -84,6 +84,8 @@ typedef struct layer {
     float *x_norm;            /* batch norm: [batch, out_c, out_h, out_w] the normalised values */
     float *bn_mean, *bn_var;  /* batch norm: [n] this batch's mean and unbiased variance */
     float *drop;              /* dropout: [batch, inputs] each input's factor, 0 or 1/(1-p) */
+    int *indexes;             /* maxpool: [batch, out_c, out_h, out_w] where in its input
+                                 plane ([h, w]) each output's max is, or -1 */
     float probability;        /* dropout */
 } layer;
 
