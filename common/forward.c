@@ -24,9 +24,10 @@ static int load_params(fwd *f, yerr *err)
         return -1;
     if (f->cf.save_path && weights_write(&f->net, f->cf.save_path, err) < 0)
         return -1;
-    if (!f->cf.train)
-        net_fold_bn(&f->net);
-    return 0;
+    if (f->cf.train)
+        return 0;
+    net_fold_bn(&f->net);
+    return f->cf.direct ? 0 : net_winograd(&f->net, err) < 0 ? -1 : 0;
 }
 
 static int find_heads(fwd *f, yerr *err)
@@ -126,9 +127,11 @@ int fwd_summary(const fwd_config *cf, FILE *out, yerr *err)
         return -1;
     }
     net_summary(&net, out);
-    fprintf(out, "memory: %.1f MiB (parameters %.1f, outputs %.1f, workspace %.1f) at batch %d\n",
-            net.nblock * 4.0 / 1048576, net.nparams * 4.0 / 1048576, net.nouts * 4.0 / 1048576,
-            net.nwork * 4.0 / 1048576, net.batch);
+    size_t wino = cf->direct ? 0 : net_winograd_floats(&net);
+    fprintf(out, "memory: %.1f MiB (parameters %.1f, outputs %.1f, workspace %.1f, Winograd's "
+            "weights and workspace %.1f) at batch %d\n", (net.nblock + wino) * 4.0 / 1048576,
+            net.nparams * 4.0 / 1048576, net.nouts * 4.0 / 1048576, net.nwork * 4.0 / 1048576,
+            wino * 4.0 / 1048576, net.batch);
     unused_list u = {.out = NULL};
     cfg_unused(&c, add_unused, &u);
     fprintf(out, "cfg keys darknet knows that inference does not use: %d\n", u.count);

@@ -40,6 +40,7 @@ static const layer_ops ops[CFG_NTYPES] = {
 void net_free(network *net)
 {
     free(net->block);
+    free(net->wino);
     free(net->l);
     free(net->path);
     memset(net, 0, sizeof *net);
@@ -417,6 +418,60 @@ void net_fold_bn(network *net)
         if (net->l[i].type == CFG_CONVOLUTIONAL)
             conv_fold(&net->l[i]);
     net->folded = 1;
+}
+
+/* The Winograd block's parts: transformed weights, and the workspace the
+ * largest layer needs at any batch up to the network's. */
+static size_t wino_sizes(const network *net, size_t *weights)
+{
+    size_t work = 0;
+    *weights = 0;
+    for (int i = 0; i < net->n; i++) {
+        layer l = net->l[i];                  /* a copy: its batch is varied */
+        wino_conv cv;
+        if (!conv_wino_shape(&l, &cv))
+            continue;
+        *weights += wino_weights_floats(l.n, l.c);
+        for (int b = 1; b <= net->batch; b++) {
+            cv.batch = b;
+            size_t need = wino_work_floats(&cv);
+            if (need > work)
+                work = need;
+        }
+    }
+    return *weights ? work : 0;
+}
+
+size_t net_winograd_floats(const network *net)
+{
+    size_t weights, work = wino_sizes(net, &weights);
+    return weights + work;
+}
+
+long net_winograd(network *net, yerr *err)
+{
+    size_t weights, work = wino_sizes(net, &weights);
+    if (net->train)
+        return 0;
+    if (!weights || net->wino)
+        return net->wino ? (long)net->nwino : 0;
+    net->wino = malloc((weights + work) * sizeof *net->wino);
+    if (!net->wino)
+        return yerr_set(err, YOLO_EIO, "out of memory for Winograd's weights (%.1f MiB; "
+                        "--conv direct needs none)", (weights + work) * 4.0 / 1048576);
+    net->nwino = weights + work;
+    float *p = net->wino;                  /* [nwino], handed out in order */
+    for (int i = 0; i < net->n; i++) {
+        layer *l = &net->l[i];
+        wino_conv cv;
+        if (!conv_wino_shape(l, &cv) || (l->batch_normalize && !l->folded))
+            continue;                     /* Winograd's output transform adds biases only */
+        wino_transform_weights(l->n, l->c, l->weights, p);
+        l->wino_u = p;
+        p += wino_weights_floats(l->n, l->c);
+    }
+    net->wino_work = p;
+    return (long)net->nwino;
 }
 
 const float *net_forward(network *net)

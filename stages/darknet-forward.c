@@ -10,7 +10,7 @@ enum {
     OPT_CFG = 1, OPT_WEIGHTS, OPT_RANDOM, OPT_SAVE, OPT_WIDTH, OPT_HEIGHT, OPT_BATCH,
     OPT_LETTERBOX, OPT_RESIZE, OPT_STRICT, OPT_SUMMARY, OPT_TRAIN, OPT_GRAD, OPT_CHECKPOINT,
     OPT_SAVE_EVERY, OPT_LOG, OPT_PLOT, OPT_MAX_BATCHES, OPT_RESUME, OPT_ADAM, OPT_SUBDIV,
-    OPT_SEED, OPT_VAL_CMD, OPT_VAL_EVERY, OPT_BEST, OPT_PATIENCE
+    OPT_SEED, OPT_VAL_CMD, OPT_VAL_EVERY, OPT_BEST, OPT_PATIENCE, OPT_CONV
 };
 
 static const cli_opt opts[] = {
@@ -26,6 +26,8 @@ static const cli_opt opts[] = {
     {OPT_LETTERBOX, "letterbox", 0, NULL, "fit images keeping their aspect, grey bars (default)"},
     {OPT_RESIZE, "resize", 0, NULL, "stretch images to the network size"},
     {OPT_STRICT, "strict", 0, NULL, "a missing or corrupt image stops the run (exit 2)"},
+    {OPT_CONV, "conv", 0, "WAY", "3x3 convolutions: winograd (default; faster, 4x their "
+                                 "weights' memory) or direct (im2col + GEMM)"},
     {OPT_SUMMARY, "summary", 0, NULL, "print the layer table and the unused cfg keys on "
                                       "stdout, read no records"},
     {OPT_TRAIN, "train", 0, NULL, "train on the stream (records from encode-targets; "
@@ -80,6 +82,7 @@ typedef struct df_opts {
     fwd_config cf;
     train_config tc;
     int summary, train;
+    int conv_set;               /* --conv given */
 } df_opts;
 
 /* The --train options; 1 if id was one of them (-1 on a bad value). */
@@ -149,6 +152,12 @@ static int on_option(cli *c, void *ctx, int id, const char *arg)
     case OPT_LETTERBOX: cf->resize = 0; return 0;
     case OPT_RESIZE: cf->resize = 1; return 0;
     case OPT_STRICT: cf->strict = 1; return 0;
+    case OPT_CONV:
+        if (strcmp(arg, "winograd") && strcmp(arg, "direct"))
+            return cli_usage_error(c, "--conv: 'winograd' or 'direct', not '%s'", arg);
+        cf->direct = arg[0] == 'd';
+        o->conv_set = 1;
+        return 0;
     case OPT_SUMMARY: o->summary = 1; return 0;
     }
     return -1;
@@ -178,6 +187,8 @@ static int check_options(cli *c, const df_opts *o)
         return cli_usage_error(c, "--val-cmd validates the checkpoint: give --checkpoint FILE");
     if (!o->train && o->cf.batch > FWD_MAX_BATCH)
         return cli_usage_error(c, "--batch: at most %d records per forward pass", FWD_MAX_BATCH);
+    if (o->train && o->conv_set)
+        return cli_usage_error(c, "--conv is for inference (training runs the direct path)");
     if (tc->resume && !o->cf.weights_path)
         return cli_usage_error(c, "--resume needs --weights (the checkpoint to go on from)");
     return 0;

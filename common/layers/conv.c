@@ -90,8 +90,22 @@ static void conv_group(const layer *l, const float *w, const float *im, float *o
     }
 }
 
+int conv_wino_shape(const layer *l, wino_conv *cv)
+{
+    if (l->type != CFG_CONVOLUTIONAL || l->size != 3 || l->stride != 1 || l->pad != 1 ||
+        l->groups != 1)
+        return 0;
+    *cv = (wino_conv){.batch = l->batch, .cin = l->c, .kout = l->n, .h = l->h, .w = l->w};
+    return wino_worth_it(cv);
+}
+
 void conv_forward(const layer *l, const network *net, const float *in)
 {
+    wino_conv cv;
+    if (l->wino_u && conv_wino_shape(l, &cv)) {   /* bias and activation fused */
+        wino_forward(&cv, l->wino_u, l->biases, l->act, in, l->out, net->wino_work);
+        return;
+    }
     int m = l->n / l->groups;                            /* filters per group */
     int k = l->c / l->groups * l->size * l->size;        /* one filter's taps */
     int spatial = l->out_h * l->out_w;

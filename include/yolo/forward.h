@@ -42,6 +42,7 @@ typedef struct fwd_config {
     int batch;                  /* records per forward pass, 1..FWD_MAX_BATCH */
     int resize;                 /* 0: letterbox (darknet's detector test), 1: stretch */
     int strict;                 /* a bad image stops the run instead of `error` */
+    int direct;                 /* 3x3 convolutions by im2col + GEMM, not Winograd */
     const train_config *train;  /* --train: train on the stream (NULL: inference) */
 } fwd_config;
 

@@ -22,6 +22,7 @@
 #define YOLO_LAYERS_H
 
 #include "yolo/network.h"
+#include "yolo/winograd.h"
 
 #define LAYER_API(name)                                                                     \
     int name##_make(layer *l, cfg *c, cfg_section *s, const network *net, int index,        \
@@ -82,6 +83,10 @@ void layer_batchnorm(float *x, int batch, int n, int spatial, const float *mean,
                      const float *var, const float *scales, const float *biases);
 /* conv: folds batch norm into weights and biases (net_fold_bn). */
 void conv_fold(layer *l);
+/* conv: 1 and cv (the layer at its current batch) when Winograd suits its
+ * shape (3x3, stride 1, pad 1, one group) and runs it faster
+ * (wino_worth_it), else 0. */
+int conv_wino_shape(const layer *l, wino_conv *cv);
 
 /* x [batch, n, spatial] = act(x + biases[n]), one pass. */
 void layer_bias_act(float *x, int batch, int n, int spatial, const float *biases, act_type a);

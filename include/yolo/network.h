@@ -81,6 +81,8 @@ typedef struct layer {
     float *bias_grads;        /* [nbiases] */
     float *scale_grads;       /* [n] batch-norm gamma */
     float *weight_grads;      /* [nweights] */
+    float *wino_u;            /* conv run by Winograd (inference): [36, n, c] transformed
+                                 weights (net_winograd), else NULL */
     float *x_norm;            /* batch norm: [batch, out_c, out_h, out_w] the normalised values */
     float *bn_mean, *bn_var;  /* batch norm: [n] this batch's mean and unbiased variance */
     float *drop;              /* dropout: [batch, inputs] each input's factor, 0 or 1/(1-p) */
@@ -110,6 +112,10 @@ typedef struct network {
     float *moment2;           /* [nparams] Adam's second moment (training with adam) */
     struct yrng *rng;         /* dropout's random state (training), the caller's */
     size_t nwork;
+    float *wino;              /* [nwino]: Winograd's transformed weights, then its workspace
+                                 wino_work (net_winograd; a block of its own) */
+    float *wino_work;
+    size_t nwino;
     /* the weights file header, kept so a file is written back as read */
     int32_t major, minor, revision;
     uint64_t seen;            /* images seen in training */
@@ -162,6 +168,19 @@ void net_set_batch(network *net, int k);
  * layer. The parameters no longer match the weights file, so weights_write
  * refuses a folded network. */
 void net_fold_bn(network *net);
+
+/* Inference, after net_fold_bn: every 3x3 stride-1 "same" convolution that
+ * Winograd F(4x4, 3x3) runs faster (wino_worth_it: 16 or more channels in
+ * and out) gets its transformed weights, 4x the size of its weights, in a
+ * second block (net->wino), and runs that way from then on. (A layer whose
+ * batch norm is not folded keeps the direct path; a training network is
+ * left alone.) Outputs equal
+ * the direct path's to float rounding (common/layers/winograd.c). Returns
+ * the floats the block holds (0: no layer qualifies), or -1 (YOLO_EIO)
+ * when it cannot be allocated. */
+long net_winograd(network *net, yerr *err);
+/* The floats net_winograd would allocate (for --summary). */
+size_t net_winograd_floats(const network *net);
 
 /* Runs every layer on net->input ([batch, c, h, w], filled by the caller).
  * Returns the last layer's output. */

@@ -55,6 +55,29 @@ $DF --batch 2 "$T/five.mp" > "$T/b2.mp"
 $DF --batch 8 "$T/five.mp" > "$T/b8.mp"
 check "--batch 2 (a partial last batch) gives the bytes of --batch 1" cmp -s "$T/b1.mp" "$T/b2.mp"
 check "--batch 8 (more than the records) likewise" cmp -s "$T/b1.mp" "$T/b8.mp"
+
+# --- Winograd (the default) and the direct path -------------------------------
+$DF --conv direct "$T/five.mp" > "$T/direct.mp"
+$DF --conv direct --batch 3 "$T/five.mp" > "$T/direct3.mp"
+check "--conv direct: its own bytes, the same at --batch 3" sh -c "! cmp -s $T/b1.mp $T/direct.mp && cmp -s $T/direct.mp $T/direct3.mp"
+cat > "$T/agree.py" <<'EOF'
+import sys, msgpack, numpy as np
+def heads(p):
+    return [np.frombuffer(h['tensor']['data'], '<f4') for r in msgpack.Unpacker(open(p, 'rb'), raw=False) for h in r['output']]
+a, b = heads(sys.argv[1]), heads(sys.argv[2])
+print(len(a), max(float(np.abs(x - y).max() / np.abs(y).max()) for x, y in zip(a, b)) <= 1e-5)
+EOF
+check_eq "Winograd's heads agree with the direct path's to 1e-5 relative (five images)" \
+  "$($PY "$T/agree.py" "$T/b1.mp" "$T/direct.mp")" "5 True"
+$DF --conv fast "$T/two.mp" > "$T/o" 2> "$T/err"; rc=$?
+check_match "--conv fast: usage error, exit 1, nothing on stdout" "$rc $(wc -c < "$T/o")$(cat "$T/err")" \
+  "^1 0darknet-forward: --conv: 'winograd' or 'direct', not 'fast'"
+darknet-forward --cfg "$TINY" --random 1 --train --grad "$T/g" --conv direct "$T/two.mp" > /dev/null 2> "$T/err"; rc=$?
+check_match "--conv with --train: usage error" "$rc $(cat "$T/err")" "^1 darknet-forward: --conv is for inference"
+check_match "--summary counts Winograd's memory, none with --conv direct" \
+  "$(darknet-forward --cfg "$TINY" --summary | grep memory; darknet-forward --cfg "$TINY" --summary --conv direct | grep memory)" \
+  "Winograd's weights and workspace [1-9][0-9.]*\) at batch 1
+.*Winograd's weights and workspace 0.0\) at batch 1"
 darknet-forward --cfg "$TINY" --weights "$T/w.weights" --width 96 --height 96 "$T/five.mp" 2> "$T/err" > /dev/null
 check_match "without --quiet: the unused cfg keys and the time per image" "$(cat "$T/err")" \
   "23 cfg keys not used by inference \(\[net\] batch, .*--summary lists them.*

@@ -94,7 +94,7 @@ static int load_fixture_net(const char *cfgpath, int w, int h, int alloc, int in
     }
     fclose(t);
     int rc = cfg_load(c, cfgpath, &err);
-    net_opts o = {w, h, 1, infer};
+    net_opts o = {.w = w, .h = h, .batch = 1, .reuse = infer != 0};
     if (rc == 0 && (rc = (alloc ? net_load_opts : net_plan_opts)(c, net, &o, &err)) < 0)
         cfg_free(c);
     CHECK(rc == 0, "%s builds at %dx%d (%s)", cfgpath, w, h, rc ? err.msg : "ok");
@@ -137,9 +137,21 @@ static double unshared_mib(const network *net)
     return n * net->batch / 262144.0;
 }
 
+/* ", N layers by Winograd" (or nothing) for a check's name. */
+static const char *wino_note(const network *net)
+{
+    static char buf[64];   /* one check's name at a time */
+    int n = 0;
+    for (int i = 0; i < net->n; i++)
+        n += net->l[i].wino_u != NULL;
+    snprintf(buf, sizeof buf, n ? ", %d layers by Winograd" : "", n);
+    return buf;
+}
+
 /* One fixture: shapes and counts, and outputs if it has them. With infer,
  * the network is built as darknet-forward builds it (outputs sharing memory,
- * batch norm folded) and only the outputs kept to the end are compared. */
+ * batch norm folded; infer 2: and the 3x3 convolutions by Winograd, its
+ * default) and only the outputs kept to the end are compared. */
 static void check_fixture(const char *file, int infer)
 {
     char path[512], line[4096], cfgpath[512], ppm[512] = "";
@@ -178,6 +190,8 @@ static void check_fixture(const char *file, int infer)
         weights_random(&net, seed);
         if (infer)
             net_fold_bn(&net);
+        if (infer == 2)
+            CHECK(net_winograd(&net, NULL) >= 0, "%s: Winograd's weights", file);
         fill_input(&net, seed + 1);
         if (ppm[0])
             CHECK(read_ppm(ppm, &net) == 0, "%s: input %s", file, ppm);
@@ -212,9 +226,9 @@ static void check_fixture(const char *file, int infer)
         CHECK(worst <= TOL, "%s: every layer's output within %g of darknet's (worst %.3g, "
               "layer %d)", file, TOL, worst, worst_i);
     if (infer)
-        CHECK(worst <= TOL, "%s: folded, memory shared (%.1f of %.1f MiB outputs): the heads "
+        CHECK(worst <= TOL, "%s: folded, memory shared (%.1f of %.1f MiB outputs)%s: the heads "
               "within %g of darknet's (worst %.3g, layer %d)", file, net.nouts / 262144.0,
-              unshared_mib(&net), TOL, worst, worst_i);
+              unshared_mib(&net), wino_note(&net), TOL, worst, worst_i);
     net_free(&net);
     cfg_free(&c);
 }
@@ -247,6 +261,7 @@ static void test_fixtures(void)
         clock_gettime(CLOCK_MONOTONIC, &t0);
         check_fixture(names[i], 0);
         check_fixture(names[i], 1);
+        check_fixture(names[i], 2);
         clock_gettime(CLOCK_MONOTONIC, &t1);
         printf("# %s: %.2f s\n", names[i],
                (double)(t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9);
