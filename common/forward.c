@@ -24,9 +24,8 @@ static int load_params(fwd *f, yerr *err)
         return -1;
     if (f->cf.save_path && weights_write(&f->net, f->cf.save_path, err) < 0)
         return -1;
-    if (f->cf.train)
-        return 0;
-    net_fold_bn(&f->net);
+    if (!f->cf.train)
+        net_fold_bn(&f->net);
     return f->cf.direct ? 0 : net_winograd(&f->net, err) < 0 ? -1 : 0;
 }
 
@@ -400,7 +399,8 @@ static int before(void *ctx, batch_slot *s, int n, yerr *err)
     }
     if (first < 0 || (h == f->net.h && w == f->net.w))
         return 0;
-    if (net_resize(&f->cfg, &f->net, w, h, err) < 0)
+    if (net_resize(&f->cfg, &f->net, w, h, err) < 0 ||
+        (!f->cf.direct && net_winograd(&f->net, err) < 0))
         return -1;
     f->net.rng = &f->tr.rng;   /* dropout's stream stays the trainer's */
     return 0;

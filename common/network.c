@@ -420,8 +420,9 @@ void net_fold_bn(network *net)
     net->folded = 1;
 }
 
-/* The Winograd block's parts: transformed weights, and the workspace the
- * largest layer needs at any batch up to the network's. */
+/* The Winograd block's parts: transformed weights (training: also those of
+ * the input's gradient), and the workspace the largest layer needs at any
+ * batch up to the network's, either way. */
 static size_t wino_sizes(const network *net, size_t *weights)
 {
     size_t work = 0;
@@ -431,12 +432,15 @@ static size_t wino_sizes(const network *net, size_t *weights)
         wino_conv cv;
         if (!conv_wino_shape(&l, &cv))
             continue;
-        *weights += wino_weights_floats(l.n, l.c);
+        *weights += wino_weights_floats(l.n, l.c) * (net->train ? 2 : 1);
         for (int b = 1; b <= net->batch; b++) {
+            wino_conv back = {.batch = b, .cin = l.n, .kout = l.c, .h = l.h, .w = l.w};
             cv.batch = b;
-            size_t need = wino_work_floats(&cv);
+            size_t need = wino_work_floats(&cv), need_back = wino_work_floats(&back);
             if (need > work)
                 work = need;
+            if (net->train && need_back > work)
+                work = need_back;
         }
     }
     return *weights ? work : 0;
@@ -448,11 +452,20 @@ size_t net_winograd_floats(const network *net)
     return weights + work;
 }
 
+void net_winograd_refresh(network *net)
+{
+    for (int i = 0; i < net->n; i++) {
+        layer *l = &net->l[i];
+        if (l->wino_u)
+            wino_transform_weights(l->n, l->c, l->weights, l->wino_u);
+        if (l->wino_ub)
+            wino_transform_weights_back(l->n, l->c, l->weights, l->wino_ub);
+    }
+}
+
 long net_winograd(network *net, yerr *err)
 {
     size_t weights, work = wino_sizes(net, &weights);
-    if (net->train)
-        return 0;
     if (!weights || net->wino)
         return net->wino ? (long)net->nwino : 0;
     net->wino = malloc((weights + work) * sizeof *net->wino);
@@ -464,13 +477,19 @@ long net_winograd(network *net, yerr *err)
     for (int i = 0; i < net->n; i++) {
         layer *l = &net->l[i];
         wino_conv cv;
-        if (!conv_wino_shape(l, &cv) || (l->batch_normalize && !l->folded))
-            continue;                     /* Winograd's output transform adds biases only */
-        wino_transform_weights(l->n, l->c, l->weights, p);
+        /* inference: Winograd's output transform adds biases only, so a
+         * batch norm must have been folded into them */
+        if (!conv_wino_shape(l, &cv) || (!net->train && l->batch_normalize && !l->folded))
+            continue;
         l->wino_u = p;
         p += wino_weights_floats(l->n, l->c);
+        if (net->train) {
+            l->wino_ub = p;
+            p += wino_weights_floats(l->n, l->c);
+        }
     }
     net->wino_work = p;
+    net_winograd_refresh(net);
     return (long)net->nwino;
 }
 

@@ -27,7 +27,7 @@ static const cli_opt opts[] = {
     {OPT_RESIZE, "resize", 0, NULL, "stretch images to the network size"},
     {OPT_STRICT, "strict", 0, NULL, "a missing or corrupt image stops the run (exit 2)"},
     {OPT_CONV, "conv", 0, "WAY", "3x3 convolutions: winograd (default; faster, 4x their "
-                                 "weights' memory) or direct (im2col + GEMM)"},
+                                 "weights' memory, 8x in training) or direct (im2col + GEMM)"},
     {OPT_SUMMARY, "summary", 0, NULL, "print the layer table and the unused cfg keys on "
                                       "stdout, read no records"},
     {OPT_TRAIN, "train", 0, NULL, "train on the stream (records from encode-targets; "
@@ -82,7 +82,6 @@ typedef struct df_opts {
     fwd_config cf;
     train_config tc;
     int summary, train;
-    int conv_set;               /* --conv given */
 } df_opts;
 
 /* The --train options; 1 if id was one of them (-1 on a bad value). */
@@ -156,7 +155,6 @@ static int on_option(cli *c, void *ctx, int id, const char *arg)
         if (strcmp(arg, "winograd") && strcmp(arg, "direct"))
             return cli_usage_error(c, "--conv: 'winograd' or 'direct', not '%s'", arg);
         cf->direct = arg[0] == 'd';
-        o->conv_set = 1;
         return 0;
     case OPT_SUMMARY: o->summary = 1; return 0;
     }
@@ -187,8 +185,6 @@ static int check_options(cli *c, const df_opts *o)
         return cli_usage_error(c, "--val-cmd validates the checkpoint: give --checkpoint FILE");
     if (!o->train && o->cf.batch > FWD_MAX_BATCH)
         return cli_usage_error(c, "--batch: at most %d records per forward pass", FWD_MAX_BATCH);
-    if (o->train && o->conv_set)
-        return cli_usage_error(c, "--conv is for inference (training runs the direct path)");
     if (tc->resume && !o->cf.weights_path)
         return cli_usage_error(c, "--resume needs --weights (the checkpoint to go on from)");
     return 0;

@@ -99,13 +99,9 @@ int conv_wino_shape(const layer *l, wino_conv *cv)
     return wino_worth_it(cv);
 }
 
-void conv_forward(const layer *l, const network *net, const float *in)
+/* The convolution alone into l->out: im2col + GEMM per image and group. */
+static void conv_direct(const layer *l, const network *net, const float *in)
 {
-    wino_conv cv;
-    if (l->wino_u && conv_wino_shape(l, &cv)) {   /* bias and activation fused */
-        wino_forward(&cv, l->wino_u, l->biases, l->act, in, l->out, net->wino_work);
-        return;
-    }
     int m = l->n / l->groups;                            /* filters per group */
     int k = l->c / l->groups * l->size * l->size;        /* one filter's taps */
     int spatial = l->out_h * l->out_w;
@@ -117,6 +113,21 @@ void conv_forward(const layer *l, const network *net, const float *in)
             float *out = l->out + ((size_t)b * l->n + (size_t)g * m) * spatial; /* [m, spatial] */
             conv_group(l, w, im, out, net->work);
         }
+}
+
+void conv_forward(const layer *l, const network *net, const float *in)
+{
+    int spatial = l->out_h * l->out_w;
+    wino_conv cv;
+    int wino = l->wino_u && conv_wino_shape(l, &cv);
+    if (wino && !(l->batch_normalize && net->train)) {   /* bias and activation fused */
+        wino_forward(&cv, l->wino_u, l->biases, l->act, in, l->out, net->wino_work);
+        return;
+    }
+    if (wino)
+        wino_forward(&cv, l->wino_u, NULL, ACT_LINEAR, in, l->out, net->wino_work);
+    else
+        conv_direct(l, net, in);
     if (l->batch_normalize && net->train) {
         layer_batchnorm_act_train(l, l->out, l->n, spatial);
     } else if (l->batch_normalize && !l->folded) {
@@ -170,14 +181,21 @@ void conv_backward(const layer *l, const network *net, const float *in, float *d
         act_backward(l->out, l->delta, (size_t)l->batch * l->outputs, l->act);
         layer_bias_backward(l->bias_grads, l->delta, l->batch, l->n, spatial);
     }
+    wino_conv cv;
+    int wino = l->wino_ub && conv_wino_shape(l, &cv);
     for (int b = 0; b < l->batch; b++)
         for (int g = 0; g < l->groups; g++) {
             size_t in_off = ((size_t)b * l->c + (size_t)g * (l->c / l->groups)) * l->h * l->w;
             conv_group_backward(l, l->weights + (size_t)g * m * k, in + in_off,
                                 l->delta + ((size_t)b * l->n + (size_t)g * m) * spatial,
-                                l->weight_grads + (size_t)g * m * k, din ? din + in_off : NULL,
-                                net->work);
+                                l->weight_grads + (size_t)g * m * k,
+                                din && !wino ? din + in_off : NULL, net->work);
         }
+    if (wino && din) {   /* din += delta convolved with the turned kernels */
+        wino_conv back = {.batch = l->batch, .cin = l->n, .kout = l->c, .h = l->out_h,
+                          .w = l->out_w, .accumulate = 1};
+        wino_forward(&back, l->wino_ub, NULL, ACT_LINEAR, l->delta, din, net->wino_work);
+    }
 }
 
 /* darknet's inference batch norm is y = (x - mean) * s + bias with

@@ -61,7 +61,10 @@ static void g3(const double *x, int xs, double *y, int ys)
     y[5 * ys] = x2;
 }
 
-void wino_transform_weights(int kout, int cin, const float *w, float *u)
+/* u = G g G^T for each filter k and channel c of w [kout, cin, 3, 3]; with
+ * back, g is the kernel turned by 180 degrees and u is laid out [36, cin,
+ * kout] (the products of the input's gradient). */
+static void transform(int kout, int cin, const float *w, float *u, int back)
 {
     size_t plane = (size_t)kout * cin;
 #pragma omp parallel for schedule(static)
@@ -70,14 +73,25 @@ void wino_transform_weights(int kout, int cin, const float *w, float *u)
             const float *f = w + ((size_t)k * cin + c) * 9;    /* [3, 3] */
             double g[9], t[SIDE][3], v[SIDE][SIDE];
             for (int i = 0; i < 9; i++)
-                g[i] = f[i];
+                g[i] = f[back ? 8 - i : i];
             for (int j = 0; j < 3; j++)                         /* t = G g */
                 g3(g + j, 3, &t[0][j], 3);
             for (int i = 0; i < SIDE; i++)                      /* v = t G^T */
                 g3(t[i], 1, v[i], 1);
+            size_t at = back ? (size_t)c * kout + k : (size_t)k * cin + c;
             for (int e = 0; e < WINO_POINTS; e++)
-                u[e * plane + (size_t)k * cin + c] = (float)v[e / SIDE][e % SIDE];
+                u[e * plane + at] = (float)v[e / SIDE][e % SIDE];
         }
+}
+
+void wino_transform_weights(int kout, int cin, const float *w, float *u)
+{
+    transform(kout, cin, w, u, 0);
+}
+
+void wino_transform_weights_back(int kout, int cin, const float *w, float *u)
+{
+    transform(kout, cin, w, u, 1);
 }
 
 static int ceil_div(int a, int b) { return (a + b - 1) / b; }
@@ -333,7 +347,10 @@ static inline __attribute__((always_inline)) void output_seg(const wino_conv *cv
     float *plane = out + ((size_t)s->b * cv->kout + k) * cv->h * cv->w;   /* [h, w] */
     for (int i = 0; i < rows; i++) {
         float *dst = plane + (size_t)(y0 + i) * cv->w + x0;
-        if (cols == TILE * WL)                    /* inlined copy */
+        if (cv->accumulate)
+            for (int x = 0; x < cols; x++)
+                dst[x] += o[i][x];
+        else if (cols == TILE * WL)               /* inlined copy */
             for (int x = 0; x < TILE * WL; x++)
                 dst[x] = o[i][x];
         else
@@ -374,7 +391,8 @@ static inline __attribute__((always_inline)) void output_seg(const wino_conv *cv
         const wino_conv *cv = p->cv;                                                        \
         WINO_SHARE(lo, hi, nseg,                                                            \
                    output_seg(cv, c, &s, bk->m + (size_t)c * bk->nb + q,                    \
-                              (size_t)cv->kout * bk->nb, bias[c], act, out, avx))           \
+                              (size_t)cv->kout * bk->nb, bias ? bias[c] : 0, act, out, \
+                              avx))                                                         \
     }
 
 WINO_KERNELS(avx512, __attribute__((target("avx512f"))), 1)

@@ -81,8 +81,9 @@ typedef struct layer {
     float *bias_grads;        /* [nbiases] */
     float *scale_grads;       /* [n] batch-norm gamma */
     float *weight_grads;      /* [nweights] */
-    float *wino_u;            /* conv run by Winograd (inference): [36, n, c] transformed
-                                 weights (net_winograd), else NULL */
+    float *wino_u;            /* conv run by Winograd: [36, n, c] transformed weights
+                                 (net_winograd), else NULL */
+    float *wino_ub;           /* and in training, for the input's gradient: [36, c, n] */
     float *x_norm;            /* batch norm: [batch, out_c, out_h, out_w] the normalised values */
     float *bn_mean, *bn_var;  /* batch norm: [n] this batch's mean and unbiased variance */
     float *drop;              /* dropout: [batch, inputs] each input's factor, 0 or 1/(1-p) */
@@ -169,16 +170,19 @@ void net_set_batch(network *net, int k);
  * refuses a folded network. */
 void net_fold_bn(network *net);
 
-/* Inference, after net_fold_bn: every 3x3 stride-1 "same" convolution that
- * Winograd F(4x4, 3x3) runs faster (wino_worth_it: 16 or more channels in
- * and out) gets its transformed weights, 4x the size of its weights, in a
- * second block (net->wino), and runs that way from then on. (A layer whose
- * batch norm is not folded keeps the direct path; a training network is
- * left alone.) Outputs equal
- * the direct path's to float rounding (common/layers/winograd.c). Returns
- * the floats the block holds (0: no layer qualifies), or -1 (YOLO_EIO)
- * when it cannot be allocated. */
+/* Every 3x3 stride-1 "same" convolution that Winograd F(4x4, 3x3) runs
+ * faster (wino_worth_it: 16 or more channels in and out) gets its
+ * transformed weights, 4x the size of its weights (twice that in training:
+ * forward and the input's gradient), in a second block (net->wino), and
+ * runs that way from then on. Inference: after net_fold_bn (a layer whose
+ * batch norm is not folded keeps the direct path). Outputs and gradients
+ * equal the direct path's to float rounding (common/layers/winograd.c).
+ * Returns the floats the block holds (0: no layer qualifies), or -1
+ * (YOLO_EIO) when it cannot be allocated. */
 long net_winograd(network *net, yerr *err);
+/* Transforms the weights again: after every change of the parameters (the
+ * optimiser's step, loading). */
+void net_winograd_refresh(network *net);
 /* The floats net_winograd would allocate (for --summary). */
 size_t net_winograd_floats(const network *net);
 

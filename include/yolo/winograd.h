@@ -43,6 +43,7 @@ typedef struct {
     int h, w;                 /* input size = output size */
     int block;                /* tiles per block; 0: wino_block's choice */
     int portable;             /* 1: the plain C transforms even on an AVX-512 CPU (tests) */
+    int accumulate;           /* 1: out += the result (a gradient), 0: out = it */
 } wino_conv;
 
 /* Floats of the transformed weights U: 36 * kout * cin. */
@@ -52,6 +53,10 @@ size_t wino_weights_floats(int kout, int cin);
  * (darknet's layout, batch norm already folded in). Computed in double,
  * rounded once. Done once per network, after the fold. */
 void wino_transform_weights(int kout, int cin, const float *w, float *u);
+/* The same for the input's gradient, a "same" 3x3 convolution of dL/d out
+ * [kout, h, w] with each kernel turned by 180 degrees, filters and channels
+ * swapped: u [36, cin, kout], for wino_forward with cin and kout swapped. */
+void wino_transform_weights_back(int kout, int cin, const float *w, float *u);
 
 /* Tiles of the whole batch: batch * ceil(h/4) * ceil(w/4). */
 long wino_tiles(const wino_conv *cv);
@@ -66,7 +71,7 @@ int wino_block(const wino_conv *cv);
 size_t wino_work_floats(const wino_conv *cv);
 
 /* out [batch, kout, h, w] = act(conv3x3(in [batch, cin, h, w], w) + bias
- * [kout]), zero padding 1, stride 1; u from wino_transform_weights; work
+ * [kout] (NULL: none)), or out += it (accumulate), zero padding 1, stride 1; u from wino_transform_weights; work
  * [wino_work_floats(cv)], its contents ignored. in, out and work must not
  * overlap. */
 void wino_forward(const wino_conv *cv, const float *u, const float *bias, act_type act,

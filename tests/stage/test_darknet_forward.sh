@@ -72,8 +72,6 @@ check_eq "Winograd's heads agree with the direct path's to 1e-5 relative (five i
 $DF --conv fast "$T/two.mp" > "$T/o" 2> "$T/err"; rc=$?
 check_match "--conv fast: usage error, exit 1, nothing on stdout" "$rc $(wc -c < "$T/o")$(cat "$T/err")" \
   "^1 0darknet-forward: --conv: 'winograd' or 'direct', not 'fast'"
-darknet-forward --cfg "$TINY" --random 1 --train --grad "$T/g" --conv direct "$T/two.mp" > /dev/null 2> "$T/err"; rc=$?
-check_match "--conv with --train: usage error" "$rc $(cat "$T/err")" "^1 darknet-forward: --conv is for inference"
 check_match "--summary counts Winograd's memory, none with --conv direct" \
   "$(darknet-forward --cfg "$TINY" --summary | grep memory; darknet-forward --cfg "$TINY" --summary --conv direct | grep memory)" \
   "Winograd's weights and workspace [1-9][0-9.]*\) at batch 1

@@ -536,9 +536,12 @@ static void fill(float *x, size_t n, uint64_t seed, double a, double b)
         x[i] = (float)(a + b * rng_uniform(&r));
 }
 
-static void test_whole(void)
+/* With wino, the 3x3 convolutions of 16+ channels run by Winograd
+ * (net_winograd: forward and the input's gradient), as darknet-forward
+ * --train runs them; the same fixture, the same tolerance. */
+static void test_whole(int wino)
 {
-    tcase t = {.name = WHOLE};
+    tcase t = {.name = wino ? WHOLE " by Winograd" : WHOLE};
     yerr err = {0};
     const grec *path, *o;
     if (gfile_read(FXDIR WHOLE ".grad", &t.f) < 0 ||
@@ -560,6 +563,11 @@ static void test_whole(void)
         return;
     }
     weights_random(&t.net, (uint64_t)v[3]);
+    if (wino && net_winograd(&t.net, &err) <= 0) {
+        CHECK(0, "%s: Winograd's weights (%s)", t.name, err.msg);
+        case_free(&t);
+        return;
+    }
     fill(t.net.input, (size_t)t.net.batch * t.net.inputs, (uint64_t)v[4], 0, 1);
     fill(t.upstream, outputs_of(last_layer(&t)), (uint64_t)v[5], -1, 2);
     net_forward(&t.net);
@@ -688,7 +696,8 @@ int main(void)
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++)
         test_case(cases[i]);
     test_dropout_rng();
-    test_whole();
+    test_whole(0);
+    test_whole(1);
     const char *smooth[] = {"conv-1x1-bn-logistic", "conv-s2-nopad-bn-elu", "conv-nopad-tanh",
                             "local-s2", "softmax-connected", "softmax", "shortcut-sample"};
     for (size_t i = 0; i < sizeof smooth / sizeof *smooth; i++)
