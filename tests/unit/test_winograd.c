@@ -198,6 +198,65 @@ static void check_sizes_api(void)
     CHECK(wino_worth_it(&mid), "worth it for 128 -> 256 at 52x52");
 }
 
+/* The input's gradient (training): din += the adjoint of the convolution,
+ * din[c, p, q] += sum over k, i, j of w[k, c, i, j] delta[k, p - i + 1,
+ * q - j + 1], by wino_transform_weights_back and wino_forward with cin and
+ * kout swapped, no bias, accumulating onto what din held. */
+static double run_back(const shape *s, yrng *r)
+{
+    wino_conv cv = {.batch = s->batch, .cin = s->kout, .kout = s->cin, .h = s->h, .w = s->w,
+                    .portable = s->portable, .accumulate = 1};
+    size_t nin = (size_t)s->batch * s->cin * s->h * s->w;
+    size_t nd = (size_t)s->batch * s->kout * s->h * s->w, nw = (size_t)s->kout * s->cin * 9;
+    float *w = malloc(sizeof(float) * nw), *d = malloc(sizeof(float) * nd);
+    float *u = malloc(sizeof(float) * wino_weights_floats(s->kout, s->cin));
+    float *din = malloc(sizeof(float) * nin), *ref = malloc(sizeof(float) * nin);
+    float *work = malloc(sizeof(float) * wino_work_floats(&cv));
+    double err = -1;
+    if (w && d && u && din && ref && work) {
+        fill_normal(r, w, nw, sqrt(2.0 / (9.0 * s->cin)));
+        fill_normal(r, d, nd, 1.0);
+        fill_normal(r, din, nin, 1.0);
+        for (size_t i = 0; i < nin; i++)
+            ref[i] = din[i];
+        for (int b = 0; b < s->batch; b++)
+            for (int c = 0; c < s->cin; c++)
+                for (int p = 0; p < s->h; p++)
+                    for (int q = 0; q < s->w; q++) {
+                        double sum = 0;
+                        for (int k = 0; k < s->kout; k++)
+                            for (int i = 0; i < 3; i++)
+                                for (int j = 0; j < 3; j++) {
+                                    int y = p - i + 1, x = q - j + 1;
+                                    if (y >= 0 && y < s->h && x >= 0 && x < s->w)
+                                        sum += (double)w[((size_t)k * s->cin + c) * 9 + i * 3 + j] *
+                                               d[(((size_t)b * s->kout + k) * s->h + y) * s->w + x];
+                                }
+                        ref[(((size_t)b * s->cin + c) * s->h + p) * s->w + q] += (float)sum;
+                    }
+        wino_transform_weights_back(s->kout, s->cin, w, u);
+        wino_forward(&cv, u, NULL, ACT_LINEAR, d, din, work);
+        err = rel_err(din, ref, nin);
+    }
+    free(w), free(d), free(u), free(din), free(ref), free(work);
+    return err;
+}
+
+static void check_back(yrng *r)
+{
+    static const shape shapes[] = {
+        {2, 16, 24, 13, 13, 0, ACT_LINEAR, 0}, {1, 32, 16, 7, 10, 0, ACT_LINEAR, 0},
+        {3, 20, 17, 5, 9, 0, ACT_LINEAR, 1},   {1, 64, 48, 26, 26, 0, ACT_LINEAR, 0},
+    };
+    for (size_t i = 0; i < sizeof shapes / sizeof shapes[0]; i++) {
+        const shape *s = &shapes[i];
+        double e = run_back(s, r);
+        CHECK(e >= 0 && e <= TOL, "input's gradient, batch %d, %d channels, %d filters, %dx%d%s: "
+              "accumulated onto din (rel err %.2g)", s->batch, s->cin, s->kout, s->h, s->w,
+              s->portable ? ", plain C" : "", e);
+    }
+}
+
 int main(void)
 {
     yrng r;
@@ -207,5 +266,6 @@ int main(void)
     check_acts(&r);
     check_deep(&r);
     check_threads(&r);
+    check_back(&r);
     return check_done();
 }
