@@ -434,7 +434,7 @@ static size_t wino_sizes(const network *net, size_t *weights)
             continue;
         *weights += wino_weights_floats(l.n, l.c) * (net->train ? 2 : 1);
         for (int b = 1; b <= net->batch; b++) {
-            wino_conv back = {.batch = b, .cin = l.n, .kout = l.c, .h = l.h, .w = l.w};
+            wino_conv back = {.batch = b, .cin = l.n, .kout = l.c, .h = l.h, .w = l.w, .back = 1};
             cv.batch = b;
             size_t need = wino_work_floats(&cv), need_back = wino_work_floats(&back);
             if (need > work)

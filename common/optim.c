@@ -205,6 +205,7 @@ void optim_update(network *net, const optim_config *o, float rate, long t)
         update_array(net, o->adam, &s, l->weights, l->nweights, 1);
     }
     memset(net->grads, 0, net->nparams * sizeof *net->grads);
+    net_winograd_refresh(net);   /* Winograd's copies of the weights follow them */
 }
 
 int optim_check(const network *net, const optim_config *o, yerr *err)

@@ -346,7 +346,6 @@ static int update(trainer *t, network *net, cli *c, yerr *err)
     optim_config o = t->opt;
     o.batch = (int)t->pending;
     optim_update(net, &o, rate, t->step + 1);
-    net_winograd_refresh(net);   /* Winograd's copies of the weights follow them */
     net->seen += (uint64_t)t->pending;
     t->step++;
     int rc = log_step(t, rate, net->seen, err);

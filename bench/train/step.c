@@ -8,7 +8,12 @@
  * The optimiser is the cfg's (optim_parse: SGD with its momentum and decay)
  * with batch = BATCH, subdivisions 1.
  *
- *     step CFG [ITERS [WARMUP [BATCH [PROFILE [CLOCK]]]]]   (defaults 5 1 8 1 wall)
+ *     step CFG [ITERS [WARMUP [BATCH [PROFILE [CLOCK [CONV]]]]]]
+ *                                        (defaults 5 1 8 1 wall winograd)
+ *
+ * CONV is winograd (net_winograd: the 3x3 layers of 16+ channels by
+ * Winograd in forward and for the input's gradient, as darknet-forward
+ * --train runs them) or direct (im2col + GEMM everywhere).
  *
  * CLOCK is wall (CLOCK_MONOTONIC) or cpu (the process's CPU time,
  * CLOCK_PROCESS_CPUTIME_ID): with OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1
@@ -285,8 +290,14 @@ static int setup(bench *b, cfg *c, const char *path, int batch, yerr *err)
 
 int main(int argc, char **argv)
 {
-    if (argc < 2 || argc > 7) {
-        fprintf(stderr, "usage: %s CFG [ITERS [WARMUP [BATCH [PROFILE [wall|cpu]]]]]\n", argv[0]);
+    if (argc < 2 || argc > 8) {
+        fprintf(stderr, "usage: %s CFG [ITERS [WARMUP [BATCH [PROFILE [wall|cpu "
+                "[winograd|direct]]]]]]\n", argv[0]);
+        return 1;
+    }
+    const char *conv = argc > 7 ? argv[7] : "winograd";
+    if (strcmp(conv, "winograd") && strcmp(conv, "direct")) {
+        fprintf(stderr, "step: CONV must be winograd or direct, not '%s'\n", conv);
         return 1;
     }
     const char *clock_name = argc > 6 ? argv[6] : "wall";
@@ -301,14 +312,15 @@ int main(int argc, char **argv)
     cfg c;
     bench b;
     yerr err;
-    if (setup(&b, &c, argv[1], batch, &err) < 0) {
+    if (setup(&b, &c, argv[1], batch, &err) < 0 ||
+        (strcmp(conv, "direct") && net_winograd(&b.net, &err) < 0)) {
         fprintf(stderr, "step: %s\n", err.msg);
         return 2;
     }
     b.clock = strcmp(clock_name, "cpu") ? CLOCK_MONOTONIC : CLOCK_PROCESS_CPUTIME_ID;
     printf("%s: %d x %d x %d, batch %d, %.2f BFLOPs per image forward, %zu parameters; "
-           "%s clock\n", argv[1], b.net.c, b.net.h, b.net.w, batch, net_bflops(&b.net),
-           b.net.nparams, clock_name);
+           "%s clock, %s convolutions\n", argv[1], b.net.c, b.net.h, b.net.w, batch,
+           net_bflops(&b.net), b.net.nparams, clock_name, conv);
     double t[NPART], part[NPART][MAX_ITERS], whole[MAX_ITERS];
     for (int i = 0; i < warm; i++)
         step(&b, t);

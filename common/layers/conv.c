@@ -193,7 +193,7 @@ void conv_backward(const layer *l, const network *net, const float *in, float *d
         }
     if (wino && din) {   /* din += delta convolved with the turned kernels */
         wino_conv back = {.batch = l->batch, .cin = l->n, .kout = l->c, .h = l->out_h,
-                          .w = l->out_w, .accumulate = 1};
+                          .w = l->out_w, .accumulate = 1, .back = 1};
         wino_forward(&back, l->wino_ub, NULL, ACT_LINEAR, l->delta, din, net->wino_work);
     }
 }

@@ -49,39 +49,75 @@ size_t wino_weights_floats(int kout, int cin)
     return (size_t)WINO_POINTS * kout * cin;
 }
 
-/* y [6] = G x [3], rows `ys` apart, in double. */
-static void g3(const double *x, int xs, double *y, int ys)
+/* Kernels transformed side by side: KL channels of one filter, contiguous
+ * in w and in u. */
+#define KL 16
+
+/* y [6][KL] = G x [3][KL] per lane. */
+static inline __attribute__((always_inline)) void g3_lanes(const float x[3][KL], float y[6][KL])
 {
-    double x0 = x[0], x1 = x[xs], x2 = x[2 * xs];
-    y[0] = x0 / 4;
-    y[ys] = -(x0 + x1 + x2) / 6;
-    y[2 * ys] = -(x0 - x1 + x2) / 6;
-    y[3 * ys] = x0 / 24 + x1 / 12 + x2 / 6;
-    y[4 * ys] = x0 / 24 - x1 / 12 + x2 / 6;
-    y[5 * ys] = x2;
+    for (int l = 0; l < KL; l++) {
+        float x0 = x[0][l], x1 = x[1][l], x2 = x[2][l];
+        float even = x0 + x2;
+        y[0][l] = x0 * .25f;
+        y[1][l] = -(even + x1) * (1.0f / 6);
+        y[2][l] = -(even - x1) * (1.0f / 6);
+        y[3][l] = x0 * (1.0f / 24) + x1 * (1.0f / 12) + x2 * (1.0f / 6);
+        y[4][l] = x0 * (1.0f / 24) - x1 * (1.0f / 12) + x2 * (1.0f / 6);
+        y[5][l] = x2;
+    }
 }
 
-/* u = G g G^T for each filter k and channel c of w [kout, cin, 3, 3]; with
- * back, g is the kernel turned by 180 degrees and u is laid out [36, cin,
- * kout] (the products of the input's gradient). */
+/* u[e * plane + l] = (G g_l G^T)[e] for the n <= KL kernels g_l = src [l
+ * * 9 .. + 9] (turned by 180 degrees when back). Float: its rounding (a
+ * few ulps) is far below the products'. Multiplications by reciprocals, no
+ * divisions: in training the weights are transformed at every step. */
+static inline __attribute__((always_inline)) void transform_lanes(const float *src, int back,
+                                                                 int n, float *u, size_t plane)
+{
+    float g[3][3][KL] = {{{0}}}, col[3][KL], t[3][6][KL], row[3][KL], v[6][KL];
+    for (int l = 0; l < n; l++)
+        for (int i = 0; i < 9; i++)
+            g[i / 3][i % 3][l] = src[l * 9 + (back ? 8 - i : i)];
+    for (int j = 0; j < 3; j++) {                  /* t[j] = G (column j of g) */
+        for (int i = 0; i < 3; i++)
+            for (int l = 0; l < KL; l++)
+                col[i][l] = g[i][j][l];
+        g3_lanes(col, t[j]);
+    }
+    for (int r = 0; r < 6; r++) {                  /* row r of the result: G (row r of t) */
+        for (int j = 0; j < 3; j++)
+            for (int l = 0; l < KL; l++)
+                row[j][l] = t[j][r][l];
+        g3_lanes(row, v);
+        for (int c = 0; c < 6; c++)
+            for (int l = 0; l < n; l++)
+                u[(size_t)(r * 6 + c) * plane + l] = v[c][l];
+    }
+}
+
+/* u [36, kout, cin] = G g G^T for each filter k and channel c of w [kout,
+ * cin, 3, 3] (each kernel turned by 180 degrees when back). Twice: AVX-512
+ * and baseline. */
+#define WINO_TRANSFORM(suffix, attr)                                                        \
+    attr static void transform_##suffix(int kout, int cin, const float *w, float *u,        \
+                                        int back)                                           \
+    {                                                                                       \
+        size_t plane = (size_t)kout * cin;                                                  \
+        _Pragma("omp parallel for schedule(static)")                                        \
+        for (int k = 0; k < kout; k++)                                                      \
+            for (int c = 0; c < cin; c += KL)                                               \
+                transform_lanes(w + ((size_t)k * cin + c) * 9, back,                        \
+                                cin - c < KL ? cin - c : KL, u + (size_t)k * cin + c, plane); \
+    }
+
+WINO_TRANSFORM(avx512, __attribute__((target("avx512f"))))
+WINO_TRANSFORM(base, )
+
 static void transform(int kout, int cin, const float *w, float *u, int back)
 {
-    size_t plane = (size_t)kout * cin;
-#pragma omp parallel for schedule(static)
-    for (int k = 0; k < kout; k++)
-        for (int c = 0; c < cin; c++) {
-            const float *f = w + ((size_t)k * cin + c) * 9;    /* [3, 3] */
-            double g[9], t[SIDE][3], v[SIDE][SIDE];
-            for (int i = 0; i < 9; i++)
-                g[i] = f[back ? 8 - i : i];
-            for (int j = 0; j < 3; j++)                         /* t = G g */
-                g3(g + j, 3, &t[0][j], 3);
-            for (int i = 0; i < SIDE; i++)                      /* v = t G^T */
-                g3(t[i], 1, v[i], 1);
-            size_t at = back ? (size_t)c * kout + k : (size_t)k * cin + c;
-            for (int e = 0; e < WINO_POINTS; e++)
-                u[e * plane + at] = (float)v[e / SIDE][e % SIDE];
-        }
+    (__builtin_cpu_supports("avx512f") ? transform_avx512 : transform_base)(kout, cin, w, u,
+                                                                             back);
 }
 
 void wino_transform_weights(int kout, int cin, const float *w, float *u)
@@ -427,9 +463,10 @@ static void run_block(const wino_plan *p, const float *u, const float *bias, act
     (avx512 ? input_avx512 : input_base)(p, in, lo, hi, nseg, bk);
 #pragma omp barrier
     share(WINO_POINTS, t, nt, &lo, &hi);
-    for (long e = lo; e < hi; e++)
-        gemm_f32(&(gemm_shape){.m = cv->kout, .n = bk->nb, .k = cv->cin, .alpha = 1,
-                               .lda = cv->cin, .ldb = bk->nb, .ldc = bk->nb},
+    for (long e = lo; e < hi; e++)   /* back: u holds U_e^T [cin, kout] */
+        gemm_f32(&(gemm_shape){.ta = cv->back, .m = cv->kout, .n = bk->nb, .k = cv->cin,
+                               .alpha = 1, .lda = cv->back ? cv->kout : cv->cin,
+                               .ldb = bk->nb, .ldc = bk->nb},
                  u + (size_t)e * cv->kout * cv->cin, bk->v + (size_t)e * cv->cin * bk->nb,
                  bk->m + (size_t)e * cv->kout * bk->nb);
 #pragma omp barrier

@@ -83,7 +83,7 @@ typedef struct layer {
     float *weight_grads;      /* [nweights] */
     float *wino_u;            /* conv run by Winograd: [36, n, c] transformed weights
                                  (net_winograd), else NULL */
-    float *wino_ub;           /* and in training, for the input's gradient: [36, c, n] */
+    float *wino_ub;           /* and in training, for the input's gradient: [36, n, c] */
     float *x_norm;            /* batch norm: [batch, out_c, out_h, out_w] the normalised values */
     float *bn_mean, *bn_var;  /* batch norm: [n] this batch's mean and unbiased variance */
     float *drop;              /* dropout: [batch, inputs] each input's factor, 0 or 1/(1-p) */

@@ -78,7 +78,8 @@ float optim_rate(const optim_config *o, long it);
  *   w -= rate * (m / (1 - b1^t)) / (sqrt(v / (1 - b2^t)) + eps)
  * which is torch.optim.Adam with weight_decay = decay on the weights only.
  * darknet's CPU build has no Adam (only its GPU build does): this is the
- * project's definition. */
+ * project's definition. Then the gradients are zeroed and, if the network
+ * runs Winograd (net_winograd), its transformed weights made again. */
 void optim_update(network *net, const optim_config *o, float rate, long t);
 
 /* Is net ready for optim_update with o: built for training (net_opts.train),

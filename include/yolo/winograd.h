@@ -44,18 +44,21 @@ typedef struct {
     int block;                /* tiles per block; 0: wino_block's choice */
     int portable;             /* 1: the plain C transforms even on an AVX-512 CPU (tests) */
     int accumulate;           /* 1: out += the result (a gradient), 0: out = it */
+    int back;                 /* u from wino_transform_weights_back: [36, cin, kout] */
 } wino_conv;
 
 /* Floats of the transformed weights U: 36 * kout * cin. */
 size_t wino_weights_floats(int kout, int cin);
 
 /* u [36, kout, cin] = G w G^T per filter and channel, from w [kout, cin, 3, 3]
- * (darknet's layout, batch norm already folded in). Computed in double,
- * rounded once. Done once per network, after the fold. */
+ * (darknet's layout, batch norm already folded in), in float. Inference:
+ * once, after the fold; training: after every step. */
 void wino_transform_weights(int kout, int cin, const float *w, float *u);
 /* The same for the input's gradient, a "same" 3x3 convolution of dL/d out
  * [kout, h, w] with each kernel turned by 180 degrees, filters and channels
- * swapped: u [36, cin, kout], for wino_forward with cin and kout swapped. */
+ * swapped: u [36, kout, cin] of the turned kernels, for wino_forward with
+ * cin and kout swapped and back = 1 (its products read u transposed, so
+ * this transform streams through w and u in order). */
 void wino_transform_weights_back(int kout, int cin, const float *w, float *u);
 
 /* Tiles of the whole batch: batch * ceil(h/4) * ceil(w/4). */

@@ -205,7 +205,7 @@ static void check_sizes_api(void)
 static double run_back(const shape *s, yrng *r)
 {
     wino_conv cv = {.batch = s->batch, .cin = s->kout, .kout = s->cin, .h = s->h, .w = s->w,
-                    .portable = s->portable, .accumulate = 1};
+                    .portable = s->portable, .accumulate = 1, .back = 1};
     size_t nin = (size_t)s->batch * s->cin * s->h * s->w;
     size_t nd = (size_t)s->batch * s->kout * s->h * s->w, nw = (size_t)s->kout * s->cin * 9;
     float *w = malloc(sizeof(float) * nw), *d = malloc(sizeof(float) * nd);
