@@ -22,9 +22,10 @@
 #      default each large activation PyTorch allocates is a fresh mmap that
 #      page-faults on every run, which can cost it more than its arithmetic
 #      (yolov2-voc: ~450 ms as is, ~135 ms with PT_MALLOC, on this machine).
-#  (d) the OpenBLAS sgemm ceiling on 2 threads: bench/forward/sgemm.c on
-#      conv-shaped products (M filters, N = out_h*out_w, K = c*size*size);
-#      the ceiling is the best of them.
+#  (d) the sgemm ceiling on 2 threads: bench/forward/sgemm.c times OpenBLAS
+#      and the project's gemm_f32 on conv-shaped products (NN: M filters,
+#      N = out_h*out_w, K = c*size*size; and training's NT / TN); the
+#      ceiling is gemm_f32's best NN product.
 #
 # All three use the same seeded random weights (darknet-forward --random 1
 # --save-weights, in a temporary folder removed at the end). Then a table,
@@ -96,15 +97,18 @@ done
 CEIL=
 if [ $HAVE_BLAS = 1 ]; then
   # shellcheck disable=SC2046
-  cc -std=c11 -O2 -Wall -Wextra -fopenmp bench/forward/sgemm.c $(blas_pc --cflags --libs openblas) \
-    -Wl,-rpath,"$BLAS_LIBDIR" \
+  cc -std=c11 -O2 -Wall -Wextra -fopenmp -Iinclude bench/forward/sgemm.c common/gemm.c \
+    common/gemm_avx512.c $(blas_pc --cflags --libs openblas) -Wl,-rpath,"$BLAS_LIBDIR" \
     -o "$T/sgemm"
   say ""
-  say "(d) OpenBLAS sgemm, 2 threads (C[M,N] = A[M,K] B[K,N], row-major):"
+  say "(d) sgemm, 2 threads, OpenBLAS and the project's gemm_f32 (its AVX-512 kernel where the CPU"
+  say "    has AVX-512) on the same operands (C[M,N] = op(A) op(B), row-major):"
   OPENBLAS_VERBOSE=2 OPENBLAS_NUM_THREADS=2 "$T/sgemm" > "$T/sgemm.out" 2>&1
   sed 's/^/    /' "$T/sgemm.out"
-  CEIL=$(awk '$5 ~ /^[0-9.]+$/ && $5 > m { m = $5 } END { print m }' "$T/sgemm.out")
-  say "    ceiling: $CEIL GFLOP/s"
+  # the ceiling: the best conv-forward-shaped (NN) product, of what darknet-forward runs
+  CEIL=$(awk '$1 == "NN" && $8 ~ /^[0-9.]+$/ && $8 > m { m = $8 } END { print m }' "$T/sgemm.out")
+  BLAS_CEIL=$(awk '$1 == "NN" && $6 ~ /^[0-9.]+$/ && $6 > m { m = $6 } END { print m }' "$T/sgemm.out")
+  say "    ceiling: $CEIL GFLOP/s (gemm_f32; OpenBLAS: $BLAS_CEIL)"
   if grep -q avx512f /proc/cpuinfo &&
      grep -q 'Core: Haswell' "$T/sgemm.out"; then
     say "    (this CPU has AVX-512 but OpenBLAS runs its Haswell kernels (OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-auto}); with"

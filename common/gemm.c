@@ -1,4 +1,5 @@
-/* Matrix products: dispatch and the OpenBLAS path. */
+/* Matrix products: dispatch and the OpenBLAS path (the AVX-512 kernel is in
+ * common/gemm_avx512.c). */
 #include <cblas.h>
 
 #include "yolo/gemm.h"
@@ -11,5 +12,6 @@ void gemm_f32_blas(const gemm_shape *s, const float *a, const float *b, float *c
 
 void gemm_f32(const gemm_shape *s, const float *a, const float *b, float *c)
 {
-    gemm_f32_blas(s, a, b, c);
+    if (gemm_f32_avx512(s, a, b, c) != 0)
+        gemm_f32_blas(s, a, b, c);
 }
