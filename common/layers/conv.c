@@ -115,20 +115,90 @@ static void conv_direct(const layer *l, const network *net, const float *in)
         }
 }
 
+/* A first layer's shape: 3x3, stride 1, pad 1, one group, at most 4 input
+ * channels. Its 27 or 36 taps make a poor GEMM (K tiny) behind an im2col
+ * matrix 9x the input, written and read again: conv_few computes it
+ * straight from the input rows instead. */
+static int conv_few_shape(const layer *l)
+{
+    return l->size == 3 && l->stride == 1 && l->pad == 1 && l->groups == 1 && l->c <= 4;
+}
+
+/* Output row y of image b, filter by filter: out [w] = conv(in [batch, c,
+ * h, w]), then, given bias [n], act(out + bias). Each output row (in L1)
+ * gathers three taps of each input row at once. */
+static inline __attribute__((always_inline)) void few_row(const layer *l, const float *in,
+                                                         const float *bias, int b, int y)
+{
+    int h = l->h, w = l->w, n = l->n, c = l->c;
+    for (int f = 0; f < n; f++) {
+        float *o = l->out + (((size_t)b * n + f) * h + y) * w;           /* [w] */
+        float b0 = bias ? bias[f] : 0;
+#pragma omp simd
+        for (int x = 0; x < w; x++)
+            o[x] = b0;
+        for (int ch = 0; ch < c; ch++)
+            for (int ky = 0; ky < 3; ky++) {
+                int r = y + ky - 1;
+                if (r < 0 || r >= h)
+                    continue;
+                const float *src = in + (((size_t)b * c + ch) * h + r) * w;   /* [w] */
+                const float *k = l->weights + (((size_t)f * c + ch) * 3 + ky) * 3;
+                float k0 = k[0], k1 = k[1], k2 = k[2];
+                o[0] += k1 * src[0] + (w > 1 ? k2 * src[1] : 0);
+#pragma omp simd
+                for (int x = 1; x < w - 1; x++)
+                    o[x] += k0 * src[x - 1] + k1 * src[x] + k2 * src[x + 1];
+                if (w > 1)
+                    o[w - 1] += k0 * src[w - 2] + k1 * src[w - 1];
+            }
+        if (bias)
+            act_span(o, (size_t)w, l->act);
+    }
+}
+
+/* few_row over every row of the batch, in parallel; twice: AVX-512 (the
+ * rest of the build is baseline x86-64, whose 4-wide vectors made this no
+ * faster than im2col + the AVX-512 GEMM) and baseline. */
+#define CONV_FEW(suffix, attr)                                                              \
+    attr static void conv_few_##suffix(const layer *l, const float *in, const float *bias) \
+    {                                                                                       \
+        _Pragma("omp parallel for schedule(static)")                                        \
+        for (long row = 0; row < (long)l->batch * l->h; row++)                              \
+            few_row(l, in, bias, (int)(row / l->h), (int)(row % l->h));                     \
+    }
+CONV_FEW(avx512, __attribute__((target("avx512f"))))
+CONV_FEW(base, )
+
+/* out [batch, n, h, w] = conv(in [batch, c, h, w]), then, given bias [n],
+ * act(out + bias). */
+static void conv_few(const layer *l, const float *in, const float *bias)
+{
+    (__builtin_cpu_supports("avx512f") ? conv_few_avx512 : conv_few_base)(l, in, bias);
+}
+
 void conv_forward(const layer *l, const network *net, const float *in)
 {
     int spatial = l->out_h * l->out_w;
+    int batch_stats = l->batch_normalize && net->train;
     wino_conv cv;
     int wino = l->wino_u && conv_wino_shape(l, &cv);
-    if (wino && !(l->batch_normalize && net->train)) {   /* bias and activation fused */
+    /* bias and activation fused where no batch norm comes between */
+    int fuse = !batch_stats && !(l->batch_normalize && !l->folded);
+    if (wino && fuse) {
         wino_forward(&cv, l->wino_u, l->biases, l->act, in, l->out, net->wino_work);
         return;
     }
-    if (wino)
+    if (conv_few_shape(l)) {
+        conv_few(l, in, fuse ? l->biases : NULL);
+        if (fuse)
+            return;
+    } else if (wino) {
         wino_forward(&cv, l->wino_u, NULL, ACT_LINEAR, in, l->out, net->wino_work);
-    else
+    } else {
         conv_direct(l, net, in);
-    if (l->batch_normalize && net->train) {
+    }
+    if (batch_stats) {
         layer_batchnorm_act_train(l, l->out, l->n, spatial);
     } else if (l->batch_normalize && !l->folded) {
         layer_batchnorm(l->out, l->batch, l->n, spatial, l->mean, l->var, l->scales, l->biases);
