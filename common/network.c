@@ -470,8 +470,9 @@ long net_winograd(network *net, yerr *err)
         return net->wino ? (long)net->nwino : 0;
     net->wino = malloc((weights + work) * sizeof *net->wino);
     if (!net->wino)
-        return yerr_set(err, YOLO_EIO, "out of memory for Winograd's weights (%.1f MiB; "
-                        "--conv direct needs none)", (weights + work) * 4.0 / 1048576);
+        return yerr_set(err, YOLO_EIO, "%s: out of memory for Winograd's weights (%.1f MiB; "
+                        "--conv direct needs none)", net->path ? net->path : "network",
+                        (weights + work) * 4.0 / 1048576);
     net->nwino = weights + work;
     float *p = net->wino;                  /* [nwino], handed out in order */
     for (int i = 0; i < net->n; i++) {
