@@ -16,6 +16,12 @@ static const cli_kind prob_kinds[PROB_N] = {
 };
 
 
+/* Floats Winograd's transformed weights may take (net_winograd). */
+static size_t wino_max(const fwd_config *cf)
+{
+    return cf->direct ? 0 : cf->wino_mib < 0 ? NET_WINO_ALL : (size_t)cf->wino_mib << 18;
+}
+
 static int load_params(fwd *f, yerr *err)
 {
     if (f->cf.random)
@@ -26,7 +32,7 @@ static int load_params(fwd *f, yerr *err)
         return -1;
     if (!f->cf.train)
         net_fold_bn(&f->net);
-    return f->cf.direct ? 0 : net_winograd(&f->net, err) < 0 ? -1 : 0;
+    return net_winograd(&f->net, wino_max(&f->cf), err) < 0 ? -1 : 0;
 }
 
 static int find_heads(fwd *f, yerr *err)
@@ -126,11 +132,18 @@ int fwd_summary(const fwd_config *cf, FILE *out, yerr *err)
         return -1;
     }
     net_summary(&net, out);
-    size_t wino = cf->direct ? 0 : net_winograd_floats(&net);
+    size_t wino = net_winograd_floats(&net, wino_max(cf));
     fprintf(out, "memory: %.1f MiB (parameters %.1f, outputs %.1f, workspace %.1f, Winograd's "
             "weights and workspace %.1f) at batch %d\n", (net.nblock + wino) * 4.0 / 1048576,
             net.nparams * 4.0 / 1048576, net.nouts * 4.0 / 1048576, net.nwork * 4.0 / 1048576,
             wino * 4.0 / 1048576, net.batch);
+    if (wino) {
+        fprintf(out, "winograd:");
+        for (int i = 0; i < net.n; i++)
+            if (net.l[i].wino_pick == 1)
+                fprintf(out, " %d", i);
+        fprintf(out, "\n");
+    }
     unused_list u = {.out = NULL};
     cfg_unused(&c, add_unused, &u);
     fprintf(out, "cfg keys darknet knows that inference does not use: %d\n", u.count);
@@ -400,7 +413,7 @@ static int before(void *ctx, batch_slot *s, int n, yerr *err)
     if (first < 0 || (h == f->net.h && w == f->net.w))
         return 0;
     if (net_resize(&f->cfg, &f->net, w, h, err) < 0 ||
-        (!f->cf.direct && net_winograd(&f->net, err) < 0))
+        net_winograd(&f->net, wino_max(&f->cf), err) < 0)
         return -1;
     f->net.rng = &f->tr.rng;   /* dropout's stream stays the trainer's */
     return 0;

@@ -333,10 +333,14 @@ static void bind_training(network *net, float *p, int adam)
 static int allocate(network *net, int adam, yerr *err)
 {
     size_t nin = (size_t)net->batch * net->inputs;
-    net->block = calloc(net->nblock, sizeof *net->block);
+    /* malloc + memset rather than calloc: the pages are faulted in here,
+     * at load, not during the first image (up to 3x that image's time on
+     * this machine's virtual memory) */
+    net->block = malloc(net->nblock * sizeof *net->block);
     if (!net->block)
         return yerr_set(err, YOLO_EIO, "%s: out of memory for %zu floats", net->path,
                         net->nblock);
+    memset(net->block, 0, net->nblock * sizeof *net->block);
     float *p = net->block;                 /* [nblock], handed out in order */
     net->params = p;
     p += net->nparams;
@@ -420,9 +424,45 @@ void net_fold_bn(network *net)
     net->folded = 1;
 }
 
-/* The Winograd block's parts: transformed weights (training: also those of
- * the input's gradient), and the workspace the largest layer needs at any
- * batch up to the network's, either way. */
+/* Floats of one layer's transformed weights (training: also those of the
+ * input's gradient). */
+static size_t wino_layer_floats(const network *net, const layer *l)
+{
+    return wino_weights_floats(l->n, l->c) * (net->train ? 2 : 1);
+}
+
+/* Marks (l->wino_pick) the layers net_winograd gives transformed weights:
+ * of those Winograd suits, the largest maps first (their weights are the
+ * smallest per unit of work, so they buy the most time per byte: in
+ * yolov2-voc the layers above 13x13 hold a tenth of U and give about half
+ * of its gain at batch 1), ties in layer order, each that still fits in
+ * max_floats. */
+static void wino_choose(network *net, size_t max_floats)
+{
+    wino_conv cv;
+    for (int i = 0; i < net->n; i++)          /* 0: undecided, 1: picked, -1: not */
+        net->l[i].wino_pick = conv_wino_shape(&net->l[i], &cv) ? 0 : -1;
+    size_t left = max_floats;
+    for (;;) {
+        int best = -1;
+        for (int i = 0; i < net->n; i++) {
+            const layer *l = &net->l[i];
+            if (l->wino_pick == 0 &&
+                (best < 0 || (long)l->h * l->w > (long)net->l[best].h * net->l[best].w))
+                best = i;
+        }
+        if (best < 0)
+            break;
+        size_t need = wino_layer_floats(net, &net->l[best]);
+        net->l[best].wino_pick = need <= left ? 1 : -1;
+        if (need <= left)
+            left -= need;
+    }
+}
+
+/* The Winograd block's parts for the picked layers: transformed weights,
+ * and the workspace the largest layer needs at any batch up to the
+ * network's, either way. */
 static size_t wino_sizes(const network *net, size_t *weights)
 {
     size_t work = 0;
@@ -430,9 +470,9 @@ static size_t wino_sizes(const network *net, size_t *weights)
     for (int i = 0; i < net->n; i++) {
         layer l = net->l[i];                  /* a copy: its batch is varied */
         wino_conv cv;
-        if (!conv_wino_shape(&l, &cv))
+        if (l.wino_pick != 1 || !conv_wino_shape(&l, &cv))
             continue;
-        *weights += wino_weights_floats(l.n, l.c) * (net->train ? 2 : 1);
+        *weights += wino_layer_floats(net, &l);
         for (int b = 1; b <= net->batch; b++) {
             wino_conv back = {.batch = b, .cin = l.n, .kout = l.c, .h = l.h, .w = l.w, .back = 1};
             cv.batch = b;
@@ -446,8 +486,9 @@ static size_t wino_sizes(const network *net, size_t *weights)
     return *weights ? work : 0;
 }
 
-size_t net_winograd_floats(const network *net)
+size_t net_winograd_floats(network *net, size_t max_floats)
 {
+    wino_choose(net, max_floats);
     size_t weights, work = wino_sizes(net, &weights);
     return weights + work;
 }
@@ -463,11 +504,14 @@ void net_winograd_refresh(network *net)
     }
 }
 
-long net_winograd(network *net, yerr *err)
+long net_winograd(network *net, size_t max_floats, yerr *err)
 {
+    if (net->wino)
+        return (long)net->nwino;
+    wino_choose(net, max_floats);
     size_t weights, work = wino_sizes(net, &weights);
-    if (!weights || net->wino)
-        return net->wino ? (long)net->nwino : 0;
+    if (!weights)
+        return 0;
     net->wino = malloc((weights + work) * sizeof *net->wino);
     if (!net->wino)
         return yerr_set(err, YOLO_EIO, "%s: out of memory for Winograd's weights (%.1f MiB; "
@@ -477,10 +521,9 @@ long net_winograd(network *net, yerr *err)
     float *p = net->wino;                  /* [nwino], handed out in order */
     for (int i = 0; i < net->n; i++) {
         layer *l = &net->l[i];
-        wino_conv cv;
         /* inference: Winograd's output transform adds biases only, so a
          * batch norm must have been folded into them */
-        if (!conv_wino_shape(l, &cv) || (!net->train && l->batch_normalize && !l->folded))
+        if (l->wino_pick != 1 || (!net->train && l->batch_normalize && !l->folded))
             continue;
         l->wino_u = p;
         p += wino_weights_floats(l->n, l->c);
@@ -490,6 +533,7 @@ long net_winograd(network *net, yerr *err)
         }
     }
     net->wino_work = p;
+    memset(p, 0, work * sizeof *p);        /* faulted in now, as allocate() does */
     net_winograd_refresh(net);
     return (long)net->nwino;
 }

@@ -10,7 +10,7 @@ enum {
     OPT_CFG = 1, OPT_WEIGHTS, OPT_RANDOM, OPT_SAVE, OPT_WIDTH, OPT_HEIGHT, OPT_BATCH,
     OPT_LETTERBOX, OPT_RESIZE, OPT_STRICT, OPT_SUMMARY, OPT_TRAIN, OPT_GRAD, OPT_CHECKPOINT,
     OPT_SAVE_EVERY, OPT_LOG, OPT_PLOT, OPT_MAX_BATCHES, OPT_RESUME, OPT_ADAM, OPT_SUBDIV,
-    OPT_SEED, OPT_VAL_CMD, OPT_VAL_EVERY, OPT_BEST, OPT_PATIENCE, OPT_CONV
+    OPT_SEED, OPT_VAL_CMD, OPT_VAL_EVERY, OPT_BEST, OPT_PATIENCE, OPT_CONV, OPT_WINO_MEM
 };
 
 static const cli_opt opts[] = {
@@ -28,6 +28,8 @@ static const cli_opt opts[] = {
     {OPT_STRICT, "strict", 0, NULL, "a missing or corrupt image stops the run (exit 2)"},
     {OPT_CONV, "conv", 0, "WAY", "3x3 convolutions: winograd (default; faster, 4x their "
                                  "weights' memory, 8x in training) or direct (im2col + GEMM)"},
+    {OPT_WINO_MEM, "wino-mem", 0, "MIB", "at most MIB MiB of Winograd's weights: the layers "
+                                         "with the largest maps first (default: no limit)"},
     {OPT_SUMMARY, "summary", 0, NULL, "print the layer table and the unused cfg keys on "
                                       "stdout, read no records"},
     {OPT_TRAIN, "train", 0, NULL, "train on the stream (records from encode-targets; "
@@ -156,6 +158,11 @@ static int on_option(cli *c, void *ctx, int id, const char *arg)
             return cli_usage_error(c, "--conv: 'winograd' or 'direct', not '%s'", arg);
         cf->direct = arg[0] == 'd';
         return 0;
+    case OPT_WINO_MEM:
+        if (cli_long(c, "wino-mem", arg, 0, 1L << 30, &v) < 0)
+            return -1;
+        cf->wino_mib = v;
+        return 0;
     case OPT_SUMMARY: o->summary = 1; return 0;
     }
     return -1;
@@ -207,7 +214,7 @@ static void report(cli *c, const fwd *f)
 int main(int argc, char **argv)
 {
     cli c;
-    df_opts o = {.cf = {.batch = 0}};
+    df_opts o = {.cf = {.batch = 0, .wino_mib = -1}};
     yerr err;
     cli_init(&c, &desc);
     if (cli_parse(&c, argc, argv, on_option, &o) < 0 || check_options(&c, &o) < 0)

@@ -313,7 +313,7 @@ int main(int argc, char **argv)
     bench b;
     yerr err;
     if (setup(&b, &c, argv[1], batch, &err) < 0 ||
-        (strcmp(conv, "direct") && net_winograd(&b.net, &err) < 0)) {
+        (strcmp(conv, "direct") && net_winograd(&b.net, NET_WINO_ALL, &err) < 0)) {
         fprintf(stderr, "step: %s\n", err.msg);
         return 2;
     }

@@ -43,6 +43,7 @@ typedef struct fwd_config {
     int resize;                 /* 0: letterbox (darknet's detector test), 1: stretch */
     int strict;                 /* a bad image stops the run instead of `error` */
     int direct;                 /* 3x3 convolutions by im2col + GEMM, not Winograd */
+    long wino_mib;              /* MiB Winograd's weights may take (-1: no limit) */
     const train_config *train;  /* --train: train on the stream (NULL: inference) */
 } fwd_config;
 

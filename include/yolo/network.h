@@ -84,6 +84,7 @@ typedef struct layer {
     float *wino_u;            /* conv run by Winograd: [36, n, c] transformed weights
                                  (net_winograd), else NULL */
     float *wino_ub;           /* and in training, for the input's gradient: [36, n, c] */
+    int wino_pick;            /* net_winograd's choice: 1 Winograd, -1 not, 0 undecided */
     float *x_norm;            /* batch norm: [batch, out_c, out_h, out_w] the normalised values */
     float *bn_mean, *bn_var;  /* batch norm: [n] this batch's mean and unbiased variance */
     float *drop;              /* dropout: [batch, inputs] each input's factor, 0 or 1/(1-p) */
@@ -174,17 +175,22 @@ void net_fold_bn(network *net);
  * faster (wino_worth_it: 16 or more channels in and out) gets its
  * transformed weights, 4x the size of its weights (twice that in training:
  * forward and the input's gradient), in a second block (net->wino), and
- * runs that way from then on. Inference: after net_fold_bn (a layer whose
- * batch norm is not folded keeps the direct path). Outputs and gradients
- * equal the direct path's to float rounding (common/layers/winograd.c).
- * Returns the floats the block holds (0: no layer qualifies), or -1
- * (YOLO_EIO) when it cannot be allocated. */
-long net_winograd(network *net, yerr *err);
+ * runs that way from then on, as far as max_floats allows: the layers with
+ * the largest maps first, each that still fits (NET_WINO_ALL: no limit; 0:
+ * none, the direct path everywhere). Inference: after net_fold_bn (a layer
+ * whose batch norm is not folded keeps the direct path). Outputs and
+ * gradients equal the direct path's to float rounding
+ * (common/layers/winograd.c). Returns the floats the block holds (0: no
+ * layer qualifies), or -1 (YOLO_EIO) when it cannot be allocated. Called
+ * again it keeps the block it has (net_resize frees it). */
+#define NET_WINO_ALL SIZE_MAX
+long net_winograd(network *net, size_t max_floats, yerr *err);
 /* Transforms the weights again: after every change of the parameters (the
  * optimiser's step, loading). */
 void net_winograd_refresh(network *net);
-/* The floats net_winograd would allocate (for --summary). */
-size_t net_winograd_floats(const network *net);
+/* The floats net_winograd(net, max_floats, ...) would allocate (for
+ * --summary); marks the layers it would pick. */
+size_t net_winograd_floats(network *net, size_t max_floats);
 
 /* Runs every layer on net->input ([batch, c, h, w], filled by the caller).
  * Returns the last layer's output. */

@@ -69,6 +69,19 @@ print(len(a), max(float(np.abs(x - y).max() / np.abs(y).max()) for x, y in zip(a
 EOF
 check_eq "Winograd's heads agree with the direct path's to 1e-5 relative (five images)" \
   "$($PY "$T/agree.py" "$T/b1.mp" "$T/direct.mp")" "5 True"
+$DF --wino-mem 0 "$T/five.mp" > "$T/wm0.mp"
+check "--wino-mem 0: the direct path's bytes" cmp -s "$T/direct.mp" "$T/wm0.mp"
+$DF --wino-mem 1 "$T/five.mp" > "$T/wm1.mp"
+check_eq "--wino-mem 1 (some layers each way): heads agree with the direct path's to 1e-5" \
+  "$($PY "$T/agree.py" "$T/wm1.mp" "$T/direct.mp")" "5 True"
+check "--wino-mem 1 gives other bytes than either extreme" \
+  sh -c "! cmp -s $T/wm1.mp $T/direct.mp && ! cmp -s $T/wm1.mp $T/b1.mp"
+check_eq "--summary names the layers by Winograd, the largest maps first within --wino-mem" \
+  "$(for m in 0 1 2 1000; do darknet-forward --cfg "$TINY" --summary --wino-mem $m | grep -c '^winograd:'; darknet-forward --cfg "$TINY" --summary --wino-mem $m | sed -n 's/^winograd: //p'; done | tr '\n' '|')" \
+  "0|1|2 4|1|2 4 6|1|2 4 6 8 10 12 13|"
+darknet-forward --cfg "$TINY" --summary --wino-mem -1 > "$T/o" 2> "$T/err"; rc=$?
+check_match "--wino-mem -1: usage error, exit 1, nothing on stdout" "$rc $(wc -c < "$T/o")$(cat "$T/err")" \
+  "^1 0darknet-forward: option --wino-mem: '-1' is not an integer in \[0, "
 $DF --conv fast "$T/two.mp" > "$T/o" 2> "$T/err"; rc=$?
 check_match "--conv fast: usage error, exit 1, nothing on stdout" "$rc $(wc -c < "$T/o")$(cat "$T/err")" \
   "^1 0darknet-forward: --conv: 'winograd' or 'direct', not 'fast'"

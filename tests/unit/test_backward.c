@@ -563,7 +563,7 @@ static void test_whole(int wino)
         return;
     }
     weights_random(&t.net, (uint64_t)v[3]);
-    if (wino && net_winograd(&t.net, &err) <= 0) {
+    if (wino && net_winograd(&t.net, NET_WINO_ALL, &err) <= 0) {
         CHECK(0, "%s: Winograd's weights (%s)", t.name, err.msg);
         case_free(&t);
         return;

@@ -13,6 +13,7 @@
 #include "yolo/layers.h"
 #include "yolo/rng.h"
 #include "yolo/weights.h"
+#include "yolo/winograd.h"
 
 #include "check.h"
 
@@ -148,10 +149,23 @@ static const char *wino_note(const network *net)
     return buf;
 }
 
+/* Floats of the transformed weights of every layer Winograd suits. */
+static size_t wino_all(const network *net)
+{
+    size_t n = 0;
+    wino_conv cv;
+    for (int i = 0; i < net->n; i++)
+        if (conv_wino_shape(&net->l[i], &cv))
+            n += wino_weights_floats(net->l[i].n, net->l[i].c);
+    return n;
+}
+
 /* One fixture: shapes and counts, and outputs if it has them. With infer,
  * the network is built as darknet-forward builds it (outputs sharing memory,
  * batch norm folded; infer 2: and the 3x3 convolutions by Winograd, its
- * default) and only the outputs kept to the end are compared. */
+ * default; infer 3: Winograd within a quarter of the memory it would take,
+ * so some layers run each way) and only the outputs kept to the end are
+ * compared. */
 static void check_fixture(const char *file, int infer)
 {
     char path[512], line[4096], cfgpath[512], ppm[512] = "";
@@ -191,7 +205,10 @@ static void check_fixture(const char *file, int infer)
         if (infer)
             net_fold_bn(&net);
         if (infer == 2)
-            CHECK(net_winograd(&net, NULL) >= 0, "%s: Winograd's weights", file);
+            CHECK(net_winograd(&net, NET_WINO_ALL, NULL) >= 0, "%s: Winograd's weights", file);
+        if (infer == 3)
+            CHECK(net_winograd(&net, wino_all(&net) / 4, NULL) >= 0,
+                  "%s: Winograd's weights, a quarter of them", file);
         fill_input(&net, seed + 1);
         if (ppm[0])
             CHECK(read_ppm(ppm, &net) == 0, "%s: input %s", file, ppm);
@@ -233,6 +250,56 @@ static void check_fixture(const char *file, int infer)
     cfg_free(&c);
 }
 
+/* The layers net_winograd picks for wino-pick.cfg under max_floats, as
+ * "1 3 6". */
+static void picks(const char *path, int train, size_t max_floats, char *out, size_t n)
+{
+    cfg c;
+    network net;
+    yerr err = {0};
+    out[0] = 0;
+    if (cfg_load(&c, path, &err) < 0 ||
+        net_plan_opts(&c, &net, &(net_opts){.train = train, .batch = 1}, &err) < 0) {
+        snprintf(out, n, "error: %s", err.msg);
+        return;
+    }
+    size_t floats = net_winograd_floats(&net, max_floats);
+    for (int i = 0; i < net.n; i++)
+        if (net.l[i].wino_pick == 1)
+            snprintf(out + strlen(out), n - strlen(out), "%s%d", out[0] ? " " : "", i);
+    if (!floats && out[0])
+        snprintf(out, n, "picks without floats");
+    net_free(&net);
+    cfg_free(&c);
+}
+
+/* The largest maps first, ties in layer order, each layer that still fits;
+ * training counts two copies. */
+static void test_wino_budget(void)
+{
+    static const struct {
+        int train;
+        size_t max;
+        const char *want, *why;
+    } cases[] = {
+        {0, 0, "", "a limit of 0: none (--conv direct)"},
+        {0, NET_WINO_ALL, "1 3 4 6", "no limit: every layer Winograd suits"},
+        {0, 9216, "1", "just layer 1's U: the largest map alone"},
+        {0, 9215, "", "one float short of it: nothing smaller fits either"},
+        {0, 9216 + 36864, "1 3", "a tie between maps goes in layer order"},
+        {0, 9216 + 36864 + 9216, "1 3 6", "a layer that does not fit is skipped, a later "
+                                          "smaller one taken"},
+        {1, 9216, "", "training: two copies, layer 1 needs 18432"},
+        {1, 2 * 9216, "1", "training: both of layer 1's copies"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char got[1100];
+        picks(FX "/wino-pick.cfg", cases[i].train, cases[i].max, got, sizeof got);
+        CHECK(!strcmp(got, cases[i].want), "Winograd under a limit: %s (want '%s', got '%s')",
+              cases[i].why, cases[i].want, got);
+    }
+}
+
 static int by_name(const void *a, const void *b)
 {
     return strcmp(*(char *const *)a, *(char *const *)b);
@@ -262,6 +329,7 @@ static void test_fixtures(void)
         check_fixture(names[i], 0);
         check_fixture(names[i], 1);
         check_fixture(names[i], 2);
+        check_fixture(names[i], 3);
         clock_gettime(CLOCK_MONOTONIC, &t1);
         printf("# %s: %.2f s\n", names[i],
                (double)(t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9);
@@ -414,5 +482,6 @@ int main(void)
     test_batch(FX "/mixed-b.cfg");
     test_errors();
     test_summary();
+    test_wino_budget();
     return check_done();
 }
