@@ -358,7 +358,10 @@ static int middle(void *ctx, int stop, yerr *err)
         net_set_batch(&f->net, k);
         double t0 = now();
         net_forward(&f->net);
-        f->seconds += now() - t0;
+        double dt = now() - t0;
+        if (f->images == 0)
+            f->first_images = k, f->first_seconds = dt;
+        f->seconds += dt;
         f->images += k;
     }
     /* training: the records come back while they are being written */

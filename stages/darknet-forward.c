@@ -206,9 +206,13 @@ static void report(cli *c, const fwd *f)
     if (f->cf.train)    /* forward, backward, step, and the wait for the loss stage */
         cli_warn(c, "%ld images; %.1f ms/image trained (the loss stage's time included)",
                  f->images, ms);
-    else
+    else if (f->images == f->first_images)
         cli_warn(c, "%ld images; network %.1f ms/image (%.2f BFLOPs, %.1f GFLOP/s)", f->images,
                  ms, bflops, bflops / (ms / 1e3));
+    else   /* the first pass warms up: the rest is what a long stream sees */
+        cli_warn(c, "%ld images; network %.1f ms/image (%.2f BFLOPs, %.1f GFLOP/s); after the "
+                 "first pass %.1f ms/image", f->images, ms, bflops, bflops / (ms / 1e3),
+                 (f->seconds - f->first_seconds) * 1e3 / (f->images - f->first_images));
 }
 
 int main(int argc, char **argv)

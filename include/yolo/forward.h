@@ -65,6 +65,8 @@ typedef struct fwd {
     fwd_extra *x;               /* [cf.batch] */
     long images;                /* records run through the network */
     double seconds;             /* spent in the forward pass */
+    long first_images;          /* the first pass's records (it also pays for warming up: */
+    double first_seconds;       /* caches, threads, allocations) and its time */
     trainer tr;                 /* with cf.train */
     int training;               /* tr is planned (train_free needed) */
 } fwd;
