@@ -195,6 +195,10 @@ size_t net_winograd_floats(network *net, size_t max_floats);
 /* Runs every layer on net->input ([batch, c, h, w], filled by the caller).
  * Returns the last layer's output. */
 const float *net_forward(network *net);
+/* Layer i alone on in (the previous layer's output, or net->input for
+ * layer 0); returns its output. net_forward is this for every layer
+ * (bench/forward/layers.c times them one by one). */
+const float *net_forward_layer(network *net, int i, const float *in);
 
 /* region, yolo, detection: the layers whose raw input is the output. */
 int net_is_head(cfg_type t);
