@@ -90,6 +90,8 @@ loss=$!
 # the loss stage is stopped too (it may still wait to open the pipe). Any
 # other job failing first stops the others.
 status=0
+# 0 if process $1 has exited (a zombie not yet waited for, or gone)
+exited() { [ ! -e "/proc/$1/stat" ] || [ "$(sed -n 's/.*) \(.\).*/\1/p' "/proc/$1/stat")" = Z ]; }
 stop_all() { for p in "$up" "$fwd" "$loss"; do [ -z "$p" ] || kill "$p" 2>/dev/null || true; done; }
 while :; do
   job=
@@ -110,6 +112,14 @@ while :; do
     [ -z "$up" ] || kill "$up" 2>/dev/null || true
     if [ "$rc" -ne 0 ] && [ "$status" -eq 0 ]; then
       status=$rc
+      # both may have ended before this wait: a loss stage that already
+      # exited (a zombie) failing is the cause darknet-forward reported
+      if [ -n "$loss" ] && exited "$loss"; then
+        set +e; wait "$loss"; lrc=$?; set -e
+        loss=
+        [ "$lrc" -eq 0 ] || {
+          status=$lrc; echo "train.sh: the loss stage failed (status $lrc); stopping the others" >&2; }
+      fi
       stop_all
     fi
   elif [ "$job" = "$loss" ]; then
