@@ -6,12 +6,12 @@
 # by tests/unit/test_network.c (and live by `make check-darknet`); here the
 # stage's outputs are compared with each other.
 . tests/stage/lib.sh
-SHARED="$(cd "$(dirname "$0")/../.." && pwd)/../shared"
-CFGS="$SHARED/data/cfg"
-IM="$SHARED/data/images"
+DATA="$(cd "$(dirname "$0")/../data" && pwd)"
+CFGS="$DATA/cfg"
+IM="$DATA/images" # dog.jpg 768x576, synth-773x512.jpg and three more
 PY=/usr/bin/python3
 TINY="$CFGS/yolov2-tiny-voc.cfg"
-image-list "$IM/dog.jpg" "$IM/eagle.jpg" > "$T/two.mp"
+image-list "$IM/dog.jpg" "$IM/synth-773x512.jpg" > "$T/two.mp"
 # seeded random weights, saved once (making them is the slow part); DF reads them
 darknet-forward --quiet --cfg "$TINY" --random 1 --width 96 --height 96 \
   --save-weights "$T/w.weights" "$T/two.mp" > "$T/random.mp"
@@ -38,12 +38,12 @@ $PY "$T/show.py" "$T/out.mp" > "$T/shown"
 anchors="('anchors', [1.0800000429153442, 1.190000057220459, 3.4200000762939453, 4.409999847412109, 6.630000114440918, 11.380000114440918, 9.420000076293945, 5.110000133514404, 16.6200008392334, 10.520000457763672])"
 check_eq "region head: raw [125,3,3] tensor and what decoding needs; letterbox transform" "$(cat "$T/shown")" \
 "dog | region f32 [125, 3, 3] finite=1 [$anchors, ('classes', 20), ('coords', 4), ('net_h', 96), ('net_w', 96), ('num', 5), ('softmax', True), ('type', 'region')] | net_w=96 net_h=96 sx=0.125 sy=0.125 dx=0 dy=12 | 
-eagle | region f32 [125, 3, 3] finite=1 [$anchors, ('classes', 20), ('coords', 4), ('net_h', 96), ('net_w', 96), ('num', 5), ('softmax', True), ('type', 'region')] | net_w=96 net_h=96 sx=0.124191 sy=0.123047 dx=0 dy=16 | "
+synth-773x512 | region f32 [125, 3, 3] finite=1 [$anchors, ('classes', 20), ('coords', 4), ('net_h', 96), ('net_w', 96), ('num', 5), ('softmax', True), ('type', 'region')] | net_w=96 net_h=96 sx=0.124191 sy=0.123047 dx=0 dy=16 | "
 
 $DF --resize "$T/two.mp" > "$T/resized.mp"
 check_eq "--resize: a stretch, no offset" "$($PY "$T/show.py" "$T/resized.mp" | cut -d'|' -f1,3)" \
 "dog | net_w=96 net_h=96 sx=0.125 sy=0.166667 dx=0 dy=0 
-eagle | net_w=96 net_h=96 sx=0.124191 sy=0.1875 dx=0 dy=0 "
+synth-773x512 | net_w=96 net_h=96 sx=0.124191 sy=0.1875 dx=0 dy=0 "
 check "--resize gives other numbers than --letterbox" sh -c "! cmp -s $T/out.mp $T/resized.mp"
 $DF --letterbox "$T/two.mp" > "$T/lb.mp"
 check "--letterbox is the default" cmp -s "$T/out.mp" "$T/lb.mp"
@@ -152,11 +152,11 @@ w.write(msgpack.packb({'id': 'cut', 'image': sys.argv[2]}))
 w.write(msgpack.packb({'id': 'old', 'error': 'voc-parse: earlier trouble', 'extra': [1, 2.5]}))
 w.write(msgpack.packb({'id': 'bare'}))
 EOF
-image-list "$IM/eagle.jpg" >> "$T/m.mp"
+image-list "$IM/synth-773x512.jpg" >> "$T/m.mp"
 $DF --batch 4 "$T/m.mp" > "$T/o.mp" 2> "$T/err"; rc=$?
 check_eq "missing, corrupt, image-less records: exit 0, each gets error, the rest run" \
   "$rc $($PY "$T/show.py" "$T/o.mp" | sed 's/| region.*|/| output |/' | tr '\n' '~')" \
-  "0 dog | output | ~gone |  |  | darknet-forward: $T/m.mp: record 1: key 'image': /no/such/file.jpg: No such file or directory~cut |  |  | darknet-forward: $T/m.mp: record 2: key 'image': $T/cut.jpg: corrupt JPEG (Premature end of JPEG file)~old |  |  | voc-parse: earlier trouble~bare |  |  | darknet-forward: $T/m.mp: record 4: key 'image': the record has no 'image'~eagle | output | ~"
+  "0 dog | output | ~gone |  |  | darknet-forward: $T/m.mp: record 1: key 'image': /no/such/file.jpg: No such file or directory~cut |  |  | darknet-forward: $T/m.mp: record 2: key 'image': $T/cut.jpg: corrupt JPEG (Premature end of JPEG file)~old |  |  | voc-parse: earlier trouble~bare |  |  | darknet-forward: $T/m.mp: record 4: key 'image': the record has no 'image'~synth-773x512 | output | ~"
 darknet-forward --cfg "$TINY" --weights "$T/w.weights" --width 96 --height 96 --batch 4 "$T/m.mp" 2>&1 > /dev/null | grep -v "cfg keys\|ms/image" > "$T/err"
 check_match "... each warned, one closing count" "$(cat "$T/err")" \
   "record 1: key 'image': .*: passed on with 'error'.*

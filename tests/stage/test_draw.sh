@@ -169,7 +169,7 @@ if [ "$(id -u)" != 0 ]; then
   check_match "a read-only --out: exit 3" "$rc $(cat "$T/err")" "^3 draw: cannot write into the output folder"
   chmod 755 "$T/ro"
 else
-  ok "# SKIP a read-only --out (root writes anywhere; --out inside a file is checked above)"
+  skip "a read-only --out: exit 3" "root writes anywhere (--out inside a file is checked above)"
 fi
 
 # --- at the end of a pipeline, on a terminal -----------------------------------------

@@ -6,8 +6,7 @@
 # threads; cfg settings and the options over them; lost and dropped boxes
 # counted; every bad input.
 . tests/stage/lib.sh
-SHARED="$(cd "$(dirname "$0")/../.." && pwd)/../shared"
-CFGS="$SHARED/data/cfg"
+CFGS="$(cd "$(dirname "$0")/../data/cfg" && pwd)"
 PY=/usr/bin/python3
 TINY=tests/fixtures/synth-tiny.cfg
 synth-voc --out "$T/sv" --count 8 --size 160x120 --seed 2 --force --quiet

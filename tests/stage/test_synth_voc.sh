@@ -114,7 +114,7 @@ if [ -x "$BIN/image-list" ]; then
     "$(image-list "$T/a/JPEGImages" | records-to-json | jq -c '[.width, .height]' | sort | uniq -c | tr -s ' ')" \
     " 12 [160,120]"
 else
-  echo "# skipped: image-list not built"
+  skip "image-list reads 12 JPEGs of 160x120" "image-list not built"
 fi
 
 # --- determinism -------------------------------------------------------------
@@ -221,7 +221,11 @@ if [ -x "$BIN/voc-parse" ]; then
     "$(voc-parse --split train --classes "$T/b/classes.names" "$T/b" | records-to-json | jq -r .id)" \
     "$(cat "$T/b/ImageSets/Main/train.txt")"
 else
-  echo "# skipped: voc-parse not built"
+  for d in "voc-parse reads the dataset: exit 0" "voc-parse: every image, with its number of boxes" \
+           "voc-parse: the same boxes, VOC's pixels converted back exactly" \
+           "voc-parse: width and height of every image" "voc-parse --split train: the ids of train.txt"; do
+    skip "$d" "voc-parse not built"
+  done
 fi
 
 done_testing

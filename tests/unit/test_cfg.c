@@ -1,7 +1,7 @@
 /* Unit tests for the darknet cfg parser (common/cfg.c): every cfg darknet
- * ships in ../shared/data/cfg parses; typos, unknown sections, duplicates and
- * bad values are errors naming file and line; lookups are typed and
- * range-checked; keys no getter read are listed. */
+ * ships (copied into tests/data/cfg) parses; typos, unknown sections,
+ * duplicates and bad values are errors naming file and line; lookups are
+ * typed and range-checked; keys no getter read are listed. */
 #include <stdio.h>
 #include <string.h>
 
@@ -23,7 +23,7 @@ static void bad(const char *text, const char *want, const char *name)
     CHECK(rc < 0 && err.code == YOLO_EINPUT && strstr(err.msg, want), "%s (%s)", name, err.msg);
 }
 
-static void test_shared_cfgs(void)
+static void test_darknet_cfgs(void)
 {
     static const struct { const char *file; int sections; } want[] = {
         {"darknet19.cfg", 27}, {"darknet53.cfg", 79}, {"yolov1-tiny.cfg", 17},
@@ -33,13 +33,7 @@ static void test_shared_cfgs(void)
     };
     for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
         char path[256];
-        snprintf(path, sizeof path, "../shared/data/cfg/%s", want[i].file);
-        FILE *f = fopen(path, "r");
-        if (!f) {
-            printf("# skipped: %s not found (../shared absent)\n", path);
-            continue;
-        }
-        fclose(f);
+        snprintf(path, sizeof path, "tests/data/cfg/%s", want[i].file);
         cfg c;
         yerr err = {0};
         int rc = cfg_load(&c, path, &err);
@@ -144,7 +138,7 @@ static void test_values(void)
 
 int main(void)
 {
-    test_shared_cfgs();
+    test_darknet_cfgs();
     test_syntax();
     test_errors();
     test_values();
