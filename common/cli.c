@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "yolo/cli.h"
+#include "yolo/isa.h"
 #include "yolo/version.h"
 
 enum { OPT_HELP = -1, OPT_VERSION = -2, OPT_QUIET = -3, OPT_OUTPUT = -4 };
@@ -248,6 +249,10 @@ int cli_parse(cli *c, int argc, char **argv,
             }
         }
     }
+    isa_family isa;
+    yerr isa_err;
+    if (isa_requested(&isa, &isa_err) < 0)
+        return cli_usage_error(c, "%s", isa_err.msg);
     c->files = argv + optind;
     c->nfiles = argc - optind;
     if (c->nfiles > 0 && !c->d->reads_records && !c->d->args)

@@ -5,17 +5,22 @@
  * rows ldb apart; C's rows are ldc apart. beta = 0 ignores what C held (NaN
  * included), as BLAS does.
  *
- * gemm_f32 picks the fastest kernel this CPU runs: gemm_f32_avx512 where the
- * CPU has AVX-512 (whatever OPENBLAS_CORETYPE says), OpenBLAS otherwise or
- * when the AVX-512 path cannot get its workspace. Called outside an OpenMP
- * parallel region it uses the OpenMP threads; inside one, the calling thread
- * only. The AVX-512 path gives the same bits whatever the thread count and
- * from run to run (threads split C's rows or columns, never k); OpenBLAS's
- * does not promise that. The two sum in different orders, so they differ in
- * the last bits (about 1e-6 of the largest element at k = 4608). (Not named
- * gemm: libdarknet exports that name and the tests link both.) */
+ * gemm_f32 runs the project's own kernels, of the family isa_active()
+ * names (include/yolo/isa.h: generic C, AVX2 + FMA or AVX-512), and
+ * OpenBLAS only when a kernel cannot get its workspace. Called outside an
+ * OpenMP parallel region it uses the OpenMP threads; inside one, the calling
+ * thread only. Within a family the result is the same bits whatever the
+ * thread count, from run to run, and whichever way C is split (threads
+ * split C's rows or columns, never k), so a batch of 8 gives each image the
+ * bits of a batch of 1 where the products are per image. Families differ in
+ * the last bits (FMA against multiply then add), and so does OpenBLAS
+ * (about 1e-6 of the largest element at k = 4608), which promises no
+ * determinism. (Not named gemm: libdarknet exports that name and the tests
+ * link both.) */
 #ifndef YOLO_GEMM_H
 #define YOLO_GEMM_H
+
+#include "yolo/isa.h"
 
 typedef struct {
     int ta, tb;         /* A, B stored transposed */
@@ -27,10 +32,8 @@ typedef struct {
 void gemm_f32(const gemm_shape *s, const float *a, const float *b, float *c);
 /* OpenBLAS's cblas_sgemm (the reference and the fallback). */
 void gemm_f32_blas(const gemm_shape *s, const float *a, const float *b, float *c);
-/* The AVX-512 kernel (common/gemm_avx512.c): 0 when done; -1, C untouched,
- * when this CPU lacks AVX-512 or a workspace allocation failed. */
-int gemm_f32_avx512(const gemm_shape *s, const float *a, const float *b, float *c);
-/* 1 if this CPU runs gemm_f32_avx512. */
-int gemm_have_avx512(void);
+/* The project's kernel of family f: 0 when done; -1, C untouched, when this
+ * CPU lacks f or a workspace allocation failed. */
+int gemm_f32_isa(isa_family f, const gemm_shape *s, const float *a, const float *b, float *c);
 
 #endif

@@ -1,19 +1,23 @@
-/* Unit tests for the matrix products (common/gemm.c, common/gemm_avx512.c):
- *   1. the AVX-512 kernel, OpenBLAS and gemm_f32 against a double-precision
- *      loop on random shapes (1, primes, the micro-tile's and the blocks'
+/* Unit tests for the matrix products (common/gemm.c and its kernel
+ * families, common/gemm_generic.c, gemm_avx2.c, gemm_avx512.c):
+ *   1. each family's kernel, OpenBLAS and gemm_f32 against a double-precision
+ *      loop on random shapes (1, primes, the micro-tiles' and the blocks'
  *      edges, k past the k block), all four ta / tb, alpha / beta (beta 0
  *      over a C of NaN, beta 1 accumulating), ld larger than the matrix, and
- *      nothing written between C's rows; wide and tall shapes (the kernel
- *      computes those as C^T) for which asking for C^T gives C's bits
+ *      nothing written between C's rows; wide and tall shapes (the kernels
+ *      compute those as C^T) for which asking for C^T gives C's bits
  *      transposed;
  *   2. alpha = 0 and k = 0 (C := beta C, A and B unread);
  *   3. called inside an OpenMP parallel region, each thread its own C;
- *   4. the same bits with 1 and 2 threads and from run to run.
+ *   4. the same bits with 1 and 2 threads and from run to run, per family;
+ *   5. a family the CPU lacks is refused, C untouched.
  * Tolerance: |C - C_ref| <= (2k + 8) 2^-24 (|alpha| sum_p |a_ip b_pj| +
  * |beta c_ij|) per element, the worst case of float32 rounding for a sum of
- * k products (one rounding per FMA, a few for the k blocks, alpha and beta):
- * a wrong index gives errors of the order of the terms themselves.
- * Without AVX-512 the kernel's checks print "# skip". */
+ * k products (two roundings per step without FMA, a few for the k blocks,
+ * alpha and beta): a wrong index gives errors of the order of the terms
+ * themselves. The generic family meets the same bound as the others, and
+ * the others are held to it, not to generic's bits (FMA rounds once). A
+ * family this CPU lacks has its checks reported as skipped (TAP # SKIP). */
 #include <math.h>
 #include <omp.h>
 #include <stdint.h>
@@ -28,30 +32,32 @@
 
 #define SENTINEL -12345.5f
 
-typedef int (*gemm_path)(const gemm_shape *, const float *, const float *, float *);
+/* What runs a product: a kernel family (ISA_*), OpenBLAS, or gemm_f32. */
+enum { PATH_BLAS = ISA_COUNT, PATH_GEMM, NPATHS };
+static const char *const path_names[NPATHS] = {"gemm_f32_isa generic", "gemm_f32_isa avx2",
+                                               "gemm_f32_isa avx512", "gemm_f32_blas",
+                                               "gemm_f32"};
 
-static int path_avx512(const gemm_shape *s, const float *a, const float *b, float *c)
+static int path_run(int path, const gemm_shape *s, const float *a, const float *b, float *c)
 {
-    return gemm_f32_avx512(s, a, b, c);
-}
-static int path_blas(const gemm_shape *s, const float *a, const float *b, float *c)
-{
-    gemm_f32_blas(s, a, b, c);
-    return 0;
-}
-static int path_gemm(const gemm_shape *s, const float *a, const float *b, float *c)
-{
-    gemm_f32(s, a, b, c);
-    return 0;
+    if (path == PATH_BLAS) {
+        gemm_f32_blas(s, a, b, c);
+        return 0;
+    }
+    if (path == PATH_GEMM) {
+        gemm_f32(s, a, b, c);
+        return 0;
+    }
+    return gemm_f32_isa((isa_family)path, s, a, b, c);
 }
 
-static const struct {
-    const char *name;
-    gemm_path run;
-    int needs_avx512;
-} paths[] = {{"gemm_f32_avx512", path_avx512, 1},
-             {"gemm_f32_blas", path_blas, 0},
-             {"gemm_f32", path_gemm, 0}};
+/* 1 if this CPU runs path. */
+static int path_here(int path)
+{
+    return path >= ISA_COUNT || path <= (int)isa_best();
+}
+
+#define NO_FAMILY "this CPU lacks the family"
 
 static float urand(void) { return (float)(xrand() >> 40) / 16777216.0f * 2 - 1; }
 static int irand(int lo, int hi) { return lo + (int)(xrand() % (uint64_t)(hi - lo + 1)); }
@@ -143,14 +149,14 @@ static double case_error(const gemm_case *g, const float *c)
 
 /* Runs path on a copy of g's C; the error as case_error, or INFINITY if the
  * path refused or ran out of memory. */
-static double case_run(const gemm_case *g, gemm_path run)
+static double case_run(const gemm_case *g, int path)
 {
     size_t nc = (size_t)g->s.m * g->s.ldc;
     float *c = malloc(nc * sizeof *c);
     if (!c)
         return INFINITY;
     memcpy(c, g->c0, nc * sizeof *c);
-    double e = run(&g->s, g->a, g->b, c) == 0 ? case_error(g, c) : INFINITY;
+    double e = path_run(path, &g->s, g->a, g->b, c) == 0 ? case_error(g, c) : INFINITY;
     free(c);
     return e;
 }
@@ -168,12 +174,11 @@ static int some_size(void)
 static void test_random_shapes(void)
 {
     static const float alphas[] = {1, -0.5f, 2}, betas[] = {0, 1, 0.25f};
-    int have = gemm_have_avx512();
-    printf("# AVX-512 %s\n", have ? "present" : "absent");
+    printf("# this CPU's best kernel family: %s\n", isa_name(isa_best()));
     for (int t = 0; t < 4; t++) {
         int ta = t >> 1, tb = t & 1, cases = 0;
-        double worst[3] = {0, 0, 0};
-        char where[3][96] = {"", "", ""};
+        double worst[NPATHS] = {0};
+        char where[NPATHS][96] = {""};
         for (int r = 0; r < 40; r++) {
             gemm_shape s = {.ta = ta, .tb = tb, .m = some_size(), .n = some_size(),
                             .k = some_size(), .alpha = alphas[xrand() % 3],
@@ -186,10 +191,10 @@ static void test_random_shapes(void)
             if (!case_make(&g, s, r % 3 ? irand(1, 5) : 0))
                 continue;
             cases++;
-            for (int p = 0; p < 3; p++) {
-                if (paths[p].needs_avx512 && !have)
+            for (int p = 0; p < NPATHS; p++) {
+                if (!path_here(p))
                     continue;
-                double e = case_run(&g, paths[p].run);
+                double e = case_run(&g, p);
                 if (e > worst[p]) {
                     worst[p] = e;
                     snprintf(where[p], sizeof where[p], "m %d n %d k %d alpha %g beta %g ld+%d",
@@ -198,14 +203,14 @@ static void test_random_shapes(void)
             }
             case_free(&g);
         }
-        for (int p = 0; p < 3; p++) {
-            if (paths[p].needs_avx512 && !have) {
-                CHECK(1, "%s ta %d tb %d # skip no AVX-512 on this CPU", paths[p].name, ta, tb);
+        for (int p = 0; p < NPATHS; p++) {
+            if (!path_here(p)) {
+                SKIP(NO_FAMILY, "%s ta %d tb %d: 40 random shapes", path_names[p], ta, tb);
                 continue;
             }
             CHECK(cases == 40 && worst[p] <= 1,
                   "%s ta %d tb %d: %d random shapes within the float32 bound (worst %.3g of "
-                  "it at %s)", paths[p].name, ta, tb, cases, worst[p], where[p]);
+                  "it at %s)", path_names[p], ta, tb, cases, worst[p], where[p]);
         }
     }
 }
@@ -214,7 +219,6 @@ static void test_random_shapes(void)
 static void test_block_edges(void)
 {
     static const int shapes[][3] = {{1030, 5, 9}, {1, 1, 1}, {1, 300, 1}, {300, 1, 1300}};
-    int have = gemm_have_avx512();
     for (size_t i = 0; i < sizeof shapes / sizeof shapes[0]; i++) {
         gemm_shape s = {.ta = (int)i & 1, .tb = (int)(i >> 1) & 1, .m = shapes[i][0],
                         .n = shapes[i][1], .k = shapes[i][2], .alpha = 1, .beta = 0};
@@ -223,58 +227,66 @@ static void test_block_edges(void)
             CHECK(0, "out of memory");
             continue;
         }
-        if (have)
-            CHECK(case_run(&g, path_avx512) <= 1, "gemm_f32_avx512 %d x %d x %d", s.m, s.n, s.k);
-        else
-            CHECK(1, "gemm_f32_avx512 %d x %d x %d # skip no AVX-512", s.m, s.n, s.k);
-        CHECK(case_run(&g, path_gemm) <= 1, "gemm_f32 %d x %d x %d", s.m, s.n, s.k);
+        for (int p = 0; p < NPATHS; p++) {
+            if (p == PATH_BLAS)
+                continue;
+            if (!path_here(p))
+                SKIP(NO_FAMILY, "%s %d x %d x %d", path_names[p], s.m, s.n, s.k);
+            else
+                CHECK(case_run(&g, p) <= 1, "%s %d x %d x %d", path_names[p], s.m, s.n, s.k);
+        }
         case_free(&g);
     }
 }
 
 /* Wide and tall products run as C or as C^T = op(B)^T op(A)^T, whichever
  * the kernel prefers: asking for C^T directly (B as the left operand) must
- * give C's bits transposed, since every element is the same chain of FMAs. */
+ * give C's bits transposed, since every element is the same chain of
+ * multiply-adds. */
+static void orientation_case(isa_family f, const int shape[3], int t)
+{
+    gemm_shape s = {.ta = t >> 1, .tb = t & 1, .m = shape[0], .n = shape[1], .k = shape[2],
+                    .alpha = 1.5f, .beta = 0};
+    gemm_case g;
+    if (!case_make(&g, s, 0)) {
+        CHECK(0, "out of memory");
+        return;
+    }
+    gemm_shape st = {.ta = !s.tb, .tb = !s.ta, .m = s.n, .n = s.m, .k = s.k, .alpha = 1.5f,
+                     .beta = 0, .lda = g.s.ldb, .ldb = g.s.lda, .ldc = s.m};
+    size_t nc = (size_t)s.m * s.n;
+    float *c = malloc(nc * sizeof *c), *d = malloc(nc * sizeof *d);
+    int same = c && d;
+    if (same) {
+        memcpy(c, g.c0, nc * sizeof *c);
+        for (size_t e = 0; e < nc; e++)
+            d[e] = NAN;
+        same = !gemm_f32_isa(f, &g.s, g.a, g.b, c) && !gemm_f32_isa(f, &st, g.b, g.a, d) &&
+               case_error(&g, c) <= 1;
+        for (int r = 0; same && r < s.m; r++)
+            for (int col = 0; col < s.n; col++)
+                same &= !memcmp(&c[(size_t)r * s.n + col], &d[(size_t)col * s.m + r], sizeof *c);
+    }
+    CHECK(same, "%s %d x %d x %d ta %d tb %d: right, and C^T asked for is C's bits transposed",
+          isa_name(f), s.m, s.n, s.k, s.ta, s.tb);
+    free(c);
+    free(d);
+    case_free(&g);
+}
+
 static void test_orientations(void)
 {
     static const int shapes[][3] = {{3, 500, 70}, {20, 700, 33}, {32, 1500, 40}, {500, 9, 64},
                                     {1, 333, 129}};
-    if (!gemm_have_avx512()) {
-        CHECK(1, "C and C^T give the same bits # skip no AVX-512");
-        return;
-    }
-    for (size_t i = 0; i < sizeof shapes / sizeof shapes[0]; i++)
-        for (int t = 0; t < 4; t++) {
-            gemm_shape s = {.ta = t >> 1, .tb = t & 1, .m = shapes[i][0], .n = shapes[i][1],
-                            .k = shapes[i][2], .alpha = 1.5f, .beta = 0};
-            gemm_case g;
-            if (!case_make(&g, s, 0)) {
-                CHECK(0, "out of memory");
-                continue;
-            }
-            gemm_shape st = {.ta = !s.tb, .tb = !s.ta, .m = s.n, .n = s.m, .k = s.k,
-                             .alpha = 1.5f, .beta = 0, .lda = g.s.ldb, .ldb = g.s.lda,
-                             .ldc = s.m};
-            size_t nc = (size_t)s.m * s.n;
-            float *c = malloc(nc * sizeof *c), *d = malloc(nc * sizeof *d);
-            int same = c && d;
-            if (same) {
-                memcpy(c, g.c0, nc * sizeof *c);
-                for (size_t e = 0; e < nc; e++)
-                    d[e] = NAN;
-                same = !gemm_f32_avx512(&g.s, g.a, g.b, c) && !gemm_f32_avx512(&st, g.b, g.a, d)
-                       && case_error(&g, c) <= 1;
-                for (int r = 0; same && r < s.m; r++)
-                    for (int col = 0; col < s.n; col++)
-                        same &= !memcmp(&c[(size_t)r * s.n + col], &d[(size_t)col * s.m + r],
-                                        sizeof *c);
-            }
-            CHECK(same, "%d x %d x %d ta %d tb %d: right, and C^T asked for is C's bits "
-                  "transposed", s.m, s.n, s.k, s.ta, s.tb);
-            free(c);
-            free(d);
-            case_free(&g);
+    for (int f = 0; f < ISA_COUNT; f++) {
+        if (!path_here(f)) {
+            SKIP(NO_FAMILY, "%s: C and C^T give the same bits", isa_name((isa_family)f));
+            continue;
         }
+        for (size_t i = 0; i < sizeof shapes / sizeof shapes[0]; i++)
+            for (int t = 0; t < 4; t++)
+                orientation_case((isa_family)f, shapes[i], t);
+    }
 }
 
 /* ---- 2: alpha = 0, k = 0 ---------------------------------------------------- */
@@ -306,27 +318,30 @@ static void test_in_parallel(void)
         CHECK(0, "out of memory");
         return;
     }
-    double worst[2] = {0, 0};
-    int ran = 0;
-#pragma omp parallel num_threads(2) reduction(max : worst[:2]) reduction(+ : ran)
-    {
-        worst[0] = case_run(&g, path_gemm);
-        if (gemm_have_avx512())
-            worst[1] = case_run(&g, path_avx512);
-        ran = 1;
+    for (int p = 0; p < NPATHS; p++) {
+        if (p == PATH_BLAS)
+            continue;
+        if (!path_here(p)) {
+            SKIP(NO_FAMILY, "%s in a parallel region", path_names[p]);
+            continue;
+        }
+        double worst = 0;
+        int ran = 0;
+#pragma omp parallel num_threads(2) reduction(max : worst) reduction(+ : ran)
+        {
+            worst = case_run(&g, p);
+            ran = 1;
+        }
+        CHECK(worst <= 1, "%s in a parallel region of %d threads, each its own C", path_names[p],
+              ran);
     }
-    CHECK(worst[0] <= 1, "gemm_f32 in a parallel region of %d threads, each its own C", ran);
-    if (gemm_have_avx512())
-        CHECK(worst[1] <= 1, "gemm_f32_avx512 in a parallel region of %d threads", ran);
-    else
-        CHECK(1, "gemm_f32_avx512 in a parallel region # skip no AVX-512");
     case_free(&g);
 }
 
 /* ---- 4: the same bits whatever the threads ------------------------------------ */
 
-/* C from gemm_f32_avx512 with nt threads (malloc'd), NULL if it failed. */
-static float *run_threads(const gemm_case *g, int nt)
+/* C from family f with nt threads (malloc'd), NULL if it failed. */
+static float *run_threads(const gemm_case *g, isa_family f, int nt)
 {
     size_t nc = (size_t)g->s.m * g->s.ldc;
     float *c = malloc(nc * sizeof *c);
@@ -334,7 +349,7 @@ static float *run_threads(const gemm_case *g, int nt)
         return NULL;
     memcpy(c, g->c0, nc * sizeof *c);
     omp_set_num_threads(nt);
-    int rc = gemm_f32_avx512(&g->s, g->a, g->b, c);
+    int rc = gemm_f32_isa(f, &g->s, g->a, g->b, c);
     omp_set_num_threads(2);
     if (rc) {
         free(c);
@@ -349,28 +364,47 @@ static void test_thread_independence(void)
      * than threads */
     static const int shapes[][3] = {{333, 45, 500}, {29, 700, 300}, {100, 100, 1500},
                                     {60, 2000, 40}};
-    if (!gemm_have_avx512()) {
-        CHECK(1, "1 and 2 threads give the same bits # skip no AVX-512");
-        return;
-    }
-    for (size_t i = 0; i < sizeof shapes / sizeof shapes[0]; i++) {
-        gemm_shape s = {.ta = (int)i & 1, .tb = (int)(i == 1), .m = shapes[i][0],
-                        .n = shapes[i][1], .k = shapes[i][2], .alpha = 1, .beta = 1};
-        gemm_case g;
-        if (!case_make(&g, s, 1)) {
-            CHECK(0, "out of memory");
+    for (int f = 0; f < ISA_COUNT; f++) {
+        if (!path_here(f)) {
+            SKIP(NO_FAMILY, "%s: 1 and 2 threads give the same bits", isa_name((isa_family)f));
             continue;
         }
-        float *c1 = run_threads(&g, 1), *c2 = run_threads(&g, 2), *c2b = run_threads(&g, 2);
-        size_t bytes = (size_t)s.m * g.s.ldc * sizeof(float);
-        CHECK(c1 && c2 && c2b && !memcmp(c1, c2, bytes) && !memcmp(c2, c2b, bytes) &&
-                  case_error(&g, c1) <= 1,
-              "%d x %d x %d: 1 and 2 threads, and two runs, give the same bits", s.m, s.n, s.k);
-        free(c1);
-        free(c2);
-        free(c2b);
-        case_free(&g);
+        for (size_t i = 0; i < sizeof shapes / sizeof shapes[0]; i++) {
+            gemm_shape s = {.ta = (int)i & 1, .tb = (int)(i == 1), .m = shapes[i][0],
+                            .n = shapes[i][1], .k = shapes[i][2], .alpha = 1, .beta = 1};
+            gemm_case g;
+            if (!case_make(&g, s, 1)) {
+                CHECK(0, "out of memory");
+                continue;
+            }
+            isa_family fam = (isa_family)f;
+            float *c1 = run_threads(&g, fam, 1), *c2 = run_threads(&g, fam, 2);
+            float *c2b = run_threads(&g, fam, 2);
+            size_t bytes = (size_t)s.m * g.s.ldc * sizeof(float);
+            CHECK(c1 && c2 && c2b && !memcmp(c1, c2, bytes) && !memcmp(c2, c2b, bytes) &&
+                      case_error(&g, c1) <= 1,
+                  "%s %d x %d x %d: 1 and 2 threads, and two runs, give the same bits",
+                  isa_name(fam), s.m, s.n, s.k);
+            free(c1);
+            free(c2);
+            free(c2b);
+            case_free(&g);
+        }
     }
+}
+
+/* ---- 5: a family the CPU lacks ------------------------------------------------ */
+
+static void test_refused(void)
+{
+    if (isa_best() == ISA_AVX512) {
+        SKIP("this CPU runs every family", "a family the CPU lacks is refused, C untouched");
+        return;
+    }
+    float a[1] = {2}, b[1] = {3}, c[1] = {7};
+    gemm_shape s = {.m = 1, .n = 1, .k = 1, .alpha = 1, .beta = 0, .lda = 1, .ldb = 1, .ldc = 1};
+    CHECK(gemm_f32_isa(ISA_AVX512, &s, a, b, c) == -1 && c[0] == 7,
+          "a family the CPU lacks (avx512 on %s) is refused, C untouched", isa_name(isa_best()));
 }
 
 int main(void)
@@ -382,5 +416,6 @@ int main(void)
     test_no_product();
     test_in_parallel();
     test_thread_independence();
+    test_refused();
     return check_done();
 }
