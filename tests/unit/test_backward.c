@@ -16,7 +16,11 @@
  *      din += delta * drop; without one, the identity;
  *   3. yolov2-tiny-voc at 160x128, batch 2, weights_random: every layer's
  *      dL/d biases, scales, weights, rolling mean and variance and dL/d out,
- *      through 256 sampled elements, max |x| and sum |x|, to 1e-4;
+ *      through 256 sampled elements, max |x| and sum |x|, to 1e-4; the same
+ *      by Winograd against the direct path on an input whose forward crosses
+ *      no kink (leaky's sign, maxpool's maximum) that the direct one does
+ *      not, and against torch where the fixture's own input crosses none
+ *      (test_whole_wino says why);
  *   4. finite differences, no reference needed: central differences of L =
  *      sum(upstream * out) with step FD_STEP in float32 against our
  *      gradients of every input and parameter, for smooth networks. */
@@ -497,8 +501,9 @@ static void test_dropout_rng(void)
 /* ---- 3. the whole yolov2-tiny-voc ---------------------------------------------------- */
 
 /* The fixture's summary of each array of every layer against ours (our
- * deltas from `seen`, or none): the count that failed. */
-static int whole_compare(tcase *t, size_t samples, int deltas, double *worst)
+ * deltas from `seen`, or none): the count that failed. With deltas, a CHECK
+ * per array, or a SKIP naming skip when it is set. */
+static int whole_compare(tcase *t, size_t samples, int deltas, const char *skip, double *worst)
 {
     int bad = 0;
     *worst = 0;
@@ -517,7 +522,11 @@ static int whole_compare(tcase *t, size_t samples, int deltas, double *worst)
             double e = summary_err(x[k], n[k], gfind(&t->f, name, REC_F32, -1), samples);
             *worst = fmax(*worst, e);
             bad += e > TOL;
-            if (deltas)
+            if (deltas && skip)
+                SKIP(skip, "%s: layer %d [%s] %s%s against torch", t->name, i,
+                     cfg_type_name(l->type), k < 3 || k == 5 ? "dL/d " : "rolling ",
+                     k == 5 ? "out" : what[k]);
+            else if (deltas)
                 CHECK(e <= TOL, "%s: layer %d [%s] %s%s (rel %.2g)", t->name, i,
                       cfg_type_name(l->type), k < 3 || k == 5 ? "dL/d " : "rolling ",
                       k == 5 ? "out" : what[k], e);
@@ -548,45 +557,168 @@ static void data_cfg(const char *recorded, char *path, size_t n)
         snprintf(path, n, "%s", recorded);
 }
 
-/* With wino, the 3x3 convolutions of 16+ channels run by Winograd
- * (net_winograd: forward and the input's gradient), as darknet-forward
- * --train runs them; the same fixture, the same tolerance. */
-static void test_whole(int wino)
+/* Kinks between two training forwards of one network (same parameters and
+ * input): leaky outputs whose sign differs and maxpool windows whose
+ * maximum is another input. At a kink the gradient jumps (leaky's slope 1
+ * against .1; the delta sent to another input), so two forwards that
+ * differ by float rounding alone give gradients that differ by O(1) in the
+ * elements downstream of each crossed kink. */
+static long kinks_crossed(const network *a, const network *b)
 {
-    tcase t = {.name = wino ? WHOLE " by Winograd" : WHOLE};
+    long crossed = 0;
+    for (int i = 0; i < a->n; i++) {
+        const layer *la = &a->l[i], *lb = &b->l[i];
+        size_t n = outputs_of(la);
+        if (la->type == CFG_MAXPOOL && la->indexes && lb->indexes)
+            for (size_t j = 0; j < n; j++)
+                crossed += la->indexes[j] != lb->indexes[j];
+        else if (la->act == ACT_LEAKY)
+            for (size_t j = 0; j < n; j++)
+                crossed += (la->out[j] > 0) != (lb->out[j] > 0);
+    }
+    return crossed;
+}
+
+/* The whole network's case: the fixture, the cfg, the network with the
+ * fixture's weights (by Winograd with wino), its input and upstream
+ * gradient; v: w, h, batch, weights seed, input seed, delta seed, samples.
+ * 0, or -1 after a failed CHECK. */
+static int whole_build(tcase *t, int wino, const int **v)
+{
     yerr err = {0};
     const grec *path, *o;
-    if (gfile_read(FXDIR WHOLE ".grad", &t.f) < 0 ||
-        !(path = gfind(&t.f, "cfg", REC_TEXT, -1)) || !(o = gfind(&t.f, "net", REC_I32, 7))) {
-        CHECK(0, "%s: the fixture loads", t.name);
-        case_free(&t);
-        return;
+    if (gfile_read(FXDIR WHOLE ".grad", &t->f) < 0 ||
+        !(path = gfind(&t->f, "cfg", REC_TEXT, -1)) || !(o = gfind(&t->f, "net", REC_I32, 7))) {
+        CHECK(0, "%s: the fixture loads", t->name);
+        return -1;
     }
     char cfgpath[512];
     data_cfg(path->data, cfgpath, sizeof cfgpath);
-    const int *v = o->data;     /* w, h, batch, weights seed, input seed, delta seed, samples */
-    if (cfg_load(&t.c, cfgpath, &err) < 0 ||
-        case_build(&t, &(net_opts){.w = v[0], .h = v[1], .batch = v[2], .train = 1}) < 0) {
-        CHECK(0, "%s: builds (%s)", t.name, err.msg);
+    *v = o->data;
+    const int *p = *v;
+    if (cfg_load(&t->c, cfgpath, &err) < 0 ||
+        case_build(t, &(net_opts){.w = p[0], .h = p[1], .batch = p[2], .train = 1}) < 0) {
+        CHECK(0, "%s: builds (%s)", t->name, err.msg);
+        return -1;
+    }
+    weights_random(&t->net, (uint64_t)p[3]);
+    if (wino && net_winograd(&t->net, NET_WINO_ALL, &err) <= 0) {
+        CHECK(0, "%s: Winograd's weights (%s)", t->name, err.msg);
+        return -1;
+    }
+    fill(t->net.input, (size_t)t->net.batch * t->net.inputs, (uint64_t)p[4], 0, 1);
+    fill(t->upstream, outputs_of(last_layer(t)), (uint64_t)p[5], -1, 2);
+    return 0;
+}
+
+/* max |a - b| / max |b| over n floats. */
+static double rel_diff(const float *a, const float *b, size_t n)
+{
+    double diff = 0, scale = 0;
+    for (size_t i = 0; i < n; i++) {
+        diff = fmax(diff, fabs((double)a[i] - b[i]));
+        scale = fmax(scale, fabs((double)b[i]));
+    }
+    return scale > 0 ? diff / scale : diff;
+}
+
+/* The worst relative difference between two backward passes of one network
+ * (every layer's parameter gradients and dL/d out), and the layer. */
+static double twin_diff(const tcase *a, const tcase *b, int *where)
+{
+    double worst = 0;
+    *where = -1;
+    for (int i = 0; i < a->net.n; i++) {
+        const layer *la = &a->net.l[i], *lb = &b->net.l[i];
+        size_t bn = la->batch_normalize ? (size_t)la->n : 0;
+        double e = rel_diff(a->seen[i], b->seen[i], outputs_of(la));
+        if (la->bias_grads)
+            e = fmax(e, rel_diff(la->bias_grads, lb->bias_grads, (size_t)la->nbiases));
+        if (la->weight_grads)
+            e = fmax(e, rel_diff(la->weight_grads, lb->weight_grads, (size_t)la->nweights));
+        if (bn)
+            e = fmax(e, rel_diff(la->scale_grads, lb->scale_grads, bn));
+        if (e > worst)
+            worst = e, *where = i;
+    }
+    return worst;
+}
+
+/* Training by Winograd against training by im2col + GEMM (the path the
+ * torch fixture checks), both ours, on inputs drawn from the fixture's input
+ * seed + 1, + 2, ... until one crosses no kink between the two forwards;
+ * the fixture's point itself goes to torch only when it crosses none. The
+ * Winograd forward's rounding differs from the direct one's by ~1e-6 of a
+ * value, and 6.8e5 leaky outputs and maxpool windows of this network lie
+ * near a kink with a density of ~1 per unit: about one crossing per
+ * forward is expected, which no tolerance on the gradients can absorb (one
+ * crossed kink in layer 12 moved its dL/d biases by 15%). Measured, the
+ * fixture's own point crosses 0 kinks by the FMA families and 2 by the
+ * generic one. */
+static void test_whole_wino(void)
+{
+    tcase w = {.name = WHOLE " by Winograd"}, d = {.name = WHOLE " direct"};
+    const int *v;
+    if (whole_build(&w, 1, &v) < 0 || whole_build(&d, 0, &v) < 0) {
+        case_free(&w);
+        case_free(&d);
+        return;
+    }
+    /* the fixture's point first (the forward moves the rolling statistics
+     * the fixture holds): torch's reference where no kink is crossed */
+    net_forward(&w.net);
+    net_forward(&d.net);
+    long crossed = kinks_crossed(&w.net, &d.net), at_fixture = crossed;
+    printf("# input seed %d: the Winograd forward crosses %ld kinks\n", v[4], crossed);
+    backward_fresh(&w);
+    char why[96];
+    double worst;
+    snprintf(why, sizeof why, "at the fixture's point the Winograd forward crosses %ld kinks",
+             at_fixture);
+    whole_compare(&w, (size_t)v[6], 1, at_fixture ? why : NULL, &worst);
+    /* then the direct path's gradients at the first input that crosses none */
+    size_t inputs = (size_t)w.net.batch * w.net.inputs;
+    int seed = 0;
+    while (crossed != 0 && ++seed < 16) {
+        fill(w.net.input, inputs, (uint64_t)v[4] + seed, 0, 1);
+        memcpy(d.net.input, w.net.input, inputs * sizeof *w.net.input);
+        net_forward(&w.net);
+        net_forward(&d.net);
+        crossed = kinks_crossed(&w.net, &d.net);
+        printf("# input seed %d + %d: the Winograd forward crosses %ld kinks\n", v[4], seed,
+               crossed);
+    }
+    CHECK(crossed == 0, "%s: an input within 16 seeds whose forward crosses no kink", w.name);
+    if (crossed == 0) {
+        backward_fresh(&w);
+        backward_fresh(&d);
+        int where;
+        double e = twin_diff(&w, &d, &where);
+        CHECK(e <= TOL, "%s: at input seed %d + %d every layer's gradients and dL/d out are "
+              "the direct path's within %g (worst rel %.2g, layer %d)", w.name, v[4], seed,
+              TOL, e, where);
+    }
+    case_free(&w);
+    case_free(&d);
+}
+
+/* The whole network by im2col + GEMM against the torch fixture. */
+static void test_whole(void)
+{
+    tcase t = {.name = WHOLE};
+    const int *v;
+    if (whole_build(&t, 0, &v) < 0) {
         case_free(&t);
         return;
     }
-    weights_random(&t.net, (uint64_t)v[3]);
-    if (wino && net_winograd(&t.net, NET_WINO_ALL, &err) <= 0) {
-        CHECK(0, "%s: Winograd's weights (%s)", t.name, err.msg);
-        case_free(&t);
-        return;
-    }
-    fill(t.net.input, (size_t)t.net.batch * t.net.inputs, (uint64_t)v[4], 0, 1);
-    fill(t.upstream, outputs_of(last_layer(&t)), (uint64_t)v[5], -1, 2);
     net_forward(&t.net);
     backward_fresh(&t);
     double worst;
-    whole_compare(&t, (size_t)v[6], 1, &worst);
+    whole_compare(&t, (size_t)v[6], 1, NULL, &worst);
     net_zero_grads(&t.net);
     seed_deltas(&t);
     net_backward(&t.net);
-    int bad = whole_compare(&t, (size_t)v[6], 0, &worst);
+    int bad = whole_compare(&t, (size_t)v[6], 0, NULL, &worst);
     CHECK(bad == 0, "%s: net_backward: every layer's parameter gradients within %g (worst rel "
           "%.2g)", t.name, TOL, worst);
     case_free(&t);
@@ -705,8 +837,8 @@ int main(void)
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++)
         test_case(cases[i]);
     test_dropout_rng();
-    test_whole(0);
-    test_whole(1);
+    test_whole();
+    test_whole_wino();
     const char *smooth[] = {"conv-1x1-bn-logistic", "conv-s2-nopad-bn-elu", "conv-nopad-tanh",
                             "local-s2", "softmax-connected", "softmax", "shortcut-sample"};
     for (size_t i = 0; i < sizeof smooth / sizeof *smooth; i++)
