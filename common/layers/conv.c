@@ -5,6 +5,7 @@
 #include <math.h>
 
 #include "yolo/gemm.h"
+#include "yolo/isa.h"
 #include "yolo/layers.h"
 
 static int conv_keys(layer *l, cfg *c, cfg_section *s, yerr *err)
@@ -168,13 +169,18 @@ static inline __attribute__((always_inline)) void few_row(const layer *l, const 
             few_row(l, in, bias, (int)(row / l->h), (int)(row % l->h));                     \
     }
 CONV_FEW(avx512, __attribute__((target("avx512f"))))
+CONV_FEW(avx2, __attribute__((target("avx2,fma"))))
 CONV_FEW(base, )
 
 /* out [batch, n, h, w] = conv(in [batch, c, h, w]), then, given bias [n],
  * act(out + bias). */
 static void conv_few(const layer *l, const float *in, const float *bias)
 {
-    (__builtin_cpu_supports("avx512f") ? conv_few_avx512 : conv_few_base)(l, in, bias);
+    switch (isa_active()) {
+    case ISA_AVX512: conv_few_avx512(l, in, bias); break;
+    case ISA_AVX2: conv_few_avx2(l, in, bias); break;
+    default: conv_few_base(l, in, bias); break;
+    }
 }
 
 void conv_forward(const layer *l, const network *net, const float *in)

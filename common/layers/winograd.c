@@ -21,6 +21,7 @@
 #endif
 
 #include "yolo/gemm.h"
+#include "yolo/isa.h"
 #include "yolo/layers.h"
 #include "yolo/winograd.h"
 
@@ -117,12 +118,18 @@ static inline __attribute__((always_inline)) void transform_lanes(const float *s
     }
 
 WINO_TRANSFORM(avx512, __attribute__((target("avx512f"))))
+WINO_TRANSFORM(avx2, __attribute__((target("avx2,fma"))))
 WINO_TRANSFORM(base, )
 
+/* The same plain C in every family (C11 contracts no multiply-add into an
+ * FMA): the same bits, at each family's vector width. */
 static void transform(int kout, int cin, const float *w, float *u, int back)
 {
-    (__builtin_cpu_supports("avx512f") ? transform_avx512 : transform_base)(kout, cin, w, u,
-                                                                             back);
+    switch (isa_active()) {
+    case ISA_AVX512: transform_avx512(kout, cin, w, u, back); break;
+    case ISA_AVX2: transform_avx2(kout, cin, w, u, back); break;
+    default: transform_base(kout, cin, w, u, back); break;
+    }
 }
 
 void wino_transform_weights(int kout, int cin, const float *w, float *u)
@@ -437,7 +444,25 @@ static inline __attribute__((always_inline)) void output_seg(const wino_conv *cv
     }
 
 WINO_KERNELS(avx512, __attribute__((target("avx512f"))), 1)
+WINO_KERNELS(avx2, __attribute__((target("avx2,fma"))), 0)
 WINO_KERNELS(base, , 0)
+
+/* A family's input and output transforms. */
+typedef struct {
+    void (*input)(const wino_plan *p, const float *in, long lo, long hi, long nseg,
+                  const wino_blk *bk);
+    void (*output)(const wino_plan *p, long lo, long hi, long nseg, const wino_blk *bk,
+                   const float *bias, act_type act, float *out);
+} wino_kernels;
+
+static wino_kernels wino_family(isa_family f)
+{
+    switch (f) {
+    case ISA_AVX512: return (wino_kernels){input_avx512, output_avx512};
+    case ISA_AVX2: return (wino_kernels){input_avx2, output_avx2};
+    default: return (wino_kernels){input_base, output_base};
+    }
+}
 
 /* The share [*lo, *hi) of n items of thread t among nt. */
 static void share(long n, int t, int nt, long *lo, long *hi)
@@ -459,13 +484,13 @@ static int segments(const wino_plan *p, const wino_blk *bk)
  * and segment, the 36 products by point, the output transform by filter
  * and segment. */
 static void run_block(const wino_plan *p, const float *u, const float *bias, act_type act,
-                      const float *in, float *out, const wino_blk *bk, int avx512, int t,
-                      int nt)
+                      const float *in, float *out, const wino_blk *bk, const wino_kernels *kn,
+                      int t, int nt)
 {
     const wino_conv *cv = p->cv;
     long lo, hi, nseg = segments(p, bk);
     share(nseg * cv->cin, t, nt, &lo, &hi);
-    (avx512 ? input_avx512 : input_base)(p, in, lo, hi, nseg, bk);
+    kn->input(p, in, lo, hi, nseg, bk);
 #pragma omp barrier
     share(WINO_POINTS, t, nt, &lo, &hi);
     for (long e = lo; e < hi; e++)   /* back: u holds U_e^T [cin, kout] */
@@ -476,7 +501,7 @@ static void run_block(const wino_plan *p, const float *u, const float *bias, act
                  bk->m + (size_t)e * cv->kout * bk->nb);
 #pragma omp barrier
     share(nseg * cv->kout, t, nt, &lo, &hi);
-    (avx512 ? output_avx512 : output_base)(p, lo, hi, nseg, bk, bias, act, out);
+    kn->output(p, lo, hi, nseg, bk, bias, act, out);
     /* no barrier: the next block's input transform writes V only, never M
      * (its V ends before this block's M starts: blocks never grow), and its
      * products wait at the barrier above for every output transform */
@@ -487,7 +512,7 @@ void wino_forward(const wino_conv *cv, const float *u, const float *bias, act_ty
 {
     wino_plan p = {.cv = cv, .th = ceil_div(cv->h, TILE), .tw = ceil_div(cv->w, TILE),
                    .tiles = wino_tiles(cv), .block = wino_block(cv)};
-    int avx512 = !cv->portable && __builtin_cpu_supports("avx512f");
+    wino_kernels kn = wino_family(cv->portable ? ISA_GENERIC : isa_active());
 #pragma omp parallel
     {
         int t = 0, nt = 1;
@@ -498,7 +523,7 @@ void wino_forward(const wino_conv *cv, const float *u, const float *bias, act_ty
             int nb = p.tiles - t0 < p.block ? (int)(p.tiles - t0) : p.block;
             wino_blk bk = {.t0 = t0, .nb = nb, .v = work,
                            .m = work + (size_t)WINO_POINTS * cv->cin * nb};
-            run_block(&p, u, bias, act, in, out, &bk, avx512, t, nt);
+            run_block(&p, u, bias, act, in, out, &bk, &kn, t, nt);
         }
     }
 }
