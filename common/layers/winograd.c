@@ -292,12 +292,77 @@ static inline __attribute__((target("avx512f"))) void store_lanes_avx512(const f
     _mm512_mask_storeu_ps(dst, k, _mm512_loadu_ps(src));
 }
 
+#define AVX2 __attribute__((target("avx2,fma")))
+
+/* deinterleave_c with AVX2 shuffles, 8 tiles at a time: the 8 x 4 block
+ * row[32 h .. 32 h + 32) (tile-major) turned into 4 lane vectors (for j = 4,
+ * 5: the same from row + 4). */
+static inline AVX2 void deinterleave_avx2(const float *row, float col[SIDE][WL])
+{
+    const __m256i order = _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7);
+    for (int h = 0; h < WL / 8; h++)
+        for (int half = 0; half < 2; half++) {
+            const float *r = row + 32 * h + TILE * half;
+            __m256 r0 = _mm256_loadu_ps(r), r1 = _mm256_loadu_ps(r + 8);
+            __m256 r2 = _mm256_loadu_ps(r + 16), r3 = _mm256_loadu_ps(r + 24);
+            __m256 a = _mm256_unpacklo_ps(r0, r1), b = _mm256_unpackhi_ps(r0, r1);
+            __m256 c = _mm256_unpacklo_ps(r2, r3), d = _mm256_unpackhi_ps(r2, r3);
+            /* lanes in tile order 0 2 4 6 1 3 5 7 until permuted */
+            __m256 e[4] = {_mm256_shuffle_ps(a, c, 0x44), _mm256_shuffle_ps(a, c, 0xEE),
+                           _mm256_shuffle_ps(b, d, 0x44), _mm256_shuffle_ps(b, d, 0xEE)};
+            for (int j = 0; j < (half ? 2 : TILE); j++)
+                _mm256_storeu_ps(&col[TILE * half + j][8 * h],
+                                 _mm256_permutevar8x32_ps(e[j], order));
+        }
+}
+
+/* interleave_c with AVX2 shuffles, 8 tiles at a time. */
+static inline AVX2 void interleave_avx2(float y[TILE][WL], float *row)
+{
+    for (int h = 0; h < WL / 8; h++) {
+        __m256 y0 = _mm256_loadu_ps(&y[0][8 * h]), y1 = _mm256_loadu_ps(&y[1][8 * h]);
+        __m256 y2 = _mm256_loadu_ps(&y[2][8 * h]), y3 = _mm256_loadu_ps(&y[3][8 * h]);
+        __m256 a = _mm256_unpacklo_ps(y0, y1), b = _mm256_unpackhi_ps(y0, y1);
+        __m256 c = _mm256_unpacklo_ps(y2, y3), d = _mm256_unpackhi_ps(y2, y3);
+        /* tiles 0|4, 1|5, 2|6, 3|7 in the two 128-bit halves */
+        __m256 e0 = _mm256_shuffle_ps(a, c, 0x44), e1 = _mm256_shuffle_ps(a, c, 0xEE);
+        __m256 e2 = _mm256_shuffle_ps(b, d, 0x44), e3 = _mm256_shuffle_ps(b, d, 0xEE);
+        float *out = row + 32 * h;
+        _mm256_storeu_ps(out, _mm256_permute2f128_ps(e0, e1, 0x20));
+        _mm256_storeu_ps(out + 8, _mm256_permute2f128_ps(e2, e3, 0x20));
+        _mm256_storeu_ps(out + 16, _mm256_permute2f128_ps(e0, e1, 0x31));
+        _mm256_storeu_ps(out + 24, _mm256_permute2f128_ps(e2, e3, 0x31));
+    }
+}
+
+/* Lanes [0, n) of 8 set. */
+static inline AVX2 __m256i lanes8(int n)
+{
+    return _mm256_cmpgt_epi32(_mm256_set1_epi32(n), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+}
+
+static inline AVX2 void load_lanes_avx2(const float *src, int n, float *dst)
+{
+    for (int h = 0; h < WL / 8; h++)
+        _mm256_storeu_ps(dst + 8 * h, _mm256_maskload_ps(src + 8 * h, lanes8(n - 8 * h)));
+}
+
+static inline AVX2 void store_lanes_avx2(const float *src, int n, float *dst)
+{
+    for (int h = 0; h < WL / 8; h++)
+        _mm256_maskstore_ps(dst + 8 * h, lanes8(n - 8 * h), _mm256_loadu_ps(src + 8 * h));
+}
+
+/* The lane helpers below take simd, a constant once inlined: 0 plain C,
+ * 1 AVX2, 2 AVX-512. */
 /* dst [WL] = src [n], zero beyond (AVX-512: one masked load). */
 static inline __attribute__((always_inline)) void load_lanes(const float *src, int n, float *dst,
-                                                            const int avx512)
+                                                            const int simd)
 {
-    if (avx512)
+    if (simd == 2)
         load_lanes_avx512(src, n, dst);
+    else if (simd == 1)
+        load_lanes_avx2(src, n, dst);
     else
         for (int l = 0; l < WL; l++)
             dst[l] = l < n ? src[l] : 0;
@@ -305,10 +370,12 @@ static inline __attribute__((always_inline)) void load_lanes(const float *src, i
 
 /* dst [n] = src [n <= WL]. */
 static inline __attribute__((always_inline)) void store_lanes(const float *src, int n, float *dst,
-                                                             const int avx512)
+                                                             const int simd)
 {
-    if (avx512)
+    if (simd == 2)
         store_lanes_avx512(src, n, dst);
+    else if (simd == 1)
+        store_lanes_avx2(src, n, dst);
     else
         for (int l = 0; l < n; l++)
             dst[l] = src[l];
@@ -317,12 +384,12 @@ static inline __attribute__((always_inline)) void store_lanes(const float *src, 
 /* V[., c, seg] = B^T d B for the tiles of one segment, channel plane im
  * [h, w]: the 6 input rows (zero outside the image) are copied, combined
  * by B^T along columns (contiguous), then each tile's 6 columns (4 apart
- * from tile to tile) by B. avx512 (a constant once inlined) picks the
+ * from tile to tile) by B. simd (a constant once inlined) picks the
  * deinterleave. */
 static inline __attribute__((always_inline)) void input_seg(const wino_conv *cv,
                                                            const float *im, const wino_seg *s,
                                                            float *dst, size_t estep,
-                                                           const int avx512)
+                                                           const int simd)
 {
     float d[SIDE][RW], t[SIDE][RW], v[WINO_POINTS][WL], col[SIDE][WL];
     int x0 = s->tx * TILE - 1, xa = x0 < 0 ? -x0 : 0;
@@ -346,14 +413,16 @@ static inline __attribute__((always_inline)) void input_seg(const wino_conv *cv,
     for (int x = 0; x < RW; x += WL)
         bt6(&d[0][x], RW, &t[0][x], RW);
     for (int i = 0; i < SIDE; i++) {
-        if (avx512)
+        if (simd == 2)
             deinterleave_avx512(t[i], col);
+        else if (simd == 1)
+            deinterleave_avx2(t[i], col);
         else
             deinterleave_c(t[i], col);
         bt6(col[0], WL, v[i * SIDE], WL);
     }
     for (int e = 0; e < WINO_POINTS; e++)
-        store_lanes(v[e], s->n, dst + e * estep, avx512);
+        store_lanes(v[e], s->n, dst + e * estep, simd);
 }
 
 /* out[b, k, seg] = act(A^T M A + bias) for one filter and segment, cropped
@@ -362,11 +431,11 @@ static inline __attribute__((always_inline)) void output_seg(const wino_conv *cv
                                                             const wino_seg *s, const float *src,
                                                             size_t estep, float bias,
                                                             act_type act, float *out,
-                                                            const int avx512)
+                                                            const int simd)
 {
     float m[WINO_POINTS][WL], t[TILE * SIDE][WL], y[TILE * TILE][WL], o[TILE][TILE * WL];
     for (int e = 0; e < WINO_POINTS; e++)
-        load_lanes(src + e * estep, s->n, m[e], avx512);
+        load_lanes(src + e * estep, s->n, m[e], simd);
     for (int j = 0; j < SIDE; j++)            /* columns: t = A^T m */
         at6(m[j], SIDE * WL, t[j], SIDE * WL);
     for (int i = 0; i < TILE; i++)            /* rows: y = t A */
@@ -384,8 +453,10 @@ static inline __attribute__((always_inline)) void output_seg(const wino_conv *cv
         for (int i = 0; i < TILE * TILE * WL; i++)
             yv[i] = act_one(yv[i] + bias, act);
     for (int i = 0; i < TILE; i++) {          /* tiles side by side in each row */
-        if (avx512)
+        if (simd == 2)
             interleave_avx512(&y[i * TILE], o[i]);
+        else if (simd == 1)
+            interleave_avx2(&y[i * TILE], o[i]);
         else
             interleave_c(&y[i * TILE], o[i]);
     }
@@ -443,8 +514,8 @@ static inline __attribute__((always_inline)) void output_seg(const wino_conv *cv
                               avx))                                                         \
     }
 
-WINO_KERNELS(avx512, __attribute__((target("avx512f"))), 1)
-WINO_KERNELS(avx2, __attribute__((target("avx2,fma"))), 0)
+WINO_KERNELS(avx512, __attribute__((target("avx512f"))), 2)
+WINO_KERNELS(avx2, AVX2, 1)
 WINO_KERNELS(base, , 0)
 
 /* A family's input and output transforms. */
