@@ -4,6 +4,9 @@
 # make demo       the main job on data the project generates (see README)
 # make check-darknet  the network core against Debian's libdarknet (package
 #                 darknet); rewrites tests/fixtures/
+# make fuzz       libFuzzer harnesses (tests/fuzz/) built with clang in build/fuzz/,
+#                 each run FUZZ_SECONDS seconds (default 60); ends with
+#                 "N passed, N failed, N skipped"
 # make clean
 
 SAN ?= 0
@@ -113,8 +116,58 @@ check-darknet: $(BUILD)/darknet/darknet-harness $(STAGES)
 	@HARNESS=$< sh tests/darknet/make-fixtures.sh
 	@HARNESS=$< BIN=$(BIN) sh tests/darknet/make-boxes.sh
 
+# make fuzz: the library, the harnesses tests/fuzz/fuzz_*.c and the seed
+# tools built with clang (ASan + UBSan + libFuzzer's coverage) in build/fuzz/;
+# tests/fuzz/run.sh checks for clang first, builds with `make fuzz-build`,
+# makes the seeds and runs each harness in turn (tests/fuzz/README.md).
+# Nothing else depends on clang.
+FUZZ_SECONDS ?= 60
+FUZZ_CC ?= clang
+FUZZ := build/fuzz
+FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+FUZZ_CFLAGS = -std=c11 -g -O1 $(FUZZ_SAN) -fsanitize=fuzzer-no-link -Wall -Wextra -Iinclude \
+              -D_POSIX_C_SOURCE=200809L -fopenmp -Wno-pass-failed -MMD -MP $(PKG_CFLAGS)
+FUZZ_LDFLAGS := -g -O1 $(FUZZ_SAN) -fopenmp
+FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_LIB_OBJ := $(LIB_SRC:%.c=$(FUZZ)/obj/%.o)
+FUZZ_LIB := $(FUZZ)/libyolo.a
+FUZZ_BINS := $(FUZZ_SRC:tests/fuzz/%.c=$(FUZZ)/%)
+FUZZ_TOOLS := $(FUZZ)/tools/seedgen $(FUZZ)/tools/gen-records $(FUZZ)/tools/gen-coco \
+              $(addprefix $(FUZZ)/bin/,synth-voc records-to-json darknet-forward rescale nms)
+
+.PHONY: fuzz fuzz-build
+fuzz:
+	+@FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZ_CC=$(FUZZ_CC) FUZZ_DIR=$(FUZZ) MAKE="$(MAKE)" \
+	    sh tests/fuzz/run.sh $(FUZZ_SRC:tests/fuzz/%.c=%)
+
+fuzz-build: $(FUZZ_BINS) $(FUZZ_TOOLS)
+
+$(FUZZ)/obj/%.o: %.c $(BUILD)/config.mk
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) $(CFLAGS) -c $< -o $@
+
+$(FUZZ_LIB): $(FUZZ_LIB_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(FUZZ)/fuzz_%: $(FUZZ)/obj/tests/fuzz/fuzz_%.o $(FUZZ_LIB)
+	$(FUZZ_CC) $(FUZZ_LDFLAGS) -fsanitize=fuzzer $< $(FUZZ_LIB) $(LDLIBS_ALL) -o $@
+
+$(FUZZ)/tools/seedgen: $(FUZZ)/obj/tests/fuzz/seedgen.o $(FUZZ_LIB)
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_LDFLAGS) $< $(FUZZ_LIB) $(LDLIBS_ALL) -o $@
+
+$(FUZZ)/tools/%: $(FUZZ)/obj/tests/tools/%.o $(FUZZ_LIB)
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_LDFLAGS) $< $(FUZZ_LIB) $(LDLIBS_ALL) -o $@
+
+$(FUZZ)/bin/%: $(FUZZ)/obj/stages/%.o $(FUZZ_LIB)
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_LDFLAGS) $< $(FUZZ_LIB) $(LDLIBS_ALL) -o $@
+
 clean:
 	rm -rf build bin
 
 -include $(LIB_OBJ:.o=.d) $(STAGE_SRC:%.c=$(BUILD)/%.d) $(UNIT_SRC:%.c=$(BUILD)/%.d) \
          $(TOOL_SRC:%.c=$(BUILD)/%.d)
+-include $(wildcard $(FUZZ)/obj/*/*.d $(FUZZ)/obj/*/*/*.d $(FUZZ)/obj/*/*/*/*.d)

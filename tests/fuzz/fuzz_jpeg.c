@@ -1,0 +1,54 @@
+/* img_load_jpeg over an arbitrary file, then what darknet-forward and
+ * encode-targets do with the pixels: img_letterbox and img_resize to small
+ * sizes taken from the input's hash. img_jpeg_size (image-list, voc-parse)
+ * reads the same file. A frame header larger than FUZZ_MAX_PIXELS is not
+ * decoded (the library allows 512 M pixels, far past libFuzzer's memory
+ * limit: legitimate, so not a finding). Both must agree on the size. */
+#include <turbojpeg.h>
+
+#include "fuzz.h"
+#include "yolo/image.h"
+
+#define FUZZ_MAX_PIXELS (1L << 20)
+
+static char path[4352];
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    if (!path[0])
+        fuzz_path(path, "in.jpg");
+    fuzz_write(path, data, size);
+    yerr err;
+    int hw = 0, hh = 0;
+    int hdr = img_jpeg_size(path, &hw, &hh, &err) == 0;
+
+    /* the size the decoder will see, read as img_load_jpeg reads it */
+    tjhandle tj = tjInitDecompress();
+    int w = 0, h = 0, sub, cs;
+    if (!tj)
+        FUZZ_FAIL("tjInitDecompress failed");
+    int ok = size >= 2 &&
+             tjDecompressHeader3(tj, data, (unsigned long)size, &w, &h, &sub, &cs) == 0;
+    tjDestroy(tj);
+    if (ok && (w <= 0 || h <= 0 || (long)w * h > FUZZ_MAX_PIXELS))
+        return 0;
+
+    img im, out;
+    if (img_load_jpeg(path, &im, &err) == 0) {
+        if (im.w <= 0 || im.h <= 0 || im.c != 3 || !im.data)
+            FUZZ_FAIL("img_load_jpeg gave a %d x %d x %d image", im.w, im.h, im.c);
+        if (!hdr || hw != im.w || hh != im.h)
+            FUZZ_FAIL("img_jpeg_size says %s %d x %d, img_load_jpeg decoded %d x %d",
+                      hdr ? "" : "(failed)", hw, hh, im.w, im.h);
+        uint64_t k = fuzz_hash(data, size);
+        int lw = 1 + (int)(k % 48), lh = 1 + (int)((k >> 8) % 48);
+        int rw = 1 + (int)((k >> 16) % 24), rh = 1 + (int)((k >> 24) % 24);
+        img_transform t;
+        if (img_letterbox(&im, lw, lh, &out, &t, &err) == 0)
+            img_free(&out);
+        if (img_resize(&im, rw, rh, &out, &err) == 0)
+            img_free(&out);
+        img_free(&im);
+    }
+    return 0;
+}
