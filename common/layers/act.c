@@ -4,6 +4,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "yolo/isa.h"
 #include "yolo/layers.h"
 
 static const char *const names[ACT_N] = {
@@ -77,25 +78,22 @@ float act_one(float x, act_type a)
  * from this table rather than by a branch: GCC vectorises the loops below
  * only then (a conditional multiply may trap, so it will not if-convert
  * one). */
-static const float leaky_slope[2] = {.1f, 1.0f};
-
 /* One thread's share: x [n] = act(x), act_one's values. */
-void act_span(float *x, size_t n, act_type a)
-{
-    if (a == ACT_LINEAR)
-        return;
-    if (a == ACT_LEAKY) {
-#pragma omp simd
-        for (size_t i = 0; i < n; i++)
-            x[i] *= leaky_slope[x[i] > 0];
-        return;
-    }
-    for (size_t i = 0; i < n; i++)
-        x[i] = act_one(x[i], a);
-}
+void act_span(float *x, size_t n, act_type a) { act_span_inline(x, n, a); }
 
 /* Elementwise work is handed out in chunks of this many floats. */
 #define ACT_CHUNK 16384
+
+/* One chunk of act_chunks, in each kernel family. */
+static inline __attribute__((always_inline)) void act_chunk_body(float *x, const float *y,
+                                                                size_t len, act_type a)
+{
+    if (y)
+        act_grad_span_inline(y, x, len, a);
+    else
+        act_span_inline(x, len, a);
+}
+ISA_CLONES(act_chunk, (float *x, const float *y, size_t len, act_type a), (x, y, len, a))
 
 /* x [n] = act(x) (y NULL), or x [n] *= the derivative at the outputs y [n],
  * in parallel chunks. */
@@ -103,14 +101,12 @@ static void act_chunks(float *x, const float *y, size_t n, act_type a)
 {
     if (a == ACT_LINEAR)
         return;
+    void (*chunk)(float *, const float *, size_t, act_type) = ISA_PICK(isa_active(), act_chunk);
     long chunks = (long)((n + ACT_CHUNK - 1) / ACT_CHUNK);
 #pragma omp parallel for schedule(static) if (n > 65536)
     for (long c = 0; c < chunks; c++) {
         size_t lo = (size_t)c * ACT_CHUNK, len = n - lo < ACT_CHUNK ? n - lo : ACT_CHUNK;
-        if (y)
-            act_grad_span(y + lo, x + lo, len, a);
-        else
-            act_span(x + lo, len, a);
+        chunk(x + lo, y ? y + lo : NULL, len, a);
     }
 }
 
@@ -128,7 +124,7 @@ void head_activate(const layer *l, float *x)
 
 /* The derivative of activation a at the x whose output is y (darknet's
  * *_gradient functions take the output too). */
-static float act_slope(float y, act_type a)
+float act_slope(float y, act_type a)
 {
     switch (a) {
     case ACT_LOGISTIC: return (1 - y) * y;
@@ -155,16 +151,7 @@ static float act_slope(float y, act_type a)
 
 void act_grad_span(const float *y, float *delta, size_t n, act_type a)
 {
-    if (a == ACT_LINEAR)
-        return;
-    if (a == ACT_LEAKY) {
-#pragma omp simd
-        for (size_t i = 0; i < n; i++)
-            delta[i] *= leaky_slope[y[i] > 0];
-        return;
-    }
-    for (size_t i = 0; i < n; i++)
-        delta[i] *= act_slope(y[i], a);
+    act_grad_span_inline(y, delta, n, a);
 }
 
 void act_backward(const float *y, float *delta, size_t n, act_type a)

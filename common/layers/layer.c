@@ -3,6 +3,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "yolo/isa.h"
 #include "yolo/layers.h"
 
 /* Per-channel work goes block by block: a block read from memory once is
@@ -46,8 +47,10 @@ void layer_inside(int n, int out_n, int k, int stride, int pad, int *lo, int *hi
 /* One row of col: the tap (ky, kx) of one channel plane over the output
  * rows [oy0, oy1); zero where it falls outside. The inside part of each
  * output row is a straight copy for stride 1. */
-static void im2col_row(const float *plane, int h, int w, int ky, int kx, int stride, int pad,
-                       int out_w, int oy0, int oy1, float *dst)
+static inline __attribute__((always_inline)) void im2col_row_body(const float *plane, int h,
+                                                                 int w, int ky, int kx,
+                                                                 int stride, int pad, int out_w,
+                                                                 int oy0, int oy1, float *dst)
 {
     int lo, hi;
     layer_inside(w, out_w, kx, stride, pad, &lo, &hi);
@@ -68,9 +71,16 @@ static void im2col_row(const float *plane, int h, int w, int ky, int kx, int str
     }
 }
 
+ISA_CLONES(im2col_row,
+           (const float *plane, int h, int w, int ky, int kx, int stride, int pad, int out_w,
+            int oy0, int oy1, float *dst),
+           (plane, h, w, ky, kx, stride, pad, out_w, oy0, oy1, dst))
+
 void layer_im2col_rows(const float *im, int ch, int h, int w, int size, int stride, int pad,
                        int out_w, int oy0, int oy1, float *col)
 {
+    void (*im2col_row)(const float *, int, int, int, int, int, int, int, int, int, float *) =
+        ISA_PICK(isa_active(), im2col_row);
     int rows = ch * size * size;
     size_t cols = (size_t)(oy1 - oy0) * out_w;
 #pragma omp parallel for schedule(static) if ((long)rows * cols > 65536)
@@ -111,21 +121,27 @@ void layer_add_bias(float *x, int batch, int n, int spatial, const float *biases
         }
 }
 
+/* One plane p [spatial] of layer_bias_act. */
+static inline __attribute__((always_inline)) void bias_act_body(float *p, int spatial,
+                                                               float bias, act_type a)
+{
+    for (int i = 0; i < spatial; i += LAYER_BLOCK) {  /* the act while in cache */
+        int len = spatial - i < LAYER_BLOCK ? spatial - i : LAYER_BLOCK;
+#pragma omp simd
+        for (int j = i; j < i + len; j++)
+            p[j] += bias;
+        act_span_inline(p + i, (size_t)len, a);
+    }
+}
+ISA_CLONES(bias_act, (float *p, int spatial, float bias, act_type a), (p, spatial, bias, a))
+
 void layer_bias_act(float *x, int batch, int n, int spatial, const float *biases, act_type a)
 {
+    void (*plane)(float *, int, float, act_type) = ISA_PICK(isa_active(), bias_act);
 #pragma omp parallel for collapse(2) schedule(static) if ((long)batch * n * spatial > 65536)
     for (int b = 0; b < batch; b++)
-        for (int f = 0; f < n; f++) {
-            float *p = x + ((size_t)b * n + f) * spatial;   /* [spatial] */
-            float bias = biases[f];
-            for (int i = 0; i < spatial; i += LAYER_BLOCK) {  /* the act while in cache */
-                int len = spatial - i < LAYER_BLOCK ? spatial - i : LAYER_BLOCK;
-#pragma omp simd
-                for (int j = i; j < i + len; j++)
-                    p[j] += bias;
-                act_span(p + i, (size_t)len, a);
-            }
-        }
+        for (int f = 0; f < n; f++)
+            plane(x + ((size_t)b * n + f) * spatial, spatial, biases[f], a);   /* [spatial] */
 }
 
 void layer_softmax(const float *x, int n, int stride, float temp, float *y)
@@ -165,7 +181,7 @@ typedef struct bn_stats {
 
 /* The sum of p [len], in double, in BN_LANES independent partial sums (not
  * one long chain of dependent additions), folded in a fixed order. */
-static double block_sum(const float *p, int len)
+static inline __attribute__((always_inline)) double block_sum(const float *p, int len)
 {
     double acc[BN_LANES] = {0}, s = 0;
     int i = 0;
@@ -180,7 +196,7 @@ static double block_sum(const float *p, int len)
 }
 
 /* The sum of (p - m)^2 over p [len], the same way. */
-static double block_sqdev(const float *p, int len, double m)
+static inline __attribute__((always_inline)) double block_sqdev(const float *p, int len, double m)
 {
     double acc[BN_LANES] = {0}, s = 0;
     int i = 0;
@@ -197,7 +213,7 @@ static double block_sqdev(const float *p, int len, double m)
 /* Adds the block p [len]: its own mean and squared deviations by two passes
  * over it (the second from the cache), merged with the values before by
  * Chan, Golub and LeVeque's pairwise update. Stable: no E[x^2] - E[x]^2. */
-static void stats_add(bn_stats *st, const float *p, int len)
+static inline __attribute__((always_inline)) void stats_add(bn_stats *st, const float *p, int len)
 {
     double m = block_sum(p, len) / len, q = block_sqdev(p, len, m);
     double n = st->n + len, d = m - st->mean;
@@ -209,7 +225,7 @@ static void stats_add(bn_stats *st, const float *p, int len)
 /* Channel f of x [batch, n, spatial]: the batch's mean and unbiased variance
  * into bn_mean[f] and bn_var[f] (from double sums: a whole batch's plane
  * loses float precision); the rolling statistics move .01 towards them. */
-static void channel_stats(const layer *l, const float *x, int n, int spatial, int f)
+static inline __attribute__((always_inline)) void channel_stats(const layer *l, const float *x, int n, int spatial, int f)
 {
     bn_stats st = {0, 0, 0};
     for (int b = 0; b < l->batch; b++) {
@@ -224,32 +240,42 @@ static void channel_stats(const layer *l, const float *x, int n, int spatial, in
     l->var[f] = .99f * l->var[f] + .01f * l->bn_var[f];
 }
 
+/* Channel f of layer_batchnorm(_act)_train: the statistics, then each
+ * block normalised, scaled, shifted and activated while it is in cache. */
+static inline __attribute__((always_inline)) void bn_train_body(const layer *l, float *x, int n,
+                                                               int spatial, act_type a, int f)
+{
+    channel_stats(l, x, n, spatial, f);
+    /* darknet divides by sqrt(var) + 1e-6, not sqrt(var + eps) */
+    float inv = 1.0f / (sqrtf(l->bn_var[f]) + .000001f), m = l->bn_mean[f];
+    float scale = l->scales[f], bias = l->biases[f];
+    for (int b = 0; b < l->batch; b++) {
+        size_t off = ((size_t)b * n + f) * spatial;
+        float *p = x + off, *xn = l->x_norm + off;      /* [spatial] each */
+        for (int i = 0; i < spatial; i += LAYER_BLOCK) {
+            int len = spatial - i < LAYER_BLOCK ? spatial - i : LAYER_BLOCK;
+#pragma omp simd
+            for (int j = i; j < i + len; j++) {
+                xn[j] = (p[j] - m) * inv;
+                p[j] = xn[j] * scale + bias;
+            }
+            act_span_inline(p + i, (size_t)len, a);
+        }
+    }
+}
+ISA_CLONES(bn_train, (const layer *l, float *x, int n, int spatial, act_type a, int f),
+           (l, x, n, spatial, a, f))
+
 /* Training batch norm and then activation a, channel by channel: one pass
  * for the statistics, one that normalises, scales, shifts and activates
  * each block while it is in cache. */
 static void batchnorm_train(const layer *l, float *x, int n, int spatial, act_type a)
 {
-    int batch = l->batch;
-#pragma omp parallel for schedule(static) if ((long)batch * n * spatial > 65536)
-    for (int f = 0; f < n; f++) {
-        channel_stats(l, x, n, spatial, f);
-        /* darknet divides by sqrt(var) + 1e-6, not sqrt(var + eps) */
-        float inv = 1.0f / (sqrtf(l->bn_var[f]) + .000001f), m = l->bn_mean[f];
-        float scale = l->scales[f], bias = l->biases[f];
-        for (int b = 0; b < batch; b++) {
-            size_t off = ((size_t)b * n + f) * spatial;
-            float *p = x + off, *xn = l->x_norm + off;      /* [spatial] each */
-            for (int i = 0; i < spatial; i += LAYER_BLOCK) {
-                int len = spatial - i < LAYER_BLOCK ? spatial - i : LAYER_BLOCK;
-#pragma omp simd
-                for (int j = i; j < i + len; j++) {
-                    xn[j] = (p[j] - m) * inv;
-                    p[j] = xn[j] * scale + bias;
-                }
-                act_span(p + i, (size_t)len, a);
-            }
-        }
-    }
+    void (*channel)(const layer *, float *, int, int, act_type, int) =
+        ISA_PICK(isa_active(), bn_train);
+#pragma omp parallel for schedule(static) if ((long)l->batch * n * spatial > 65536)
+    for (int f = 0; f < n; f++)
+        channel(l, x, n, spatial, a, f);
 }
 
 void layer_batchnorm_train(const layer *l, float *x, int n, int spatial)
@@ -263,7 +289,7 @@ void layer_batchnorm_act_train(const layer *l, float *x, int n, int spatial)
 }
 
 /* sum(d) and sum(d * xn) over d, xn [len], in double, as block_sum. */
-static void block_sums(const float *d, const float *xn, int len, double *sum_d, double *sum_dx)
+static inline __attribute__((always_inline)) void block_sums(const float *d, const float *xn, int len, double *sum_d, double *sum_dx)
 {
     double ad[BN_LANES] = {0}, ax[BN_LANES] = {0};
     int i = 0;
@@ -288,39 +314,50 @@ static void block_sums(const float *d, const float *xn, int len, double *sum_d, 
  * is not quite the derivative of its own forward.) With y, delta is first
  * multiplied by activation a's derivative, block by block in the pass that
  * sums. */
-static void batchnorm_backward(const layer *l, const float *y, float *delta, int n,
-                               int spatial, act_type a)
+static inline __attribute__((always_inline)) void bn_back_body(const layer *l, const float *y,
+                                                              float *delta, int n, int spatial,
+                                                              act_type a, int f)
 {
     int batch = l->batch;
     size_t count = (size_t)batch * spatial;
-#pragma omp parallel for schedule(static) if ((long)batch * n * spatial > 65536)
-    for (int f = 0; f < n; f++) {
-        double sum_d = 0, sum_dx = 0;
-        for (int b = 0; b < batch; b++) {
-            size_t off = ((size_t)b * n + f) * spatial;
-            float *d = delta + off;
-            const float *xn = l->x_norm + off;                /* [spatial] each */
-            for (int i = 0; i < spatial; i += LAYER_BLOCK) {
-                int len = spatial - i < LAYER_BLOCK ? spatial - i : LAYER_BLOCK;
-                if (y)
-                    act_grad_span(y + off + i, d + i, (size_t)len, a);
-                block_sums(d + i, xn + i, len, &sum_d, &sum_dx);
-            }
-        }
-        l->bias_grads[f] += (float)sum_d;
-        l->scale_grads[f] += (float)sum_dx;
-        float s = sqrtf(l->bn_var[f]), inv = 1.0f / (s + .000001f), g = l->scales[f];
-        float mean_g = (float)(sum_d * g / count);
-        float k = s > 0 && count > 1 ? (float)(sum_dx * g / ((count - 1) * (double)s)) : 0;
-        for (int b = 0; b < batch; b++) {
-            size_t off = ((size_t)b * n + f) * spatial;
-            float *d = delta + off;
-            const float *xn = l->x_norm + off;
-#pragma omp simd
-            for (int i = 0; i < spatial; i++)
-                d[i] = (d[i] * g - mean_g) * inv - xn[i] * k;
+    double sum_d = 0, sum_dx = 0;
+    for (int b = 0; b < batch; b++) {
+        size_t off = ((size_t)b * n + f) * spatial;
+        float *d = delta + off;
+        const float *xn = l->x_norm + off;                /* [spatial] each */
+        for (int i = 0; i < spatial; i += LAYER_BLOCK) {
+            int len = spatial - i < LAYER_BLOCK ? spatial - i : LAYER_BLOCK;
+            if (y)
+                act_grad_span_inline(y + off + i, d + i, (size_t)len, a);
+            block_sums(d + i, xn + i, len, &sum_d, &sum_dx);
         }
     }
+    l->bias_grads[f] += (float)sum_d;
+    l->scale_grads[f] += (float)sum_dx;
+    float s = sqrtf(l->bn_var[f]), inv = 1.0f / (s + .000001f), g = l->scales[f];
+    float mean_g = (float)(sum_d * g / count);
+    float k = s > 0 && count > 1 ? (float)(sum_dx * g / ((count - 1) * (double)s)) : 0;
+    for (int b = 0; b < batch; b++) {
+        size_t off = ((size_t)b * n + f) * spatial;
+        float *d = delta + off;
+        const float *xn = l->x_norm + off;
+#pragma omp simd
+        for (int i = 0; i < spatial; i++)
+            d[i] = (d[i] * g - mean_g) * inv - xn[i] * k;
+    }
+}
+ISA_CLONES(bn_back,
+           (const layer *l, const float *y, float *delta, int n, int spatial, act_type a, int f),
+           (l, y, delta, n, spatial, a, f))
+
+static void batchnorm_backward(const layer *l, const float *y, float *delta, int n,
+                               int spatial, act_type a)
+{
+    void (*channel)(const layer *, const float *, float *, int, int, act_type, int) =
+        ISA_PICK(isa_active(), bn_back);
+#pragma omp parallel for schedule(static) if ((long)l->batch * n * spatial > 65536)
+    for (int f = 0; f < n; f++)
+        channel(l, y, delta, n, spatial, a, f);
 }
 
 void layer_batchnorm_backward(const layer *l, float *delta, int n, int spatial)
@@ -334,6 +371,33 @@ void layer_batchnorm_act_backward(const layer *l, const float *y, float *delta, 
     batchnorm_backward(l, y, delta, n, spatial, l->act);
 }
 
+/* Channel k of layer_col2im_rows. */
+static inline __attribute__((always_inline)) void col2im_channel_body(
+    const float *col, int k, int h, int w, int size, int stride, int pad, int out_w, int oy0,
+    int oy1, float *im)
+{
+    size_t cols = (size_t)(oy1 - oy0) * out_w;
+    float *plane = im + (size_t)k * h * w;
+    for (int ky = 0; ky < size; ky++)
+        for (int kx = 0; kx < size; kx++) {
+            const float *src = col + ((size_t)(k * size + ky) * size + kx) * cols;
+            int lo, hi;
+            layer_inside(w, out_w, kx, stride, pad, &lo, &hi);
+            for (int oy = oy0; oy < oy1; oy++, src += out_w) {
+                int y = oy * stride + ky - pad;
+                if (y < 0 || y >= h)
+                    continue;
+                float *dst = plane + (size_t)y * w + kx - pad;   /* dst[ox * stride] */
+                for (int ox = lo; ox < hi; ox++)
+                    dst[ox * stride] += src[ox];
+            }
+        }
+}
+ISA_CLONES(col2im_channel,
+           (const float *col, int k, int h, int w, int size, int stride, int pad, int out_w,
+            int oy0, int oy1, float *im),
+           (col, k, h, w, size, stride, pad, out_w, oy0, oy1, im))
+
 /* im2col's adjoint for the output rows [oy0, oy1): adds each element of
  * col [ch*size*size, (oy1 - oy0) * out_w] into the image position it was
  * read from (im [ch, h, w]). One channel per thread: the taps of a channel
@@ -341,25 +405,12 @@ void layer_batchnorm_act_backward(const layer *l, const float *y, float *delta, 
 void layer_col2im_rows(const float *col, int ch, int h, int w, int size, int stride, int pad,
                        int out_w, int oy0, int oy1, float *im)
 {
+    void (*channel)(const float *, int, int, int, int, int, int, int, int, int, float *) =
+        ISA_PICK(isa_active(), col2im_channel);
     size_t cols = (size_t)(oy1 - oy0) * out_w;
 #pragma omp parallel for schedule(static) if ((long)ch * size * size * cols > 65536)
-    for (int k = 0; k < ch; k++) {
-        float *plane = im + (size_t)k * h * w;
-        for (int ky = 0; ky < size; ky++)
-            for (int kx = 0; kx < size; kx++) {
-                const float *src = col + ((size_t)(k * size + ky) * size + kx) * cols;
-                int lo, hi;
-                layer_inside(w, out_w, kx, stride, pad, &lo, &hi);
-                for (int oy = oy0; oy < oy1; oy++, src += out_w) {
-                    int y = oy * stride + ky - pad;
-                    if (y < 0 || y >= h)
-                        continue;
-                    float *dst = plane + (size_t)y * w + kx - pad;   /* dst[ox * stride] */
-                    for (int ox = lo; ox < hi; ox++)
-                        dst[ox * stride] += src[ox];
-                }
-            }
-    }
+    for (int k = 0; k < ch; k++)
+        channel(col, k, h, w, size, stride, pad, out_w, oy0, oy1, im);
 }
 
 void layer_delta_through(const layer *l, float *din)

@@ -5,6 +5,7 @@
  * (l->indexes), and the backward pass sends each delta there. */
 #include <float.h>
 
+#include "yolo/isa.h"
 #include "yolo/layers.h"
 
 int maxpool_make(layer *l, cfg *c, cfg_section *s, const network *net, int index, yerr *err)
@@ -26,7 +27,7 @@ int maxpool_make(layer *l, cfg *c, cfg_section *s, const network *net, int index
 
 /* The max of the window at (y0, x0); what falls outside never wins, nor
  * does NaN (darknet's `v > max` from -FLT_MAX). */
-static float window_max(const layer *l, const float *src, int y0, int x0, int checked)
+static inline __attribute__((always_inline)) float window_max(const layer *l, const float *src, int y0, int x0, int checked)
 {
     float best = -FLT_MAX;
     for (int ky = 0; ky < l->size; ky++)
@@ -42,7 +43,7 @@ static float window_max(const layer *l, const float *src, int y0, int x0, int ch
 
 /* One output row of one plane: bounds checked at the edges only; the
  * common 2x2 stride-2 window written out. */
-static void pool_row(const layer *l, const float *src, int oy, float *dst)
+static inline __attribute__((always_inline)) void pool_row(const layer *l, const float *src, int oy, float *dst)
 {
     int off = -l->pad / 2, lo, hi, y0 = off + oy * l->stride;
     layer_inside(l->w - l->size + 1, l->out_w, 0, l->stride, -off, &lo, &hi);
@@ -69,7 +70,7 @@ static void pool_row(const layer *l, const float *src, int oy, float *dst)
 /* Where the window at (y0, x0) takes its max: the first largest inside
  * value, as `v > best` from -FLT_MAX finds it (darknet's index); -1 if no
  * value beats -FLT_MAX (all NaN). */
-static int window_argmax(const layer *l, const float *src, int y0, int x0)
+static inline __attribute__((always_inline)) int window_argmax(const layer *l, const float *src, int y0, int x0)
 {
     float best = -FLT_MAX;
     int at = -1;
@@ -86,7 +87,7 @@ static int window_argmax(const layer *l, const float *src, int y0, int x0)
 
 /* Training: the max of the window at (y0, x0) into *dst and where it is
  * (window_argmax) into *at. */
-static void window_put(const layer *l, const float *src, int y0, int x0, float *dst, int *at)
+static inline __attribute__((always_inline)) void window_put(const layer *l, const float *src, int y0, int x0, float *dst, int *at)
 {
     *at = window_argmax(l, src, y0, x0);
     *dst = *at >= 0 ? src[*at] : -FLT_MAX;
@@ -95,7 +96,7 @@ static void window_put(const layer *l, const float *src, int y0, int x0, float *
 /* The 2x2 stride-2 windows of output columns [lo, hi), inside the plane,
  * of the row pair starting at src[row] ([2, w]): window_argmax's
  * comparisons in its order, as selects (vectorised), not branches. */
-static void row_put2(const float *src, int row, int w, int lo, int hi, float *dst, int *at)
+static inline __attribute__((always_inline)) void row_put2(const float *src, int row, int w, int lo, int hi, float *dst, int *at)
 {
 #pragma omp simd
     for (int ox = lo; ox < hi; ox++) {
@@ -111,7 +112,7 @@ static void row_put2(const float *src, int row, int w, int lo, int hi, float *ds
 
 /* One output row of one plane for training: pool_row's values and their
  * indexes at [out_w]. */
-static void pool_row_index(const layer *l, const float *src, int oy, float *dst, int *at)
+static inline __attribute__((always_inline)) void pool_row_index(const layer *l, const float *src, int oy, float *dst, int *at)
 {
     int off = -l->pad / 2, lo, hi, y0 = off + oy * l->stride;
     layer_inside(l->w - l->size + 1, l->out_w, 0, l->stride, -off, &lo, &hi);
@@ -124,22 +125,30 @@ static void pool_row_index(const layer *l, const float *src, int oy, float *dst,
         window_put(l, src, y0, off + ox * l->stride, dst + ox, at + ox);
 }
 
+/* Plane p of maxpool_forward. */
+static inline __attribute__((always_inline)) void pool_plane_body(const layer *l,
+                                                                 const float *in, int p)
+{
+    size_t per = (size_t)l->out_h * l->out_w;
+    const float *src = in + (size_t)p * l->h * l->w;            /* [h, w] */
+    float *dst = l->out + (size_t)p * per;                      /* [out_h, out_w] */
+    for (int oy = 0; oy < l->out_h; oy++)
+        if (l->indexes)                  /* training: backward reads them */
+            pool_row_index(l, src, oy, dst + (size_t)oy * l->out_w,
+                           l->indexes + (size_t)p * per + (size_t)oy * l->out_w);
+        else
+            pool_row(l, src, oy, dst + (size_t)oy * l->out_w);
+}
+ISA_CLONES(pool_plane, (const layer *l, const float *in, int p), (l, in, p))
+
 void maxpool_forward(const layer *l, const network *net, const float *in)
 {
     (void)net;
+    void (*plane)(const layer *, const float *, int) = ISA_PICK(isa_active(), pool_plane);
     int planes = l->batch * l->c;
-    size_t per = (size_t)l->out_h * l->out_w;
 #pragma omp parallel for schedule(static) if ((long)planes * l->out_h * l->out_w > 65536)
-    for (int p = 0; p < planes; p++) {
-        const float *src = in + (size_t)p * l->h * l->w;            /* [h, w] */
-        float *dst = l->out + (size_t)p * per;                      /* [out_h, out_w] */
-        for (int oy = 0; oy < l->out_h; oy++)
-            if (l->indexes)                  /* training: backward reads them */
-                pool_row_index(l, src, oy, dst + (size_t)oy * l->out_w,
-                               l->indexes + (size_t)p * per + (size_t)oy * l->out_w);
-            else
-                pool_row(l, src, oy, dst + (size_t)oy * l->out_w);
-    }
+    for (int p = 0; p < planes; p++)
+        plane(l, in, p);
 }
 
 /* Each output's delta goes to the input its max came from (the index the

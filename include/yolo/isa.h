@@ -39,4 +39,21 @@ int isa_requested(isa_family *f, yerr *err);
  * kernel call: it reads the environment, no state of its own. */
 isa_family isa_active(void);
 
+/* Three copies of one body: from a static always-inline void function
+ * NAME_body(PARAMS), the static functions NAME_generic, NAME_avx2 and
+ * NAME_avx512, each compiled for its family (the compiler vectorises the
+ * body at that family's width); ISA_PICK(f, NAME) is family f's. Resolve
+ * the family once per call (isa_active) and pass the pointer into the
+ * parallel loop. With plain C bodies the three give the same bits: the
+ * build contracts no a * b + c into an FMA (-ffp-contract=off). */
+#define ISA_CLONES(name, params, args)                                                      \
+    static void name##_generic params { name##_body args; }                                 \
+    static __attribute__((target("avx2,fma"))) void name##_avx2 params { name##_body args; } \
+    static __attribute__((target("avx512f,avx2,fma"))) void name##_avx512 params             \
+    {                                                                                       \
+        name##_body args;                                                                   \
+    }
+#define ISA_PICK(f, name)                                                                   \
+    ((f) == ISA_AVX512 ? name##_avx512 : (f) == ISA_AVX2 ? name##_avx2 : name##_generic)
+
 #endif

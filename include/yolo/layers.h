@@ -99,6 +99,38 @@ void act_backward(const float *y, float *delta, size_t n, act_type a);
  * callers that parallelise over something else (fused batch norm). */
 void act_span(float *x, size_t n, act_type a);
 void act_grad_span(const float *y, float *delta, size_t n, act_type a);
+/* Their bodies, inlined into each kernel family's copy of a caller
+ * (include/yolo/isa.h's ISA_CLONES): leaky and linear vectorise there. */
+static inline __attribute__((always_inline)) void act_span_inline(float *x, size_t n, act_type a)
+{
+    if (a == ACT_LINEAR)
+        return;
+    if (a == ACT_LEAKY) {
+#pragma omp simd
+        for (size_t i = 0; i < n; i++)
+            x[i] *= x[i] > 0 ? 1.0f : .1f;
+        return;
+    }
+    for (size_t i = 0; i < n; i++)
+        x[i] = act_one(x[i], a);
+}
+/* delta [n] *= the derivative of a at the outputs y [n]. */
+float act_slope(float y, act_type a);
+static inline __attribute__((always_inline)) void act_grad_span_inline(const float *y,
+                                                                      float *delta, size_t n,
+                                                                      act_type a)
+{
+    if (a == ACT_LINEAR)
+        return;
+    if (a == ACT_LEAKY) {
+#pragma omp simd
+        for (size_t i = 0; i < n; i++)
+            delta[i] *= y[i] > 0 ? 1.0f : .1f;
+        return;
+    }
+    for (size_t i = 0; i < n; i++)
+        delta[i] *= act_slope(y[i], a);
+}
 
 /* Training batch norm on x [batch, n, spatial], in place: with the batch's
  * mean and unbiased variance (darknet's variance_cpu), written to mean and
