@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "yolo/forward.h"
+#include "yolo/isa.h"
 
 enum {
     OPT_CFG = 1, OPT_WEIGHTS, OPT_RANDOM, OPT_SAVE, OPT_WIDTH, OPT_HEIGHT, OPT_BATCH,
@@ -197,21 +198,23 @@ static int check_options(cli *c, const df_opts *o)
     return 0;
 }
 
-/* The closing line: where the time went. */
+/* The closing line: where the time went, and which kernel family ran. */
 static void report(cli *c, const fwd *f)
 {
     if (f->images == 0)
         return;
     double ms = f->seconds * 1e3 / f->images, bflops = net_bflops(&f->net);
+    const char *kernels = isa_name(isa_active());
     if (f->cf.train)    /* forward, backward, step, and the wait for the loss stage */
-        cli_warn(c, "%ld images; %.1f ms/image trained (the loss stage's time included)",
-                 f->images, ms);
+        cli_warn(c, "%ld images; %.1f ms/image trained (the loss stage's time included; "
+                 "kernels %s)", f->images, ms, kernels);
     else if (f->images == f->first_images)
-        cli_warn(c, "%ld images; network %.1f ms/image (%.2f BFLOPs, %.1f GFLOP/s)", f->images,
-                 ms, bflops, bflops / (ms / 1e3));
+        cli_warn(c, "%ld images; network %.1f ms/image (%.2f BFLOPs, %.1f GFLOP/s, kernels %s)",
+                 f->images, ms, bflops, bflops / (ms / 1e3), kernels);
     else   /* the first pass warms up: the rest is what a long stream sees */
-        cli_warn(c, "%ld images; network %.1f ms/image (%.2f BFLOPs, %.1f GFLOP/s); after the "
-                 "first pass %.1f ms/image", f->images, ms, bflops, bflops / (ms / 1e3),
+        cli_warn(c, "%ld images; network %.1f ms/image (%.2f BFLOPs, %.1f GFLOP/s, kernels %s); "
+                 "after the first pass %.1f ms/image", f->images, ms, bflops,
+                 bflops / (ms / 1e3), kernels,
                  (f->seconds - f->first_seconds) * 1e3 / (f->images - f->first_images));
 }
 

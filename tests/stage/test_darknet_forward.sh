@@ -94,10 +94,10 @@ check_match "without --quiet: the unused cfg keys" "$(head -1 "$T/err")" \
   "23 cfg keys not used by inference \(\[net\] batch, .*--summary lists them"
 check_match "... and the time per image, also without the first pass (it warms up)" \
   "$(tail -1 "$T/err")" \
-  "^darknet-forward: 5 images; network [0-9.]+ ms/image \(0\.[0-9]+ BFLOPs, [0-9.]+ GFLOP/s\); after the first pass [0-9.]+ ms/image$"
+  "^darknet-forward: 5 images; network [0-9.]+ ms/image \(0\.[0-9]+ BFLOPs, [0-9.]+ GFLOP/s, kernels (generic|avx2|avx512)\); after the first pass [0-9.]+ ms/image$"
 darknet-forward --cfg "$TINY" --weights "$T/w.weights" --width 96 --height 96 --batch 8 "$T/five.mp" 2> "$T/err" > /dev/null
 check_match "one pass (--batch 8, five images): no figure without it" "$(tail -1 "$T/err")" \
-  "^darknet-forward: 5 images; network [0-9.]+ ms/image \(0\.[0-9]+ BFLOPs, [0-9.]+ GFLOP/s\)$"
+  "^darknet-forward: 5 images; network [0-9.]+ ms/image \(0\.[0-9]+ BFLOPs, [0-9.]+ GFLOP/s, kernels ${YOLO_ISA:-[a-z0-9]+}\)$"
 
 # --- weights: saved from --random, read back ---------------------------------
 np=$(darknet-forward --cfg "$TINY" --summary | sed -n 's/.* BFLOPs, \([0-9]*\) parameters.*/\1/p')
@@ -223,4 +223,19 @@ darknet-forward --cfg "$T/none.cfg" --random 1 < /dev/null > /dev/null 2> "$T/er
 check_match "a missing cfg: exit 3 naming it" "$rc $(cat "$T/err")" "^3 darknet-forward: .*none.cfg"
 $DF "$T/nonexistent.mp" > /dev/null 2> "$T/err"; rc=$?
 check_match "a missing input file: exit 3 naming it" "$rc $(cat "$T/err")" "^3 darknet-forward: .*nonexistent.mp"
+# --- kernel families: YOLO_ISA -------------------------------------------------
+YOLO_ISA=avx3 $DF "$T/five.mp" > "$T/o" 2> "$T/err"; rc=$?
+check_match "YOLO_ISA naming no family: exit 1 naming the families and the CPU's best" \
+  "$rc $(cat "$T/err")" "^1 darknet-forward: YOLO_ISA=avx3: no such kernel family \(generic, avx2, avx512; this CPU's best is (generic|avx2|avx512)\)"
+check "... and nothing on stdout" test ! -s "$T/o"
+best=$("$TOOLS/isa-families" --cpu | sed -n 's/^best \([a-z0-9]*\) .*/\1/p')
+if [ "$best" = avx512 ]; then
+  skip "YOLO_ISA=avx512 on a CPU without it: exit 1 naming the CPU's best" "this CPU has AVX-512"
+else
+  YOLO_ISA=avx512 $DF "$T/five.mp" > /dev/null 2> "$T/err"; rc=$?
+  check_match "YOLO_ISA=avx512 on a CPU without it: exit 1 naming the CPU's best" \
+    "$rc $(cat "$T/err")" "^1 darknet-forward: YOLO_ISA=avx512: this CPU lacks it \(its best is $best\)"
+fi
+YOLO_ISA= darknet-forward --cfg "$TINY" --weights "$T/w.weights" --width 96 --height 96 "$T/five.mp" 2> "$T/err" > /dev/null
+check_match "YOLO_ISA empty: the CPU's best runs" "$(tail -1 "$T/err")" "kernels $best\)"
 done_testing
