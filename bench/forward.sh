@@ -88,8 +88,8 @@ NETS=${NETS:-"yolov2-voc yolov2-tiny-voc yolov3-tiny"}
 BATCHES=${BATCHES:-"1 8"}
 ISAS=${ISAS:-}
 SKIP=${SKIP:-}
-CFGS=${CFGS:-../shared/data/cfg}
-IMGS=${IMGS:-../shared/data/images}
+CFGS=${CFGS:-tests/data/cfg}
+IMGS=${IMGS:-tests/data/images}
 MAKE=${MAKE:-make}
 PT_MALLOC=${PT_MALLOC:-"MALLOC_MMAP_THRESHOLD_=33554432 MALLOC_TRIM_THRESHOLD_=4000000000 MALLOC_TOP_PAD_=268435456 MALLOC_MMAP_MAX_=0"}
 PY=${PY:-/usr/bin/python3}

@@ -9,10 +9,10 @@
 # is seen never to be the bottleneck of a training pipe.
 # A yolov3 record with its target is 7.2 MB, so N3 is kept small.
 #     sh bench/loss.sh    knobs: N (v2 records, 200), N3 (v3 records, 40), BOXES (8), BIN (bin),
-#                         DF_IMAGES (3; 0 skips darknet-forward), CFGS (../shared/data/cfg)
+#                         DF_IMAGES (3; 0 skips darknet-forward), CFGS (tests/data/cfg)
 set -eu
 : "${N:=200}" "${N3:=40}" "${BOXES:=8}" "${BIN:=bin}" "${DF_IMAGES:=3}"
-: "${CFGS:=$(cd "$(dirname "$0")/.." && pwd)/../shared/data/cfg}"
+: "${CFGS:=$(cd "$(dirname "$0")/.." && pwd)/tests/data/cfg}"
 PY=/usr/bin/python3
 T=$(mktemp -d); trap 'rm -rf "$T"' EXIT
 "$PY" - "$T" "$N" "$BOXES" "$N3" <<'PY'

@@ -36,7 +36,7 @@
 #   MAKE="flock /tmp/lock make" sh bench/train.sh   (serialise the build)
 set -eu
 cd "$(dirname "$0")/.."
-CFG=${CFG:-../shared/data/cfg/yolov2-tiny-voc.cfg}
+CFG=${CFG:-tests/data/cfg/yolov2-tiny-voc.cfg}
 BATCH=8
 ITERS=${ITERS:-4}
 WARMUP=${WARMUP:-1}
