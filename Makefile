@@ -26,7 +26,7 @@ PKGS := msgpack yajl libxml-2.0 libturbojpeg libjpeg
 # OpenBLAS's OpenMP build, found by its own .pc file (scripts/deps.sh says why)
 BLAS_LIBDIR := /usr/lib/$(shell $(CC) -print-multiarch 2>/dev/null || echo x86_64-linux-gnu)/openblas-openmp
 BLAS_PC := PKG_CONFIG_LIBDIR=$(BLAS_LIBDIR)/pkgconfig pkg-config
-CFLAGS_BASE := -std=c11 -g $(OPT) -Wall -Wextra -Iinclude -D_POSIX_C_SOURCE=200809L \
+CFLAGS_BASE := -std=c11 -g $(OPT) -ffp-contract=off -Wall -Wextra -Iinclude -D_POSIX_C_SOURCE=200809L \
                -fopenmp -MMD -MP
 LDFLAGS_BASE := $(OPT) -fopenmp -Wl,--as-needed
 
