@@ -7,7 +7,8 @@
  * three ways from the input's hash: every output kept, outputs sharing
  * memory with batch norm folded (darknet-forward), or that and Winograd
  * (darknet-forward's default). The heads' outputs then get darknet's
- * activations (head_activate). A plan that is accepted must build. */
+ * activations (head_activate). A plan that is accepted must build. Then
+ * net_plan alone at the cfg's own size, with a batch from the hash. */
 #include "fuzz.h"
 #include "yolo/cfg.h"
 #include "yolo/network.h"
@@ -109,6 +110,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (small)
             forward(&c, w, h, fuzz_hash(data, size));
     }
+    /* and the plan alone (no memory but the layer table) at the cfg's own
+     * size, however large, with a batch of 1 to 256: the size checks */
+    if (net_plan(&c, &net, 0, 0, 1 + (int)(fuzz_hash(data, size) >> 56), &err) == 0)
+        net_free(&net);
     int unused = 0;
     cfg_unused(&c, unused_key, &unused);
     cfg_free(&c);
