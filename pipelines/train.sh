@@ -58,7 +58,7 @@ mkdir -p "$out"
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/train.XXXXXX")
 up= fwd= loss=
 cleanup() {
-  for p in "$up" "$fwd" "$loss"; do [ -z "$p" ] || kill "$p" 2>/dev/null || true; done
+  for p in "$up" "$fwd" "$loss" "${unblocker:-}"; do [ -z "$p" ] || kill "$p" 2>/dev/null || true; done
   rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -92,7 +92,26 @@ loss=$!
 status=0
 # 0 if process $1 has exited (a zombie not yet waited for, or gone)
 exited() { [ ! -e "/proc/$1/stat" ] || [ "$(sed -n 's/.*) \(.\).*/\1/p' "/proc/$1/stat")" = Z ]; }
-stop_all() { for p in "$up" "$fwd" "$loss"; do [ -z "$p" ] || kill "$p" 2>/dev/null || true; done; }
+# A stage stopped before it opened its end of a FIFO never opens it, and the
+# stage at the other end then waits in open() for ever: darknet-forward,
+# asked to stop (SIGTERM: it checkpoints and ends) just before it opens the
+# gradients' FIFO, waits there for a loss stage that is gone. While it is
+# still there, each FIFO is opened and closed here, which lets such an
+# open() return (and the read after it see the end).
+unblock() {
+  while [ -n "$fwd" ] && ! exited "$fwd"; do
+    for f in "$tmp/in" "$tmp/out" "$tmp/grad"; do
+      [ -p "$f" ] && { exec 3<>"$f"; exec 3>&-; } 2>/dev/null
+    done
+    sleep 0.2
+  done
+}
+stop_all() {
+  for p in "$up" "$fwd" "$loss"; do [ -z "$p" ] || kill "$p" 2>/dev/null || true; done
+  unblock &
+  unblocker=$!
+}
+unblocker=
 while :; do
   job=
   set +e
@@ -122,6 +141,8 @@ while :; do
       fi
       stop_all
     fi
+  elif [ "$job" = "$unblocker" ]; then
+    unblocker=
   elif [ "$job" = "$loss" ]; then
     loss=
     if [ "$rc" -ne 0 ] && [ "$status" -eq 0 ]; then
