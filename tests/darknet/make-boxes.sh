@@ -14,11 +14,11 @@
 #   boxes-v2-eagle  yolov2-tiny-voc 96x96, eagle.jpg letterboxed to 96x63: the
 #                   odd margin (33 px) that darknet's correct_region_boxes
 #                   takes as 16.5 px where letterbox_image put the image at 16
-# Run from the top of the repository with bin/ built and ../shared/data.
+# Run from the top of the repository with bin/ built.
 set -u
 : "${HARNESS:=build/release/darknet/darknet-harness}"
-CFGS=../shared/data/cfg
-IMGS=../shared/data/images
+CFGS=tests/data/cfg
+IMGS=${IMGS:-../shared/data/images}   # eagle.jpg is not in tests/data: the tests read only the fixtures made here
 FX=tests/fixtures
 fail=0
 make_one() { # NAME CFG SIZE GAIN IMAGE MODE THRESH NMS

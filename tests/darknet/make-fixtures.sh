@@ -2,7 +2,7 @@
 # Runs the libdarknet harness (built by `make check-darknet`) and rewrites
 # the fixtures in tests/fixtures/ that tests/unit/test_network.c checks:
 #   NAME.shapes   per-layer shapes and counts at the cfg's own size, for every
-#                 cfg in ../shared/data/cfg
+#                 cfg in tests/data/cfg
 #   NAME.fwd      the same plus darknet's per-layer outputs (max |x|, sum |x|,
 #                 16 samples) with seeded random weights, on a seeded random
 #                 input or on dog-96.ppm (darknet's dog.jpg at 96x96)
@@ -13,7 +13,7 @@
 # Exits non-zero if any layer differs from darknet.
 set -u
 : "${HARNESS:=build/release/darknet/darknet-harness}"
-CFGS=../shared/data/cfg
+CFGS=tests/data/cfg
 FX=tests/fixtures
 fail=0
 log=$(mktemp)
@@ -36,7 +36,7 @@ run forward "$CFGS/yolov3-tiny.cfg" 128 128 1 "$FX/yolov3-tiny-128.fwd"
 run forward "$CFGS/yolov3-tiny.cfg" 96 96 11 "$FX/yolov3-tiny-96-dog.fwd" "$FX/dog-96.ppm"
 run forward "$CFGS/yolov2-tiny-voc.cfg" 96 96 12 "$FX/yolov2-tiny-voc-96-dog.fwd" "$FX/dog-96.ppm"
 # our decode of dog.jpg, resized and letterboxed by darknet and by us
-"$HARNESS" letterbox ../shared/data/images/dog.jpg "$FX/letterbox-dog.fix" || { echo "FAILED: letterbox"; fail=1; }
+"$HARNESS" letterbox tests/data/images/dog.jpg "$FX/letterbox-dog.fix" || { echo "FAILED: letterbox"; fail=1; }
 tmp=$(mktemp -d)
 for spec in "yolov2-voc 128 128" "yolov2 128 128" "yolov3 128 128" "yolov3-spp 128 128" \
             "yolov1 128 128" "yolov1-tiny 128 128" "darknet19 64 64" "darknet53 64 64" \

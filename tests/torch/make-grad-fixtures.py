@@ -58,7 +58,7 @@ from test_dn_torch import Rng  # noqa: E402  (common/rng.c's generator)
 OUT = "tests/torch/grad"
 SAMPLES = 256
 # 160x128: the first two convolutions run in several im2col tiles (conv.c)
-WHOLE = dict(name="yolov2-tiny-voc-160x128", cfg="../shared/data/cfg/yolov2-tiny-voc.cfg",
+WHOLE = dict(name="yolov2-tiny-voc-160x128", cfg="tests/data/cfg/yolov2-tiny-voc.cfg",
              w=160, h=128, batch=2, wseed=11, xseed=12, dseed=13)
 
 
