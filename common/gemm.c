@@ -234,8 +234,10 @@ static void gemm_scale_c(const gemm_shape *s, float *c)
 static const gemm_kernel *gemm_family(isa_family f)
 {
     switch (f) {
+#if ISA_X86
     case ISA_AVX512: return &gemm_kernel_avx512;
     case ISA_AVX2: return &gemm_kernel_avx2;
+#endif
     default: return &gemm_kernel_generic;
     }
 }

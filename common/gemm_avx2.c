@@ -8,6 +8,8 @@
  * Every function using AVX2 is marked AVX2 (target("avx2,fma")): the rest
  * of the build is plain x86-64, and the driver picks this family only where
  * the CPU has it. */
+#include "yolo/isa.h"
+#if ISA_X86
 #include <immintrin.h>
 #include <stdint.h>
 
@@ -150,3 +152,4 @@ const gemm_kernel gemm_kernel_avx2 = {
     .trans_cost = 40.0, /* an 8 x 8 in-register transpose per vector */
     .tile = tile_avx2, .pack_b = pack_b_avx2,
 };
+#endif

@@ -11,6 +11,8 @@
  * Every function using AVX-512 is marked AVX512 (target("avx512f")): the rest
  * of the build is plain x86-64, and the driver picks this family only where
  * the CPU has it. */
+#include "yolo/isa.h"
+#if ISA_X86
 #include <immintrin.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -229,3 +231,4 @@ const gemm_kernel gemm_kernel_avx512 = {
     .trans_cost = 160.0, /* a 16 x 16 in-register transpose per vector */
     .tile = tile_avx512, .pack_b = pack_b_avx512,
 };
+#endif

@@ -25,10 +25,14 @@ int isa_parse(const char *name, isa_family *f)
 
 isa_family isa_best(void)
 {
+#if !ISA_X86
+    return ISA_GENERIC;
+#else
     __builtin_cpu_init();
     if (!__builtin_cpu_supports("avx2") || !__builtin_cpu_supports("fma"))
         return ISA_GENERIC;
     return __builtin_cpu_supports("avx512f") ? ISA_AVX512 : ISA_AVX2;
+#endif
 }
 
 int isa_requested(isa_family *f, yerr *err)

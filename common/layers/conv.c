@@ -168,8 +168,8 @@ static inline __attribute__((always_inline)) void few_row(const layer *l, const 
         for (long row = 0; row < (long)l->batch * l->h; row++)                              \
             few_row(l, in, bias, (int)(row / l->h), (int)(row % l->h));                     \
     }
-CONV_FEW(avx512, __attribute__((target("avx512f"))))
-CONV_FEW(avx2, __attribute__((target("avx2,fma"))))
+CONV_FEW(avx512, ISA_TARGET_AVX512)
+CONV_FEW(avx2, ISA_TARGET_AVX2)
 CONV_FEW(base, )
 
 /* out [batch, n, h, w] = conv(in [batch, c, h, w]), then, given bias [n],

@@ -14,7 +14,6 @@
  * what the CPU has. The AVX-512 copy moves between pixel rows and the
  * tiles' lanes (4 apart, overlapping by 2) with permutes instead of
  * scalar copies. */
-#include <immintrin.h>
 #include <string.h>
 #ifdef _OPENMP
 #include <omp.h>
@@ -117,8 +116,8 @@ static inline __attribute__((always_inline)) void transform_lanes(const float *s
         }                                                                                   \
     }
 
-WINO_TRANSFORM(avx512, __attribute__((target("avx512f"))))
-WINO_TRANSFORM(avx2, __attribute__((target("avx2,fma"))))
+WINO_TRANSFORM(avx512, ISA_TARGET_AVX512)
+WINO_TRANSFORM(avx2, ISA_TARGET_AVX2)
 WINO_TRANSFORM(base, )
 
 /* The same plain C in every family (C11 contracts no multiply-add into an
@@ -232,6 +231,17 @@ static void deinterleave_c(const float *row, float col[SIDE][WL])
             col[j][l] = row[TILE * l + j];
 }
 
+/* row [4 WL]: row[4 l + j] = y[j][l], the inverse for 4 outputs a tile. */
+static void interleave_c(float y[TILE][WL], float *row)
+{
+    for (int l = 0; l < WL; l++)
+        for (int j = 0; j < TILE; j++)
+            row[TILE * l + j] = y[j][l];
+}
+
+#if ISA_X86
+#include <immintrin.h>
+
 /* The same with AVX-512 permutes: for each j, lanes 0-7 from row[0, 32),
  * 8-15 from row[32, 64) (j = 4, 5: the same from row + 4). */
 static inline __attribute__((target("avx512f"))) void deinterleave_avx512(const float *row,
@@ -249,14 +259,6 @@ static inline __attribute__((target("avx512f"))) void deinterleave_avx512(const 
             _mm512_storeu_ps(col[TILE * half + j], _mm512_shuffle_f32x4(lo, hi, 0x44));
         }
     }
-}
-
-/* row [4 WL]: row[4 l + j] = y[j][l], the inverse for 4 outputs a tile. */
-static void interleave_c(float y[TILE][WL], float *row)
-{
-    for (int l = 0; l < WL; l++)
-        for (int j = 0; j < TILE; j++)
-            row[TILE * l + j] = y[j][l];
 }
 
 /* The same with AVX-512: 4x4 transposes within 128-bit lanes, then of the
@@ -353,17 +355,22 @@ static inline AVX2 void store_lanes_avx2(const float *src, int n, float *dst)
         _mm256_maskstore_ps(dst + 8 * h, lanes8(n - 8 * h), _mm256_loadu_ps(src + 8 * h));
 }
 
+#endif
+
 /* The lane helpers below take simd, a constant once inlined: 0 plain C,
  * 1 AVX2, 2 AVX-512. */
 /* dst [WL] = src [n], zero beyond (AVX-512: one masked load). */
 static inline __attribute__((always_inline)) void load_lanes(const float *src, int n, float *dst,
                                                             const int simd)
 {
+    (void)simd;   /* plain C only off x86 */
+#if ISA_X86
     if (simd == 2)
         load_lanes_avx512(src, n, dst);
     else if (simd == 1)
         load_lanes_avx2(src, n, dst);
     else
+#endif
         for (int l = 0; l < WL; l++)
             dst[l] = l < n ? src[l] : 0;
 }
@@ -372,11 +379,14 @@ static inline __attribute__((always_inline)) void load_lanes(const float *src, i
 static inline __attribute__((always_inline)) void store_lanes(const float *src, int n, float *dst,
                                                              const int simd)
 {
+    (void)simd;   /* plain C only off x86 */
+#if ISA_X86
     if (simd == 2)
         store_lanes_avx512(src, n, dst);
     else if (simd == 1)
         store_lanes_avx2(src, n, dst);
     else
+#endif
         for (int l = 0; l < n; l++)
             dst[l] = src[l];
 }
@@ -413,11 +423,13 @@ static inline __attribute__((always_inline)) void input_seg(const wino_conv *cv,
     for (int x = 0; x < RW; x += WL)
         bt6(&d[0][x], RW, &t[0][x], RW);
     for (int i = 0; i < SIDE; i++) {
+#if ISA_X86
         if (simd == 2)
             deinterleave_avx512(t[i], col);
         else if (simd == 1)
             deinterleave_avx2(t[i], col);
         else
+#endif
             deinterleave_c(t[i], col);
         bt6(col[0], WL, v[i * SIDE], WL);
     }
@@ -453,11 +465,13 @@ static inline __attribute__((always_inline)) void output_seg(const wino_conv *cv
         for (int i = 0; i < TILE * TILE * WL; i++)
             yv[i] = act_one(yv[i] + bias, act);
     for (int i = 0; i < TILE; i++) {          /* tiles side by side in each row */
+#if ISA_X86
         if (simd == 2)
             interleave_avx512(&y[i * TILE], o[i]);
         else if (simd == 1)
             interleave_avx2(&y[i * TILE], o[i]);
         else
+#endif
             interleave_c(&y[i * TILE], o[i]);
     }
     int y0 = s->ty * TILE, x0 = s->tx * TILE;
@@ -514,8 +528,8 @@ static inline __attribute__((always_inline)) void output_seg(const wino_conv *cv
                               avx))                                                         \
     }
 
-WINO_KERNELS(avx512, __attribute__((target("avx512f"))), 2)
-WINO_KERNELS(avx2, AVX2, 1)
+WINO_KERNELS(avx512, ISA_TARGET_AVX512, 2)
+WINO_KERNELS(avx2, ISA_TARGET_AVX2, 1)
 WINO_KERNELS(base, , 0)
 
 /* A family's input and output transforms. */

@@ -45,7 +45,9 @@ typedef struct {
     void (*pack_b)(const gemm_view *b, int p0, int kc, int j0, int n, float *dst);
 } gemm_kernel;
 
-extern const gemm_kernel gemm_kernel_generic, gemm_kernel_avx2, gemm_kernel_avx512;
+extern const gemm_kernel gemm_kernel_generic;
+/* x86 only (include/yolo/isa.h's ISA_X86). */
+extern const gemm_kernel gemm_kernel_avx2, gemm_kernel_avx512;
 
 /* The plain C packing (gemm_generic.c), for any nr: the generic and AVX2
  * families use it. */

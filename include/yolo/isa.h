@@ -21,6 +21,19 @@
 #include "yolo/err.h"
 
 typedef enum { ISA_GENERIC = 0, ISA_AVX2 = 1, ISA_AVX512 = 2 } isa_family;
+
+/* x86 builds compile the avx2 and avx512 copies for their instruction
+ * sets; elsewhere (ARM) they are plain C too and never picked: the CPU's
+ * best is generic. */
+#if defined(__x86_64__) || defined(__i386__)
+#define ISA_X86 1
+#define ISA_TARGET_AVX2 __attribute__((target("avx2,fma")))
+#define ISA_TARGET_AVX512 __attribute__((target("avx512f,avx2,fma")))
+#else
+#define ISA_X86 0
+#define ISA_TARGET_AVX2
+#define ISA_TARGET_AVX512
+#endif
 #define ISA_COUNT 3
 
 /* "generic", "avx2", "avx512". */
@@ -48,8 +61,8 @@ isa_family isa_active(void);
  * build contracts no a * b + c into an FMA (-ffp-contract=off). */
 #define ISA_CLONES(name, params, args)                                                      \
     static void name##_generic params { name##_body args; }                                 \
-    static __attribute__((target("avx2,fma"))) void name##_avx2 params { name##_body args; } \
-    static __attribute__((target("avx512f,avx2,fma"))) void name##_avx512 params             \
+    static ISA_TARGET_AVX2 void name##_avx2 params { name##_body args; }                    \
+    static ISA_TARGET_AVX512 void name##_avx512 params                                      \
     {                                                                                       \
         name##_body args;                                                                   \
     }
