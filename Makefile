@@ -125,7 +125,8 @@ FUZZ_SECONDS ?= 60
 FUZZ_CC ?= clang
 FUZZ := build/fuzz
 FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
-FUZZ_CFLAGS = -std=c11 -g -O1 $(FUZZ_SAN) -fsanitize=fuzzer-no-link -Wall -Wextra -Iinclude \
+FUZZ_CFLAGS = -std=c11 -g -O1 $(FUZZ_SAN) -fsanitize=fuzzer-no-link -ffp-contract=off \
+              -Wall -Wextra -Iinclude \
               -D_POSIX_C_SOURCE=200809L -fopenmp -Wno-pass-failed -MMD -MP $(PKG_CFLAGS)
 FUZZ_LDFLAGS := -g -O1 $(FUZZ_SAN) -fopenmp
 FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))

@@ -2,8 +2,8 @@
 # Makes the seed corpora of the harnesses, from the repository's own small
 # inputs, into DIR/seeds/<harness>/ (rebuilt on every run; nothing here is
 # committed but the few hand-written files of tests/fuzz/seeds/):
-#   fuzz_cfg      tests/fixtures/*.cfg, pipelines' and bench's small cfgs,
-#                 tests/fuzz/seeds/fuzz_cfg/
+#   fuzz_cfg      tests/fixtures/*.cfg, tests/data/cfg/*.cfg (darknet's),
+#                 pipelines' and bench's small cfgs, tests/fuzz/seeds/fuzz_cfg/
 #   fuzz_record   gen-records streams, and records of a tiny two-head network
 #                 through darknet-forward (output, transform, error), rescale
 #                 (detections) and nms
@@ -12,7 +12,8 @@
 #                 after one byte that seeds the chunk sizes
 #   fuzz_voc      synth-voc's annotations (naming a.jpg, the harness's image),
 #                 snippets of tests/stage/test_voc_parse.sh
-#   fuzz_jpeg     synth-voc's JPEGs, seedgen's (gray, CMYK, progressive, 1x1)
+#   fuzz_jpeg     synth-voc's JPEGs, seedgen's (gray, CMYK, progressive, 1x1),
+#                 tests/data/images/ (darknet's dog.jpg: EXIF, restart markers)
 #   fuzz_weights  seedgen's weights files for the harness's network
 # The tools are the clang build's (DIR/tools, DIR/bin: `make fuzz-build`).
 # Usage: tests/fuzz/make-seeds.sh DIR. Exit status 1 if any step failed (the
@@ -40,6 +41,11 @@ done
 # --- cfg ----------------------------------------------------------------------
 cp tests/fixtures/*.cfg pipelines/*.cfg bench/*/*.cfg "$out/fuzz_cfg/" 2>/dev/null ||
   fail "copying the cfg files"
+# darknet's own cfgs and photo, and the tests' synthetic pictures
+if [ -d tests/data ]; then
+  cp tests/data/cfg/*.cfg "$out/fuzz_cfg/" || fail "copying tests/data/cfg"
+  cp tests/data/images/*.jpg "$out/fuzz_jpeg/" || fail "copying tests/data/images"
+fi
 
 # --- a small VOC dataset: annotations and JPEGs --------------------------------
 "$B/synth-voc" --quiet --out "$work/voc" --count 4 --size 64x48 --min-size 0.15 \
