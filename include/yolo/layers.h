@@ -21,6 +21,8 @@
 #ifndef YOLO_LAYERS_H
 #define YOLO_LAYERS_H
 
+#include <math.h>
+
 #include "yolo/network.h"
 #include "yolo/winograd.h"
 
@@ -106,9 +108,13 @@ static inline __attribute__((always_inline)) void act_span_inline(float *x, size
     if (a == ACT_LINEAR)
         return;
     if (a == ACT_LEAKY) {
+        /* max(x, .1 x): x * 1 or x * .1 to the bit (NaN and -0 too), a
+         * compare-and-select every family vectorises */
 #pragma omp simd
-        for (size_t i = 0; i < n; i++)
-            x[i] *= x[i] > 0 ? 1.0f : .1f;
+        for (size_t i = 0; i < n; i++) {
+            float small = .1f * x[i];
+            x[i] = x[i] > small ? x[i] : small;
+        }
         return;
     }
     for (size_t i = 0; i < n; i++)
@@ -116,16 +122,19 @@ static inline __attribute__((always_inline)) void act_span_inline(float *x, size
 }
 /* delta [n] *= the derivative of a at the outputs y [n]. */
 float act_slope(float y, act_type a);
-static inline __attribute__((always_inline)) void act_grad_span_inline(const float *y,
-                                                                      float *delta, size_t n,
-                                                                      act_type a)
+static inline __attribute__((always_inline)) void act_grad_span_inline(const float *restrict y,
+                                                                      float *restrict delta,
+                                                                      size_t n, act_type a)
 {
     if (a == ACT_LINEAR)
         return;
     if (a == ACT_LEAKY) {
+        /* slope 1 or .1 without a branch (.1f + .9f is 1.0f exactly) and
+         * with a quiet compare (isgreater: NaN raises nothing, so the
+         * compiler may if-convert it), so that every family vectorises it */
 #pragma omp simd
         for (size_t i = 0; i < n; i++)
-            delta[i] *= y[i] > 0 ? 1.0f : .1f;
+            delta[i] *= .1f + .9f * (float)isgreater(y[i], 0.0f);
         return;
     }
     for (size_t i = 0; i < n; i++)
