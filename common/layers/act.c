@@ -85,7 +85,7 @@ void act_span(float *x, size_t n, act_type a) { act_span_inline(x, n, a); }
 #define ACT_CHUNK 16384
 
 /* One chunk of act_chunks, in each kernel family. */
-static inline __attribute__((always_inline)) void act_chunk_body(float *x, const float *y,
+ISA_INLINE void act_chunk_body(float *x, const float *y,
                                                                 size_t len, act_type a)
 {
     if (y)

@@ -47,7 +47,7 @@ void layer_inside(int n, int out_n, int k, int stride, int pad, int *lo, int *hi
 /* One row of col: the tap (ky, kx) of one channel plane over the output
  * rows [oy0, oy1); zero where it falls outside. The inside part of each
  * output row is a straight copy for stride 1. */
-static inline __attribute__((always_inline)) void im2col_row_body(const float *plane, int h,
+ISA_INLINE void im2col_row_body(const float *plane, int h,
                                                                  int w, int ky, int kx,
                                                                  int stride, int pad, int out_w,
                                                                  int oy0, int oy1, float *dst)
@@ -122,7 +122,7 @@ void layer_add_bias(float *x, int batch, int n, int spatial, const float *biases
 }
 
 /* One plane p [spatial] of layer_bias_act. */
-static inline __attribute__((always_inline)) void bias_act_body(float *p, int spatial,
+ISA_INLINE void bias_act_body(float *p, int spatial,
                                                                float bias, act_type a)
 {
     for (int i = 0; i < spatial; i += LAYER_BLOCK) {  /* the act while in cache */
@@ -181,7 +181,7 @@ typedef struct bn_stats {
 
 /* The sum of p [len], in double, in BN_LANES independent partial sums (not
  * one long chain of dependent additions), folded in a fixed order. */
-static inline __attribute__((always_inline)) double block_sum(const float *p, int len)
+ISA_INLINE double block_sum(const float *p, int len)
 {
     double acc[BN_LANES] = {0}, s = 0;
     int i = 0;
@@ -196,7 +196,7 @@ static inline __attribute__((always_inline)) double block_sum(const float *p, in
 }
 
 /* The sum of (p - m)^2 over p [len], the same way. */
-static inline __attribute__((always_inline)) double block_sqdev(const float *p, int len, double m)
+ISA_INLINE double block_sqdev(const float *p, int len, double m)
 {
     double acc[BN_LANES] = {0}, s = 0;
     int i = 0;
@@ -213,7 +213,7 @@ static inline __attribute__((always_inline)) double block_sqdev(const float *p, 
 /* Adds the block p [len]: its own mean and squared deviations by two passes
  * over it (the second from the cache), merged with the values before by
  * Chan, Golub and LeVeque's pairwise update. Stable: no E[x^2] - E[x]^2. */
-static inline __attribute__((always_inline)) void stats_add(bn_stats *st, const float *p, int len)
+ISA_INLINE void stats_add(bn_stats *st, const float *p, int len)
 {
     double m = block_sum(p, len) / len, q = block_sqdev(p, len, m);
     double n = st->n + len, d = m - st->mean;
@@ -225,7 +225,7 @@ static inline __attribute__((always_inline)) void stats_add(bn_stats *st, const 
 /* Channel f of x [batch, n, spatial]: the batch's mean and unbiased variance
  * into bn_mean[f] and bn_var[f] (from double sums: a whole batch's plane
  * loses float precision); the rolling statistics move .01 towards them. */
-static inline __attribute__((always_inline)) void channel_stats(const layer *l, const float *x, int n, int spatial, int f)
+ISA_INLINE void channel_stats(const layer *l, const float *x, int n, int spatial, int f)
 {
     bn_stats st = {0, 0, 0};
     for (int b = 0; b < l->batch; b++) {
@@ -242,7 +242,7 @@ static inline __attribute__((always_inline)) void channel_stats(const layer *l, 
 
 /* Channel f of layer_batchnorm(_act)_train: the statistics, then each
  * block normalised, scaled, shifted and activated while it is in cache. */
-static inline __attribute__((always_inline)) void bn_train_body(const layer *l, float *x, int n,
+ISA_INLINE void bn_train_body(const layer *l, float *x, int n,
                                                                int spatial, act_type a, int f)
 {
     channel_stats(l, x, n, spatial, f);
@@ -289,7 +289,7 @@ void layer_batchnorm_act_train(const layer *l, float *x, int n, int spatial)
 }
 
 /* sum(d) and sum(d * xn) over d, xn [len], in double, as block_sum. */
-static inline __attribute__((always_inline)) void block_sums(const float *d, const float *xn, int len, double *sum_d, double *sum_dx)
+ISA_INLINE void block_sums(const float *d, const float *xn, int len, double *sum_d, double *sum_dx)
 {
     double ad[BN_LANES] = {0}, ax[BN_LANES] = {0};
     int i = 0;
@@ -314,7 +314,7 @@ static inline __attribute__((always_inline)) void block_sums(const float *d, con
  * is not quite the derivative of its own forward.) With y, delta is first
  * multiplied by activation a's derivative, block by block in the pass that
  * sums. */
-static inline __attribute__((always_inline)) void bn_back_body(const layer *l, const float *y,
+ISA_INLINE void bn_back_body(const layer *l, const float *y,
                                                               float *delta, int n, int spatial,
                                                               act_type a, int f)
 {
@@ -372,7 +372,7 @@ void layer_batchnorm_act_backward(const layer *l, const float *y, float *delta, 
 }
 
 /* Channel k of layer_col2im_rows. */
-static inline __attribute__((always_inline)) void col2im_channel_body(
+ISA_INLINE void col2im_channel_body(
     const float *col, int k, int h, int w, int size, int stride, int pad, int out_w, int oy0,
     int oy1, float *im)
 {

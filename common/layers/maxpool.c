@@ -27,7 +27,7 @@ int maxpool_make(layer *l, cfg *c, cfg_section *s, const network *net, int index
 
 /* The max of the window at (y0, x0); what falls outside never wins, nor
  * does NaN (darknet's `v > max` from -FLT_MAX). */
-static inline __attribute__((always_inline)) float window_max(const layer *l, const float *src, int y0, int x0, int checked)
+ISA_INLINE float window_max(const layer *l, const float *src, int y0, int x0, int checked)
 {
     float best = -FLT_MAX;
     for (int ky = 0; ky < l->size; ky++)
@@ -43,7 +43,7 @@ static inline __attribute__((always_inline)) float window_max(const layer *l, co
 
 /* One output row of one plane: bounds checked at the edges only; the
  * common 2x2 stride-2 window written out. */
-static inline __attribute__((always_inline)) void pool_row(const layer *l, const float *src, int oy, float *dst)
+ISA_INLINE void pool_row(const layer *l, const float *src, int oy, float *dst)
 {
     int off = -l->pad / 2, lo, hi, y0 = off + oy * l->stride;
     layer_inside(l->w - l->size + 1, l->out_w, 0, l->stride, -off, &lo, &hi);
@@ -70,7 +70,7 @@ static inline __attribute__((always_inline)) void pool_row(const layer *l, const
 /* Where the window at (y0, x0) takes its max: the first largest inside
  * value, as `v > best` from -FLT_MAX finds it (darknet's index); -1 if no
  * value beats -FLT_MAX (all NaN). */
-static inline __attribute__((always_inline)) int window_argmax(const layer *l, const float *src, int y0, int x0)
+ISA_INLINE int window_argmax(const layer *l, const float *src, int y0, int x0)
 {
     float best = -FLT_MAX;
     int at = -1;
@@ -87,7 +87,7 @@ static inline __attribute__((always_inline)) int window_argmax(const layer *l, c
 
 /* Training: the max of the window at (y0, x0) into *dst and where it is
  * (window_argmax) into *at. */
-static inline __attribute__((always_inline)) void window_put(const layer *l, const float *src, int y0, int x0, float *dst, int *at)
+ISA_INLINE void window_put(const layer *l, const float *src, int y0, int x0, float *dst, int *at)
 {
     *at = window_argmax(l, src, y0, x0);
     *dst = *at >= 0 ? src[*at] : -FLT_MAX;
@@ -96,7 +96,7 @@ static inline __attribute__((always_inline)) void window_put(const layer *l, con
 /* The 2x2 stride-2 windows of output columns [lo, hi), inside the plane,
  * of the row pair starting at src[row] ([2, w]): window_argmax's
  * comparisons in its order, as selects (vectorised), not branches. */
-static inline __attribute__((always_inline)) void row_put2(const float *src, int row, int w, int lo, int hi, float *dst, int *at)
+ISA_INLINE void row_put2(const float *src, int row, int w, int lo, int hi, float *dst, int *at)
 {
 #pragma omp simd
     for (int ox = lo; ox < hi; ox++) {
@@ -112,7 +112,7 @@ static inline __attribute__((always_inline)) void row_put2(const float *src, int
 
 /* One output row of one plane for training: pool_row's values and their
  * indexes at [out_w]. */
-static inline __attribute__((always_inline)) void pool_row_index(const layer *l, const float *src, int oy, float *dst, int *at)
+ISA_INLINE void pool_row_index(const layer *l, const float *src, int oy, float *dst, int *at)
 {
     int off = -l->pad / 2, lo, hi, y0 = off + oy * l->stride;
     layer_inside(l->w - l->size + 1, l->out_w, 0, l->stride, -off, &lo, &hi);
@@ -126,7 +126,7 @@ static inline __attribute__((always_inline)) void pool_row_index(const layer *l,
 }
 
 /* Plane p of maxpool_forward. */
-static inline __attribute__((always_inline)) void pool_plane_body(const layer *l,
+ISA_INLINE void pool_plane_body(const layer *l,
                                                                  const float *in, int p)
 {
     size_t per = (size_t)l->out_h * l->out_w;

@@ -66,6 +66,8 @@ isa_family isa_active(void);
     {                                                                                       \
         name##_body args;                                                                   \
     }
+/* A helper of a body: inlined into each copy, so compiled for its family. */
+#define ISA_INLINE static inline __attribute__((always_inline))
 #define ISA_PICK(f, name)                                                                   \
     ((f) == ISA_AVX512 ? name##_avx512 : (f) == ISA_AVX2 ? name##_avx2 : name##_generic)
 

@@ -38,6 +38,7 @@
 #include "yolo/weights.h"
 
 #include "check.h"
+#include "relerr.h"
 
 #define FXDIR "tests/torch/grad/"
 #define WHOLE "yolov2-tiny-voc-160x128"
@@ -609,17 +610,6 @@ static int whole_build(tcase *t, int wino, const int **v)
     fill(t->net.input, (size_t)t->net.batch * t->net.inputs, (uint64_t)p[4], 0, 1);
     fill(t->upstream, outputs_of(last_layer(t)), (uint64_t)p[5], -1, 2);
     return 0;
-}
-
-/* max |a - b| / max |b| over n floats. */
-static double rel_diff(const float *a, const float *b, size_t n)
-{
-    double diff = 0, scale = 0;
-    for (size_t i = 0; i < n; i++) {
-        diff = fmax(diff, fabs((double)a[i] - b[i]));
-        scale = fmax(scale, fabs((double)b[i]));
-    }
-    return scale > 0 ? diff / scale : diff;
 }
 
 /* The worst relative difference between two backward passes of one network

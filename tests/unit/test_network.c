@@ -19,6 +19,7 @@
 #include "yolo/winograd.h"
 
 #include "check.h"
+#include "relerr.h"
 
 #define FX "tests/fixtures"
 #define SAMPLES 16
@@ -526,22 +527,12 @@ static float *all_outputs(const char *cfgpath, int wino, const char *family, int
     return all;
 }
 
-/* max |a - b| / max |b| over n. */
-static double rel_err(const float *a, const float *b, size_t n)
-{
-    double diff = 0, scale = 0;
-    for (size_t i = 0; i < n; i++) {
-        diff = fmax(diff, fabs((double)a[i] - b[i]));
-        scale = fmax(scale, fabs((double)b[i]));
-    }
-    return scale > 0 ? diff / scale : diff;
-}
-
 /* Each family's every layer against the generic C path's: within FAM_TOL
  * as max |diff| / max |generic| over all layers (FMA rounds once where
- * generic rounds twice: measured worst 3.8e-6, yolov3-tiny by Winograd); avx2 and avx512 the same bits (their GEMMs are the same
- * chains of FMAs, everything else the same C). The YOLO_ISA the suite runs
- * under is put back. */
+ * generic rounds twice: measured worst 3.8e-6, yolov3-tiny by Winograd);
+ * avx2 and avx512 the same bits (their GEMMs are the same chains of FMAs,
+ * everything else the same C). The YOLO_ISA the suite runs under is put
+ * back. */
 #define FAM_TOL 2e-5
 static void test_families(const char *cfgpath, int wino)
 {
@@ -561,7 +552,7 @@ static void test_families(const char *cfgpath, int wino)
         out[f] = all_outputs(cfgpath, wino, isa_name((isa_family)f), 2, &n[f]);
         if (f == ISA_GENERIC)
             continue;
-        double e = out[f] && out[0] && n[f] == n[0] ? rel_err(out[f], out[0], n[0]) : INFINITY;
+        double e = out[f] && out[0] && n[f] == n[0] ? rel_diff(out[f], out[0], n[0]) : INFINITY;
         CHECK(e <= FAM_TOL, "%s (%s): every layer by %s within %g of generic's (rel %.2g)",
               cfgpath, how, isa_name((isa_family)f), FAM_TOL, e);
     }
@@ -587,10 +578,11 @@ static void test_threads(const char *cfgpath, int wino)
     char keep[16];
     snprintf(keep, sizeof keep, "%s", fam);
     size_t n1 = 0, n2 = 0;
-    float *one = all_outputs(cfgpath, wino, keep, 1, &n1), *two = all_outputs(cfgpath, wino, keep, 2, &n2);
+    float *one = all_outputs(cfgpath, wino, keep, 1, &n1);
+    float *two = all_outputs(cfgpath, wino, keep, 2, &n2);
     CHECK(one && two && n1 == n2 && !memcmp(one, two, n1 * sizeof *one),
-          "%s (%s, %s): 1 and 2 threads give the same bits", cfgpath, wino ? "Winograd" : "direct",
-          keep);
+          "%s (%s, %s): 1 and 2 threads give the same bits", cfgpath,
+          wino ? "Winograd" : "direct", keep);
     free(one);
     free(two);
     omp_set_num_threads(2);
