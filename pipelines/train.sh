@@ -128,6 +128,17 @@ while :; do
       stop_all; }
   elif [ "$job" = "$fwd" ]; then
     fwd=
+    # an encoder that had already ended (a zombie) failing is the cause:
+    # darknet-forward then saw its input end early and may have ended first
+    if [ -n "$up" ] && exited "$up"; then
+      set +e; wait "$up"; urc=$?; set -e
+      up=
+      if [ "$urc" -ne 0 ] && [ "$urc" -ne 141 ] && [ "$status" -eq 0 ]; then
+        status=$urc
+        echo "train.sh: voc-parse | encode-targets failed (status $urc); stopping the others" >&2
+        stop_all
+      fi
+    fi
     [ -z "$up" ] || kill "$up" 2>/dev/null || true
     if [ "$rc" -ne 0 ] && [ "$status" -eq 0 ]; then
       status=$rc
