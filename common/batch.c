@@ -5,13 +5,19 @@
 
 #include "yolo/batch.h"
 
-int batch_init(batch *b, int cap, const cli_kind *kinds, int nkinds, int strict,
-               const batch_ops *ops, void *ctx, yerr *err)
+int batch_init(batch *b, const batch_cfg *cf, yerr *err)
 {
     memset(b, 0, sizeof *b);
-    b->problems = (cli_problems){.kinds = kinds, .n = nkinds, .strict = strict};
-    b->ops = ops;
-    b->ctx = ctx;
+    if (cf->cap < 1 || cf->nkinds < 1 || cf->nkinds > YREP_MAX_KINDS)
+        return yerr_set(err, YOLO_EUSAGE, "batch of %d records, %d problem kinds", cf->cap,
+                        cf->nkinds);
+    b->problems = (yrep_problems){.kinds = cf->kinds, .n = cf->nkinds, .strict = cf->strict};
+    b->ops = cf->ops;
+    b->ctx = cf->ctx;
+    b->rep = cf->rep;
+    b->out = cf->out;
+    b->stage = cf->stage;
+    int cap = cf->cap;
     b->s = calloc((size_t)cap, sizeof *b->s);
     if (!b->s)
         return yerr_set(err, YOLO_EIO, "out of memory");
@@ -33,7 +39,7 @@ rec *batch_next(batch *b) { return &b->s[b->n].r; }
 
 /* Reports the slots' problems in order. Returns the index of the slot that
  * stops the run (*fatal set), or b->n. */
-static int report(batch *b, cli *c, yerr *fatal)
+static int report(batch *b, yerr *fatal)
 {
     for (int i = 0; i < b->n; i++) {
         batch_slot *s = &b->s[i];
@@ -44,27 +50,28 @@ static int report(batch *b, cli *c, yerr *fatal)
             return i;
         }
         if (s->why == BATCH_PROBLEM &&
-            cli_problem(c, &b->problems, 0, "passed on with 'error'", fatal, "%s", s->err.msg) < 0)
+            yrep_problem(b->rep, &b->problems, 0, "passed on with 'error'", fatal, "%s",
+                         s->err.msg) < 0)
             return i;
         if (s->why == BATCH_OK && b->ops->note &&
-            b->ops->note(b->ctx, i, s, c, &b->problems, fatal) < 0)
+            b->ops->note(b->ctx, i, s, b->rep, &b->problems, fatal) < 0)
             return i;
     }
     return b->n;
 }
 
-static int write_slot(batch *b, cli *c, int i, yerr *err)
+static int write_slot(batch *b, int i, yerr *err)
 {
     batch_slot *s = &b->s[i];
     int rc = 0;
     if (s->run && s->why == BATCH_PROBLEM)
-        rc = rec_set_error(&s->r, c->d->name, s->err.msg, err);
+        rc = rec_set_error(&s->r, b->stage, s->err.msg, err);
     else if (s->run)
         rc = b->ops->finish(b->ctx, i, s, err);
-    return rc < 0 ? -1 : rec_write(&c->out, &s->r, err);
+    return rc < 0 ? -1 : rec_write(b->out, &s->r, err);
 }
 
-static int run(batch *b, cli *c, yerr *err)
+static int run(batch *b, yerr *err)
 {
     if (b->ops->before && b->ops->before(b->ctx, b->s, b->n, err) < 0) {
         b->n = b->nrun = 0;
@@ -75,13 +82,13 @@ static int run(batch *b, cli *c, yerr *err)
         if (b->s[i].run)
             b->s[i].why = b->ops->prepare(b->ctx, i, &b->s[i]);
     yerr fatal = {0};
-    int stop = report(b, c, &fatal), rc = 0;
+    int stop = report(b, &fatal), rc = 0;
     if (b->ops->middle)
         rc = b->ops->middle(b->ctx, stop, err);
     for (int i = 0; i < stop && rc == 0; i++)
-        rc = write_slot(b, c, i, err);
+        rc = write_slot(b, i, err);
     if (rc == 0 && b->ops->after)
-        rc = b->ops->after(b->ctx, c, stop, err);
+        rc = b->ops->after(b->ctx, b->rep, stop, err);
     if (rc >= 0 && stop < b->n) {
         *err = fatal;
         rc = -1;
@@ -90,7 +97,7 @@ static int run(batch *b, cli *c, yerr *err)
     return rc;
 }
 
-int batch_push(batch *b, cli *c, yerr *err)
+int batch_push(batch *b, yerr *err)
 {
     batch_slot *s = &b->s[b->n];
     if (b->cap > 1 && rec_detach(&s->r, err) < 0)   /* the reader moves on */
@@ -100,7 +107,7 @@ int batch_push(batch *b, cli *c, yerr *err)
     s->run = !rec_has(&s->r, "error");
     s->rank = s->run ? b->nrun++ : -1;
     s->why = BATCH_OK;
-    return b->n == b->cap ? run(b, c, err) : 0;
+    return b->n == b->cap ? run(b, err) : 0;
 }
 
-int batch_flush(batch *b, cli *c, yerr *err) { return b->n ? run(b, c, err) : 0; }
+int batch_flush(batch *b, yerr *err) { return b->n ? run(b, err) : 0; }

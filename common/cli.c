@@ -24,6 +24,19 @@ static const cli_opt common_opts[] = {
     {0, NULL, 0, NULL, NULL},
 };
 
+/* The library's sink (yolo/report.h): warnings and notes become this
+ * stage's messages, progress its progress line. */
+static void say(void *ctx, yrep_level level, const char *text)
+{
+    cli *c = ctx;
+    if (level == YREP_PROGRESS)
+        cli_progress_text(c, text);
+    else if (level == YREP_NOTE)
+        cli_note(c, "%s", text);
+    else
+        cli_warn(c, "%s", text);
+}
+
 void cli_init(cli *c, const cli_desc *d)
 {
     memset(c, 0, sizeof *c);
@@ -33,6 +46,7 @@ void cli_init(cli *c, const cli_desc *d)
     c->cur_file = -1;
     c->rd_fd = -1;
     c->total = -1;
+    c->rep = (yrep){.say = say, .ctx = c};
     /* A closed pipe downstream (`stage | head`) ends the stage quietly with
      * SIGPIPE, whatever disposition the parent left us. */
     signal(SIGPIPE, SIG_DFL);
@@ -88,37 +102,6 @@ int cli_fail(cli *c, const yerr *err)
     cli_note(c, "%s", err->msg);
     c->status = err->code ? err->code : YOLO_EIO;
     return c->status;
-}
-
-int cli_problem(cli *c, cli_problems *p, int kind, const char *action, yerr *err,
-                const char *fmt, ...)
-{
-    char msg[900];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
-    va_end(ap);
-    p->count[kind]++;
-    if (p->strict)
-        return yerr_set(err, YOLO_EINPUT, "%s (an error with --strict)", msg);
-    long k = ++p->shown[kind];
-    if (k <= CLI_SHOWN_PER_KIND)
-        cli_warn(c, "%s: %s%s", msg, action,
-                 k == CLI_SHOWN_PER_KIND ? " (more of this kind are only counted)" : "");
-    return 0;
-}
-
-void cli_problems_summary(cli *c, const cli_problems *p)
-{
-    char line[900];
-    size_t n = 0;
-    for (int k = 0; k < p->n && n < sizeof line; k++)
-        if (p->count[k])
-            n += (size_t)snprintf(line + n, sizeof line - n, "%s%ld %s", n ? ", " : "",
-                                  p->count[k], p->count[k] == 1 ? p->kinds[k].one
-                                                                : p->kinds[k].many);
-    if (n && !p->strict)
-        cli_warn(c, "%s", line);
 }
 
 int cli_usage_error(cli *c, const char *fmt, ...)

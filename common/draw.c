@@ -505,7 +505,7 @@ void draw_sheet_free(draw_sheet *sh)
 
 /* ---- the draw stage ------------------------------------------------------ */
 
-static const cli_kind problem_kinds[DRAW_NPROBLEMS] = {
+static const yrep_kind problem_kinds[DRAW_NPROBLEMS] = {
     [DRAW_P_IMAGE] = {"record not drawn (image missing or unreadable)",
                       "records not drawn (image missing or unreadable)"},
     [DRAW_P_NOID] = {"record not drawn (no id)", "records not drawn (no id)"},
@@ -545,10 +545,10 @@ static int check_sheet_folder(const char *path, yerr *err)
     return check_folder(dir, 0, err);
 }
 
-int draw_job_open(draw_job *j, cli *c, const draw_cfg *cfg, yerr *err)
+int draw_job_open(draw_job *j, const yrep *rep, const draw_cfg *cfg, yerr *err)
 {
-    *j = (draw_job){.cfg = *cfg, .c = c};
-    j->probs = (cli_problems){.kinds = problem_kinds, .n = DRAW_NPROBLEMS, .strict = cfg->strict};
+    *j = (draw_job){.cfg = *cfg, .rep = rep};
+    j->probs = (yrep_problems){.kinds = problem_kinds, .n = DRAW_NPROBLEMS, .strict = cfg->strict};
     j->sheet = (draw_sheet){.thumb = cfg->thumb,
                             .cell_w = cfg->thumb,
                             .cell_h = cfg->thumb + draw_label_h(1),
@@ -605,8 +605,8 @@ static int load_image(draw_job *j, rec *r, yerr *err)
     if (rc < 0)
         return -1;
     if (rc == 0)
-        return cli_problem(j->c, &j->probs, DRAW_P_IMAGE, "not drawn", err,
-                           "%s: record %ld: no 'image' key", r->src, r->index);
+        return yrep_problem(j->rep, &j->probs, DRAW_P_IMAGE, "not drawn", err,
+                            "%s: record %ld: no 'image' key", r->src, r->index);
     if (len >= sizeof path || memchr(s, '\0', len))
         return rec_fail(r, err, "image", "not a usable path (too long, or holds a NUL byte)");
     memcpy(path, s, len);
@@ -614,8 +614,8 @@ static int load_image(draw_job *j, rec *r, yerr *err)
     yerr lerr;
     img_free(&j->im);
     if (img_load_jpeg(path, &j->im, &lerr) < 0)
-        return cli_problem(j->c, &j->probs, DRAW_P_IMAGE, "not drawn", err,
-                           "%s: record %ld: image: %s", r->src, r->index, lerr.msg);
+        return yrep_problem(j->rep, &j->probs, DRAW_P_IMAGE, "not drawn", err,
+                            "%s: record %ld: image: %s", r->src, r->index, lerr.msg);
     return 1;
 }
 
@@ -647,9 +647,9 @@ static int write_picture(draw_job *j, rec *r, const char *id, size_t id_len, yer
     if (rc == 1) {
         char act[DRAW_STEM_MAX + 48];
         snprintf(act, sizeof act, "written as %s.jpg", stem);
-        if (cli_problem(j->c, &j->probs, DRAW_P_DUP, act, err,
-                        "%s: record %ld: id '%.*s' seen before", r->src, r->index,
-                        (int)(id_len > 200 ? 200 : id_len), id) < 0)
+        if (yrep_problem(j->rep, &j->probs, DRAW_P_DUP, act, err,
+                         "%s: record %ld: id '%.*s' seen before", r->src, r->index,
+                         (int)(id_len > 200 ? 200 : id_len), id) < 0)
             return -1;
     }
     if ((size_t)snprintf(path, sizeof path, "%s/%s.jpg", j->cfg.out_dir, stem) >= sizeof path)
@@ -673,8 +673,8 @@ int draw_job_record(draw_job *j, rec *r, yerr *err)
     if (rc < 0)
         return -1;
     if (rc == 0 || id_len == 0)
-        return cli_problem(j->c, &j->probs, DRAW_P_NOID, "not drawn", err,
-                           "%s: record %ld: no 'id' (or an empty one)", r->src, r->index);
+        return yrep_problem(j->rep, &j->probs, DRAW_P_NOID, "not drawn", err,
+                            "%s: record %ld: no 'id' (or an empty one)", r->src, r->index);
     if (collect_items(j, r, err) < 0 || (rc = load_image(j, r, err)) < 0)
         return -1;
     if (rc == 0)
@@ -695,12 +695,12 @@ int draw_job_finish(draw_job *j, yerr *err)
     if (j->cfg.sheet && draw_sheet_save(&j->sheet, &j->jw, j->cfg.sheet, j->cfg.quality, err) < 0)
         return -1;
     if (j->sheet.dropped)
-        cli_warn(j->c, "the sheet shows the first %zu records; %ld more left out (--sheet-max)",
-                 j->sheet.n, j->sheet.dropped);
+        yrep_warn(j->rep, "the sheet shows the first %zu records; %ld more left out (--sheet-max)",
+                  j->sheet.n, j->sheet.dropped);
     if (j->error_records)
-        cli_warn(j->c, "%ld record%s with 'error' passed on, not drawn", j->error_records,
-                 j->error_records == 1 ? "" : "s");
-    cli_problems_summary(j->c, &j->probs);
+        yrep_warn(j->rep, "%ld record%s with 'error' passed on, not drawn", j->error_records,
+                  j->error_records == 1 ? "" : "s");
+    yrep_summary(j->rep, &j->probs);
     return 0;
 }
 

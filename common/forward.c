@@ -10,7 +10,7 @@
 #include "yolo/weights.h"
 
 enum { PROB_IMAGE, PROB_SIZE, PROB_N };
-static const cli_kind prob_kinds[PROB_N] = {
+static const yrep_kind prob_kinds[PROB_N] = {
     [PROB_IMAGE] = {"record not run", "records not run"},
     [PROB_SIZE] = {"image size differs from its record", "image sizes differ from their records"},
 };
@@ -70,7 +70,9 @@ int fwd_open(fwd *f, const fwd_config *cf, yerr *err)
     if (rc == 0 && !(f->x = calloc((size_t)f->net.batch, sizeof *f->x)))
         rc = yerr_set(err, YOLO_EIO, "out of memory");
     if (rc == 0)
-        rc = batch_init(&f->b, f->net.batch, prob_kinds, PROB_N, cf->strict, &ops, f, err);
+        rc = batch_init(&f->b, &(batch_cfg){.cap = f->net.batch, .kinds = prob_kinds,
+                        .nkinds = PROB_N, .strict = cf->strict, .ops = &ops, .ctx = f,
+                        .rep = cf->rep, .out = cf->out, .stage = cf->stage}, err);
     if (rc == 0 && cf->train)
         rc = train_start(&f->tr, &f->net, f->heads, f->nheads, err);
     if (rc < 0)
@@ -331,11 +333,12 @@ static int set_transform(rec *r, const img_transform *t, yerr *err)
 /* ---- the batch ------------------------------------------------------------- */
 
 /* batch_ops.note: a JPEG whose size is not the record's is a warning. */
-static int note(void *ctx, int i, batch_slot *s, cli *c, cli_problems *p, yerr *fatal)
+static int note(void *ctx, int i, batch_slot *s, const yrep *rep, yrep_problems *p,
+                yerr *fatal)
 {
     fwd *f = ctx;
     if (f->x[i].size_differs)
-        return cli_problem(c, p, PROB_SIZE, "kept", fatal, "%s", s->err.msg);
+        return yrep_problem(rep, p, PROB_SIZE, "kept", fatal, "%s", s->err.msg);
     return 0;
 }
 
@@ -423,26 +426,26 @@ static int before(void *ctx, batch_slot *s, int n, yerr *err)
 }
 
 /* batch_ops.after, training: gradients back, backward pass, optimiser. */
-static int after(void *ctx, cli *c, int written, yerr *err)
+static int after(void *ctx, const yrep *rep, int written, yerr *err)
 {
     fwd *f = ctx;
     if (!f->cf.train || written == 0)
         return 0;
     double t0 = now();
-    int rc = train_step(&f->tr, &f->net, &f->b, c, err);
+    int rc = train_step(&f->tr, &f->net, &f->b, rep, err);
     f->seconds += now() - t0;
     return rc;
 }
 
 static const batch_ops ops = {prepare, note, middle, finish, after, before};
 
-int fwd_push(fwd *f, cli *c, yerr *err) { return batch_push(&f->b, c, err); }
+int fwd_push(fwd *f, yerr *err) { return batch_push(&f->b, err); }
 
-int fwd_flush(fwd *f, cli *c, yerr *err)
+int fwd_flush(fwd *f, yerr *err)
 {
-    int rc = batch_flush(&f->b, c, err);
-    cli_problems_summary(c, &f->b.problems);
-    if (rc >= 0 && f->cf.train && train_finish(&f->tr, &f->net, c, err) < 0)
+    int rc = batch_flush(&f->b, err);
+    yrep_summary(f->cf.rep, &f->b.problems);
+    if (rc >= 0 && f->cf.train && train_finish(&f->tr, &f->net, f->cf.rep, err) < 0)
         return -1;
     return rc;
 }

@@ -18,7 +18,7 @@ typedef struct dir_id {
     ino_t ino;
 } dir_id;
 
-static const cli_kind kinds[IMGLIST_NKINDS] = {
+static const yrep_kind kinds[IMGLIST_NKINDS] = {
     [IMGLIST_SKIPPED] = {"path skipped (missing, unreadable or not a JPEG)",
                          "paths skipped (missing, unreadable or not a JPEG)"},
     [IMGLIST_DUP_ID] = {"id given to two images (see --id path)",
@@ -38,10 +38,10 @@ static int problem(imglist *l, yerr *err, const char *fmt, ...)
     va_end(ap);
     if (l->from_stdin)
         snprintf(where, sizeof where, "<stdin>:%ld: ", l->line);
-    return cli_problem(l->c, &l->probs, IMGLIST_SKIPPED, "skipped", err, "%s%s", where, msg);
+    return yrep_problem(l->rep, &l->probs, IMGLIST_SKIPPED, "skipped", err, "%s%s", where, msg);
 }
 
-void imglist_summary(imglist *l) { cli_problems_summary(l->c, &l->probs); }
+void imglist_summary(imglist *l) { yrep_summary(l->rep, &l->probs); }
 
 static int push(imglist *l, const char *path, yerr *err)
 {
@@ -140,12 +140,13 @@ static int add_path(imglist *l, const char *p, yerr *err)
     return rc;
 }
 
-int imglist_open(imglist *l, cli *c, int strict, char *const *paths, int npaths, yerr *err)
+int imglist_open(imglist *l, const yrep *rep, int strict, char *const *paths, int npaths,
+                 yerr *err)
 {
     memset(l, 0, sizeof *l);
-    l->c = c;
+    l->rep = rep;
     l->strict = strict;
-    l->probs = (cli_problems){.kinds = kinds, .n = IMGLIST_NKINDS, .strict = strict};
+    l->probs = (yrep_problems){.kinds = kinds, .n = IMGLIST_NKINDS, .strict = strict};
     l->from_stdin = npaths == 0;
     for (int i = 0; i < npaths; i++)
         if (add_path(l, paths[i], err) < 0)
@@ -257,9 +258,9 @@ int imglist_record(imglist *l, const char *path, rec *r, yerr *err)
     int fresh = id_add(l, id, len);
     if (fresh < 0)
         return yerr_set(err, YOLO_EIO, "out of memory");
-    if (!fresh && cli_problem(l->c, &l->probs, IMGLIST_DUP_ID, "given again", err,
-                              "%s: id '%.*s' was given to an earlier image", path, (int)len,
-                              id) < 0)
+    if (!fresh && yrep_problem(l->rep, &l->probs, IMGLIST_DUP_ID, "given again", err,
+                               "%s: id '%.*s' was given to an earlier image", path, (int)len,
+                               id) < 0)
         return -1;
     rec_clear(r);
     if (rec_set_str(r, "id", id, len, err) < 0 || rec_set_cstr(r, "image", path, err) < 0 ||

@@ -528,19 +528,19 @@ void rescale_work_free(rescale_work *w)
     names_free(&w->own);
 }
 
-static const cli_kind give_up_kinds[] = {{"record set to 'error'", "records set to 'error'"}};
+static const yrep_kind give_up_kinds[] = {{"record set to 'error'", "records set to 'error'"}};
 
-void dets_problems_init(cli_problems *p, int strict)
+void dets_problems_init(yrep_problems *p, int strict)
 {
-    *p = (cli_problems){.kinds = give_up_kinds, .n = 1, .strict = strict};
+    *p = (yrep_problems){.kinds = give_up_kinds, .n = 1, .strict = strict};
 }
 
-int dets_give_up(cli *c, cli_problems *p, rec *r, yerr *err)
+int dets_give_up(const yrep *rep, yrep_problems *p, const char *stage, rec *r, yerr *err)
 {
     if (err->code != YOLO_EINPUT)
         return -1;
     yerr e2;
-    if (!p->strict && rec_set_error(r, c->d->name, err->msg, &e2) < 0)
+    if (!p->strict && rec_set_error(r, stage, err->msg, &e2) < 0)
         return *err = e2, -1;
-    return cli_problem(c, p, 0, "'error' set", err, "%s", err->msg);
+    return yrep_problem(rep, p, 0, "'error' set", err, "%s", err->msg);
 }

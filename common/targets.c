@@ -136,7 +136,7 @@ void tgt_encode(const network *net, const int *heads, int nheads, const tgt_box 
 /* ---- opening: the cfg's heads and settings -------------------------------- */
 
 enum { PROB_RECORD, PROB_N };
-static const cli_kind prob_kinds[PROB_N] = {
+static const yrep_kind prob_kinds[PROB_N] = {
     [PROB_RECORD] = {"record not encoded", "records not encoded"},
 };
 
@@ -280,7 +280,9 @@ int enc_open(enc *e, const enc_config *cf, yerr *err)
     if (rc == 0 && !(e->cnt = calloc((size_t)cf->batch, sizeof *e->cnt)))
         rc = yerr_set(err, YOLO_EIO, "out of memory");
     if (rc == 0)
-        rc = batch_init(&e->b, cf->batch, prob_kinds, PROB_N, cf->strict, &ops, e, err);
+        rc = batch_init(&e->b, &(batch_cfg){.cap = cf->batch, .kinds = prob_kinds,
+                        .nkinds = PROB_N, .strict = cf->strict, .ops = &ops, .ctx = e,
+                        .rep = cf->rep, .out = cf->out, .stage = cf->stage}, err);
     if (rc < 0)
         enc_close(e);
     return rc;
@@ -507,9 +509,10 @@ static int prepare(void *ctx, int i, batch_slot *s)
 }
 
 /* batch_ops.note: the slot's counts into the run's, in order. */
-static int note(void *ctx, int i, batch_slot *s, cli *c, cli_problems *p, yerr *fatal)
+static int note(void *ctx, int i, batch_slot *s, const yrep *rep, yrep_problems *p,
+                yerr *fatal)
 {
-    (void)s, (void)c, (void)p, (void)fatal;
+    (void)s, (void)rep, (void)p, (void)fatal;
     enc *e = ctx;
     add_counts(&e->total, &e->cnt[i]);
     return 0;
@@ -524,22 +527,23 @@ static int finish(void *ctx, int i, batch_slot *s, yerr *err)
 
 static const batch_ops ops = {prepare, note, NULL, finish, NULL, NULL};
 
-int enc_push(enc *e, cli *c, yerr *err) { return batch_push(&e->b, c, err); }
+int enc_push(enc *e, yerr *err) { return batch_push(&e->b, err); }
 
-static void summary(enc *e, cli *c)
+static void summary(enc *e)
 {
     const tgt_counts *t = &e->total;
-    cli_warn(c, "%ld truth boxes; %ld lost to a later box on the same cell and anchor, %ld with "
-             "their best anchor in no head, %ld dropped outside the frame, %ld over --max-boxes %d",
-             t->boxes, t->lost, t->unassigned, t->dropped, t->over, e->max_boxes);
+    yrep_warn(e->cf.rep, "%ld truth boxes; %ld lost to a later box on the same cell and anchor, "
+              "%ld with their best anchor in no head, %ld dropped outside the frame, %ld over "
+              "--max-boxes %d", t->boxes, t->lost, t->unassigned, t->dropped, t->over,
+              e->max_boxes);
 }
 
-int enc_flush(enc *e, cli *c, yerr *err)
+int enc_flush(enc *e, yerr *err)
 {
-    int rc = batch_flush(&e->b, c, err);
+    int rc = batch_flush(&e->b, err);
     if (rc == 0)
-        summary(e, c);
-    cli_problems_summary(c, &e->b.problems);
+        summary(e);
+    yrep_summary(e->cf.rep, &e->b.problems);
     return rc;
 }
 
@@ -589,7 +593,7 @@ static void epoch_order(const enc *e, int epoch, size_t *order)
     }
 }
 
-int enc_replay(enc *e, cli *c, yerr *err)
+int enc_replay(enc *e, yerr *err)
 {
     size_t *order = malloc((e->nheld + 1) * sizeof *order);
     rec_reader *rd = order ? rec_reader_new_mem(e->store.p, 0, "held", err) : NULL;
@@ -606,7 +610,7 @@ int enc_replay(enc *e, cli *c, yerr *err)
             }
             r->src = e->names[h->src];   /* messages name the record as read */
             r->index = h->index;
-            rc = enc_push(e, c, err);
+            rc = enc_push(e, err);
         }
     }
     rec_reader_free(rd);

@@ -314,20 +314,20 @@ static int run_validation(const trainer *t, double *map, double *val_loss, yerr 
 
 /* Validates the checkpoint just written: logs it, keeps the best weights,
  * counts the patience. */
-static int validate(trainer *t, network *net, cli *c, yerr *err)
+static int validate(trainer *t, network *net, const yrep *rep, yerr *err)
 {
     double map = NAN, val_loss = NAN;
     if (run_validation(t, &map, &val_loss, err) < 0 ||
         tlog_validation(&t->log, t->step, val_loss, map, err) < 0)
         return -1;
     double score = !isnan(map) ? map : -val_loss;
-    cli_warn(c, "step %ld: validation mAP %.4f, loss %.4f%s", t->step, map, val_loss,
-             score > t->best_score ? " (best so far)" : "");
+    yrep_warn(rep, "step %ld: validation mAP %.4f, loss %.4f%s", t->step, map, val_loss,
+              score > t->best_score ? " (best so far)" : "");
     if (!(score > t->best_score)) {
         t->stale++;
         t->out_of_patience = t->tc.patience && t->stale >= t->tc.patience;
         if (t->out_of_patience)
-            cli_warn(c, "no better validation in %ld: stopping", t->stale);
+            yrep_warn(rep, "no better validation in %ld: stopping", t->stale);
         return 0;
     }
     t->best_score = score;
@@ -336,7 +336,7 @@ static int validate(trainer *t, network *net, cli *c, yerr *err)
 }
 
 /* The optimiser step, once a cfg batch of images (or more) has gone through. */
-static int update(trainer *t, network *net, cli *c, yerr *err)
+static int update(trainer *t, network *net, const yrep *rep, yerr *err)
 {
     /* darknet counts the step's images before asking for the rate: step k
      * (from 1) runs at the rate of k */
@@ -351,28 +351,28 @@ static int update(trainer *t, network *net, cli *c, yerr *err)
     int rc = log_step(t, rate, net->seen, err);
     t->pending = 0;
     memset(&t->sums, 0, sizeof t->sums);
-    if (rc == 0 && c->progress) {
+    if (rc == 0) {
         char line[160];
         tlog_progress(&t->log, t->opt.max_batches, line, sizeof line);
-        cli_progress_text(c, line);
+        yrep_progress(rep, line);
     }
     int val = t->tc.val_every && t->step % t->tc.val_every == 0;
     if (rc == 0 && (val || (t->tc.save_every && t->step % t->tc.save_every == 0)))
         rc = checkpoint(t, net, err);
     if (rc == 0 && val)
-        rc = validate(t, net, c, err);
+        rc = validate(t, net, rep, err);
     return rc;
 }
 
-int train_step(trainer *t, network *net, const batch *b, cli *c, yerr *err)
+int train_step(trainer *t, network *net, const batch *b, const yrep *rep, yerr *err)
 {
-    int bad = fflush(c->outf) != 0;
+    int bad = fflush(b->out->f) != 0;
     if (bad) {
         if (t->reading)
             pthread_cancel(t->reader);
         join_reader(t, err);
         return yerr_set(err, YOLO_EIO, "%s: write error: %s (did the loss stage stop?)",
-                        c->outname, strerror(errno));
+                        b->out->name, strerror(errno));
     }
     if (join_reader(t, err) < 0)
         return -1;
@@ -394,24 +394,24 @@ int train_step(trainer *t, network *net, const batch *b, cli *c, yerr *err)
     net_backward(net);
     t->pending += k;
     t->sums.images += k;
-    if (t->pending >= t->opt.batch && update(t, net, c, err) < 0)
+    if (t->pending >= t->opt.batch && update(t, net, rep, err) < 0)
         return -1;
     return t->step >= t->opt.max_batches || train_signalled() || t->out_of_patience;
 }
 
-int train_finish(trainer *t, network *net, cli *c, yerr *err)
+int train_finish(trainer *t, network *net, const yrep *rep, yerr *err)
 {
     if (t->pending)
-        cli_warn(c, "%ld images at the end did not fill a batch of %d: no step made with them",
-                 t->pending, t->opt.batch);
+        yrep_warn(rep, "%ld images at the end did not fill a batch of %d: no step made with "
+                  "them", t->pending, t->opt.batch);
     if (train_signalled())
-        cli_warn(c, "stopped by signal %d after step %ld", (int)signalled, t->step);
+        yrep_warn(rep, "stopped by signal %d after step %ld", (int)signalled, t->step);
     if (t->step > t->first_step && checkpoint(t, net, err) < 0)
         return -1;
     if (t->step > t->first_step && t->tc.checkpoint)
-        cli_warn(c, "%ld steps (%ld to %ld), %llu images seen; weights in %s", t->step -
-                 t->first_step, t->first_step, t->step, (unsigned long long)net->seen,
-                 t->tc.checkpoint);
+        yrep_warn(rep, "%ld steps (%ld to %ld), %llu images seen; weights in %s", t->step -
+                  t->first_step, t->first_step, t->step, (unsigned long long)net->seen,
+                  t->tc.checkpoint);
     return 0;
 }
 

@@ -18,7 +18,7 @@
 #include "yolo/voc.h"
 
 /* What the closing line calls each kind of problem. */
-static const cli_kind problem_kinds[VOC_NPROBLEMS] = {
+static const yrep_kind problem_kinds[VOC_NPROBLEMS] = {
     [VOC_P_XML] = {"image skipped (bad annotation)", "images skipped (bad annotation)"},
     [VOC_P_NOANN] = {"image skipped (annotation file missing)",
                      "images skipped (annotation file missing)"},
@@ -32,7 +32,7 @@ static const cli_kind problem_kinds[VOC_NPROBLEMS] = {
 
 static const char *const coord_names[4] = {"xmin", "ymin", "xmax", "ymax"};
 
-void voc_summary(voc_reader *p) { cli_problems_summary(p->c, &p->probs); }
+void voc_summary(voc_reader *p) { yrep_summary(p->rep, &p->probs); }
 
 int voc_parse_shard(const char *s, long *k, long *n)
 {
@@ -196,9 +196,9 @@ static int drop_dups(voc_list *l, voc_reader *p, size_t start, const char *split
         return -1;
     for (size_t i = start; i < l->n; i++)
         if (l->v[i].dup_of &&
-            cli_problem(p->c, &p->probs, VOC_P_DUP, "read once", err,
-                    "%s:%ld: '%s' is listed again (first at line %ld)", split, l->v[i].line,
-                    l->v[i].id, l->v[i].dup_of) < 0)
+            yrep_problem(p->rep, &p->probs, VOC_P_DUP, "read once", err,
+                         "%s:%ld: '%s' is listed again (first at line %ld)", split, l->v[i].line,
+                         l->v[i].id, l->v[i].dup_of) < 0)
             return -1;
     size_t w = start;
     for (size_t i = start; i < l->n; i++) {
@@ -376,12 +376,12 @@ static void on_xml_error(void *data, xmlErrorPtr e)
         f->msg[--n] = 0;
 }
 
-int voc_reader_open(voc_reader *p, cli *c, const voc_cfg *cfg, yerr *err)
+int voc_reader_open(voc_reader *p, const yrep *rep, const voc_cfg *cfg, yerr *err)
 {
     memset(p, 0, sizeof *p);
-    p->c = c;
+    p->rep = rep;
     p->cfg = cfg;
-    p->probs = (cli_problems){.kinds = problem_kinds, .n = VOC_NPROBLEMS, .strict = cfg->strict};
+    p->probs = (yrep_problems){.kinds = problem_kinds, .n = VOC_NPROBLEMS, .strict = cfg->strict};
     if ((cfg->classes ? names_load(&p->classes, cfg->classes, err)
                       : names_voc(&p->classes, err)) < 0)
         return -1;
@@ -411,15 +411,15 @@ static int load(voc_reader *p, const voc_list *l, const voc_item *it, yerr *err)
 {
     int fd = open(it->xml, O_RDONLY);
     if (fd < 0 && errno == ENOENT && it->line)
-        return cli_problem(p->c, &p->probs, VOC_P_NOANN, "image skipped", err, "%s:%ld: no annotation file %s",
-                       l->splits[it->src], it->line, it->xml);
+        return yrep_problem(p->rep, &p->probs, VOC_P_NOANN, "image skipped", err, "%s:%ld: no annotation file %s",
+                            l->splits[it->src], it->line, it->xml);
     if (fd < 0)
         return yerr_set(err, YOLO_EIO, "%s: %s", it->xml, strerror(errno));
     struct stat st;
     int rc = 1;
     p->file.len = 0;
     if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
-        rc = cli_problem(p->c, &p->probs, VOC_P_XML, "image skipped", err, "%s: not a regular file", it->xml);
+        rc = yrep_problem(p->rep, &p->probs, VOC_P_XML, "image skipped", err, "%s: not a regular file", it->xml);
     while (rc == 1 && p->file.len <= VOC_MAX_XML_BYTES) {
         if (ybuf_reserve(&p->file, 1 << 16) < 0) {
             rc = yerr_set(err, YOLO_EIO, "out of memory");
@@ -435,8 +435,8 @@ static int load(voc_reader *p, const voc_list *l, const voc_item *it, yerr *err)
     }
     close(fd);
     if (rc == 1 && p->file.len > VOC_MAX_XML_BYTES)
-        return cli_problem(p->c, &p->probs, VOC_P_XML, "image skipped", err, "%s: more than %ld bytes", it->xml,
-                       VOC_MAX_XML_BYTES);
+        return yrep_problem(p->rep, &p->probs, VOC_P_XML, "image skipped", err, "%s: more than %ld bytes", it->xml,
+                            VOC_MAX_XML_BYTES);
     return rc;
 }
 
@@ -452,8 +452,8 @@ static int parse(voc_reader *p, const voc_item *it, xmlDoc **doc, yerr *err)
                                  XML_PARSE_BIG_LINES);
     x->_private = NULL;
     if (!*doc)
-        return cli_problem(p->c, &p->probs, VOC_P_XML, "image skipped", err, "%s:%d: malformed XML: %s", it->xml,
-                       f.line, f.set ? f.msg : "cannot be parsed");
+        return yrep_problem(p->rep, &p->probs, VOC_P_XML, "image skipped", err, "%s:%d: malformed XML: %s", it->xml,
+                            f.line, f.set ? f.msg : "cannot be parsed");
     return 1;
 }
 
@@ -510,9 +510,9 @@ static int dim(voc_reader *p, const voc_item *it, const xmlNode *size, const cha
     double x = 0;
     *v = 0;
     if (len != 0 && (len < 0 || number(buf, &x) < 0 || x < 0 || x > 1e6 || x != floor(x)))
-        return cli_problem(p->c, &p->probs, VOC_P_XML, "image skipped", err,
-                       "%s:%ld: <%s> is '%.40s', not a whole number of pixels", it->xml,
-                       xmlGetLineNo(n), name, len < 0 ? "(too long)" : buf);
+        return yrep_problem(p->rep, &p->probs, VOC_P_XML, "image skipped", err,
+                            "%s:%ld: <%s> is '%.40s', not a whole number of pixels", it->xml,
+                            xmlGetLineNo(n), name, len < 0 ? "(too long)" : buf);
     *v = (int)x;
     return 1;
 }
@@ -525,8 +525,8 @@ static int image_path(voc_reader *p, const voc_list *l, const voc_item *it, cons
     xmlNode *n = child(root, "filename");
     int len = n ? text(n, buf) : 0, rc;
     if (len < 0)
-        return cli_problem(p->c, &p->probs, VOC_P_XML, "image skipped", err, "%s:%ld: <filename> is too long",
-                       it->xml, xmlGetLineNo(n));
+        return yrep_problem(p->rep, &p->probs, VOC_P_XML, "image skipped", err, "%s:%ld: <filename> is too long",
+                            it->xml, xmlGetLineNo(n));
     if (len > 0)
         rc = join(&p->path, l->images[it->src], buf, (size_t)len, "");
     else
@@ -547,16 +547,16 @@ static int image_size(voc_reader *p, const voc_item *it, const xmlNode *root, in
         return rc;
     yerr e;
     if ((*w == 0 || *h == 0) && img_jpeg_size(path, w, h, &e) < 0)
-        return cli_problem(p->c, &p->probs, VOC_P_NOIMG, "image skipped", err,
-                       "%s: <size> gives no size, and the image cannot be read: %s", it->xml,
-                       e.msg);
+        return yrep_problem(p->rep, &p->probs, VOC_P_NOIMG, "image skipped", err,
+                            "%s: <size> gives no size, and the image cannot be read: %s", it->xml,
+                            e.msg);
     struct stat st;
     if (stat(path, &st) < 0)
-        return cli_problem(p->c, &p->probs, VOC_P_NOIMG, "image skipped", err, "%s: image %s: %s", it->xml, path,
-                       strerror(errno));
+        return yrep_problem(p->rep, &p->probs, VOC_P_NOIMG, "image skipped", err, "%s: image %s: %s", it->xml, path,
+                            strerror(errno));
     if (!S_ISREG(st.st_mode))
-        return cli_problem(p->c, &p->probs, VOC_P_NOIMG, "image skipped", err, "%s: image %s is not a file",
-                       it->xml, path);
+        return yrep_problem(p->rep, &p->probs, VOC_P_NOIMG, "image skipped", err, "%s: image %s is not a file",
+                            it->xml, path);
     return 1;
 }
 
@@ -571,8 +571,8 @@ static int unknown(voc_reader *p, const voc_item *it, long line, const char *nam
         return 0;
     }
     names_add(&p->unknown, name, (size_t)len); /* if full: warned each time */
-    return cli_problem(p->c, &p->probs, VOC_P_UNKNOWN, "skipped, as every object of that class will be", err,
-                   "%s:%ld: class '%.64s' is not in the class list", it->xml, line, name);
+    return yrep_problem(p->rep, &p->probs, VOC_P_UNKNOWN, "skipped, as every object of that class will be", err,
+                        "%s:%ld: class '%.64s' is not in the class list", it->xml, line, name);
 }
 
 /* <difficult>, <truncated>: absent or empty is false. */
@@ -589,8 +589,8 @@ static int flag(voc_reader *p, const voc_item *it, const xmlNode *o, const char 
         *v = 1;
         return 1;
     }
-    return cli_problem(p->c, &p->probs, VOC_P_DROP, "box dropped", err, "%s:%ld: <%s> is '%.40s', not 0 or 1",
-                   it->xml, xmlGetLineNo(n), name, len < 0 ? "(too long)" : buf);
+    return yrep_problem(p->rep, &p->probs, VOC_P_DROP, "box dropped", err, "%s:%ld: <%s> is '%.40s', not 0 or 1",
+                        it->xml, xmlGetLineNo(n), name, len < 0 ? "(too long)" : buf);
 }
 
 /* The VOC box in record coordinates, checked against the image: 1 kept
@@ -599,22 +599,22 @@ static int fit_box(voc_reader *p, const voc_item *it, long line, box b, int w, i
                    yerr *err)
 {
     if (b.x2 <= b.x1 || b.y2 <= b.y1)
-        return cli_problem(p->c, &p->probs, VOC_P_DROP, "box dropped", err,
-                       "%s:%ld: box [%.10g, %.10g, %.10g, %.10g] is %s", it->xml, line,
-                       b.x1, b.y1, b.x2, b.y2, b.x2 < b.x1 || b.y2 < b.y1 ? "inverted" : "empty");
+        return yrep_problem(p->rep, &p->probs, VOC_P_DROP, "box dropped", err,
+                            "%s:%ld: box [%.10g, %.10g, %.10g, %.10g] is %s", it->xml, line,
+                            b.x1, b.y1, b.x2, b.y2, b.x2 < b.x1 || b.y2 < b.y1 ? "inverted" : "empty");
     box c = box_clip(b, w, h);
     *out = c;
     if (c.x1 == b.x1 && c.y1 == b.y1 && c.x2 == b.x2 && c.y2 == b.y2)
         return 1;
     if (c.x2 <= c.x1 || c.y2 <= c.y1)
-        return cli_problem(p->c, &p->probs, VOC_P_DROP, "box dropped", err,
-                       "%s:%ld: box [%.10g, %.10g, %.10g, %.10g] lies outside the %dx%d image",
-                       it->xml, line, b.x1, b.y1, b.x2, b.y2, w, h);
+        return yrep_problem(p->rep, &p->probs, VOC_P_DROP, "box dropped", err,
+                            "%s:%ld: box [%.10g, %.10g, %.10g, %.10g] lies outside the %dx%d image",
+                            it->xml, line, b.x1, b.y1, b.x2, b.y2, w, h);
     char act[200];
     snprintf(act, sizeof act, "clipped to [%.10g, %.10g, %.10g, %.10g]", c.x1, c.y1, c.x2, c.y2);
-    return cli_problem(p->c, &p->probs, VOC_P_CLIP, act, err,
-                   "%s:%ld: box [%.10g, %.10g, %.10g, %.10g] goes past the edge of the %dx%d image",
-                   it->xml, line, b.x1, b.y1, b.x2, b.y2, w, h) < 0 ? -1 : 1;
+    return yrep_problem(p->rep, &p->probs, VOC_P_CLIP, act, err,
+                        "%s:%ld: box [%.10g, %.10g, %.10g, %.10g] goes past the edge of the %dx%d image",
+                        it->xml, line, b.x1, b.y1, b.x2, b.y2, w, h) < 0 ? -1 : 1;
 }
 
 /* <bndbox> to [xmin - 1, ymin - 1, xmax, ymax] (docs/records.md, section 3). */
@@ -626,16 +626,16 @@ static int bndbox(voc_reader *p, const voc_item *it, const xmlNode *o, int w, in
     long line = xmlGetLineNo(o);
     xmlNode *bb = child(o, "bndbox");
     if (!bb)
-        return cli_problem(p->c, &p->probs, VOC_P_DROP, "box dropped", err, "%s:%ld: object without <bndbox>",
-                       it->xml, line);
+        return yrep_problem(p->rep, &p->probs, VOC_P_DROP, "box dropped", err, "%s:%ld: object without <bndbox>",
+                            it->xml, line);
     for (int k = 0; k < 4; k++) {
         xmlNode *n = child(bb, coord_names[k]);
         int len = n ? text(n, buf) : 0;
         if (len <= 0 || number(buf, &v[k]) < 0)
-            return cli_problem(p->c, &p->probs, VOC_P_DROP, "box dropped", err,
-                           "%s:%ld: <%s> is %s%.40s%s, not a number", it->xml,
-                           xmlGetLineNo(n ? n : bb), coord_names[k], n ? "'" : "missing",
-                           len > 0 ? buf : "", n ? "'" : "");
+            return yrep_problem(p->rep, &p->probs, VOC_P_DROP, "box dropped", err,
+                                "%s:%ld: <%s> is %s%.40s%s, not a number", it->xml,
+                                xmlGetLineNo(n ? n : bb), coord_names[k], n ? "'" : "missing",
+                                len > 0 ? buf : "", n ? "'" : "");
     }
     return fit_box(p, it, line, (box){v[0] - 1, v[1] - 1, v[2], v[3]}, w, h, b, err);
 }
@@ -648,8 +648,8 @@ static int object(voc_reader *p, const voc_item *it, const xmlNode *o, int w, in
     xmlNode *nn = child(o, "name");
     int len = nn ? text(nn, buf) : 0, rc;
     if (len == 0)
-        return cli_problem(p->c, &p->probs, VOC_P_DROP, "box dropped", err, "%s:%ld: object without <name>",
-                       it->xml, line);
+        return yrep_problem(p->rep, &p->probs, VOC_P_DROP, "box dropped", err, "%s:%ld: object without <name>",
+                            it->xml, line);
     int cls = len > 0 ? names_find(&p->classes, buf, (size_t)len) : -1;
     if (cls < 0)
         return unknown(p, it, line, len > 0 ? buf : "(a name too long)", len > 0 ? len : 17, err);
@@ -671,8 +671,8 @@ static int objects(voc_reader *p, const voc_item *it, const xmlNode *root, int w
     for (const xmlNode *o = root->children; o; o = o->next)
         n += o->type == XML_ELEMENT_NODE && strcmp((const char *)o->name, "object") == 0;
     if (n > VOC_MAX_OBJECTS)
-        return cli_problem(p->c, &p->probs, VOC_P_XML, "image skipped", err, "%s: %ld objects, more than %d",
-                       it->xml, n, VOC_MAX_OBJECTS);
+        return yrep_problem(p->rep, &p->probs, VOC_P_XML, "image skipped", err, "%s: %ld objects, more than %d",
+                            it->xml, n, VOC_MAX_OBJECTS);
     p->objs.n = 0;
     for (const xmlNode *o = root->children; o; o = o->next)
         if (o->type == XML_ELEMENT_NODE && strcmp((const char *)o->name, "object") == 0 &&
@@ -688,9 +688,9 @@ static int annotation(voc_reader *p, const voc_list *l, const voc_item *it, cons
 {
     int rc, w, h;
     if (!root || strcmp((const char *)root->name, "annotation") != 0)
-        return cli_problem(p->c, &p->probs, VOC_P_XML, "image skipped", err,
-                       "%s:%ld: the root element is <%.40s>, not <annotation>", it->xml,
-                       root ? xmlGetLineNo(root) : 1L, root ? (const char *)root->name : "");
+        return yrep_problem(p->rep, &p->probs, VOC_P_XML, "image skipped", err,
+                            "%s:%ld: the root element is <%.40s>, not <annotation>", it->xml,
+                            root ? xmlGetLineNo(root) : 1L, root ? (const char *)root->name : "");
     if ((rc = image_path(p, l, it, root, err)) < 1 ||
         (rc = image_size(p, it, root, &w, &h, err)) < 1 ||
         (rc = objects(p, it, root, w, h, err)) < 1)

@@ -4,6 +4,7 @@
 #include <limits.h>
 #include <string.h>
 
+#include "yolo/cli.h"
 #include "yolo/forward.h"
 #include "yolo/isa.h"
 
@@ -240,6 +241,9 @@ int main(int argc, char **argv)
         return cli_finish(&c);
     }
     fwd f;
+    o.cf.rep = &c.rep;
+    o.cf.out = &c.out;
+    o.cf.stage = c.d->name;
     if (fwd_open(&f, &o.cf, &err) < 0) {
         cli_fail(&c, &err);
         return cli_finish(&c);
@@ -251,10 +255,10 @@ int main(int argc, char **argv)
                  o.cf.cfg_path, nunused, unused, strlen(unused) + 1 >= sizeof unused ? "..." : "");
     int rc;
     while ((rc = cli_read(&c, fwd_next(&f), &err)) == 1)
-        if ((rc = fwd_push(&f, &c, &err)) != 0)
+        if ((rc = fwd_push(&f, &err)) != 0)
             break;
     if (rc >= 0)       /* the end of input, or training done */
-        rc = fwd_flush(&f, &c, &err);
+        rc = fwd_flush(&f, &err);
     if (rc < 0)
         cli_fail(&c, &err);
     else

@@ -114,7 +114,7 @@ int main(int argc, char **argv)
     int rc = g.names_path ? names_load(&nm, g.names_path, &err) : 0;
     g.d.nm = g.names_path ? &nm : NULL;
     if (rc == 0)
-        rc = draw_job_open(&j, &c, &g.d, &err);
+        rc = draw_job_open(&j, &c.rep, &g.d, &err);
     int pass = !isatty(STDOUT_FILENO); /* -o FILE has replaced a terminal */
     while (rc == 0 && (rc = cli_read(&c, &r, &err)) == 1)
         if ((rc = draw_job_record(&j, &r, &err)) == 0 && pass)

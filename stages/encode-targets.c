@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "yolo/cli.h"
 #include "yolo/targets.h"
 
 enum {
@@ -180,18 +181,21 @@ int main(int argc, char **argv)
         return c.status;
     }
     enc e;
+    cf.rep = &c.rep;
+    cf.out = &c.out;
+    cf.stage = c.d->name;
     if (enc_open(&e, &cf, &err) < 0) {
         cli_fail(&c, &err);
         return cli_finish(&c);
     }
     int rc, hold = cf.epochs > 1 || cf.shuffle;
     while ((rc = cli_read(&c, enc_next(&e), &err)) == 1)
-        if ((rc = hold ? enc_hold(&e, &err) : enc_push(&e, &c, &err)) < 0)
+        if ((rc = hold ? enc_hold(&e, &err) : enc_push(&e, &err)) < 0)
             break;
     if (rc == 0 && hold)
-        rc = enc_replay(&e, &c, &err);
+        rc = enc_replay(&e, &err);
     if (rc == 0)
-        rc = enc_flush(&e, &c, &err);
+        rc = enc_flush(&e, &err);
     if (rc < 0)
         cli_fail(&c, &err);
     enc_close(&e);

@@ -96,10 +96,10 @@ static int on_option(cli *c, void *ctx, int id, const char *arg)
     return -1;
 }
 
-static const cli_kind kinds[] = {{"record without 'objects' skipped", "records without 'objects' skipped"}};
+static const yrep_kind kinds[] = {{"record without 'objects' skipped", "records without 'objects' skipped"}};
 
 /* The record loop: 0 at the end of the stream, -1 with err. */
-static int read_all(cli *c, eval_data *d, cli_problems *pr, yerr *err)
+static int read_all(cli *c, eval_data *d, yrep_problems *pr, yerr *err)
 {
     rec r;
     rec_init(&r);
@@ -107,8 +107,8 @@ static int read_all(cli *c, eval_data *d, cli_problems *pr, yerr *err)
     while ((rc = cli_read(c, &r, err)) == 1) {
         rc = eval_add_record(d, &r, err);
         if (rc == 2)
-            rc = cli_problem(c, pr, 0, "skipped", err, "%s: record %ld: no 'objects' (not annotated)",
-                             r.src, r.index);
+            rc = yrep_problem(&c->rep, pr, 0, "skipped", err, "%s: record %ld: no 'objects' (not annotated)",
+                              r.src, r.index);
         if (rc < 0)
             break;
     }
@@ -150,12 +150,12 @@ int main(int argc, char **argv)
     }
     eval_data d;
     eval_data_init(&d, g.names ? &nm : NULL);
-    cli_problems pr = {.kinds = kinds, .n = 1, .strict = g.strict};
+    yrep_problems pr = {.kinds = kinds, .n = 1, .strict = g.strict};
     int rc = read_all(&c, &d, &pr, &err);
     if (d.error_records)
         cli_warn(&c, "skipped %ld record%s with 'error' set", d.error_records,
                  d.error_records == 1 ? "" : "s");
-    cli_problems_summary(&c, &pr);
+    yrep_summary(&c.rep, &pr);
     if (rc == 0)
         rc = report(&c, &g, &d, &err);
     if (rc < 0)

@@ -65,7 +65,7 @@ int main(int argc, char **argv)
     rec r;
     yerr err;
     const char *path;
-    int rc = imglist_open(&l, &c, g.strict, c.files, c.nfiles, &err);
+    int rc = imglist_open(&l, &c.rep, g.strict, c.files, c.nfiles, &err);
     l.id_path = g.id_path;
     rec_init(&r);
     if (rc == 0 && !l.from_stdin)

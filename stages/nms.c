@@ -78,7 +78,7 @@ int main(int argc, char **argv)
     cli_init(&c, &desc);
     if (cli_parse(&c, argc, argv, on_option, &o) < 0)
         return c.status;
-    cli_problems p;
+    yrep_problems p;
     dets_problems_init(&p, o.strict);
     nms_work w = {0};
     rec r;
@@ -86,14 +86,14 @@ int main(int argc, char **argv)
     yerr err;
     int rc;
     while ((rc = cli_read(&c, &r, &err)) == 1)
-        if ((nms_record(&r, &o.cfg, &w, &err) < 0 && dets_give_up(&c, &p, &r, &err) < 0) ||
+        if ((nms_record(&r, &o.cfg, &w, &err) < 0 && dets_give_up(&c.rep, &p, c.d->name, &r, &err) < 0) ||
             rec_write(&c.out, &r, &err) < 0) {
             rc = -1;
             break;
         }
     if (rc < 0)
         cli_fail(&c, &err);
-    cli_problems_summary(&c, &p);
+    yrep_summary(&c.rep, &p);
     rec_free(&r);
     nms_work_free(&w);
     return cli_finish(&c);

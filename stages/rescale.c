@@ -66,14 +66,14 @@ int main(int argc, char **argv)
         return cli_finish(&c);
     }
     o.cfg.nm = o.names_path ? &nm : NULL;
-    cli_problems p;
+    yrep_problems p;
     dets_problems_init(&p, o.strict);
     rescale_work w = {0};
     rec r;
     rec_init(&r);
     int rc;
     while ((rc = cli_read(&c, &r, &err)) == 1)
-        if ((rescale_record(&r, &o.cfg, &w, &err) < 0 && dets_give_up(&c, &p, &r, &err) < 0) ||
+        if ((rescale_record(&r, &o.cfg, &w, &err) < 0 && dets_give_up(&c.rep, &p, c.d->name, &r, &err) < 0) ||
             rec_write(&c.out, &r, &err) < 0) {
             rc = -1;
             break;
@@ -83,7 +83,7 @@ int main(int argc, char **argv)
     if (w.st.nonfinite)
         cli_warn(&c, "dropped %ld entr%s with a NaN or infinite box", w.st.nonfinite,
                  w.st.nonfinite == 1 ? "y" : "ies");
-    cli_problems_summary(&c, &p);
+    yrep_summary(&c.rep, &p);
     rec_free(&r);
     rescale_work_free(&w);
     names_free(&nm);

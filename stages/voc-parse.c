@@ -70,7 +70,7 @@ int main(int argc, char **argv)
     rec r;
     yerr err;
     rec_init(&r);
-    int rc = voc_reader_open(&p, &c, &g, &err);
+    int rc = voc_reader_open(&p, &c.rep, &g, &err);
     if (rc == 0)
         rc = voc_list_build(&l, &p, c.files, c.nfiles, &err);
     c.total = (long)l.n;

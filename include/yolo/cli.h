@@ -19,6 +19,7 @@
 
 #include "yolo/err.h"
 #include "yolo/record.h"
+#include "yolo/report.h"
 
 #define CLI_MAX_OPTS 48
 
@@ -67,6 +68,9 @@ typedef struct cli {
     struct timespec t0, last;
     int shown;            /* a progress line is on the terminal */
     int custom_progress;  /* the stage writes its own progress text */
+    /* what the library's warnings, notes and progress go through: these
+     * messages, --quiet and the progress line (set by cli_init) */
+    yrep rep;
 } cli;
 
 void cli_init(cli *c, const cli_desc *d);
@@ -99,35 +103,6 @@ void cli_warn(cli *c, const char *fmt, ...) __attribute__((format(printf, 2, 3))
 void cli_note(cli *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Reports err and records its code as the exit status. Returns the code. */
 int cli_fail(cli *c, const yerr *err);
-
-/* Problems in the data that a stage works around (a box clipped, an image
- * skipped): each is a warning saying what was done, counted by kind and
- * summed up in one closing line; with strict the first one is the error
- * that stops the run (exit 2). After CLI_SHOWN_PER_KIND warnings of one
- * kind the rest are only counted, so a big dataset does not flood stderr. */
-#define CLI_MAX_KINDS 16
-#define CLI_SHOWN_PER_KIND 50
-
-typedef struct cli_kind {
-    const char *one, *many;   /* "box clipped", "boxes clipped" */
-} cli_kind;
-
-typedef struct cli_problems {
-    const cli_kind *kinds;    /* [n] */
-    int n;
-    int strict;
-    long count[CLI_MAX_KINDS];
-    long shown[CLI_MAX_KINDS];  /* warnings printed (a stage may count silently) */
-} cli_problems;
-
-/* Reports one problem of the given kind: "MSG: ACTION" as a warning, or with
- * strict the error "MSG (an error with --strict)" in err. Returns 0 to go
- * on, -1 to stop, so callers can `return cli_problem(...)` either way. */
-int cli_problem(cli *c, cli_problems *p, int kind, const char *action, yerr *err,
-                const char *fmt, ...) __attribute__((format(printf, 6, 7)));
-/* The closing line, "3 boxes clipped, 1 image skipped", if anything was
- * counted (and not with strict: the first problem stopped the run). */
-void cli_problems_summary(cli *c, const cli_problems *p);
 
 /* Counts one record done for the progress line (cli_read does this itself
  * for record inputs); c->total may be set for stages that know it. */

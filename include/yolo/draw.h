@@ -13,7 +13,7 @@
 #include <stddef.h>
 
 #include "yolo/box.h"
-#include "yolo/cli.h"
+#include "yolo/report.h"
 #include "yolo/err.h"
 #include "yolo/image.h"
 #include "yolo/jpeg_write.h"
@@ -191,8 +191,8 @@ enum { DRAW_P_IMAGE, DRAW_P_NOID, DRAW_P_DUP, DRAW_NPROBLEMS };
 
 typedef struct draw_job {
     draw_cfg cfg;
-    cli *c;
-    cli_problems probs;
+    const yrep *rep;       /* where warnings go */
+    yrep_problems probs;
     jpegw jw;
     img im;                /* the record's image */
     draw_canvas cv;        /* the picture being drawn */
@@ -207,7 +207,7 @@ typedef struct draw_job {
 /* Makes the --out folder if missing (one level) and checks it is a folder
  * that can be written, starts the JPEG encoder. 0, or -1 with err
  * (YOLO_EIO naming the folder). */
-int draw_job_open(draw_job *j, cli *c, const draw_cfg *cfg, yerr *err);
+int draw_job_open(draw_job *j, const yrep *rep, const draw_cfg *cfg, yerr *err);
 /* Draws one record (a record with `error` is counted, not drawn). The
  * record is not changed. 0, or -1 with err: YOLO_EINPUT for a record that
  * breaks the schema, whose image size differs from its width and height,

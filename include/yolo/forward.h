@@ -7,8 +7,8 @@
  *     fwd f;
  *     fwd_open(&f, &config, &err);
  *     while (cli_read(c, fwd_next(&f), &err) == 1)
- *         if (fwd_push(&f, c, &err) < 0) break;     runs and writes full batches
- *     fwd_flush(&f, c, &err);                        the last, partial batch
+ *         if (fwd_push(&f, &err) < 0) break;     runs and writes full batches
+ *     fwd_flush(&f, &err);                        the last, partial batch
  *     fwd_close(&f);
  *
  * Training, a pass whose records' `input` has another size than the network
@@ -23,7 +23,6 @@
 
 #include "yolo/batch.h"
 #include "yolo/cfg.h"
-#include "yolo/cli.h"
 #include "yolo/image.h"
 #include "yolo/network.h"
 #include "yolo/train.h"
@@ -45,6 +44,9 @@ typedef struct fwd_config {
     int direct;                 /* 3x3 convolutions by im2col + GEMM, not Winograd */
     long wino_mib;              /* MiB Winograd's weights may take (-1: no limit) */
     const train_config *train;  /* --train: train on the stream (NULL: inference) */
+    const yrep *rep;            /* warnings and progress (the stage's sink; NULL: silent) */
+    rec_writer *out;            /* where the records go, in order */
+    const char *stage;          /* names the stage in the `error` it sets */
 } fwd_config;
 
 /* What darknet-forward keeps per slot of the batch (include/yolo/batch.h). */
@@ -87,12 +89,12 @@ int fwd_unused(fwd *f, char *buf, size_t n);
 /* The record to read the next one into. */
 rec *fwd_next(fwd *f);
 /* Takes the record just read; when the batch is full, runs it and writes
- * its records to c->out in order. -1 on a fatal error (err set): the
+ * its records to cf.out in order. -1 on a fatal error (err set): the
  * records before the failing one are written first. With training, 1 when
  * training is done (read no more). */
-int fwd_push(fwd *f, cli *c, yerr *err);
+int fwd_push(fwd *f, yerr *err);
 /* Runs and writes the records still held, then the problem counts (and,
  * training, the last checkpoint). */
-int fwd_flush(fwd *f, cli *c, yerr *err);
+int fwd_flush(fwd *f, yerr *err);
 
 #endif

@@ -7,8 +7,8 @@
 
 #include <stddef.h>
 
-#include "yolo/cli.h"
 #include "yolo/record.h"
+#include "yolo/report.h"
 
 #define IMGLIST_MAX_FILES 10000000L  /* paths waiting to be read */
 #define IMGLIST_MAX_DEPTH 64         /* folders inside a folder given */
@@ -17,7 +17,7 @@
 enum { IMGLIST_SKIPPED, IMGLIST_DUP_ID, IMGLIST_NKINDS };
 
 typedef struct imglist {
-    cli *c;                 /* where warnings go */
+    const yrep *rep;        /* where warnings go */
     int strict;             /* a problem stops the run */
     int id_path;            /* id = the path without its extension, not the file name's */
     char **ids;             /* [ids_cap] open-addressing set of the ids given so far */
@@ -27,7 +27,7 @@ typedef struct imglist {
     int from_stdin;         /* no arguments: paths come from standard input */
     long line;              /* lines of standard input read */
     char buf[IMGLIST_MAX_LINE + 2];
-    cli_problems probs;     /* paths skipped, ids repeated: for the closing line */
+    yrep_problems probs;     /* paths skipped, ids repeated: for the closing line */
 } imglist;
 
 /* Lists the paths: a folder's *.jpg and *.jpeg files (any case, hidden
@@ -36,7 +36,8 @@ typedef struct imglist {
  * read from standard input, one a line, as they are needed. A subfolder
  * that cannot be read is skipped like a bad file. 0, or -1 (err: too many
  * files, YOLO_EINPUT; memory, YOLO_EIO; a problem with strict). */
-int imglist_open(imglist *l, cli *c, int strict, char *const *paths, int npaths, yerr *err);
+int imglist_open(imglist *l, const yrep *rep, int strict, char *const *paths, int npaths,
+                 yerr *err);
 /* The next path: 1, 0 at the end, -1 with err set. */
 int imglist_next(imglist *l, const char **path, yerr *err);
 /* path's record (r cleared first): id (the file name without its

@@ -17,7 +17,7 @@
 #include <msgpack.h>
 
 #include "yolo/box.h"
-#include "yolo/cli.h"
+#include "yolo/report.h"
 #include "yolo/err.h"
 #include "yolo/names.h"
 #include "yolo/record.h"
@@ -135,11 +135,11 @@ void rescale_work_free(rescale_work *w);
 
 /* Per-record problems of rescale and nms (docs/records.md, section 6): one
  * kind, "record set to 'error'". */
-void dets_problems_init(cli_problems *p, int strict);
-/* After a stage failed on record r with err: for a contract breach
- * (YOLO_EINPUT) without strict, sets `error` to "STAGE: MSG", warns and
- * counts, and returns 0 so that r is written; otherwise -1 (err kept, or
- * the --strict error). */
-int dets_give_up(cli *c, cli_problems *p, rec *r, yerr *err);
+void dets_problems_init(yrep_problems *p, int strict);
+/* After the stage named `stage` failed on record r with err: for a contract
+ * breach (YOLO_EINPUT) without strict, sets `error` to "STAGE: MSG", warns
+ * through rep and counts, and returns 0 so that r is written; otherwise -1
+ * (err kept, or the --strict error). */
+int dets_give_up(const yrep *rep, yrep_problems *p, const char *stage, rec *r, yerr *err);
 
 #endif

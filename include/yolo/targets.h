@@ -11,8 +11,8 @@
  * The stage:
  *     enc e;  enc_open(&e, &config, &err);
  *     while (cli_read(c, enc_next(&e), &err) == 1)
- *         if (enc_push(&e, c, &err) < 0) break;
- *     enc_flush(&e, c, &err);  enc_close(&e);
+ *         if (enc_push(&e, &err) < 0) break;
+ *     enc_flush(&e, &err);  enc_close(&e);
  */
 #ifndef YOLO_TARGETS_H
 #define YOLO_TARGETS_H
@@ -23,7 +23,6 @@
 #include "yolo/batch.h"
 #include "yolo/box.h"
 #include "yolo/cfg.h"
-#include "yolo/cli.h"
 #include "yolo/network.h"
 
 #define TGT_MAX_HEADS 16
@@ -81,6 +80,9 @@ typedef struct enc_config {
     int shuffle;              /* each pass in its own order, drawn from seed and epoch */
     int size_lo, size_hi;     /* --sizes: square sides, multiples of ENC_SIZE_STEP (0: off) */
     long size_every;          /* records per size (0: 10 x the cfg's batch, darknet's 10 steps) */
+    const yrep *rep;          /* warnings (the stage's sink; NULL: silent) */
+    rec_writer *out;          /* where the records go, in order */
+    const char *stage;        /* names the stage in the `error` it sets */
 } enc_config;
 
 /* A record held for later passes: its bytes in enc.store. */
@@ -116,8 +118,8 @@ typedef struct enc {
 int enc_open(enc *e, const enc_config *cf, yerr *err);
 void enc_close(enc *e);
 rec *enc_next(enc *e);
-int enc_push(enc *e, cli *c, yerr *err);
-int enc_flush(enc *e, cli *c, yerr *err);
+int enc_push(enc *e, yerr *err);
+int enc_flush(enc *e, yerr *err);
 
 /* --sizes (multi-scale training): the side of output record `number` (from
  * 0, every record written counted). Block number / every draws a multiple of
@@ -130,6 +132,6 @@ int enc_size(const enc_config *cf, long every, uint64_t number);
  * the size of the input); enc_replay then encodes every held record once
  * per epoch, in the order of the input or shuffled. */
 int enc_hold(enc *e, yerr *err);
-int enc_replay(enc *e, cli *c, yerr *err);
+int enc_replay(enc *e, yerr *err);
 
 #endif

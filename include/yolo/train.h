@@ -15,8 +15,8 @@
  *     ... build the network with net_opts.train, load or draw parameters ...
  *     train_start(&t, &net, heads, nheads, &err);
  *     per batch: forward; train_expect(&t, n, &err); write n records, flush;
- *                train_step(&t, &net, &batch, c, &err)   (1: training is done)
- *     train_finish(&t, &net, c, &err); train_free(&t);
+ *                train_step(&t, &net, &batch, rep, &err)   (1: training is done)
+ *     train_finish(&t, &net, rep, &err); train_free(&t);
  */
 #ifndef YOLO_TRAIN_H
 #define YOLO_TRAIN_H
@@ -25,7 +25,6 @@
 #include <stdint.h>
 
 #include "yolo/batch.h"
-#include "yolo/cli.h"
 #include "yolo/network.h"
 #include "yolo/optim.h"
 #include "yolo/rng.h"
@@ -103,9 +102,9 @@ int train_expect(trainer *t, int n, yerr *err);
  * images has gone through, the optimiser step, the log line and (every
  * save_every) a checkpoint. Returns 1 when training is done (max_batches
  * reached, or a signal arrived), 0 to go on, -1 on error. */
-int train_step(trainer *t, network *net, const batch *b, cli *c, yerr *err);
+int train_step(trainer *t, network *net, const batch *b, const yrep *rep, yerr *err);
 /* The last checkpoint and plot; notes images that did not fill a step. */
-int train_finish(trainer *t, network *net, cli *c, yerr *err);
+int train_finish(trainer *t, network *net, const yrep *rep, yerr *err);
 void train_free(trainer *t);
 
 /* A SIGINT or SIGTERM has arrived (the run stops at the next step). */

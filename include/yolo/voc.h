@@ -12,10 +12,10 @@
 #include <stddef.h>
 
 #include "yolo/buf.h"
-#include "yolo/cli.h"
 #include "yolo/names.h"
 #include "yolo/objects.h"
 #include "yolo/record.h"
+#include "yolo/report.h"
 
 #define VOC_MAX_IMAGES 10000000L        /* images listed in one run */
 #define VOC_MAX_OBJECTS 100000          /* objects in one annotation */
@@ -76,11 +76,11 @@ enum { VOC_P_XML, VOC_P_NOANN, VOC_P_NOIMG, VOC_P_DUP, VOC_P_UNKNOWN, VOC_P_CLIP
        VOC_P_DROP, VOC_NPROBLEMS };
 
 typedef struct voc_reader {
-    cli *c;                 /* where warnings go */
+    const yrep *rep;        /* where warnings go */
     const voc_cfg *cfg;
     names classes;
     names unknown;          /* class names not in the list, warned about once */
-    cli_problems probs;     /* counted by kind (VOC_P_*); strict from cfg */
+    yrep_problems probs;     /* counted by kind (VOC_P_*); strict from cfg */
     ybuf file;              /* the annotation being read */
     ybuf path;              /* the image's path */
     objlist objs;
@@ -89,7 +89,7 @@ typedef struct voc_reader {
 
 /* The reader for cfg: loads the class list. 0, or -1 (err: the .names file
  * is missing, YOLO_EIO, or bad, YOLO_EINPUT). */
-int voc_reader_open(voc_reader *p, cli *c, const voc_cfg *cfg, yerr *err);
+int voc_reader_open(voc_reader *p, const yrep *rep, const voc_cfg *cfg, yerr *err);
 void voc_reader_close(voc_reader *p);
 
 /* The images of the inputs (devkit folders or annotation files), in order:

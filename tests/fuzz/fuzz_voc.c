@@ -62,7 +62,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     voc_list l;
     yerr err;
     char *inputs[] = {xml};
-    if (voc_reader_open(&p, &c, &g, &err) < 0)
+    if (voc_reader_open(&p, &c.rep, &g, &err) < 0)
         FUZZ_FAIL("voc_reader_open: %s", err.msg);
     if (voc_list_build(&l, &p, inputs, 1, &err) < 0 || l.n != 1)
         FUZZ_FAIL("voc_list_build on one annotation file: %s", err.msg);
