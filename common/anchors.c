@@ -6,7 +6,9 @@
 #include "yolo/svg.h"
 #include "yolo/anchors.h"
 #include "yolo/box.h"
+#include "yolo/parse.h"
 #include "yolo/rng.h"
+#include "yolo/schema.h"
 
 /* ---- collecting boxes ------------------------------------------------------ */
 
@@ -36,22 +38,6 @@ static int push_box(anchors_data *d, anchor_wh b, yerr *err)
     return 0;
 }
 
-/* The image's width or height: box sizes are fractions of it. */
-static int image_size(rec *r, const char *key, double *v, yerr *err)
-{
-    int64_t x;
-    int rc = rec_get_i64(r, key, &x, err);
-    if (rc < 0)
-        return -1;
-    if (rc == 0)
-        return rec_fail(r, err, key, "missing: the image size is needed to normalise box sizes");
-    if (x < 1 || x > 1000000)
-        return rec_fail(r, err, key, "%lld is not an image size in pixels (1 to 1000000)",
-                        (long long)x);
-    *v = (double)x;
-    return 0;
-}
-
 int anchors_add_record(anchors_data *d, rec *r, objlist *scratch, yerr *err)
 {
     if (rec_has(r, "error")) {
@@ -61,8 +47,9 @@ int anchors_add_record(anchors_data *d, rec *r, objlist *scratch, yerr *err)
     int rc = rec_get_objects(r, scratch, err);
     if (rc <= 0 || scratch->n == 0)
         return rc < 0 ? -1 : 0;
-    double iw, ih;
-    if (image_size(r, "width", &iw, err) < 0 || image_size(r, "height", &ih, err) < 0)
+    double wh[2];   /* box sizes are fractions of the image's */
+    if (rec_get_image_size(r, "missing: the image size is needed to normalise box sizes", wh,
+                           err) < 0)
         return -1;
     for (size_t i = 0; i < scratch->n; i++) {
         box b = scratch->v[i].bbox;
@@ -77,7 +64,7 @@ int anchors_add_record(anchors_data *d, rec *r, objlist *scratch, yerr *err)
             d->empty_boxes++;
             continue;
         }
-        if (push_box(d, (anchor_wh){w / iw, h / ih}, err) < 0)
+        if (push_box(d, (anchor_wh){w / wh[0], h / wh[1]}, err) < 0)
             return -1;
     }
     return 0;
@@ -303,17 +290,13 @@ static double unit_y(const anchors_units *u) { return (double)(u->pixels ? u->ne
 
 int anchors_parse_net(const char *s, long *w, long *h)
 {
-    char *end;
-    errno = 0;
-    long a = strtol(s, &end, 10);
-    if (errno || end == s || *end != ',')
+    static const parse_pair_spec net = {.form = "W,H", .what = "sides", .sep = ',', .whole = 1,
+                                        .lo = 1, .hi = 16384};
+    double v[2];
+    if (parse_pair(s, &net, v, NULL) < 0)   /* kmeans-anchors says why */
         return -1;
-    const char *t = end + 1;
-    long b = strtol(t, &end, 10);
-    if (errno || end == t || *end || a < 1 || a > 16384 || b < 1 || b > 16384)
-        return -1;
-    *w = a;
-    *h = b;
+    *w = (long)v[0];
+    *h = (long)v[1];
     return 0;
 }
 

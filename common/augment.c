@@ -69,22 +69,11 @@ void aug_rgb_to_hsv(img *im)
 void aug_hsv_to_rgb(img *im)
 {
     size_t n = (size_t)im->w * im->h;
-    float *H = im->data, *S = H + n, *V = S + n;
+    float *H = im->data, *S = H + n, *V = S + n;   /* [n] each, become R, G, B */
+    double rgb[3];
     for (size_t i = 0; i < n; i++) {
-        float h = 6 * H[i], s = S[i], v = V[i], r = v, g = v, b = v;
-        if (s != 0) {
-            int k = (int)floorf(h);
-            float f = h - k, p = v * (1 - s), q = v * (1 - s * f), t = v * (1 - s * (1 - f));
-            switch (k) {
-            case 0: r = v, g = t, b = p; break;
-            case 1: r = q, g = v, b = p; break;
-            case 2: r = p, g = v, b = t; break;
-            case 3: r = p, g = q, b = v; break;
-            case 4: r = t, g = p, b = v; break;
-            default: r = v, g = p, b = q; break;
-            }
-        }
-        H[i] = r, S[i] = g, V[i] = b;
+        img_hsv_to_rgb(H[i], S[i], V[i], 1, rgb);
+        H[i] = (float)rgb[0], S[i] = (float)rgb[1], V[i] = (float)rgb[2];
     }
 }
 

@@ -6,11 +6,17 @@ static double max2(double a, double b) { return a > b ? a : b; }
 
 double box_area(box b) { return pos(b.x2 - b.x1) * pos(b.y2 - b.y1); }
 
+/* No product unless both sides overlap: an infinite side (coordinates near
+ * DBL_MAX) times an empty one would be NaN, not 0. */
+double box_intersection(box a, box b)
+{
+    double w = min2(a.x2, b.x2) - max2(a.x1, b.x1), h = min2(a.y2, b.y2) - max2(a.y1, b.y1);
+    return w > 0 && h > 0 ? w * h : 0;
+}
+
 double box_iou(box a, box b)
 {
-    double iw = pos(min2(a.x2, b.x2) - max2(a.x1, b.x1));
-    double ih = pos(min2(a.y2, b.y2) - max2(a.y1, b.y1));
-    double inter = iw * ih, uni = box_area(a) + box_area(b) - inter;
+    double inter = box_intersection(a, b), uni = box_area(a) + box_area(b) - inter;
     return uni > 0 ? inter / uni : 0;
 }
 

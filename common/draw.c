@@ -12,6 +12,8 @@
 
 #include "yolo/draw.h"
 #include "yolo/font.h"
+#include "yolo/recimage.h"
+#include "yolo/rescale.h"
 
 /* ---- raster ------------------------------------------------------------- */
 
@@ -75,20 +77,12 @@ int draw_canvas_from_img(draw_canvas *cv, const img *im, int w, int h, yerr *err
     return 0;
 }
 
-static draw_rgb hsv(double h, double s, double v)
-{
-    double f = h * 6 - floor(h * 6), p = v * (1 - s), q = v * (1 - s * f),
-           t = v * (1 - s * (1 - f));
-    double rgb[6][3] = {{v, t, p}, {q, v, p}, {p, v, t}, {p, q, v}, {t, p, v}, {v, p, q}};
-    int i = (int)(h * 6) % 6;
-    return (draw_rgb){to_byte(rgb[i][0]), to_byte(rgb[i][1]), to_byte(rgb[i][2])};
-}
-
 draw_rgb draw_class_color(int cls)
 {
     static const double value[3] = {1.0, 0.78, 0.6};
-    double h = fmod((double)cls * 0.6180339887498949, 1.0);
-    return hsv(h, 0.9, value[cls % 3]);
+    double h = fmod((double)cls * 0.6180339887498949, 1.0), rgb[3];
+    img_hsv_to_rgb(h, 0.9, value[cls % 3], 0, rgb);
+    return (draw_rgb){to_byte(rgb[0]), to_byte(rgb[1]), to_byte(rgb[2])};
 }
 
 draw_rgb draw_text_color(draw_rgb bg)
@@ -619,21 +613,17 @@ static int load_image(draw_job *j, rec *r, yerr *err)
     return 1;
 }
 
-/* The record's width and height, when it has them, are the image's. */
-static int check_size(const draw_job *j, rec *r, yerr *err)
+/* The record's width and height, when it has them, are the image's: one
+ * that is not stops the run, named (the width first). */
+static int check_image_size(const draw_job *j, rec *r, yerr *err)
 {
-    static const char *const keys[2] = {"width", "height"};
-    int have[2] = {j->im.w, j->im.h};
-    for (int k = 0; k < 2; k++) {
-        int64_t v;
-        int rc = rec_get_i64(r, keys[k], &v, err);
-        if (rc < 0)
-            return -1;
-        if (rc == 1 && v != have[k])
-            return rec_fail(r, err, keys[k], "is %lld, but the image is %dx%d",
-                            (long long)v, j->im.w, j->im.h);
-    }
-    return 0;
+    int64_t rwh[2];
+    int rc = rec_image_size_differs(r, j->im.w, j->im.h, rwh, err);
+    if (rc <= 0)
+        return rc;
+    int k = rwh[0] == j->im.w;   /* 0: the width differs, 1: only the height */
+    return rec_fail(r, err, k ? "height" : "width", "is %lld, but the image is %dx%d",
+                    (long long)rwh[k], j->im.w, j->im.h);
 }
 
 /* The picture of r written into --out under a name made from its id. */
@@ -679,7 +669,7 @@ int draw_job_record(draw_job *j, rec *r, yerr *err)
         return -1;
     if (rc == 0)
         return 0;
-    if (check_size(j, r, err) < 0)
+    if (check_image_size(j, r, err) < 0)
         return -1;
     if (j->cfg.out_dir && write_picture(j, r, id, id_len, err) < 0)
         return -1;

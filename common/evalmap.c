@@ -9,6 +9,7 @@
 
 #include "yolo/evalmap.h"
 #include "yolo/json.h"
+#include "yolo/rescale.h"
 
 /* ---- collecting ---------------------------------------------------------- */
 
@@ -371,13 +372,6 @@ static double truth_area(const eval_truth *t)
     return (t->flags & EVAL_HAS_AREA) ? t->area : box_area(t->b);
 }
 
-/* Overlap area of two boxes (pycocotools' bbIou numerator). */
-static double inter_area(box a, box b)
-{
-    double w = fmin(a.x2, b.x2) - fmax(a.x1, b.x1), h = fmin(a.y2, b.y2) - fmax(a.y1, b.y1);
-    return w > 0 && h > 0 ? w * h : 0;
-}
-
 /* One image and class: kept detections and truths, and scratch. */
 typedef struct coco_img {
     const det_key *k;       /* [nk] kept detections, sorted */
@@ -390,7 +384,7 @@ typedef struct coco_img {
 } coco_img;
 
 /* pycocotools' overlap: IoU, or intersection over the detection's area for
- * a crowd truth. */
+ * a crowd truth (box_intersection is bbIou's numerator). */
 static void coco_ious(coco_img *im, const eval_det *dets)
 {
     for (size_t i = 0; i < im->nk; i++) {
@@ -398,7 +392,7 @@ static void coco_ious(coco_img *im, const eval_det *dets)
         double da = box_area(db);
         for (size_t j = 0; j < im->ng; j++) {
             const eval_truth *g = im->g[j];
-            double v = (g->flags & EVAL_CROWD) ? (da > 0 ? inter_area(db, g->b) / da : 0)
+            double v = (g->flags & EVAL_CROWD) ? (da > 0 ? box_intersection(db, g->b) / da : 0)
                                                : box_iou(db, g->b);
             im->iou[i * im->ng + j] = v;
         }

@@ -1,4 +1,5 @@
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -277,4 +278,31 @@ int img_letterbox(const img *src, int w, int h, img *dst, img_transform *t, yerr
     if (t)
         *t = (img_transform){w, h, (double)new_w / src->w, (double)new_h / src->h, ox, oy};
     return 0;
+}
+
+/* ---- colour ------------------------------------------------------------------- */
+
+/* One step of img_hsv_to_rgb: x, rounded to float when it runs in float. */
+static double step(double x, int in_float) { return in_float ? (double)(float)x : x; }
+
+void img_hsv_to_rgb(double h, double s, double v, int in_float, double rgb[3])
+{
+    double r = v, g = v, b = v;
+    if (s != 0) {
+        double h6 = step(6 * h, in_float);
+        int k = (int)floor(h6);
+        double f = step(h6 - k, in_float), p = step(v * step(1 - s, in_float), in_float);
+        double q = step(v * step(1 - step(s * f, in_float), in_float), in_float);
+        double t = step(v * step(1 - step(s * step(1 - f, in_float), in_float), in_float),
+                        in_float);
+        switch (k) {
+        case 0: r = v, g = t, b = p; break;
+        case 1: r = q, g = v, b = p; break;
+        case 2: r = p, g = v, b = t; break;
+        case 3: r = p, g = q, b = v; break;
+        case 4: r = t, g = p, b = v; break;
+        default: r = v, g = p, b = q; break;
+        }
+    }
+    rgb[0] = r, rgb[1] = g, rgb[2] = b;
 }

@@ -3,6 +3,8 @@
 #include <string.h>
 
 #include "yolo/nms.h"
+#include "yolo/rescale.h"
+#include "yolo/schema.h"
 
 /* Group (class, or none) ascending, score descending, input position. */
 static int by_group_score(const void *pa, const void *pb)
@@ -137,22 +139,6 @@ static int pack_entry(msgpack_packer *pk, const msgpack_object *m, const double 
     return rc;
 }
 
-static int image_size(rec *r, double *wh, yerr *err)
-{
-    const char *keys[2] = {"width", "height"};
-    for (int k = 0; k < 2; k++) {
-        int64_t v;
-        int rc = rec_get_i64(r, keys[k], &v, err);
-        if (rc < 0)
-            return -1;
-        if (rc == 0 || v <= 0)
-            return rec_fail(r, err, keys[k], "--clip needs the image's size, a positive "
-                                             "integer");
-        wh[k] = (double)v;
-    }
-    return 0;
-}
-
 int nms_record(rec *r, const nms_cfg *c, nms_work *w, yerr *err)
 {
     if (rec_has(r, "error"))
@@ -161,7 +147,8 @@ int nms_record(rec *r, const nms_cfg *c, nms_work *w, yerr *err)
     if (rc <= 0)
         return rc;
     double wh[2];
-    if (c->clip && w->dets.n > 0 && image_size(r, wh, err) < 0)
+    if (c->clip && w->dets.n > 0 &&
+        rec_get_image_size(r, "--clip needs the image's size, a positive integer", wh, err) < 0)
         return -1;
     long k = nms_run(c, w->dets.v, w->dets.n, w);
     if (k < 0)

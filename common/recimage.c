@@ -2,18 +2,32 @@
 #include <string.h>
 
 #include "yolo/recimage.h"
+#include "yolo/schema.h"
 
-/* The record's width and height, when it has both, against the image. */
-static void check_size(rec *r, const img *im, yerr *note)
+int rec_image_size_differs(rec *r, int w, int h, int64_t rwh[2], yerr *err)
 {
-    int64_t w, h;
-    yerr ignore;
-    note->code = 0;
-    if (rec_get_i64(r, "width", &w, &ignore) != 1 || rec_get_i64(r, "height", &h, &ignore) != 1 ||
-        (w == im->w && h == im->h))
-        return;
-    rec_fail(r, note, "image", "the record says %lldx%lld, the JPEG decodes as %dx%d",
-             (long long)w, (long long)h, im->w, im->h);
+    static const char *const keys[2] = {"width", "height"};
+    const int have[2] = {w, h};
+    for (int k = 0; k < 2; k++) {
+        int rc = rec_get_image_side(r, keys[k], &rwh[k], err);
+        if (rc < 0)
+            return -1;
+        if (rc == 0)
+            rwh[k] = have[k];
+    }
+    return rwh[0] != w || rwh[1] != h;
+}
+
+/* rec_load_image's note when the record's size is not im's: 0 (the note
+ * set or clear), or -1 (err set) for a width or height that is no size. */
+static int note_size(rec *r, const img *im, yerr *note, yerr *err)
+{
+    int64_t rwh[2];
+    int rc = rec_image_size_differs(r, im->w, im->h, rwh, err);
+    if (rc > 0)
+        rec_fail(r, note, "image", "the record says %lldx%lld, the JPEG decodes as %dx%d",
+                 (long long)rwh[0], (long long)rwh[1], im->w, im->h);
+    return rc < 0 ? -1 : 0;
 }
 
 int rec_load_image(rec *r, img *im, yerr *size_note, yerr *err)
@@ -39,6 +53,9 @@ int rec_load_image(rec *r, img *im, yerr *size_note, yerr *err)
         yerr_prefix(err, "%s: record %ld: key 'image'", r->src, r->index);
         return 0;
     }
-    check_size(r, im, size_note);
+    if (note_size(r, im, size_note, err) < 0) {
+        img_free(im);
+        return -1;
+    }
     return 1;
 }

@@ -5,24 +5,7 @@
 
 #include "yolo/rescale.h"
 
-/* ---- the detections list and the `detections` key ---------------------- */
-
-int detlist_push(detlist *l, const ydet *d)
-{
-    void *v = l->v;
-    if (yvec_fit(&v, &l->cap, l->n + 1, sizeof *l->v) < 0)
-        return -1;
-    l->v = v;
-    l->v[l->n++] = *d;
-    return 0;
-}
-
-void detlist_free(detlist *l)
-{
-    free(l->v);
-    memset(l, 0, sizeof *l);
-}
-
+/* ---- the `detections` key ---------------------------------------------- */
 
 int dets_pack(msgpack_packer *pk, const ydet *v, size_t n)
 {

@@ -107,14 +107,26 @@ static const field top_scalars[] = {
     {"truth", T_TENSOR}, {NULL, 0},
 };
 
-static int check_size(rec *r, const char *key, yerr *err)
+int rec_get_image_side(rec *r, const char *key, int64_t *v, yerr *err)
 {
-    int64_t v;
-    int rc = rec_get_i64(r, key, &v, err);
-    if (rc == 1 && (v < 1 || v > 1000000))
-        return rec_fail(r, err, key, "%lld is not an image size in pixels (1 to 1000000)",
-                        (long long)v);
-    return rc < 0 ? -1 : 0;
+    int rc = rec_get_i64(r, key, v, err);
+    if (rc == 1 && (*v < 1 || *v > REC_MAX_IMAGE_SIDE))
+        return rec_fail(r, err, key, "%lld is not an image size in pixels (1 to %d)",
+                        (long long)*v, REC_MAX_IMAGE_SIDE);
+    return rc;
+}
+
+int rec_get_image_size(rec *r, const char *need, double wh[2], yerr *err)
+{
+    static const char *const keys[2] = {"width", "height"};
+    for (int k = 0; k < 2; k++) {
+        int64_t v;
+        int rc = rec_get_image_side(r, keys[k], &v, err);
+        if (rc <= 0)
+            return rc < 0 ? -1 : rec_fail(r, err, keys[k], "%s", need);
+        wh[k] = (double)v;
+    }
+    return 0;
 }
 
 int rec_check_schema(rec *r, yerr *err)
@@ -125,7 +137,9 @@ int rec_check_schema(rec *r, yerr *err)
         if (rc < 0 || (rc == 1 && check_value(r, o, f->type, f->key, err) < 0))
             return -1;
     }
-    if (check_size(r, "width", err) < 0 || check_size(r, "height", err) < 0)
+    int64_t side;
+    if (rec_get_image_side(r, "width", &side, err) < 0 ||
+        rec_get_image_side(r, "height", &side, err) < 0)
         return -1;
     int rc;
     if ((rc = rec_get(r, "objects", &o, err)) < 0 ||

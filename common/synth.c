@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "yolo/parse.h"
 #include "yolo/synth.h"
 
 #define PI 3.14159265358979323846
@@ -81,31 +82,16 @@ int synth_cfg_check(const synth_cfg *g, yerr *err)
 
 /* ---- option values ------------------------------------------------------------ */
 
-/* A decimal integer filling s[0, n) exactly, in [lo, hi]. */
-static int parse_int(const char *s, size_t n, long lo, long hi, long *v)
-{
-    char buf[24];
-    if (n == 0 || n >= sizeof buf)
-        return -1;
-    memcpy(buf, s, n);
-    buf[n] = 0;
-    char *end;
-    errno = 0;
-    *v = strtol(buf, &end, 10);
-    /* strtol would also take a sign or leading blanks */
-    return errno || *end || !isdigit((unsigned char)buf[0]) || *v < lo || *v > hi ? -1 : 0;
-}
-
 int synth_parse_size(const char *s, int *w, int *h, yerr *err)
 {
-    const char *x = strchr(s, 'x');
-    long a, b;
-    if (!x || parse_int(s, (size_t)(x - s), SYNTH_MIN_SIDE, SYNTH_MAX_SIDE, &a) < 0 ||
-        parse_int(x + 1, strlen(x + 1), SYNTH_MIN_SIDE, SYNTH_MAX_SIDE, &b) < 0)
-        return yerr_set(err, YOLO_EUSAGE, "'%s' is not WIDTHxHEIGHT with sides in [%d, %d]", s,
-                        SYNTH_MIN_SIDE, SYNTH_MAX_SIDE);
-    *w = (int)a;
-    *h = (int)b;
+    static const parse_pair_spec size = {.form = "WIDTHxHEIGHT", .what = "sides", .sep = 'x',
+                                         .whole = 1, .lo = SYNTH_MIN_SIDE,
+                                         .hi = SYNTH_MAX_SIDE};
+    double v[2];
+    if (parse_pair(s, &size, v, err) < 0)
+        return -1;
+    *w = (int)v[0];
+    *h = (int)v[1];
     return 0;
 }
 

@@ -15,6 +15,7 @@
 #include <libxml/tree.h>
 
 #include "yolo/image.h"
+#include "yolo/parse.h"
 #include "yolo/voc.h"
 
 /* What the closing line calls each kind of problem. */
@@ -36,17 +37,14 @@ void voc_summary(voc_reader *p) { yrep_summary(p->rep, &p->probs); }
 
 int voc_parse_shard(const char *s, long *k, long *n)
 {
-    char *end;
-    errno = 0;
-    long a = strtol(s, &end, 10);
-    if (errno || !isdigit((unsigned char)s[0]) || *end != '/')
+    static const parse_pair_spec shard = {.form = "K/N", .what = "numbers", .sep = '/',
+                                          .order = PARSE_LT, .whole = 1, .lo = 0,
+                                          .hi = PARSE_MAX_WHOLE};
+    double v[2];
+    if (parse_pair(s, &shard, v, NULL) < 0)   /* voc-parse says why */
         return -1;
-    const char *t = end + 1;
-    long b = strtol(t, &end, 10);
-    if (errno || !isdigit((unsigned char)t[0]) || *end || b < 1 || a >= b)
-        return -1;
-    *k = a;
-    *n = b;
+    *k = (long)v[0];
+    *n = (long)v[1];
     return 0;
 }
 

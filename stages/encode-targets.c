@@ -8,6 +8,7 @@
 
 #include "yolo/cli.h"
 #include "yolo/targets.h"
+#include "yolo/parse.h"
 
 enum {
     OPT_CFG = 1, OPT_WIDTH, OPT_HEIGHT, OPT_NO_AUGMENT, OPT_LETTERBOX, OPT_RESIZE, OPT_SEED,
@@ -74,39 +75,34 @@ static const cli_desc desc = {
     .writes_records = 1,
 };
 
-/* --scale A or A,B: each part through cli_double. */
+/* --scale A or A,B (A <= B). */
 static int parse_scale(cli *c, const char *arg, enc_config *cf)
 {
-    char buf[128];
-    if (snprintf(buf, sizeof buf, "%s", arg) >= (int)sizeof buf)
-        return cli_usage_error(c, "option --scale: '%s' is too long", arg);
-    char *comma = strchr(buf, ',');
-    if (comma)
-        *comma = 0;
-    if (cli_double(c, "scale", buf, 0.01, AUG_MAX_SCALE, &cf->scale_lo) < 0 ||
-        cli_double(c, "scale", comma ? comma + 1 : buf, cf->scale_lo, AUG_MAX_SCALE,
-                   &cf->scale_hi) < 0)
-        return -1;
+    static const parse_pair_spec scale = {.form = "A[,B]", .what = "scales", .sep = ',',
+                                          .alone = 1, .order = PARSE_LE, .lo = 0.01,
+                                          .hi = AUG_MAX_SCALE};
+    double v[2];
+    yerr e;
+    if (parse_pair(arg, &scale, v, &e) < 0)
+        return cli_usage_error(c, "option --scale: %s", e.msg);
+    cf->scale_lo = v[0], cf->scale_hi = v[1];
     return 0;
 }
 
 /* --sizes MIN,MAX (or one size): multiples of ENC_SIZE_STEP, MIN <= MAX. */
 static int parse_sizes(cli *c, const char *arg, enc_config *cf)
 {
-    char buf[128];
-    long lo, hi;
-    if (snprintf(buf, sizeof buf, "%s", arg) >= (int)sizeof buf)
-        return cli_usage_error(c, "option --sizes: '%s' is too long", arg);
-    char *comma = strchr(buf, ',');
-    if (comma)
-        *comma = 0;
-    if (cli_long(c, "sizes", buf, ENC_SIZE_STEP, ENC_MAX_SIZE, &lo) < 0 ||
-        cli_long(c, "sizes", comma ? comma + 1 : buf, lo, ENC_MAX_SIZE, &hi) < 0)
-        return -1;
-    if (lo % ENC_SIZE_STEP || hi % ENC_SIZE_STEP)
+    static const parse_pair_spec sizes = {.form = "MIN[,MAX]", .what = "sizes", .sep = ',',
+                                          .alone = 1, .order = PARSE_LE, .whole = 1,
+                                          .lo = ENC_SIZE_STEP, .hi = ENC_MAX_SIZE};
+    double v[2];
+    yerr e;
+    if (parse_pair(arg, &sizes, v, &e) < 0)
+        return cli_usage_error(c, "option --sizes: %s", e.msg);
+    if ((long)v[0] % ENC_SIZE_STEP || (long)v[1] % ENC_SIZE_STEP)
         return cli_usage_error(c, "option --sizes: '%s': the sizes must be multiples of %d", arg,
                                ENC_SIZE_STEP);
-    cf->size_lo = (int)lo, cf->size_hi = (int)hi;
+    cf->size_lo = (int)v[0], cf->size_hi = (int)v[1];
     return 0;
 }
 

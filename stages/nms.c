@@ -5,6 +5,7 @@
 
 #include "yolo/cli.h"
 #include "yolo/nms.h"
+#include "yolo/rescale.h"
 
 enum { OPT_IOU = 1, OPT_AGNOSTIC, OPT_SOFT, OPT_SIGMA, OPT_SCORE_THRESH, OPT_MAX_DET, OPT_CLIP,
        OPT_STRICT };

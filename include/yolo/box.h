@@ -8,6 +8,8 @@ typedef struct box {
 } box;
 
 double box_area(box b);              /* 0 for an empty or inverted box */
+/* The area a and b share: 0 when they do not overlap. */
+double box_intersection(box a, box b);
 double box_iou(box a, box b);        /* intersection over union, 0 when both empty */
 /* IoU of two boxes of sizes (w1, h1) and (w2, h2) placed on the same centre:
  * how anchors and box shapes are compared (YOLO9000). */

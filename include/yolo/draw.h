@@ -20,7 +20,7 @@
 #include "yolo/names.h"
 #include "yolo/objects.h"
 #include "yolo/record.h"
-#include "yolo/rescale.h"
+#include "yolo/detection.h"
 
 /* ---- raster ------------------------------------------------------------- */
 

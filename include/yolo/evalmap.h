@@ -28,11 +28,11 @@
 
 #include "yolo/box.h"
 #include "yolo/buf.h"
+#include "yolo/detection.h"
 #include "yolo/err.h"
 #include "yolo/names.h"
 #include "yolo/objects.h"
 #include "yolo/record.h"
-#include "yolo/rescale.h"
 
 #define EVAL_MAX_ITEMS 400000000   /* truths, and detections, held at most */
 #define EVAL_COCO_T 10             /* IoU thresholds .50:.05:.95 */

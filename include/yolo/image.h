@@ -62,4 +62,14 @@ img_transform img_resize_transform(int src_w, int src_h, int w, int h);
  * paste offset as dx, dy: the values actually used. */
 int img_letterbox(const img *src, int w, int h, img *dst, img_transform *t, yerr *err);
 
+/* HSV to RGB as darknet's hsv_to_rgb does it, the project's one conversion:
+ * for the HSV jitter of images (aug_hsv_to_rgb, float pixels) and for draw's
+ * class colours (doubles). h in [0, 1]: k = floor(6h) picks the sector, k >= 5
+ * the last (so h = 1 too); s = 0 is the grey v. in_float: every step rounded
+ * to float, which gives bit for bit what the formula gives in float
+ * arithmetic when h, s and v are floats (a double holds each step's value of
+ * two floats closely enough that rounding it to float is the float
+ * operation's own rounding); otherwise all in double. rgb: [r, g, b]. */
+void img_hsv_to_rgb(double h, double s, double v, int in_float, double rgb[3]);
+
 #endif

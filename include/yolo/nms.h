@@ -18,9 +18,9 @@
 #include <stddef.h>
 
 #include "yolo/box.h"
+#include "yolo/detection.h"
 #include "yolo/err.h"
 #include "yolo/record.h"
-#include "yolo/rescale.h"
 
 typedef enum { NMS_GREEDY, NMS_LINEAR, NMS_GAUSSIAN } nms_method;
 

@@ -19,6 +19,7 @@
 #include "yolo/box.h"
 #include "yolo/report.h"
 #include "yolo/err.h"
+#include "yolo/detection.h"
 #include "yolo/names.h"
 #include "yolo/record.h"
 #include "yolo/tensor.h"
@@ -27,26 +28,6 @@
 #define RESCALE_MAX_CLASSES NAMES_MAX
 #define RESCALE_MAX_NET 65536      /* net_w, net_h */
 #define RESCALE_MAX_HEADS 16       /* entries of one record's output */
-
-/* One entry of `detections`: a (prediction, class) pair. */
-typedef struct ydet {
-    int cls;
-    const char *name;          /* name_len bytes, not owned (a names list or the record) */
-    size_t name_len;
-    double score;              /* objectness x class probability */
-    double objectness;
-    box bbox;                  /* original-image pixels */
-    int64_t pred;              /* the prediction's index in the record (see rescale_head) */
-    const msgpack_object *src; /* the entry as read (rec_get_detections), or NULL */
-} ydet;
-
-typedef struct detlist {
-    ydet *v;                   /* [n], [cap] allocated */
-    size_t n, cap;
-} detlist;
-
-int detlist_push(detlist *l, const ydet *d);   /* 0, or -1 out of memory */
-void detlist_free(detlist *l);
 
 /* Packs [{class, name, score, bbox, objectness, prediction}] from the
  * fields of v[0, n) (src is not used). */

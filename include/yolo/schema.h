@@ -13,4 +13,15 @@
  * record and the key path (YOLO_EINPUT). */
 int rec_check_schema(rec *r, yerr *err);
 
+#define REC_MAX_IMAGE_SIDE 1000000   /* width and height, pixels */
+
+/* r's `width` or `height` (key), the one reading of a record's image size:
+ * 1 with *v in [1, REC_MAX_IMAGE_SIDE], 0 when r has no such key, -1 with
+ * err naming the record and key (YOLO_EINPUT) when it is not such an
+ * integer. */
+int rec_get_image_side(rec *r, const char *key, int64_t *v, yerr *err);
+/* Both, as [width, height], for a stage that needs them: a missing one is
+ * -1 with `need` (why the stage needs them) as the message. */
+int rec_get_image_size(rec *r, const char *need, double wh[2], yerr *err);
+
 #endif
