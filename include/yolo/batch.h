@@ -8,7 +8,7 @@
  * problem with --strict) stops the run once the records before it are out.
  *
  *     batch b;  batch_init(&b, &(batch_cfg){.cap = n, ...}, &err);
- *     while (cli_read(c, batch_next(&b), &err) == 1)
+ *     while (rec_read(rd, batch_next(&b), &err) == 1)
  *         if (batch_push(&b, &err) < 0) break;
  *     batch_flush(&b, &err);
  *     yrep_summary(rep, &b.problems);

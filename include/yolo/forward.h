@@ -6,7 +6,7 @@
  *
  *     fwd f;
  *     fwd_open(&f, &config, &err);
- *     while (cli_read(c, fwd_next(&f), &err) == 1)
+ *     while (rec_read(rd, fwd_next(&f), &err) == 1)
  *         if (fwd_push(&f, &err) < 0) break;     runs and writes full batches
  *     fwd_flush(&f, &err);                        the last, partial batch
  *     fwd_close(&f);

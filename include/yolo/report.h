@@ -1,6 +1,6 @@
 /* Where the library says what a person should read besides the records:
  * warnings, notes, progress, and the problems in the data it worked around.
- * The library never writes to the terminal itself; the stage framework (cli)
+ * The library never writes to the terminal itself; the stage framework
  * hands it a sink that prefixes the stage's name, honours --quiet and keeps
  * the progress line tidy. A NULL sink, or one without `say`, is silent: the
  * problems are still counted, and --strict still stops.

@@ -10,7 +10,7 @@
  *
  * The stage:
  *     enc e;  enc_open(&e, &config, &err);
- *     while (cli_read(c, enc_next(&e), &err) == 1)
+ *     while (rec_read(rd, enc_next(&e), &err) == 1)
  *         if (enc_push(&e, &err) < 0) break;
  *     enc_flush(&e, &err);  enc_close(&e);
  */
