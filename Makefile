@@ -30,7 +30,7 @@ CFLAGS_BASE := -std=c11 -g $(OPT) -ffp-contract=off -Wall -Wextra -Iinclude -D_P
                -fopenmp -MMD -MP
 LDFLAGS_BASE := $(OPT) -fopenmp -Wl,--as-needed
 
-LIB_SRC := $(sort $(wildcard common/*.c common/*/*.c))
+LIB_SRC := $(sort $(wildcard common/*/*.c common/*/*/*.c))
 STAGE_SRC := $(sort $(wildcard stages/*.c))
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
 TOOL_SRC := $(sort $(wildcard tests/tools/*.c))

@@ -195,7 +195,7 @@ if [ $HAVE_BLAS = 1 ]; then
   if [ -f build/release/libyolo.a ]; then
     set -- build/release/libyolo.a
   else
-    set -- common/gemm*.c; [ -f common/isa.c ] && set -- "$@" common/isa.c
+    set -- common/net/gemm*.c common/net/isa.c
   fi
   # shellcheck disable=SC2046
   if cc -std=c11 -O2 -Wall -Wextra -fopenmp -Iinclude bench/forward/sgemm.c "$@" \

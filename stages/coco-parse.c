@@ -1,8 +1,8 @@
 /* coco-parse: a COCO instances JSON file to records, one per image. */
 #include <unistd.h>
 
-#include "yolo/cli.h"
-#include "yolo/coco.h"
+#include "yolo/cli/cli.h"
+#include "yolo/data/coco.h"
 
 enum { OPT_IMAGES = 1, OPT_SKIP_EMPTY, OPT_STRICT };
 

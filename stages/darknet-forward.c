@@ -1,12 +1,12 @@
 /* darknet-forward: runs a darknet network (cfg + weights) over a record
  * stream and adds each detection head's raw output; the work is in
- * common/forward.c. */
+ * common/run/forward.c. */
 #include <limits.h>
 #include <string.h>
 
-#include "yolo/cli.h"
-#include "yolo/forward.h"
-#include "yolo/isa.h"
+#include "yolo/cli/cli.h"
+#include "yolo/run/forward.h"
+#include "yolo/net/isa.h"
 
 enum {
     OPT_CFG = 1, OPT_WEIGHTS, OPT_RANDOM, OPT_SAVE, OPT_WIDTH, OPT_HEIGHT, OPT_BATCH,

@@ -1,10 +1,10 @@
 /* draw: the detections (and ground truth) of each record drawn on its image,
  * written as JPEGs or a contact sheet; the records pass on unchanged. The
- * work is in common/draw.c. */
+ * work is in common/post/draw.c. */
 #include <unistd.h>
 
-#include "yolo/cli.h"
-#include "yolo/draw.h"
+#include "yolo/cli/cli.h"
+#include "yolo/post/draw.h"
 
 enum {
     OPT_OUT = 1, OPT_SHEET, OPT_TRUTH, OPT_THRESH, OPT_NAMES, OPT_QUALITY, OPT_THUMB,

@@ -1,14 +1,14 @@
 /* encode-targets: from `image` and `objects`, the network input (darknet's
  * detection augmentation, or none), its transform, the truth boxes and the
- * per-head training targets; the work is in common/targets.c and
- * common/augment.c. */
+ * per-head training targets; the work is in common/loss/targets.c and
+ * common/image/augment.c. */
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
 
-#include "yolo/cli.h"
-#include "yolo/targets.h"
-#include "yolo/parse.h"
+#include "yolo/cli/cli.h"
+#include "yolo/loss/targets.h"
+#include "yolo/base/parse.h"
 
 enum {
     OPT_CFG = 1, OPT_WIDTH, OPT_HEIGHT, OPT_NO_AUGMENT, OPT_LETTERBOX, OPT_RESIZE, OPT_SEED,

@@ -1,12 +1,12 @@
 /* eval-map: per-class AP and mAP of a stream's detections against its
  * ground truth, in the VOC2007, VOC2010+ and COCO conventions; the work is
- * in common/evalmap.c. */
+ * in common/post/evalmap.c. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "yolo/cli.h"
-#include "yolo/evalmap.h"
+#include "yolo/cli/cli.h"
+#include "yolo/post/evalmap.h"
 
 enum { OPT_JSON = 1, OPT_METRIC, OPT_NAMES, OPT_IOU, OPT_MAX_DETS, OPT_STRICT };
 

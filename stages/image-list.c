@@ -2,8 +2,8 @@
  * records: id, image, width, height. How a pipeline starts from photos. */
 #include <string.h>
 
-#include "yolo/cli.h"
-#include "yolo/imglist.h"
+#include "yolo/cli/cli.h"
+#include "yolo/data/imglist.h"
 
 enum { OPT_STRICT = 1, OPT_ID };
 

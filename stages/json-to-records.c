@@ -4,8 +4,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "yolo/cli.h"
-#include "yolo/jsonrec.h"
+#include "yolo/cli/cli.h"
+#include "yolo/records/jsonrec.h"
 
 static const cli_desc desc = {
     .name = "json-to-records",

@@ -1,10 +1,10 @@
 /* kmeans-anchors: anchor boxes for a cfg from the ground truth of a record
- * stream (YOLO9000's dimension clusters); the work is in common/anchors.c. */
+ * stream (YOLO9000's dimension clusters); the work is in common/data/anchors.c. */
 #include <limits.h>
 #include <string.h>
 
-#include "yolo/anchors.h"
-#include "yolo/cli.h"
+#include "yolo/data/anchors.h"
+#include "yolo/cli/cli.h"
 
 enum { OPT_K = 1, OPT_GRID, OPT_NET, OPT_RESTARTS, OPT_MAX_ITER, OPT_SEED, OPT_PLOT, OPT_EVAL };
 

@@ -1,11 +1,11 @@
 /* nms: non-maximum suppression of each record's `detections`; the work is
- * in common/nms.c. */
+ * in common/post/nms.c. */
 #include <limits.h>
 #include <string.h>
 
-#include "yolo/cli.h"
-#include "yolo/nms.h"
-#include "yolo/rescale.h"
+#include "yolo/cli/cli.h"
+#include "yolo/post/nms.h"
+#include "yolo/post/rescale.h"
 
 enum { OPT_IOU = 1, OPT_AGNOSTIC, OPT_SOFT, OPT_SIGMA, OPT_SCORE_THRESH, OPT_MAX_DET, OPT_CLIP,
        OPT_STRICT };

@@ -1,7 +1,7 @@
 /* records-to-json: a record stream to JSON Lines, for jq and for people. */
-#include "yolo/cli.h"
-#include "yolo/jsonrec.h"
-#include "yolo/schema.h"
+#include "yolo/cli/cli.h"
+#include "yolo/records/jsonrec.h"
+#include "yolo/records/schema.h"
 
 enum { OPT_FULL = 1, OPT_NO_CHECK };
 

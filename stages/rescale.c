@@ -1,7 +1,7 @@
 /* rescale: raw head outputs (`output`, `transform`) to candidate detections
- * in original-image pixels; the work is in common/rescale.c. */
-#include "yolo/cli.h"
-#include "yolo/rescale.h"
+ * in original-image pixels; the work is in common/post/rescale.c. */
+#include "yolo/cli/cli.h"
+#include "yolo/post/rescale.h"
 
 enum { OPT_THRESH = 1, OPT_NAMES, OPT_STRICT };
 

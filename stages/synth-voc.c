@@ -5,10 +5,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "yolo/cli.h"
-#include "yolo/jpeg_write.h"
-#include "yolo/synth.h"
-#include "yolo/voc_write.h"
+#include "yolo/cli/cli.h"
+#include "yolo/image/jpeg_write.h"
+#include "yolo/data/synth.h"
+#include "yolo/data/voc_write.h"
 
 enum {
     OPT_OUT = 1, OPT_COUNT, OPT_SIZE, OPT_SEED, OPT_CLASSES, OPT_MIN_OBJ, OPT_MAX_OBJ,

@@ -1,7 +1,7 @@
 /* voc-parse: a Pascal VOC dataset (devkit folders, or annotation files) to
  * records, one per image: id, image, width, height, objects. */
-#include "yolo/cli.h"
-#include "yolo/voc.h"
+#include "yolo/cli/cli.h"
+#include "yolo/data/voc.h"
 
 enum { OPT_CLASSES = 1, OPT_SPLIT, OPT_ANN, OPT_IMG, OPT_SKIP_DIFFICULT, OPT_SHARD, OPT_STRICT };
 

@@ -1,13 +1,13 @@
 /* yolo-loss: the training loss of each record's head outputs against its
- * targets, and its gradient; the work is in common/loss.c and
- * common/loss_record.c, the formulas in docs/losses.md. */
+ * targets, and its gradient; the work is in common/loss/loss.c and
+ * common/loss/loss_record.c, the formulas in docs/losses.md. */
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
 
-#include "yolo/cli.h"
-#include "yolo/loss.h"
+#include "yolo/cli/cli.h"
+#include "yolo/loss/loss.h"
 
 enum {
     OPT_VERSION = 1, OPT_VARIANT, OPT_COORD, OPT_OBJ, OPT_NOOBJ, OPT_CLASS, OPT_THRESH,

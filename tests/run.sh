@@ -1,6 +1,6 @@
 #!/bin/sh
 # Runs every unit test binary and every stage test script once per kernel
-# family this CPU runs (YOLO_ISA=generic, avx2, avx512: include/yolo/isa.h),
+# family this CPU runs (YOLO_ISA=generic, avx2, avx512: include/yolo/net/isa.h),
 # counts the TAP lines they print, and ends with "N passed, N failed, N
 # skipped". "ok ... # SKIP" lines count as skipped, never as passed; a family
 # this CPU lacks counts one skipped check. A test program that dies without

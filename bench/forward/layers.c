@@ -15,9 +15,9 @@
 #include <string.h>
 #include <time.h>
 
-#include "yolo/cfg.h"
-#include "yolo/network.h"
-#include "yolo/weights.h"
+#include "yolo/net/cfg.h"
+#include "yolo/net/network.h"
+#include "yolo/net/weights.h"
 
 #define MAX_LAYERS 1024
 

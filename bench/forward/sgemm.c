@@ -1,6 +1,6 @@
 /* sgemm throughput on convolution-shaped products: OpenBLAS's cblas_sgemm
  * (the ceiling for bench/forward.sh) against the project's gemm_f32
- * (common/gemm.c: the AVX-512 kernel where the CPU has it), on the same
+ * (common/net/gemm.c: the AVX-512 kernel where the CPU has it), on the same
  * operands in one run. For each OP M N K given (or a default set taken from
  * yolov2-voc, yolov2-tiny-voc and yolov3-tiny), C[M,N] = op(A) op(B) in
  * row-major float32 with op NN (forward: W[M,K] . col[K,N]), NT (weight
@@ -14,7 +14,7 @@
  * Threads: OpenBLAS's own (OPENBLAS_NUM_THREADS); gemm_f32's, OpenMP's.
  *
  *   cc -std=c11 -O2 -Wall -Wextra -fopenmp -Iinclude bench/forward/sgemm.c \
- *      common/gemm.c common/gemm_avx512.c $(pkg-config --cflags --libs openblas) -o sgemm
+ *      common/net/gemm.c common/net/gemm_avx512.c $(pkg-config --cflags --libs openblas) -o sgemm
  *   ./sgemm [OP M N K]... */
 #define _POSIX_C_SOURCE 200809L
 #include <math.h>
@@ -23,7 +23,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "yolo/gemm.h"
+#include "yolo/net/gemm.h"
 
 typedef void (*gemm_fn)(const gemm_shape *, const float *, const float *, float *);
 

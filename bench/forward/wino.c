@@ -1,4 +1,4 @@
-/* Winograd F(4x4,3x3) (common/layers/winograd.c) against conv.c's direct
+/* Winograd F(4x4,3x3) (common/net/layers/winograd.c) against conv.c's direct
  * path (im2col by output-row tiles + gemm_f32, then bias + activation) on
  * the 3x3 stride-1 layers of the cfgs given (default: yolov2-voc,
  * yolov2-tiny-voc, yolov3-tiny) at SIZE x SIZE.
@@ -32,10 +32,10 @@
 #include <string.h>
 #include <time.h>
 
-#include "yolo/gemm.h"
-#include "yolo/layers.h"
-#include "yolo/rng.h"
-#include "yolo/winograd.h"
+#include "yolo/net/gemm.h"
+#include "yolo/net/layers.h"
+#include "yolo/base/rng.h"
+#include "yolo/net/winograd.h"
 
 #define MAX_SHAPES 64
 #define MAX_BATCHES 8

@@ -32,12 +32,12 @@
 #include <string.h>
 #include <time.h>
 
-#include "yolo/cfg.h"
-#include "yolo/layers.h"
-#include "yolo/network.h"
-#include "yolo/optim.h"
-#include "yolo/rng.h"
-#include "yolo/weights.h"
+#include "yolo/net/cfg.h"
+#include "yolo/net/layers.h"
+#include "yolo/net/network.h"
+#include "yolo/net/optim.h"
+#include "yolo/base/rng.h"
+#include "yolo/net/weights.h"
 
 #define MAX_ITERS 1000
 #define NPART 4

@@ -27,7 +27,7 @@ CFLAGS="-std=c11 -g -O2 -ffp-contract=off -Wall -Wextra -Iinclude -D_POSIX_C_SOU
 LIBS="$($PC --libs $PKGS) -Wl,-rpath,$ML/openblas-openmp -lm"
 mkdir -p "$B/obj" "$B/tests"
 objs=
-for src in common/*.c common/layers/*.c; do
+for src in common/*/*.c common/*/*/*.c; do
   obj=$B/obj/$(echo "$src" | tr / _).o
   if [ ! -f "$obj" ] || [ "$src" -nt "$obj" ]; then
     $CC $CFLAGS -c "$src" -o "$obj" || { echo "not ok - $src does not compile for aarch64"; exit 1; }

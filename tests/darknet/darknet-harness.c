@@ -13,7 +13,7 @@
  *                                            darknet, as an 8-bit PPM input
  *   darknet-harness letterbox JPG OUT.fix    JPG decoded by us (img_load_jpeg),
  *                                            then resized and letterboxed by
- *                                            darknet and by us (common/image.c)
+ *                                            darknet and by us (common/image/image.c)
  *                                            at a few sizes; writes 64 samples
  *                                            of darknet's output per size and
  *                                            each max |ours - darknet|, plus
@@ -48,11 +48,11 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "yolo/image.h"
-#include "yolo/record.h"
-#include "yolo/layers.h"
-#include "yolo/rng.h"
-#include "yolo/weights.h"
+#include "yolo/image/image.h"
+#include "yolo/records/record.h"
+#include "yolo/net/layers.h"
+#include "yolo/base/rng.h"
+#include "yolo/net/weights.h"
 
 #include "dn-side.h"
 

@@ -1,5 +1,5 @@
 /* The libdarknet side of the harness, in its own translation unit: darknet.h
- * and include/yolo/network.h both define `layer` and `network`. */
+ * and include/yolo/net/network.h both define `layer` and `network`. */
 #ifndef DN_SIDE_H
 #define DN_SIDE_H
 

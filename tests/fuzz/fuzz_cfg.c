@@ -10,9 +10,9 @@
  * activations (head_activate). A plan that is accepted must build. Then
  * net_plan alone at the cfg's own size, with a batch from the hash. */
 #include "fuzz.h"
-#include "yolo/cfg.h"
-#include "yolo/network.h"
-#include "yolo/weights.h"
+#include "yolo/net/cfg.h"
+#include "yolo/net/network.h"
+#include "yolo/net/weights.h"
 
 #define FUZZ_MAX_SIDE 128
 #define FUZZ_MAX_FLOATS (4u << 20)  /* 16 MiB in the network's block */

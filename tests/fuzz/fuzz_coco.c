@@ -5,9 +5,9 @@
  * the schema check the next stages apply (records-to-json refuses a record
  * that fails it). */
 #include "fuzz.h"
-#include "yolo/coco.h"
-#include "yolo/record.h"
-#include "yolo/schema.h"
+#include "yolo/data/coco.h"
+#include "yolo/records/record.h"
+#include "yolo/records/schema.h"
 
 static void warn_sink(void *ctx, const char *msg)
 {

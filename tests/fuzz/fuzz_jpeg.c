@@ -7,7 +7,7 @@
 #include <turbojpeg.h>
 
 #include "fuzz.h"
-#include "yolo/image.h"
+#include "yolo/image/image.h"
 
 #define FUZZ_MAX_PIXELS (1L << 20)
 

@@ -5,8 +5,8 @@
  * back to a record, whose --full JSON line is J again. The summary line
  * (records-to-json without --full) is made too. */
 #include "fuzz.h"
-#include "yolo/jsonrec.h"
-#include "yolo/record.h"
+#include "yolo/records/jsonrec.h"
+#include "yolo/records/record.h"
 
 #define MAX_EMITTED 256
 

@@ -1,15 +1,15 @@
-/* rec_read over arbitrary bytes: the framer (common/mpscan.c), the reader
- * and its key index (common/record.c), then on each record what stages do
+/* rec_read over arbitrary bytes: the framer (common/records/mpscan.c), the reader
+ * and its key index (common/records/record.c), then on each record what stages do
  * with one: every value decoded (rec_at), the schema check, objects, the
  * input tensor, its JSON line (records-to-json, summary and --full), and a
  * set + delete + rec_write whose output must read back as one record with
  * the new value, without the deleted key and with every other key's bytes
  * unchanged. */
 #include "fuzz.h"
-#include "yolo/jsonrec.h"
-#include "yolo/objects.h"
-#include "yolo/record.h"
-#include "yolo/schema.h"
+#include "yolo/records/jsonrec.h"
+#include "yolo/data/objects.h"
+#include "yolo/records/record.h"
+#include "yolo/records/schema.h"
 
 #define MAX_RECORDS 64
 

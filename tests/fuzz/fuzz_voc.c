@@ -7,11 +7,11 @@
  * synth-voc's shapes; strict and skip_difficult vary, all from the input's
  * hash. A record voc_read makes must pass the schema check. */
 #include "fuzz.h"
-#include "yolo/cli.h"
-#include "yolo/jpeg_write.h"
-#include "yolo/record.h"
-#include "yolo/schema.h"
-#include "yolo/voc.h"
+#include "yolo/cli/cli.h"
+#include "yolo/image/jpeg_write.h"
+#include "yolo/records/record.h"
+#include "yolo/records/schema.h"
+#include "yolo/data/voc.h"
 
 static char xml[4352], classes[4352];
 

@@ -1,10 +1,10 @@
 /* weights_read over an arbitrary file for a small fixed network
  * (weights-net.h); when it is accepted, weights_write must give back the
- * same bytes (include/yolo/weights.h: "byte for byte"), through every
+ * same bytes (include/yolo/net/weights.h: "byte for byte"), through every
  * transposed part. */
 #include "fuzz.h"
 #include "weights-net.h"
-#include "yolo/weights.h"
+#include "yolo/net/weights.h"
 
 static cfg c;
 static network net;

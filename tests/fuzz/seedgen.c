@@ -12,7 +12,7 @@
 
 #include "fuzz.h"
 #include "weights-net.h"
-#include "yolo/weights.h"
+#include "yolo/net/weights.h"
 
 static int jpeg(const char *dir, const char *name, int w, int h, int pf, int sub, int q,
                 int flags)

@@ -6,8 +6,8 @@
 #ifndef YOLO_FUZZ_WEIGHTS_NET_H
 #define YOLO_FUZZ_WEIGHTS_NET_H
 
-#include "yolo/cfg.h"
-#include "yolo/network.h"
+#include "yolo/net/cfg.h"
+#include "yolo/net/network.h"
 
 static const char fuzz_weights_cfg[] =
     "[net]\nwidth=6\nheight=6\nchannels=3\n"

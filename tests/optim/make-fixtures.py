@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Makes tests/optim/sgd-adam.fix: three updates of torch.optim.SGD and
 torch.optim.Adam on the parameters of the network test_optim.c builds
-(NET_CFG below), for comparison with common/optim.c.
+(NET_CFG below), for comparison with common/net/optim.c.
 
 Our gradients are SUMS G over a batch of B images; torch is given their mean
 G / B, so ours must equal torch's parameters after every step, with SGD's
@@ -30,7 +30,7 @@ NET_CFG = """
 [local] filters=1 size=1 stride=1 pad=0 activation=linear
 [connected] batch_normalize=1 output=5 activation=linear
 """
-# The weights-file layout of those layers (common/network.c bind_params):
+# The weights-file layout of those layers (common/net/network.c bind_params):
 # conv = biases, scales, mean, var, weights; local = biases, weights;
 # connected = biases, weights, scales, mean, var.
 BIAS, WEIGHT, ROLL = 0, 1, 2

@@ -1,4 +1,4 @@
-# What every stage shares (common/cli.c): --help and --version on stdout,
+# What every stage shares (common/cli/cli.c): --help and --version on stdout,
 # usage errors on stderr with exit 1, SIGPIPE quiet, write errors reported
 # with exit 3, no record stream onto a terminal, the progress line only on a
 # terminal and not with --quiet.

@@ -10,8 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "yolo/cli.h"
-#include "yolo/rng.h"
+#include "yolo/cli/cli.h"
+#include "yolo/base/rng.h"
 
 enum { OPT_IMAGES = 1, OPT_ANNS, OPT_CATS, OPT_CROWD, OPT_POINTS, OPT_ORDER, OPT_SEED };
 

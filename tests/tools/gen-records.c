@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "yolo/cli.h"
+#include "yolo/cli/cli.h"
 
 enum { OPT_COUNT = 1, OPT_BYTES, OPT_SIZE, OPT_OBJECTS, OPT_SEED, OPT_KEY };
 

@@ -4,7 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "yolo/isa.h"
+#include "yolo/net/isa.h"
 
 /* The CPU's model name from /proc/cpuinfo, or "unknown CPU". */
 static void cpu_model(char *out, size_t cap)

@@ -1,7 +1,7 @@
 """A darknet .cfg as a PyTorch module, with darknet .weights in and out.
 
-The layer semantics follow this project's common/network.c and
-common/layers/*.c (which follow darknet's src/): the same shapes, the same
+The layer semantics follow this project's common/net/network.c and
+common/net/layers/*.c (which follow darknet's src/): the same shapes, the same
 parameter order in the weights file, the same arithmetic where it matters
 (batch norm divides by sqrt(var) + 1e-6, maxpool's total padding, reorg's
 permutation). Heads (region, yolo, detection) hand on their input raw, as
@@ -15,7 +15,7 @@ tests/torch/make-grad-fixtures.py (gradients for tests/unit/test_backward.c).
     net.load_weights("yolov3-tiny.weights")    # or net.random_init(seed)
     heads = net(x)                             # x: [N, 3, H, W] float32
 
-Training (common/network.c with net_opts.train): net(x, train=True) runs
+Training (common/net/network.c with net_opts.train): net(x, train=True) runs
 batch norm on the batch's mean and UNBIASED variance, x_norm = (x - mean) /
 (sqrt(var) + 1e-6), and moves the rolling statistics .01 towards the
 batch's (darknet's CPU forward); dropout stays the identity (no random

@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Makes tests/torch/grad/*.grad: PyTorch autograd's gradients (float64) of
 small darknet networks in training mode, for tests/unit/test_backward.c to
-compare with common/layers/*_backward (float32).
+compare with common/net/layers/*_backward (float32).
 
 Per-layer cases (CASES below): a small cfg, a batch, random float32 input
 (N(0, 1), or N(0, sd) when the case says) and parameters (dn_torch's
@@ -24,7 +24,7 @@ result:
 The whole-network case (yolov2-tiny-voc-160x128.grad) is too large to store:
 its weights are this project's weights_random(WSEED) (written by
 bin/darknet-forward --random WSEED --save-weights), its input the xoshiro
-stream of common/rng.c seeded XSEED (uniform [0, 1)), its upstream gradient
+stream of common/base/rng.c seeded XSEED (uniform [0, 1)), its upstream gradient
 of the region head's input the stream seeded DSEED (2u - 1), all regenerated
 by the C test. The file holds, for every layer I with parameters and every
 array K of biases, scales, weights, mean, var (the last two: the rolling
@@ -53,7 +53,7 @@ import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import dn_torch  # noqa: E402
-from test_dn_torch import Rng  # noqa: E402  (common/rng.c's generator)
+from test_dn_torch import Rng  # noqa: E402  (common/base/rng.c's generator)
 
 OUT = "tests/torch/grad"
 SAMPLES = 256

@@ -7,7 +7,7 @@ tests/darknet/make-fixtures.sh made (tests/fixtures/*.shapes, *.fwd):
   in-place head activations) within 1e-4 of libdarknet's, relative to the
   layer's max |x|. The weights are this project's weights_random(seed) and
   the input fill_input(seed + 1) (tests/unit/test_network.c), reproduced
-  here with the same xoshiro256** generator (common/rng.c). That is done in
+  here with the same xoshiro256** generator (common/base/rng.c). That is done in
   pure Python, fast enough for the small mixed-a/mixed-b nets (every layer
   type); the 96/128-pixel yolo fixtures are checked too when
   bin/darknet-forward can write those weights (--random SEED
@@ -66,7 +66,7 @@ class Tap:
 
 
 class Rng:
-    """common/rng.c: xoshiro256** seeded by splitmix64."""
+    """common/base/rng.c: xoshiro256** seeded by splitmix64."""
 
     def __init__(self, seed):
         x = seed & M64
@@ -102,7 +102,7 @@ class Rng:
         return math.sqrt(-2.0 * math.log(u)) * math.cos(6.283185307179586 * v)
 
     def normals(self, n, sd):
-        """common/weights.c normals(): Marsaglia's polar method."""
+        """common/net/weights.c normals(): Marsaglia's polar method."""
         x = np.empty(n, np.float32)
         for i in range(0, n, 2):
             while True:
@@ -118,7 +118,7 @@ class Rng:
 
 
 def weights_random(net, seed):
-    """common/weights.c weights_random, layer by layer in the same order."""
+    """common/net/weights.c weights_random, layer by layer in the same order."""
     r = Rng(seed)
     for l in net.layers:
         if not l.params:
@@ -139,7 +139,7 @@ def weights_random(net, seed):
 
 def head_activate(l, x):
     """What darknet's region/yolo/detection forward does in place, on one
-    image's flat output x (common/layers/region.c, yolo.c, detection.c)."""
+    image's flat output x (common/net/layers/region.c, yolo.c, detection.c)."""
     x = x.astype(np.float64).copy()
     sig = lambda a: 1 / (1 + np.exp(-a))  # noqa: E731
     o = l.opts

@@ -1,4 +1,4 @@
-/* Unit tests for anchor clustering (common/anchors.c):
+/* Unit tests for anchor clustering (common/data/anchors.c):
  *   1. the average IoU on a hand-made case, exactly
  *   2. four tight clusters of box sizes are found again
  *   3. same seed, same anchors; 1 or 2 OpenMP threads, same anchors;
@@ -12,9 +12,9 @@
 
 #include <omp.h>
 
-#include "yolo/anchors.h"
-#include "yolo/objects.h"
-#include "yolo/rng.h"
+#include "yolo/data/anchors.h"
+#include "yolo/data/objects.h"
+#include "yolo/base/rng.h"
 
 #include "check.h"
 

@@ -1,4 +1,4 @@
-/* Unit tests for detection augmentation (common/augment.c):
+/* Unit tests for detection augmentation (common/image/augment.c):
  *   1. HSV: known colours, round trip, hue shift, exposure and saturation
  *   2. flip mirrors pixels; twice is the identity
  *   3. placement: a bright rectangle lands where the recorded transform
@@ -10,8 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "yolo/augment.h"
-#include "yolo/targets.h"
+#include "yolo/image/augment.h"
+#include "yolo/loss/targets.h"
 
 #include "check.h"
 

@@ -1,4 +1,4 @@
-/* Unit tests for the training passes (common/layers/X_backward,
+/* Unit tests for the training passes (common/net/layers/X_backward,
  * layer_batchnorm_train/_backward, net_backward) against PyTorch autograd in
  * float64: tests/torch/make-grad-fixtures.py wrote tests/torch/grad/NAME.grad
  * (its docstring gives the file format). Relative error is max |ours -
@@ -31,11 +31,11 @@
 #include <dirent.h>
 #include <string.h>
 
-#include "yolo/cfg.h"
-#include "yolo/layers.h"
-#include "yolo/network.h"
-#include "yolo/rng.h"
-#include "yolo/weights.h"
+#include "yolo/net/cfg.h"
+#include "yolo/net/layers.h"
+#include "yolo/net/network.h"
+#include "yolo/base/rng.h"
+#include "yolo/net/weights.h"
 
 #include "check.h"
 #include "relerr.h"

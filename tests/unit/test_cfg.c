@@ -1,11 +1,11 @@
-/* Unit tests for the darknet cfg parser (common/cfg.c): every cfg darknet
+/* Unit tests for the darknet cfg parser (common/net/cfg.c): every cfg darknet
  * ships (copied into tests/data/cfg) parses; typos, unknown sections,
  * duplicates and bad values are errors naming file and line; lookups are
  * typed and range-checked; keys no getter read are listed. */
 #include <stdio.h>
 #include <string.h>
 
-#include "yolo/cfg.h"
+#include "yolo/net/cfg.h"
 
 #include "check.h"
 

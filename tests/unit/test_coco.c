@@ -1,4 +1,4 @@
-/* Unit tests for the COCO reader (common/coco.c), below the stage:
+/* Unit tests for the COCO reader (common/data/coco.c), below the stage:
  *   1. any chunking of the input gives the same records (yajl resumes
  *      tokens, strings and numbers across chunks); every cut is an error;
  *      mutated documents are records or bad input, never a crash
@@ -12,9 +12,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "yolo/coco.h"
-#include "yolo/jsonrec.h"
-#include "yolo/objects.h"
+#include "yolo/data/coco.h"
+#include "yolo/records/jsonrec.h"
+#include "yolo/data/objects.h"
 
 #include "check.h"
 #include "testutil.h"

@@ -1,4 +1,4 @@
-/* Unit tests for drawing (common/draw.c, common/font.c):
+/* Unit tests for drawing (common/post/draw.c, common/post/font.c):
  *   1. box outlines: the exact pixels on a small canvas, fractional and
  *      empty boxes, thick lines, clipping at every edge, boxes outside
  *   2. text: pixels only inside the text's cells, scaled, clipped; the font
@@ -14,8 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "yolo/draw.h"
-#include "yolo/font.h"
+#include "yolo/post/draw.h"
+#include "yolo/post/font.h"
 
 #include "check.h"
 #include "testutil.h"

@@ -1,4 +1,4 @@
-/* Unit tests for eval-map's arithmetic and matching (common/evalmap.c), on
+/* Unit tests for eval-map's arithmetic and matching (common/post/evalmap.c), on
  * cases small enough to work out by hand:
  *   1. the three AP formulas on one precision/recall curve
  *   2. COCO's IoU thresholds are numpy's linspace values
@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "yolo/evalmap.h"
+#include "yolo/post/evalmap.h"
 
 #include "check.h"
 

@@ -1,5 +1,5 @@
-/* Unit tests for the matrix products (common/gemm.c and its kernel
- * families, common/gemm_generic.c, gemm_avx2.c, gemm_avx512.c):
+/* Unit tests for the matrix products (common/net/gemm.c and its kernel
+ * families, common/net/gemm_generic.c, gemm_avx2.c, gemm_avx512.c):
  *   1. each family's kernel, OpenBLAS and gemm_f32 against a double-precision
  *      loop on random shapes (1, primes, the micro-tiles' and the blocks'
  *      edges, k past the k block), all four ta / tb, alpha / beta (beta 0
@@ -25,7 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "yolo/gemm.h"
+#include "yolo/net/gemm.h"
 
 #include "check.h"
 #include "testutil.h"

@@ -1,4 +1,4 @@
-/* Tests for common/image.c:
+/* Tests for common/image/image.c:
  *   1. decoding the images of tests/data/images, darknet's dog.jpg and
  *      synth-voc's (sizes, value range, agreement with the header reader)
  *   2. decoding JPEGs made here with turbojpeg: RGB, grayscale, CMYK,
@@ -15,7 +15,7 @@
 
 #include <turbojpeg.h>
 
-#include "yolo/image.h"
+#include "yolo/image/image.h"
 
 #include "check.h"
 #include "testutil.h"

@@ -1,4 +1,4 @@
-/* Unit tests for the YOLO losses (common/loss.c):
+/* Unit tests for the YOLO losses (common/loss/loss.c):
  *   1. the default weights of each version
  *   2. hand-computed v1 and v3 cases, exactly
  *   3. every gradient element against central finite differences of the
@@ -12,9 +12,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "yolo/box.h"
-#include "yolo/loss.h"
-#include "yolo/rng.h"
+#include "yolo/data/box.h"
+#include "yolo/loss/loss.h"
+#include "yolo/base/rng.h"
 
 #include "check.h"
 

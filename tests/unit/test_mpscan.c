@@ -1,4 +1,4 @@
-/* Unit tests for the incremental msgpack framer (common/mpscan.c):
+/* Unit tests for the incremental msgpack framer (common/records/mpscan.c):
  * mp_scan_step, mp_skip and mp_type_name.
  *
  * Every msgpack type in every width, incremental feeding (one byte at a
@@ -13,7 +13,7 @@
 
 #include <msgpack.h>
 
-#include "yolo/mpscan.h"
+#include "yolo/records/mpscan.h"
 
 #include "check.h"
 #include "testutil.h"

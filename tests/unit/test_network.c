@@ -1,4 +1,4 @@
-/* Unit tests for the network core (common/network.c, common/layers/):
+/* Unit tests for the network core (common/net/network.c, common/net/layers/):
  * shapes and counts of every darknet cfg (tests/data/cfg) against
  * libdarknet's (the .shapes fixtures in tests/fixtures), every layer's
  * forward output against libdarknet's on seeded weights and input (the .fwd
@@ -12,11 +12,11 @@
 #include <time.h>
 #include <omp.h>
 
-#include "yolo/isa.h"
-#include "yolo/layers.h"
-#include "yolo/rng.h"
-#include "yolo/weights.h"
-#include "yolo/winograd.h"
+#include "yolo/net/isa.h"
+#include "yolo/net/layers.h"
+#include "yolo/base/rng.h"
+#include "yolo/net/weights.h"
+#include "yolo/net/winograd.h"
 
 #include "check.h"
 #include "relerr.h"

@@ -1,4 +1,4 @@
-/* Unit tests for suppression (common/nms.c):
+/* Unit tests for suppression (common/post/nms.c):
  *   1. greedy, per class and agnostic, against a brute-force transcription
  *      of darknet's do_nms_sort on random boxes (ties and duplicates
  *      included), with and without max_det
@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "yolo/nms.h"
+#include "yolo/post/nms.h"
 
 #include "check.h"
 #include "testutil.h"

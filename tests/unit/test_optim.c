@@ -1,4 +1,4 @@
-/* Unit tests for the optimiser (common/optim.c): [net] parsing and its
+/* Unit tests for the optimiser (common/net/optim.c): [net] parsing and its
  * errors (file:line), every policy's rate against hand-computed values of
  * darknet's get_current_rate, the SGD update against a loop written the way
  * darknet's update_*_layer does it, and SGD and Adam against PyTorch
@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "yolo/optim.h"
+#include "yolo/net/optim.h"
 
 #include "check.h"
 

@@ -1,9 +1,9 @@
-/* common/parse.c: the one grammar of option values that hold two numbers
+/* common/base/parse.c: the one grammar of option values that hold two numbers
  * (--net W,H, --shard K/N, --size WxH, --sizes MIN[,MAX], --scale A[,B]). */
 #include <string.h>
 
 #include "check.h"
-#include "yolo/parse.h"
+#include "yolo/base/parse.h"
 
 static const parse_pair_spec sides = {.form = "WxH", .what = "sides", .sep = 'x', .whole = 1,
                                       .lo = 1, .hi = 100};

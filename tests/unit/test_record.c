@@ -1,4 +1,4 @@
-/* Unit tests for record streams (common/record.c, with common/tensor.c):
+/* Unit tests for record streams (common/records/record.c, with common/records/tensor.c):
  *   1. round trips of every value type through set -> write -> read -> get
  *   2. pass-through byte for byte of keys not touched
  *   3. every error case, truncation at every byte, random garbage
@@ -18,10 +18,10 @@
 
 #include <msgpack.h>
 
-#include "yolo/err.h"
-#include "yolo/mpscan.h"
-#include "yolo/record.h"
-#include "yolo/tensor.h"
+#include "yolo/base/err.h"
+#include "yolo/records/mpscan.h"
+#include "yolo/records/record.h"
+#include "yolo/records/tensor.h"
 
 #include "check.h"
 #include "testutil.h"

@@ -1,4 +1,4 @@
-/* Unit tests for decoding (common/rescale.c), each against numbers worked
+/* Unit tests for decoding (common/post/rescale.c), each against numbers worked
  * out by hand:
  *   1. a v2 region head: one live cell of a 2x2 grid, softmax classes,
  *      letterbox transform
@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "yolo/rescale.h"
+#include "yolo/post/rescale.h"
 
 #include "check.h"
 #include "testutil.h"

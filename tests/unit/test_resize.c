@@ -1,4 +1,4 @@
-/* Unit tests for net_resize (multi-scale training, common/network.c):
+/* Unit tests for net_resize (multi-scale training, common/net/network.c):
  *   1. training (Adam): a micro two-head YOLOv3-style net at 64x64 (8x8 and
  *      16x16 grids), batch 2, random parameters and made-up gradients,
  *      momentum, moment2 and seen, resized to 96x96: the size, every
@@ -17,11 +17,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "yolo/cfg.h"
-#include "yolo/network.h"
-#include "yolo/rng.h"
-#include "yolo/targets.h"
-#include "yolo/weights.h"
+#include "yolo/net/cfg.h"
+#include "yolo/net/network.h"
+#include "yolo/base/rng.h"
+#include "yolo/loss/targets.h"
+#include "yolo/net/weights.h"
 
 #include "check.h"
 

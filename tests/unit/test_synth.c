@@ -1,4 +1,4 @@
-/* common/synth.c: the rasteriser and its boxes, scenes (bounds, overlap,
+/* common/data/synth.c: the rasteriser and its boxes, scenes (bounds, overlap,
  * truncation, determinism, colour independent of class), splits, and the
  * option parsers. */
 #include <math.h>
@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "check.h"
-#include "yolo/synth.h"
+#include "yolo/data/synth.h"
 
 #define PI 3.14159265358979323846
 

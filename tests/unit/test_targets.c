@@ -1,4 +1,4 @@
-/* Unit tests for truth rows and target assignment (common/targets.c) on
+/* Unit tests for truth rows and target assignment (common/loss/targets.c) on
  * hand-made boxes and small networks built from cfg text:
  *   1. tgt_truth: mapping, a mirror, clipping, boxes dropped
  *   2. region (v2): the cell of the centre, the anchor of best shape IoU,
@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "yolo/targets.h"
+#include "yolo/loss/targets.h"
 
 #include "check.h"
 

@@ -24,10 +24,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "yolo/cfg.h"
-#include "yolo/layers.h"
-#include "yolo/network.h"
-#include "yolo/rng.h"
+#include "yolo/net/cfg.h"
+#include "yolo/net/layers.h"
+#include "yolo/net/network.h"
+#include "yolo/base/rng.h"
 
 #include "check.h"
 

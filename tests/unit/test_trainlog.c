@@ -1,4 +1,4 @@
-/* Unit tests for the training log (common/trainlog.c):
+/* Unit tests for the training log (common/run/trainlog.c):
  *   1. lines written read back exactly (resume), and their text
  *   2. NaN and infinity are written as null and read back as NaN
  *   3. part names: any order after the first line, bad or foreign names refused
@@ -16,7 +16,7 @@
 
 #include <libxml/parser.h>
 
-#include "yolo/trainlog.h"
+#include "yolo/run/trainlog.h"
 
 #include "check.h"
 

@@ -1,4 +1,4 @@
-/* Unit tests for darknet .weights files (common/weights.c): what is read is
+/* Unit tests for darknet .weights files (common/net/weights.c): what is read is
  * written back byte for byte (0.2 and 0.1 headers, transposed connected and
  * flipped conv weights); a file too short or too long, or with a bad
  * header, is an error naming the counts; random init repeats per seed. */
@@ -7,7 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "yolo/weights.h"
+#include "yolo/net/weights.h"
 
 #include "check.h"
 

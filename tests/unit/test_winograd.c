@@ -1,4 +1,4 @@
-/* Unit tests for common/layers/winograd.c: wino_forward against a direct
+/* Unit tests for common/net/layers/winograd.c: wino_forward against a direct
  * 3x3 convolution in double precision (pad 1, stride 1) on seeded random
  * data, over many map sizes (odd ones, smaller than a tile, not multiples
  * of 4), channel counts, batches, block sizes and every continuous
@@ -8,9 +8,9 @@
 #include <omp.h>
 #include <stdlib.h>
 
-#include "yolo/layers.h"
-#include "yolo/rng.h"
-#include "yolo/winograd.h"
+#include "yolo/net/layers.h"
+#include "yolo/base/rng.h"
+#include "yolo/net/winograd.h"
 
 #include "check.h"
 

@@ -1,0 +1,35 @@
+#include "yolo/data/box.h"
+
+static double pos(double v) { return v > 0 ? v : 0; }
+static double min2(double a, double b) { return a < b ? a : b; }
+static double max2(double a, double b) { return a > b ? a : b; }
+
+double box_area(box b) { return pos(b.x2 - b.x1) * pos(b.y2 - b.y1); }
+
+/* No product unless both sides overlap: an infinite side (coordinates near
+ * DBL_MAX) times an empty one would be NaN, not 0. */
+double box_intersection(box a, box b)
+{
+    double w = min2(a.x2, b.x2) - max2(a.x1, b.x1), h = min2(a.y2, b.y2) - max2(a.y1, b.y1);
+    return w > 0 && h > 0 ? w * h : 0;
+}
+
+double box_iou(box a, box b)
+{
+    double inter = box_intersection(a, b), uni = box_area(a) + box_area(b) - inter;
+    return uni > 0 ? inter / uni : 0;
+}
+
+double box_iou_wh(double w1, double h1, double w2, double h2)
+{
+    double inter = min2(pos(w1), pos(w2)) * min2(pos(h1), pos(h2));
+    double uni = pos(w1) * pos(h1) + pos(w2) * pos(h2) - inter;
+    return uni > 0 ? inter / uni : 0;
+}
+
+box box_clip(box b, double w, double h)
+{
+    box c = {min2(max2(b.x1, 0), w), min2(max2(b.y1, 0), h), min2(max2(b.x2, 0), w),
+             min2(max2(b.y2, 0), h)};
+    return c;
+}

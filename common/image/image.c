@@ -1,0 +1,308 @@
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <turbojpeg.h>
+
+#include "yolo/image/image.h"
+
+/* Reads up to n more bytes of f into *buf (growing it); returns bytes added. */
+static size_t read_more(FILE *f, unsigned char **buf, size_t *len, size_t n, int *oom)
+{
+    unsigned char *p = realloc(*buf, *len + n);
+    if (!p) {
+        *oom = 1;
+        return 0;
+    }
+    *buf = p;
+    size_t k = fread(p + *len, 1, n, f);
+    *len += k;
+    return k;
+}
+
+int img_jpeg_size(const char *path, int *w, int *h, yerr *err)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return yerr_set(err, YOLO_EIO, "%s: %s", path, strerror(errno));
+    tjhandle tj = tjInitDecompress();
+    unsigned char *buf = NULL;
+    size_t len = 0, step = 1 << 14;
+    int oom = !tj, rc = -1, sub, cs;
+    /* The frame header usually sits in the first kilobytes, after any EXIF
+     * block (at most 64 KiB each); read more only while it is not found.
+     * A prefix that stops before it reads as a tables-only stream, which
+     * libjpeg-turbo accepts without giving a size: that means "read more". */
+    while (!oom) {
+        size_t k = read_more(f, &buf, &len, step, &oom);
+        if (len >= 2 && (buf[0] != 0xff || buf[1] != 0xd8)) {
+            rc = yerr_set(err, YOLO_EINPUT, "%s: not a JPEG file (no SOI marker)", path);
+            break;
+        }
+        int ok = 0;
+        *w = *h = 0;
+        if (len)
+            ok = tjDecompressHeader3(tj, buf, (unsigned long)len, w, h, &sub, &cs) == 0;
+        if (ok && *w > 0 && *h > 0) {
+            rc = 0;
+            break;
+        }
+        if (k < step) {
+            rc = ferror(f) ? yerr_set(err, YOLO_EIO, "%s: read error", path)
+                           : yerr_set(err, YOLO_EINPUT, "%s: not a readable JPEG (%s)", path,
+                                      !len ? "empty file"
+                                      : ok ? "it ends before its frame header gives a size"
+                                           : tjGetErrorStr2(tj));
+            break;
+        }
+        step *= 2;
+    }
+    if (oom)
+        rc = yerr_set(err, YOLO_EIO, "%s: out of memory", path);
+    free(buf);
+    if (tj)
+        tjDestroy(tj);
+    fclose(f);
+    return rc;
+}
+
+int img_alloc(img *im, int w, int h, int c, yerr *err)
+{
+    *im = (img){0};
+    if (w <= 0 || h <= 0 || c <= 0)
+        return yerr_set(err, YOLO_EINPUT, "image size %d x %d x %d is not positive", w, h, c);
+    float *p = calloc((size_t)w * h * c, sizeof *p);
+    if (!p)
+        return yerr_set(err, YOLO_EIO, "out of memory for a %d x %d x %d image", w, h, c);
+    *im = (img){w, h, c, p};
+    return 0;
+}
+
+void img_free(img *im)
+{
+    free(im->data);
+    *im = (img){0};
+}
+
+/* The whole of a regular file in one malloc'd buffer. */
+static int slurp(const char *path, unsigned char **buf, size_t *len, yerr *err)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return yerr_set(err, YOLO_EIO, "%s: %s", path, strerror(errno));
+    long n = fseek(f, 0, SEEK_END) == 0 ? ftell(f) : -1;
+    int rc = 0;
+    if (n < 0 || fseek(f, 0, SEEK_SET) != 0)
+        rc = yerr_set(err, YOLO_EIO, "%s: cannot seek (not a regular file?)", path);
+    else if (!(*buf = malloc(n ? (size_t)n : 1)))
+        rc = yerr_set(err, YOLO_EIO, "%s: out of memory", path);
+    else if (fread(*buf, 1, (size_t)n, f) != (size_t)n)
+        rc = yerr_set(err, YOLO_EIO, "%s: read error", path);
+    *len = rc == 0 ? (size_t)n : 0;
+    fclose(f);
+    return rc;
+}
+
+/* OpenCV's CMYK conversion (imgcodecs, icvCvt_CMYK2BGR): libjpeg hands out
+ * Adobe's inverted CMYK, 255 meaning no ink. */
+static unsigned char cmyk_channel(int v, int k) { return (unsigned char)(k - ((255 - v) * k >> 8)); }
+
+/* Interleaved RGB or CMYK bytes [h, w, ps] to out's planes [3, h, w]. The
+ * division is in double, as darknet's `/255.`, so values match it exactly. */
+static void bytes_to_planes(const unsigned char *px, int ps, img *out)
+{
+    size_t n = (size_t)out->w * out->h;
+    for (size_t i = 0; i < n; i++) {
+        const unsigned char *p = px + i * ps;
+        for (int ch = 0; ch < 3; ch++) {
+            int v = ps == 4 ? cmyk_channel(p[ch], p[3]) : p[ch];
+            out->data[ch * n + i] = (float)(v / 255.);
+        }
+    }
+}
+
+/* Decodes buf (its header already read: w x h) as pixel format pf (TJPF_RGB
+ * or TJPF_CMYK) into out. */
+static int decode_pixels(tjhandle tj, const unsigned char *buf, size_t len, int w, int h,
+                         int pf, const char *path, img *out, yerr *err)
+{
+    int ps = tjPixelSize[pf];
+    unsigned char *px = malloc((size_t)w * h * ps); /* [h, w, ps] */
+    if (!px)
+        return yerr_set(err, YOLO_EIO, "%s: out of memory for %d x %d pixels", path, w, h);
+    /* ACCURATEDCT is libjpeg's default (JDCT_ISLOW), which OpenCV keeps;
+     * STOPONWARNING makes truncated or damaged data an error, not grey. */
+    int flags = TJFLAG_ACCURATEDCT | TJFLAG_STOPONWARNING;
+    int rc = 0;
+    if (tjDecompress2(tj, buf, (unsigned long)len, px, w, 0, h, pf, flags) != 0)
+        rc = yerr_set(err, YOLO_EINPUT, "%s: corrupt JPEG (%s)", path, tjGetErrorStr2(tj));
+    else if (img_alloc(out, w, h, 3, err) != 0)
+        rc = yerr_prefix(err, "%s", path);
+    else
+        bytes_to_planes(px, ps, out);
+    free(px);
+    return rc;
+}
+
+int img_load_jpeg(const char *path, img *out, yerr *err)
+{
+    *out = (img){0};
+    unsigned char *buf = NULL;
+    size_t len = 0;
+    if (slurp(path, &buf, &len, err) != 0) {
+        free(buf);
+        return -1;
+    }
+    tjhandle tj = tjInitDecompress();
+    int w = 0, h = 0, sub, cs, rc = 0;
+    if (!tj)
+        rc = yerr_set(err, YOLO_EIO, "%s: cannot start the JPEG decoder", path);
+    else if (len < 2 || buf[0] != 0xff || buf[1] != 0xd8)
+        rc = yerr_set(err, YOLO_EINPUT, "%s: not a JPEG file (no SOI marker)", path);
+    else if (tjDecompressHeader3(tj, buf, (unsigned long)len, &w, &h, &sub, &cs) != 0)
+        rc = yerr_set(err, YOLO_EINPUT, "%s: not a readable JPEG (%s)", path, tjGetErrorStr2(tj));
+    else if (w <= 0 || h <= 0)    /* TurboJPEG's answer when the file stops before */
+        rc = yerr_set(err, YOLO_EINPUT, "%s: not a readable JPEG (it ends before its frame "
+                      "header gives a size)", path);
+    else if (w > IMG_MAX_SIDE || h > IMG_MAX_SIDE ||
+             (long)w * h > IMG_MAX_PIXELS)
+        rc = yerr_set(err, YOLO_EINPUT, "%s: image of %d x %d is too large (at most %d a side, "
+                      "%ld pixels)", path, w, h, IMG_MAX_SIDE, IMG_MAX_PIXELS);
+    else {
+        /* libjpeg-turbo cannot convert CMYK to RGB itself */
+        int pf = cs == TJCS_CMYK || cs == TJCS_YCCK ? TJPF_CMYK : TJPF_RGB;
+        rc = decode_pixels(tj, buf, len, w, h, pf, path, out, err);
+    }
+    if (tj)
+        tjDestroy(tj);
+    free(buf);
+    return rc;
+}
+
+/* darknet's first pass: src's rows resampled along x to w columns, into
+ * part [c, src->h, w]. The float expressions keep darknet's order of
+ * operations, so results are bit-identical. */
+static void resample_x(const img *src, int w, float *part)
+{
+    float scale = (float)(src->w - 1) / (w > 1 ? w - 1 : 1);
+    for (int k = 0; k < src->c; k++)
+        for (int r = 0; r < src->h; r++) {
+            const float *row = src->data + ((size_t)k * src->h + r) * src->w; /* [src->w] */
+            float *o = part + ((size_t)k * src->h + r) * w;                    /* [w] */
+            for (int c = 0; c < w; c++) {
+                if (c == w - 1 || src->w == 1) {
+                    o[c] = row[src->w - 1];
+                    continue;
+                }
+                float sx = c * scale;
+                int ix = (int)sx;
+                float dx = sx - ix;
+                int ix1 = ix + 1 < src->w ? ix + 1 : ix; /* float rounding guard */
+                o[c] = (1 - dx) * row[ix] + dx * row[ix1];
+            }
+        }
+}
+
+/* darknet's second pass: part [c, src_h, w] resampled along y to h rows,
+ * written at (ox, oy) into dst, which is at least (ox + w) x (oy + h). */
+static void resample_y(const float *part, int src_h, int w, int h, img *dst, int ox, int oy)
+{
+    float scale = (float)(src_h - 1) / (h > 1 ? h - 1 : 1);
+    for (int k = 0; k < dst->c; k++)
+        for (int r = 0; r < h; r++) {
+            float sy = r * scale;
+            int iy = (int)sy;
+            float dy = sy - iy;
+            const float *a = part + ((size_t)k * src_h + iy) * w; /* [w] */
+            float *o = dst->data + ((size_t)k * dst->h + oy + r) * dst->w + ox; /* [w] */
+            /* darknet skips the second term on the last row (and for
+             * one-row sources), even when dy is not 0 */
+            int last = r == h - 1 || src_h == 1 || iy + 1 >= src_h; /* (or rounding) */
+            for (int c = 0; c < w; c++) {
+                float v = (1 - dy) * a[c];
+                o[c] = last ? v : v + dy * a[w + c];
+            }
+        }
+}
+
+/* src resized to w x h into dst's window at (ox, oy); dst has src's c. */
+static int resize_into(const img *src, int w, int h, img *dst, int ox, int oy, yerr *err)
+{
+    float *part = malloc((size_t)w * src->h * src->c * sizeof *part); /* [c, src->h, w] */
+    if (!part)
+        return yerr_set(err, YOLO_EIO, "out of memory resizing to %d x %d", w, h);
+    resample_x(src, w, part);
+    resample_y(part, src->h, w, h, dst, ox, oy);
+    free(part);
+    return 0;
+}
+
+int img_resize(const img *src, int w, int h, img *dst, yerr *err)
+{
+    if (img_alloc(dst, w, h, src->c, err) != 0)
+        return -1;
+    if (resize_into(src, w, h, dst, 0, 0, err) != 0) {
+        img_free(dst);
+        return -1;
+    }
+    return 0;
+}
+
+img_transform img_resize_transform(int src_w, int src_h, int w, int h)
+{
+    return (img_transform){w, h, (double)w / src_w, (double)h / src_h, 0, 0};
+}
+
+int img_letterbox(const img *src, int w, int h, img *dst, img_transform *t, yerr *err)
+{
+    /* darknet's rule, in float, and its integer new size */
+    int new_w = w, new_h = h;
+    if ((float)w / src->w < (float)h / src->h)
+        new_h = (int)((long)src->h * w / src->w);
+    else
+        new_w = (int)((long)src->w * h / src->h);
+    if (new_w < 1 || new_h < 1)
+        return yerr_set(err, YOLO_EINPUT, "a %d x %d image letterboxed into %d x %d is empty",
+                        src->w, src->h, w, h);
+    if (img_alloc(dst, w, h, src->c, err) != 0)
+        return -1;
+    for (size_t i = 0; i < (size_t)w * h * src->c; i++)
+        dst->data[i] = 0.5f;
+    int ox = (w - new_w) / 2, oy = (h - new_h) / 2;
+    if (resize_into(src, new_w, new_h, dst, ox, oy, err) != 0) {
+        img_free(dst);
+        return -1;
+    }
+    if (t)
+        *t = (img_transform){w, h, (double)new_w / src->w, (double)new_h / src->h, ox, oy};
+    return 0;
+}
+
+/* ---- colour ------------------------------------------------------------------- */
+
+/* One step of img_hsv_to_rgb: x, rounded to float when it runs in float. */
+static double step(double x, int in_float) { return in_float ? (double)(float)x : x; }
+
+void img_hsv_to_rgb(double h, double s, double v, int in_float, double rgb[3])
+{
+    double r = v, g = v, b = v;
+    if (s != 0) {
+        double h6 = step(6 * h, in_float);
+        int k = (int)floor(h6);
+        double f = step(h6 - k, in_float), p = step(v * step(1 - s, in_float), in_float);
+        double q = step(v * step(1 - step(s * f, in_float), in_float), in_float);
+        double t = step(v * step(1 - step(s * step(1 - f, in_float), in_float), in_float),
+                        in_float);
+        switch (k) {
+        case 0: r = v, g = t, b = p; break;
+        case 1: r = q, g = v, b = p; break;
+        case 2: r = p, g = v, b = t; break;
+        case 3: r = p, g = q, b = v; break;
+        case 4: r = t, g = p, b = v; break;
+        default: r = v, g = p, b = q; break;
+        }
+    }
+    rgb[0] = r, rgb[1] = g, rgb[2] = b;
+}

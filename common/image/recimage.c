@@ -1,0 +1,61 @@
+/* rec_load_image: a record's `image` decoded (include/yolo/image/recimage.h). */
+#include <string.h>
+
+#include "yolo/image/recimage.h"
+#include "yolo/records/schema.h"
+
+int rec_image_size_differs(rec *r, int w, int h, int64_t rwh[2], yerr *err)
+{
+    static const char *const keys[2] = {"width", "height"};
+    const int have[2] = {w, h};
+    for (int k = 0; k < 2; k++) {
+        int rc = rec_get_image_side(r, keys[k], &rwh[k], err);
+        if (rc < 0)
+            return -1;
+        if (rc == 0)
+            rwh[k] = have[k];
+    }
+    return rwh[0] != w || rwh[1] != h;
+}
+
+/* rec_load_image's note when the record's size is not im's: 0 (the note
+ * set or clear), or -1 (err set) for a width or height that is no size. */
+static int note_size(rec *r, const img *im, yerr *note, yerr *err)
+{
+    int64_t rwh[2];
+    int rc = rec_image_size_differs(r, im->w, im->h, rwh, err);
+    if (rc > 0)
+        rec_fail(r, note, "image", "the record says %lldx%lld, the JPEG decodes as %dx%d",
+                 (long long)rwh[0], (long long)rwh[1], im->w, im->h);
+    return rc < 0 ? -1 : 0;
+}
+
+int rec_load_image(rec *r, img *im, yerr *size_note, yerr *err)
+{
+    const char *s;
+    size_t len;
+    char path[4096];
+    size_note->code = 0;
+    int rc = rec_get_str(r, "image", &s, &len, err);
+    if (rc < 0)
+        return -1;
+    if (rc == 0) {
+        rec_fail(r, err, "image", "the record has no 'image'");
+        return 0;
+    }
+    if (len >= sizeof path || memchr(s, 0, len)) {
+        rec_fail(r, err, "image", "not a usable path (too long or holds a NUL byte)");
+        return 0;
+    }
+    memcpy(path, s, len);
+    path[len] = 0;
+    if (img_load_jpeg(path, im, err) < 0) {
+        yerr_prefix(err, "%s: record %ld: key 'image'", r->src, r->index);
+        return 0;
+    }
+    if (note_size(r, im, size_note, err) < 0) {
+        img_free(im);
+        return -1;
+    }
+    return 1;
+}

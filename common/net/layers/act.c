@@ -1,0 +1,160 @@
+/* darknet's activations, formula for formula (src/activations.h), so
+ * outputs agree with libdarknet; head_activate, what darknet's detection
+ * heads do to their output in place. */
+#include <math.h>
+#include <string.h>
+
+#include "yolo/net/isa.h"
+#include "yolo/net/layers.h"
+
+static const char *const names[ACT_N] = {
+    [ACT_LOGISTIC] = "logistic", [ACT_RELU] = "relu",       [ACT_RELIE] = "relie",
+    [ACT_LINEAR] = "linear",     [ACT_RAMP] = "ramp",       [ACT_TANH] = "tanh",
+    [ACT_PLSE] = "plse",         [ACT_LEAKY] = "leaky",     [ACT_ELU] = "elu",
+    [ACT_LOGGY] = "loggy",       [ACT_STAIR] = "stair",     [ACT_HARDTAN] = "hardtan",
+    [ACT_LHTAN] = "lhtan",       [ACT_SELU] = "selu",
+};
+
+/* darknet maps an unknown name to relu with a warning; we refuse it. */
+int act_parse(const char *s)
+{
+    for (int a = 0; a < ACT_N; a++)
+        if (strcmp(names[a], s) == 0)
+            return a;
+    return -1;
+}
+
+static float logistic(float x) { return 1.0f / (1.0f + expf(-x)); }
+
+static float stair(float x)
+{
+    float n = floorf(x);
+    if (fmodf(n, 2.0f) == 0.0f)
+        return floorf(x / 2.0f);
+    return (x - n) + floorf(x / 2.0f);
+}
+
+static float plse(float x)
+{
+    if (x < -4)
+        return .01f * (x + 4);
+    if (x > 4)
+        return .01f * (x - 4) + 1;
+    return .125f * x + .5f;
+}
+
+static float lhtan(float x)
+{
+    if (x < 0)
+        return .001f * x;
+    if (x > 1)
+        return .001f * (x - 1) + 1;
+    return x;
+}
+
+float act_one(float x, act_type a)
+{
+    switch (a) {
+    case ACT_LOGISTIC: return logistic(x);
+    case ACT_RELU: return x > 0 ? x : 0;
+    case ACT_RELIE: return x > 0 ? x : .01f * x;
+    case ACT_LINEAR: return x;
+    case ACT_RAMP: return (x > 0 ? x : 0) + .1f * x;
+    case ACT_TANH: return tanhf(x);
+    case ACT_PLSE: return plse(x);
+    case ACT_LEAKY: return x > 0 ? x : .1f * x;
+    case ACT_ELU: return x >= 0 ? x : expm1f(x);
+    case ACT_LOGGY: return 2.0f / (1.0f + expf(-x)) - 1;
+    case ACT_STAIR: return stair(x);
+    case ACT_HARDTAN: return x < -1 ? -1 : x > 1 ? 1 : x;
+    case ACT_LHTAN: return lhtan(x);
+    case ACT_SELU: return x >= 0 ? 1.0507f * x : 1.0507f * 1.6732f * expm1f(x);
+    case ACT_N: break;
+    }
+    return x;
+}
+
+/* Leaky's slope, 1 for x > 0 (and x * 1 is x, bit for bit), else .1, taken
+ * from this table rather than by a branch: GCC vectorises the loops below
+ * only then (a conditional multiply may trap, so it will not if-convert
+ * one). */
+/* One thread's share: x [n] = act(x), act_one's values. */
+void act_span(float *x, size_t n, act_type a) { act_span_inline(x, n, a); }
+
+/* Elementwise work is handed out in chunks of this many floats. */
+#define ACT_CHUNK 16384
+
+/* One chunk of act_chunks, in each kernel family. */
+ISA_INLINE void act_chunk_body(float *x, const float *y,
+                                                                size_t len, act_type a)
+{
+    if (y)
+        act_grad_span_inline(y, x, len, a);
+    else
+        act_span_inline(x, len, a);
+}
+ISA_CLONES(act_chunk, (float *x, const float *y, size_t len, act_type a), (x, y, len, a))
+
+/* x [n] = act(x) (y NULL), or x [n] *= the derivative at the outputs y [n],
+ * in parallel chunks. */
+static void act_chunks(float *x, const float *y, size_t n, act_type a)
+{
+    if (a == ACT_LINEAR)
+        return;
+    void (*chunk)(float *, const float *, size_t, act_type) = ISA_PICK(isa_active(), act_chunk);
+    long chunks = (long)((n + ACT_CHUNK - 1) / ACT_CHUNK);
+#pragma omp parallel for schedule(static) if (n > 65536)
+    for (long c = 0; c < chunks; c++) {
+        size_t lo = (size_t)c * ACT_CHUNK, len = n - lo < ACT_CHUNK ? n - lo : ACT_CHUNK;
+        chunk(x + lo, y ? y + lo : NULL, len, a);
+    }
+}
+
+void act_apply(float *x, size_t n, act_type a) { act_chunks(x, NULL, n, a); }
+
+void head_activate(const layer *l, float *x)
+{
+    if (l->type == CFG_REGION)
+        region_activate(l, x);
+    else if (l->type == CFG_YOLO)
+        yolo_activate(l, x);
+    else if (l->type == CFG_DETECTION)
+        detection_activate(l, x);
+}
+
+/* The derivative of activation a at the x whose output is y (darknet's
+ * *_gradient functions take the output too). */
+float act_slope(float y, act_type a)
+{
+    switch (a) {
+    case ACT_LOGISTIC: return (1 - y) * y;
+    case ACT_RELU: return y > 0;
+    case ACT_RELIE: return y > 0 ? 1 : .01f;
+    case ACT_LINEAR: return 1;
+    case ACT_RAMP: return (y > 0) + .1f;
+    case ACT_TANH: return 1 - y * y;
+    case ACT_PLSE: return (y < 0 || y > 1) ? .01f : .125f;
+    case ACT_LEAKY: return y > 0 ? 1 : .1f;
+    case ACT_ELU: return y >= 0 ? 1 : y + 1;
+    case ACT_LOGGY: {
+        float s = (y + 1) / 2;      /* the logistic of x */
+        return 2 * (1 - s) * s;
+    }
+    case ACT_STAIR: return floorf(y) == y ? 0 : 1;
+    case ACT_HARDTAN: return y > -1 && y < 1;
+    case ACT_LHTAN: return y > 0 && y < 1 ? 1 : .001f;
+    case ACT_SELU: return y >= 0 ? 1.0507f : y + 1.0507f * 1.6732f;
+    case ACT_N: break;
+    }
+    return 1;
+}
+
+void act_grad_span(const float *y, float *delta, size_t n, act_type a)
+{
+    act_grad_span_inline(y, delta, n, a);
+}
+
+void act_backward(const float *y, float *delta, size_t n, act_type a)
+{
+    act_chunks(delta, y, n, a);
+}

@@ -1,0 +1,435 @@
+/* The training side of darknet-forward (include/yolo/run/train.h): gradients
+ * back over a named pipe, backward pass, optimiser step, log, checkpoints. */
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <yajl_tree.h>
+
+#include "yolo/base/buf.h"
+#include "yolo/records/tensor.h"
+#include "yolo/run/train.h"
+#include "yolo/net/weights.h"
+
+/* The one piece of process-wide state: a signal handler can only set a
+ * flag, and the training loop looks at it between steps. */
+static volatile sig_atomic_t signalled;
+
+static void on_signal(int sig) { signalled = sig; }
+
+int train_signalled(void) { return signalled != 0; }
+
+static double now(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + t.tv_nsec / 1e9;
+}
+
+int train_plan(trainer *t, cfg *c, const train_config *tc, yerr *err)
+{
+    memset(t, 0, sizeof *t);
+    t->tc = *tc;
+    t->grad_fd = -1;
+    for (int i = 0; i < TRAIN_MAX_BATCH; i++)
+        rec_init(&t->back[i]);
+    if (optim_parse(c, &t->opt, err) < 0)
+        return -1;
+    if (tc->batch)
+        t->opt.batch = tc->batch;
+    if (tc->subdivisions)
+        t->opt.subdivisions = tc->subdivisions;
+    if (tc->max_batches)
+        t->opt.max_batches = (int)tc->max_batches;
+    if (tc->adam)
+        t->opt.adam = 1;
+    if (t->opt.batch % t->opt.subdivisions)
+        return yerr_set(err, YOLO_EUSAGE, "batch %d does not divide into %d subdivisions",
+                        t->opt.batch, t->opt.subdivisions);
+    t->minibatch = t->opt.batch / t->opt.subdivisions;
+    if (t->minibatch > TRAIN_MAX_BATCH)
+        return yerr_set(err, YOLO_EUSAGE, "%d images per pass (batch %d / subdivisions %d): at "
+                        "most %d; raise subdivisions", t->minibatch, t->opt.batch,
+                        t->opt.subdivisions, TRAIN_MAX_BATCH);
+    if (t->opt.max_batches <= 0)
+        return yerr_set(err, YOLO_EUSAGE, "%s: no max_batches in [net] and no --max-batches: "
+                        "how long should training run?", c->path);
+    rng_seed(&t->rng, tc->seed);
+    t->best_score = -INFINITY;
+    return 0;
+}
+
+static int open_grads(trainer *t, yerr *err)
+{
+    t->grad_fd = open(t->tc.grad_path, O_RDONLY | O_CLOEXEC);
+    if (t->grad_fd < 0)
+        return yerr_set(err, YOLO_EIO, "%s: %s", t->tc.grad_path, strerror(errno));
+    t->grads = rec_reader_new_fd(t->grad_fd, t->tc.grad_path, err);
+    return t->grads ? 0 : -1;
+}
+
+int train_start(trainer *t, network *net, const int *heads, int nheads, yerr *err)
+{
+    if (nheads > TRAIN_MAX_HEADS)
+        return yerr_set(err, YOLO_EINPUT, "more than %d heads", TRAIN_MAX_HEADS);
+    memcpy(t->heads, heads, (size_t)nheads * sizeof *heads);
+    t->nheads = nheads;
+    net->rng = &t->rng;
+    if (!t->tc.resume)
+        net->seen = 0;
+    t->step = t->first_step = (long)(net->seen / (uint64_t)t->opt.batch);
+    if (t->step >= t->opt.max_batches)
+        return yerr_set(err, YOLO_EUSAGE, "the weights have seen %llu images, %ld steps of %d: "
+                        "max_batches %d is reached already", (unsigned long long)net->seen,
+                        t->step, t->opt.batch, t->opt.max_batches);
+    if (tlog_open(&t->log, t->tc.log_path, t->tc.resume, err) < 0)
+        return -1;
+    t->log_open = 1;
+    if (t->tc.resume && tlog_truncate(&t->log, t->step, err) < 0)
+        return -1;
+    struct sigaction sa = {.sa_handler = on_signal};
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    /* a loss stage that dies must give a message here, not a silent death */
+    signal(SIGPIPE, SIG_IGN);
+    if (open_grads(t, err) < 0)
+        return -1;
+    t->t0 = t->t_step = now();
+    return 0;
+}
+
+/* ---- reading records back ---------------------------------------------- */
+
+static void *read_back(void *arg)
+{
+    trainer *t = arg;
+    t->back_rc = 0;
+    for (t->back_got = 0; t->back_got < t->back_want; t->back_got++) {
+        rec *r = &t->back[t->back_got];
+        int rc = rec_read(t->grads, r, &t->back_err);
+        if (rc == 0)
+            rc = yerr_set(&t->back_err, YOLO_EINPUT, "%s: ended after %ld records, while %d more "
+                          "were expected back: did the loss stage stop?", t->tc.grad_path,
+                          t->records_back + t->back_got, t->back_want - t->back_got);
+        if (rc < 0 || rec_detach(r, &t->back_err) < 0) {
+            t->back_rc = -1;
+            break;
+        }
+    }
+    return NULL;
+}
+
+int train_expect(trainer *t, int n, yerr *err)
+{
+    t->back_want = n;
+    if (pthread_create(&t->reader, NULL, read_back, t) != 0)
+        return yerr_set(err, YOLO_EIO, "cannot start a thread");
+    t->reading = 1;
+    return 0;
+}
+
+static int join_reader(trainer *t, yerr *err)
+{
+    if (!t->reading)
+        return 0;
+    pthread_join(t->reader, NULL);
+    t->reading = 0;
+    t->records_back += t->back_got;
+    if (t->back_rc < 0) {
+        *err = t->back_err;
+        return -1;
+    }
+    return 0;
+}
+
+/* ---- one record's gradient --------------------------------------------- */
+
+/* Back record k is the batch's slot k: same id when the slot has one. */
+static int same_record(const rec *sent, rec *back, yerr *err)
+{
+    const uint8_t *a, *b;
+    size_t na, nb;
+    if (!rec_get_raw(sent, "id", &a, &na))
+        return 0;
+    if (!rec_get_raw(back, "id", &b, &nb) || na != nb || memcmp(a, b, na))
+        return rec_fail(back, err, "id", "not the id of the record sent in this place (%s, "
+                        "record %ld): records must come back one for one, in order",
+                        sent->src, sent->index);
+    return 0;
+}
+
+/* grad[i] into head i's delta at image pos: f32, the head's shape, finite. */
+static int take_grad(trainer *t, network *net, rec *r, int pos, yerr *err)
+{
+    const msgpack_object_array *a;
+    int rc = rec_get_array(r, "grad", &a, err);
+    if (rc <= 0)
+        return rc < 0 ? -1 : rec_fail(r, err, "grad", "missing: the loss stage must add it");
+    if ((int)a->size != t->nheads)
+        return rec_fail(r, err, "grad", "%u tensors for %d heads", a->size, t->nheads);
+    for (int i = 0; i < t->nheads; i++) {
+        const layer *l = &net->l[t->heads[i]];
+        char path[32];
+        snprintf(path, sizeof path, "grad[%d]", i);
+        tensor_view v;
+        if (rec_as_tensor(r, &a->ptr[i], path, &v, err) < 0)
+            return -1;
+        if (v.dtype != TENSOR_F32 || v.count != (size_t)l->outputs)
+            return rec_fail(r, err, path, "expected f32 with %d values (head %d's output), "
+                            "got %s with %zu", l->outputs, i, tensor_dtype_name(v.dtype),
+                            v.count);
+        float *d = l->delta + (size_t)pos * l->outputs;   /* [outputs] */
+        tensor_copy_f32(&v, d);
+        for (int k = 0; k < l->outputs; k++)
+            if (!isfinite(d[k]))
+                return rec_fail(r, err, path, "element %d is %g: not trained on", k, d[k]);
+    }
+    return 0;
+}
+
+/* Adds the record's `loss` map (numbers only) to the step's sums. */
+static int add_loss(train_sums *s, rec *r, yerr *err)
+{
+    const msgpack_object_map *m;
+    int rc = rec_get_map(r, "loss", &m, err);
+    if (rc <= 0)
+        return rc;
+    for (uint32_t i = 0; i < m->size; i++) {
+        const msgpack_object *k = &m->ptr[i].key, *v = &m->ptr[i].val;
+        double x;
+        if (k->type != MSGPACK_OBJECT_STR || k->via.str.size >= TLOG_NAME_MAX)
+            continue;
+        if (v->type == MSGPACK_OBJECT_FLOAT64 || v->type == MSGPACK_OBJECT_FLOAT32)
+            x = v->via.f64;
+        else if (v->type == MSGPACK_OBJECT_POSITIVE_INTEGER)
+            x = (double)v->via.u64;
+        else if (v->type == MSGPACK_OBJECT_NEGATIVE_INTEGER)
+            x = (double)v->via.i64;
+        else
+            continue;
+        int j = 0;
+        while (j < s->n && (strlen(s->names[j]) != k->via.str.size ||
+                            memcmp(s->names[j], k->via.str.ptr, k->via.str.size)))
+            j++;
+        if (j == s->n) {
+            if (s->n == TLOG_MAX_PARTS)
+                continue;
+            memcpy(s->names[j], k->via.str.ptr, k->via.str.size);
+            s->names[j][k->via.str.size] = 0;
+            s->n++;
+        }
+        s->sum[j] += x;
+    }
+    return 0;
+}
+
+/* ---- the step ------------------------------------------------------------ */
+
+static int checkpoint(trainer *t, network *net, yerr *err)
+{
+    if (t->tc.checkpoint && weights_write(net, t->tc.checkpoint, err) < 0)
+        return -1;
+    if (t->tc.plot_path && t->log.n_it && tlog_plot(&t->log, t->tc.plot_path, NULL, err) < 0)
+        return -1;
+    return 0;
+}
+
+static int log_step(trainer *t, float rate, uint64_t seen, yerr *err)
+{
+    double tnow = now();
+    tlog_entry e = {.iteration = t->step, .seen = seen, .lr = rate,
+                    .images_per_s = t->pending / (tnow - t->t_step > 0 ? tnow - t->t_step : 1e-9),
+                    .seconds = tnow - t->t0, .nparts = t->sums.n};
+    t->t_step = tnow;
+    for (int j = 0; j < t->sums.n; j++) {
+        e.names[j] = t->sums.names[j];
+        e.parts[j] = t->sums.images ? t->sums.sum[j] / (double)t->sums.images : NAN;
+    }
+    return tlog_iteration(&t->log, &e, err);
+}
+
+/* ---- validation ---------------------------------------------------------- */
+
+/* cmd followed by path as one shell word ('...' with ' escaped). */
+static int val_command(const char *cmd, const char *path, ybuf *b)
+{
+    ybuf_puts(b, cmd);
+    ybuf_puts(b, " '");
+    for (const char *p = path; *p; p++)
+        *p == '\'' ? ybuf_puts(b, "'\\''") : ybuf_putc(b, *p);
+    ybuf_puts(b, "'");
+    return ybuf_putc(b, 0);
+}
+
+static double json_number(yajl_val o, const char *key)
+{
+    yajl_val v = yajl_tree_get(o, (const char *[]){key, NULL}, yajl_t_number);
+    return v ? YAJL_GET_DOUBLE(v) : NAN;
+}
+
+/* Runs the validation command on the checkpoint; its last line gives map
+ * and val_loss (either may be missing: NaN). */
+static int run_validation(const trainer *t, double *map, double *val_loss, yerr *err)
+{
+    ybuf cmd = {0}, out = {0};
+    val_command(t->tc.val_cmd, t->tc.checkpoint, &cmd);
+    FILE *p = cmd.oom ? NULL : popen((const char *)cmd.p, "r");
+    if (!p) {
+        ybuf_free(&cmd);
+        return yerr_set(err, YOLO_EIO, "cannot run the validation command: %s", strerror(errno));
+    }
+    char line[4096];
+    while (fgets(line, sizeof line, p))
+        if (line[0] != '\n') {
+            out.len = 0;
+            ybuf_puts(&out, line);
+            ybuf_putc(&out, 0);
+        }
+    int status = pclose(p), rc = 0;
+    if (status != 0 || out.len == 0 || out.oom) {
+        int code = status != -1 && WIFEXITED(status) ? WEXITSTATUS(status) : status;
+        rc = yerr_set(err, YOLO_EINPUT, "validation command '%s' failed (status %d) or printed "
+                      "nothing", (const char *)cmd.p, code);
+    } else {
+        char msg[256];
+        yajl_val o = yajl_tree_parse((const char *)out.p, msg, sizeof msg);
+        if (!o || !YAJL_IS_OBJECT(o))
+            rc = yerr_set(err, YOLO_EINPUT, "validation command: its last line is not a JSON "
+                          "object: %.200s", (const char *)out.p);
+        else
+            *map = json_number(o, "map"), *val_loss = json_number(o, "val_loss");
+        yajl_tree_free(o);
+    }
+    ybuf_free(&cmd);
+    ybuf_free(&out);
+    return rc;
+}
+
+/* Validates the checkpoint just written: logs it, keeps the best weights,
+ * counts the patience. */
+static int validate(trainer *t, network *net, const yrep *rep, yerr *err)
+{
+    double map = NAN, val_loss = NAN;
+    if (run_validation(t, &map, &val_loss, err) < 0 ||
+        tlog_validation(&t->log, t->step, val_loss, map, err) < 0)
+        return -1;
+    double score = !isnan(map) ? map : -val_loss;
+    yrep_warn(rep, "step %ld: validation mAP %.4f, loss %.4f%s", t->step, map, val_loss,
+              score > t->best_score ? " (best so far)" : "");
+    if (!(score > t->best_score)) {
+        t->stale++;
+        t->out_of_patience = t->tc.patience && t->stale >= t->tc.patience;
+        if (t->out_of_patience)
+            yrep_warn(rep, "no better validation in %ld: stopping", t->stale);
+        return 0;
+    }
+    t->best_score = score;
+    t->stale = 0;
+    return t->tc.best ? weights_write(net, t->tc.best, err) : 0;
+}
+
+/* The optimiser step, once a cfg batch of images (or more) has gone through. */
+static int update(trainer *t, network *net, const yrep *rep, yerr *err)
+{
+    /* darknet counts the step's images before asking for the rate: step k
+     * (from 1) runs at the rate of k */
+    float rate = optim_rate(&t->opt, t->step + 1);
+    /* records with `error` make a pass short, so a step may have more than
+     * batch images: it averages over the images it has */
+    optim_config o = t->opt;
+    o.batch = (int)t->pending;
+    optim_update(net, &o, rate, t->step + 1);
+    net->seen += (uint64_t)t->pending;
+    t->step++;
+    int rc = log_step(t, rate, net->seen, err);
+    t->pending = 0;
+    memset(&t->sums, 0, sizeof t->sums);
+    if (rc == 0) {
+        char line[160];
+        tlog_progress(&t->log, t->opt.max_batches, line, sizeof line);
+        yrep_progress(rep, line);
+    }
+    int val = t->tc.val_every && t->step % t->tc.val_every == 0;
+    if (rc == 0 && (val || (t->tc.save_every && t->step % t->tc.save_every == 0)))
+        rc = checkpoint(t, net, err);
+    if (rc == 0 && val)
+        rc = validate(t, net, rep, err);
+    return rc;
+}
+
+int train_step(trainer *t, network *net, const batch *b, const yrep *rep, yerr *err)
+{
+    int bad = fflush(b->out->f) != 0;
+    if (bad) {
+        if (t->reading)
+            pthread_cancel(t->reader);
+        join_reader(t, err);
+        return yerr_set(err, YOLO_EIO, "%s: write error: %s (did the loss stage stop?)",
+                        b->out->name, strerror(errno));
+    }
+    if (join_reader(t, err) < 0)
+        return -1;
+    net_zero_deltas(net);
+    int k = 0;
+    for (int i = 0; i < t->back_got; i++) {
+        const batch_slot *s = &b->s[i];
+        rec *r = &t->back[i];
+        if (same_record(&s->r, r, err) < 0)
+            return -1;
+        if (!s->run)
+            continue;
+        if (take_grad(t, net, r, s->rank, err) < 0 || add_loss(&t->sums, r, err) < 0)
+            return -1;
+        k++;
+    }
+    if (k == 0)
+        return train_signalled();
+    net_backward(net);
+    t->pending += k;
+    t->sums.images += k;
+    if (t->pending >= t->opt.batch && update(t, net, rep, err) < 0)
+        return -1;
+    return t->step >= t->opt.max_batches || train_signalled() || t->out_of_patience;
+}
+
+int train_finish(trainer *t, network *net, const yrep *rep, yerr *err)
+{
+    if (t->pending)
+        yrep_warn(rep, "%ld images at the end did not fill a batch of %d: no step made with "
+                  "them", t->pending, t->opt.batch);
+    if (train_signalled())
+        yrep_warn(rep, "stopped by signal %d after step %ld", (int)signalled, t->step);
+    if (t->step > t->first_step && checkpoint(t, net, err) < 0)
+        return -1;
+    if (t->step > t->first_step && t->tc.checkpoint)
+        yrep_warn(rep, "%ld steps (%ld to %ld), %llu images seen; weights in %s", t->step -
+                  t->first_step, t->first_step, t->step, (unsigned long long)net->seen,
+                  t->tc.checkpoint);
+    return 0;
+}
+
+void train_free(trainer *t)
+{
+    if (t->reading) {
+        pthread_cancel(t->reader);
+        pthread_join(t->reader, NULL);
+        t->reading = 0;
+    }
+    for (int i = 0; i < TRAIN_MAX_BATCH; i++)
+        rec_free(&t->back[i]);
+    rec_reader_free(t->grads);
+    t->grads = NULL;
+    if (t->grad_fd >= 0)
+        close(t->grad_fd);
+    t->grad_fd = -1;
+    if (t->log_open)
+        tlog_free(&t->log);
+    t->log_open = 0;
+}

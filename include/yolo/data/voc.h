@@ -1,0 +1,115 @@
+/* Reading Pascal VOC annotations into records (voc-parse): which files make
+ * up a dataset (a devkit's split, its Annotations folder, or XML files), and
+ * one annotation file to one record. Parsing only: writing VOC XML lives with
+ * synth-voc.
+ *
+ * Problems in the data are warnings, counted and summed up at the end; the
+ * image or box concerned is skipped, clipped or dropped (VOC_RULES says
+ * which), and with strict set the first one stops the run (YOLO_EINPUT). */
+#ifndef YOLO_VOC_H
+#define YOLO_VOC_H
+
+#include <stddef.h>
+
+#include "yolo/base/buf.h"
+#include "yolo/data/names.h"
+#include "yolo/data/objects.h"
+#include "yolo/records/record.h"
+#include "yolo/base/report.h"
+
+#define VOC_MAX_IMAGES 10000000L        /* images listed in one run */
+#define VOC_MAX_OBJECTS 100000          /* objects in one annotation */
+#define VOC_MAX_XML_BYTES (64L << 20)   /* one annotation file */
+#define VOC_MAX_LINE 4096               /* one line of a split file */
+#define VOC_MAX_TEXT 4096               /* the text of one element */
+
+#define VOC_STR_(x) #x
+#define VOC_STR(x) VOC_STR_(x)
+
+/* What happens to data that breaks the rules: the text of --help (and of
+ * docs/records.md), kept next to the code that does it. */
+#define VOC_RULES                                                                         \
+    "Boxes: VOC's 1-based inclusive xmin ymin xmax ymax become [xmin-1, ymin-1, xmax,\n"  \
+    "ymax] (docs/records.md, section 3): xmin = xmax is a box 1 pixel wide. Then\n"       \
+    "  x2 < x1 or y2 < y1 (xmax < xmin - 1): inverted, the box is dropped;\n"             \
+    "  x2 = x1 or y2 = y1: empty, dropped;\n"                                              \
+    "  past the image edge: clipped to [0, width] x [0, height], and dropped if\n"        \
+    "  nothing is left;\n"                                                                 \
+    "  no <name>, no <bndbox>, a coordinate that is not a number, or a <difficult> or\n"  \
+    "  <truncated> other than 0, 1, true, false or empty: dropped;\n"                     \
+    "  a class not in the class list: skipped (warned once a name, all counted).\n"       \
+    "Images: malformed XML, a root other than <annotation>, a <size> that is not a\n"     \
+    "whole number, more than " VOC_STR(VOC_MAX_OBJECTS) " objects, a missing annotation "   \
+    "file, a missing\nimage file, or an image whose JPEG header cannot be read when "      \
+    "<size> is\nmissing or 0: the image is skipped. A split line listed again: read "      \
+    "once.\nEach is a warning, counted in one line at the end; with --strict the first "   \
+    "is an\nerror (exit 2)."
+
+typedef struct voc_cfg {
+    const char *classes;    /* a .names file, or NULL for VOC's 20 classes */
+    const char *split;      /* read ImageSets/Main/SPLIT.txt; NULL: every annotation */
+    const char *ann_dir;    /* a devkit's annotations folder ("Annotations") */
+    const char *img_dir;    /* a devkit's images folder ("JPEGImages") */
+    int skip_difficult;     /* leave out objects marked difficult */
+    int strict;             /* the first problem is an error */
+    long shard_k, shard_n;  /* keep images k, k + n, k + 2n, ... (0 and 1: all) */
+} voc_cfg;
+
+/* One image to read: its annotation file and where its image lives. */
+typedef struct voc_item {
+    char *id;               /* the file stem: the record's id */
+    char *xml;              /* the annotation file's path */
+    size_t src;             /* index in voc_list.images */
+    long line;              /* its line in the split file, 0 when not from one */
+    long dup_of;            /* while the list is built: the line listing it first */
+} voc_item;
+
+typedef struct voc_list {
+    voc_item *v;            /* [n] in output order, [cap] allocated */
+    size_t n, cap;
+    char **images;          /* [nimages] images folder of each input */
+    char **splits;          /* [nimages] the split file read for it, or NULL */
+    size_t nimages;
+} voc_list;
+
+enum { VOC_P_XML, VOC_P_NOANN, VOC_P_NOIMG, VOC_P_DUP, VOC_P_UNKNOWN, VOC_P_CLIP,
+       VOC_P_DROP, VOC_NPROBLEMS };
+
+typedef struct voc_reader {
+    const yrep *rep;        /* where warnings go */
+    const voc_cfg *cfg;
+    names classes;
+    names unknown;          /* class names not in the list, warned about once */
+    yrep_problems probs;     /* counted by kind (VOC_P_*); strict from cfg */
+    ybuf file;              /* the annotation being read */
+    ybuf path;              /* the image's path */
+    objlist objs;
+    void *xml;              /* libxml2's parser context, kept from file to file */
+} voc_reader;
+
+/* The reader for cfg: loads the class list. 0, or -1 (err: the .names file
+ * is missing, YOLO_EIO, or bad, YOLO_EINPUT). */
+int voc_reader_open(voc_reader *p, const yrep *rep, const voc_cfg *cfg, yerr *err);
+void voc_reader_close(voc_reader *p);
+
+/* The images of the inputs (devkit folders or annotation files), in order:
+ * a devkit's split file order, or its annotation files sorted by name; then
+ * the shard of cfg. Duplicate split lines are problems (warned, read once).
+ * 0, or -1 with err (an input or split file that cannot be read: YOLO_EIO;
+ * too many images or a bad split file: YOLO_EINPUT). */
+int voc_list_build(voc_list *l, voc_reader *p, char *const *inputs, int ninputs, yerr *err);
+void voc_list_free(voc_list *l);
+
+/* Reads item i of l into r (cleared first): id, image, width, height,
+ * objects. 1: r is ready to write; 0: the image is skipped (warned); -1:
+ * stop, err set (a problem with strict, I/O, memory). */
+int voc_read(voc_reader *p, const voc_list *l, size_t i, rec *r, yerr *err);
+
+/* The closing line of warnings counted, e.g. "3 unknown class names
+ * skipped, 1 box clipped" (nothing when there were none). */
+void voc_summary(voc_reader *p);
+
+/* Parses --shard's "K/N" (0 <= K < N). 0, or -1 if it is not that. */
+int voc_parse_shard(const char *s, long *k, long *n);
+
+#endif

@@ -1,0 +1,74 @@
+/* Detection augmentation as darknet's load_data_detection does it: the
+ * image placed on a grey network-sized canvas at a random aspect, scale and
+ * offset, its colours shifted in HSV, mirrored half the time. The pixels go
+ * through img_resize (the project's one resampler) and the transform records
+ * exactly the sizes and offsets used, so boxes follow the pixels
+ * (docs/records.md section 3: net_x = sx * x + dx; a mirror has sx < 0).
+ *
+ *     aug_config a = aug_defaults();      darknet's defaults, then cfg/options
+ *     yrng r; aug_record_rng(&r, seed, record_number);
+ *     aug_image(&a, &im, 416, 416, &r, &out, &t, &err);
+ */
+#ifndef YOLO_AUGMENT_H
+#define YOLO_AUGMENT_H
+
+#include <stdint.h>
+
+#include "yolo/base/err.h"
+#include "yolo/image/image.h"
+#include "yolo/base/rng.h"
+
+#define AUG_MAX_JITTER 0.9    /* the side keeps at least a tenth */
+#define AUG_MAX_SCALE 4.0
+
+typedef struct aug_config {
+    int enabled;              /* 0: no augmentation, the input darknet-forward makes */
+    int resize;               /* without augmentation: 1 stretch, 0 letterbox */
+    double jitter;            /* each side of the aspect ratio varies by +-jitter */
+    double scale_lo, scale_hi;/* the longer side, as a fraction of the network's */
+    double hue;               /* hue shift drawn in [-hue, hue] (fraction of the circle) */
+    double saturation;        /* saturation scaled by s or 1/s, s drawn in [1, saturation] */
+    double exposure;          /* value (brightness) likewise */
+    int flip;                 /* mirror half of the images */
+} aug_config;
+
+/* What one image drew: the values aug_image applies. */
+typedef struct aug_draw {
+    double aspect;            /* the image's aspect ratio (w / h) is multiplied by this */
+    double scale;
+    double ux, uy;            /* offsets, uniform in [0, 1): fraction of the free room */
+    double dhue, dsat, dexp;
+    int flip;
+} aug_draw;
+
+/* darknet's defaults: jitter .2, scale 1, hue 0, saturation 1, exposure 1
+ * (no colour change), flip on; augmentation enabled, letterbox. */
+aug_config aug_defaults(void);
+
+/* The random stream of one record: from the seed and the record's number in
+ * the stream only, so results do not depend on batching or threads. */
+void aug_record_rng(yrng *r, uint64_t seed, uint64_t record);
+
+/* Draws one image's values, always the same number of draws in the same
+ * order. */
+aug_draw aug_sample(const aug_config *a, yrng *r);
+
+/* src placed as d says onto a net_w x net_h canvas (0.5 grey), colours
+ * distorted, mirrored: dst allocated here, *t what maps src onto it. */
+int aug_apply(const aug_draw *d, const img *src, int net_w, int net_h, img *dst, img_transform *t,
+              yerr *err);
+
+/* The network input of one image: aug_sample + aug_apply when a->enabled,
+ * else img_letterbox or img_resize exactly as darknet-forward calls them. */
+int aug_image(const aug_config *a, const img *src, int net_w, int net_h, yrng *r, img *dst,
+              img_transform *t, yerr *err);
+
+/* The pieces, for tests. darknet's HSV: h in [0, 1), s, v; grey has h = 0. */
+void aug_rgb_to_hsv(img *im);
+void aug_hsv_to_rgb(img *im);
+/* Hue shifted (wrapped), saturation and value scaled, back to RGB, clamped
+ * to [0, 1]. */
+void aug_distort(img *im, double dhue, double dsat, double dexp);
+void aug_flip(img *im);       /* mirrored left to right */
+
+#endif

@@ -1,0 +1,113 @@
+/* darknet-forward --train: the training side of a forward pass. The stage
+ * writes each batch's records (with `output`, without `input`) down the
+ * pipeline to a loss stage, whose records come back, in the same order and
+ * one for each, over a named pipe (--grad FIFO) carrying `grad` (dL/d output,
+ * docs/records.md section 5) and `loss`. The trainer reads them while the
+ * records are still being written (a thread), so neither side can block the
+ * other whatever the batch or record size; then runs the backward pass and,
+ * once a cfg batch of images has gone through (batch / subdivisions per pass),
+ * the optimiser step. It logs each step, writes checkpoints (darknet .weights,
+ * `seen` updated, written whole and renamed) every --save-every steps, at the
+ * end and after SIGINT/SIGTERM, and stops after max_batches steps.
+ *
+ *     trainer t;
+ *     train_plan(&t, &cfg, &config, &err);      the [net] keys; t.minibatch
+ *     ... build the network with net_opts.train, load or draw parameters ...
+ *     train_start(&t, &net, heads, nheads, &err);
+ *     per batch: forward; train_expect(&t, n, &err); write n records, flush;
+ *                train_step(&t, &net, &batch, rep, &err)   (1: training is done)
+ *     train_finish(&t, &net, rep, &err); train_free(&t);
+ */
+#ifndef YOLO_TRAIN_H
+#define YOLO_TRAIN_H
+
+#include <pthread.h>
+#include <stdint.h>
+
+#include "yolo/records/batch.h"
+#include "yolo/net/network.h"
+#include "yolo/net/optim.h"
+#include "yolo/base/rng.h"
+#include "yolo/run/trainlog.h"
+
+#define TRAIN_MAX_HEADS 16
+#define TRAIN_MAX_BATCH 256   /* records per forward pass */
+
+typedef struct train_config {
+    const char *grad_path;      /* the named pipe the loss stage writes to (required) */
+    const char *checkpoint;     /* weights written here (NULL: none) */
+    long save_every;            /* steps between checkpoints (0: only at the end) */
+    const char *log_path;       /* JSON Lines loss log (NULL: none) */
+    const char *plot_path;      /* SVG loss history, written with each checkpoint */
+    long max_batches;           /* steps to run (0: the cfg's max_batches) */
+    int resume;                 /* go on from the weights' `seen`, append to the log */
+    int adam;                   /* Adam instead of the cfg's SGD */
+    int batch, subdivisions;    /* override the cfg's (0: keep) */
+    uint64_t seed;              /* dropout's random stream */
+    const char *val_cmd;        /* run as `CMD CHECKPOINT` every val_every steps: its last
+                                   output line is {"map": .., "val_loss": ..} (NULL: none) */
+    long val_every;
+    const char *best;           /* the best validated weights go here */
+    long patience;              /* stop after this many validations without a better one
+                                   (0: never) */
+} train_config;
+
+/* The loss parts of the records of one step, summed. */
+typedef struct train_sums {
+    int n;
+    char names[TLOG_MAX_PARTS][TLOG_NAME_MAX];
+    double sum[TLOG_MAX_PARTS];
+    long images;
+} train_sums;
+
+typedef struct trainer {
+    train_config tc;
+    optim_config opt;
+    int minibatch;              /* images per forward pass: batch / subdivisions */
+    int heads[TRAIN_MAX_HEADS], nheads;
+    long step;                  /* optimiser steps done (darknet's batch number) */
+    long first_step;            /* where this run started */
+    long pending;               /* images back-propagated since the last step */
+    train_sums sums;
+    tlog log;
+    int log_open;
+    rec_reader *grads;          /* the loss stage's records */
+    int grad_fd;
+    rec back[TRAIN_MAX_BATCH];  /* one batch of them, detached */
+    yerr back_err;
+    int back_want, back_got, back_rc;
+    pthread_t reader;
+    int reading;                /* the reader thread runs */
+    yrng rng;
+    double t0, t_step;          /* run start, last step (monotonic seconds) */
+    long records_back;          /* records read back over the pipe */
+    double best_score;          /* the best validation's: mAP, or -val_loss without one */
+    long stale;                 /* validations since the best */
+    int out_of_patience;
+} trainer;
+
+int train_plan(trainer *t, cfg *c, const train_config *tc, yerr *err);
+/* Opens the named pipe (blocks until the loss stage opens it for writing),
+ * the log, and sets the schedule's position: with resume, net->seen / batch
+ * steps are done; else seen starts at 0. Installs the SIGINT/SIGTERM
+ * handlers. */
+int train_start(trainer *t, network *net, const int *heads, int nheads, yerr *err);
+/* Starts reading n records back (n <= TRAIN_MAX_BATCH) while the caller
+ * writes them. */
+int train_expect(trainer *t, int n, yerr *err);
+/* After the batch's records are written: flushes the output, waits for
+ * their records to come back, checks them against the batch's (same number,
+ * same order, same id; `grad` shaped like each head, finite), puts `grad`
+ * into the heads' deltas, runs the backward pass and, when a cfg batch of
+ * images has gone through, the optimiser step, the log line and (every
+ * save_every) a checkpoint. Returns 1 when training is done (max_batches
+ * reached, or a signal arrived), 0 to go on, -1 on error. */
+int train_step(trainer *t, network *net, const batch *b, const yrep *rep, yerr *err);
+/* The last checkpoint and plot; notes images that did not fill a step. */
+int train_finish(trainer *t, network *net, const yrep *rep, yerr *err);
+void train_free(trainer *t);
+
+/* A SIGINT or SIGTERM has arrived (the run stops at the next step). */
+int train_signalled(void);
+
+#endif
