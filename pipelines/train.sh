@@ -46,6 +46,31 @@ start=(--random "$seed")
 [ -z "$weights" ] || start=(--weights "$weights")
 here=$(cd "$(dirname "$0")" && pwd)
 PATH="${BIN:-$here/../bin}:$PATH"
+# --resume goes on where the checkpoint's .state says: the encoder leaves out
+# the records already trained through (numbered as before, so they are
+# augmented as they would have been) and yolo-loss counts the images seen
+# (v2's warm-up) from there.
+# The state is the first of WEIGHTS.state and .state.prev whose `seen` is
+# the weights' (header bytes 12..20), as darknet-forward picks it (which also
+# checks the parameters' hash).
+skip=() seen=()
+resume_position() {
+  local f state n k wseen
+  wseen=$(od -An -j12 -N8 -tu8 --endian=little "$weights" | tr -d ' ')
+  for f in "$weights.state" "$weights.state.prev"; do
+    [ -f "$f" ] || continue
+    state=$(records-to-json -q "$f") || exit 2
+    n=$(printf '%s' "$state" | sed -n 's/.*"records": *\([0-9][0-9]*\).*/\1/p')
+    k=$(printf '%s' "$state" | sed -n 's/.*"seen": *\([0-9][0-9]*\).*/\1/p')
+    [ -n "$n" ] && [ -n "$k" ] || { echo "train.sh: $f: no records or seen in it" >&2; exit 2; }
+    [ "$k" = "$wseen" ] || continue
+    skip=(--skip "$n") seen=(--seen "$k")
+    return
+  done
+}
+for a in "$@"; do
+  [ "$a" = --resume ] && [ -n "$weights" ] && [ -f "$weights" ] && resume_position
+done
 validation=()
 if [ -n "$val" ]; then
   vcmd="bash $(printf '%q' "$here/val.sh") -s $(printf '%q' "$val")"
@@ -69,7 +94,7 @@ mkfifo "$tmp/in" "$tmp/out" "$tmp/grad"
 # has done its steps and closes its input.
 voc-parse --split "$split" ${classes[@]+"${classes[@]}"} "$data" \
   | encode-targets --cfg "$cfg" --epochs 100000 --seed "$seed" ${AUGMENT---shuffle} \
-    ${multiscale[@]+"${multiscale[@]}"} \
+    ${multiscale[@]+"${multiscale[@]}"} ${skip[@]+"${skip[@]}"} \
   > "$tmp/in" &
 up=$!
 darknet-forward --cfg "$cfg" "${start[@]}" --train --grad "$tmp/grad" \
@@ -81,7 +106,7 @@ if [ -n "$loss_cmd" ]; then
   sh -c "$loss_cmd" < "$tmp/out" > "$tmp/grad" &
 else
   # shellcheck disable=SC2086
-  yolo-loss -q $loss_opts < "$tmp/out" > "$tmp/grad" &
+  yolo-loss -q ${seen[@]+"${seen[@]}"} $loss_opts < "$tmp/out" > "$tmp/grad" &
 fi
 loss=$!
 # Watch the jobs. darknet-forward ending is the end: the encoder upstream is

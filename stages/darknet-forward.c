@@ -229,6 +229,7 @@ int main(int argc, char **argv)
         return c.status;
     if (o.train) {
         o.tc.batch = o.cf.batch;      /* 0: the cfg's */
+        o.tc.resume_from = o.tc.resume ? o.cf.weights_path : NULL;
         if (o.tc.val_cmd && !o.tc.val_every)
             o.tc.val_every = 100;
         o.cf.train = &o.tc;

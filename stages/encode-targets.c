@@ -13,7 +13,7 @@
 enum {
     OPT_CFG = 1, OPT_WIDTH, OPT_HEIGHT, OPT_NO_AUGMENT, OPT_LETTERBOX, OPT_RESIZE, OPT_SEED,
     OPT_JITTER, OPT_SCALE, OPT_HUE, OPT_SATURATION, OPT_EXPOSURE, OPT_NO_FLIP, OPT_MAX_BOXES,
-    OPT_BATCH, OPT_STRICT, OPT_EPOCHS, OPT_SHUFFLE, OPT_SIZES, OPT_SIZE_EVERY
+    OPT_BATCH, OPT_STRICT, OPT_EPOCHS, OPT_SHUFFLE, OPT_SIZES, OPT_SIZE_EVERY, OPT_SKIP
 };
 
 static const cli_opt opts[] = {
@@ -43,6 +43,8 @@ static const cli_opt opts[] = {
                                        "--seed (darknet's random=1: 320,608)"},
     {OPT_SIZE_EVERY, "size-every", 0, "N", "with --sizes: a new size every N records (default "
                                            "10 x the cfg's batch)"},
+    {OPT_SKIP, "skip", 0, "N", "leave out the first N records of the output, numbered as if "
+                               "written (a resumed training run)"},
     {0, NULL, 0, NULL, NULL},
 };
 
@@ -69,7 +71,10 @@ static const cli_desc desc = {
         "records (block k of the output from stream k of --seed XOR a constant), a multiple\n"
         "of 32 in MIN..MAX, as darknet's random=1 does; darknet-forward --train resizes its\n"
         "network to them. --size-every must be a multiple of darknet-forward's pass\n"
-        "(batch / subdivisions).",
+        "(batch / subdivisions).\n"
+        "--skip N starts the output at its record N: the same bytes as records N, N+1, ...\n"
+        "of the run without --skip (pipelines/train.sh --resume gives the checkpoint's\n"
+        "position in the stream).",
     .opts = opts,
     .reads_records = 1,
     .writes_records = 1,
@@ -151,6 +156,7 @@ static int on_option(cli *c, void *ctx, int id, const char *arg)
     case OPT_SHUFFLE: cf->shuffle = 1; return 0;
     case OPT_SIZES: return parse_sizes(c, arg, cf);
     case OPT_SIZE_EVERY: return cli_long(c, "size-every", arg, 1, 1L << 40, &cf->size_every);
+    case OPT_SKIP: return cli_long(c, "skip", arg, 0, 1L << 50, &cf->skip);
     }
     return -1;
 }

@@ -265,6 +265,7 @@ int enc_open(enc *e, const enc_config *cf, yerr *err)
 {
     memset(e, 0, sizeof *e);
     e->cf = *cf;
+    e->skip_left = cf->skip;
     int rc = cfg_load(&e->cfg, cf->cfg_path, err);
     if (rc == 0 && (rc = net_plan(&e->cfg, &e->net, cf->w, cf->h, 1, err)) == 0)
         e->planned = 1;
@@ -527,7 +528,15 @@ static int finish(void *ctx, int i, batch_slot *s, yerr *err)
 
 static const batch_ops ops = {prepare, note, NULL, finish, NULL, NULL};
 
-int enc_push(enc *e, yerr *err) { return batch_push(&e->b, err); }
+int enc_push(enc *e, yerr *err)
+{
+    if (e->skip_left > 0) {   /* left out, but numbered: augmentation and sizes stay */
+        e->skip_left--;
+        e->b.count++;
+        return 0;
+    }
+    return batch_push(&e->b, err);
+}
 
 static void summary(enc *e)
 {

@@ -75,6 +75,10 @@ int fwd_open(fwd *f, const fwd_config *cf, yerr *err)
                         .rep = cf->rep, .out = cf->out, .stage = cf->stage}, err);
     if (rc == 0 && cf->train)
         rc = train_start(&f->tr, &f->net, f->heads, f->nheads, err);
+    if (rc == 0 && cf->train && f->tr.no_state)
+        yrep_warn(cf->rep, "%s: no %s.state beside it: resumed at step %ld (images seen / "
+                  "batch) without the optimiser's moments or the stream's position",
+                  cf->weights_path, cf->weights_path, f->tr.step);
     if (rc < 0)
         fwd_close(f);
     return rc;

@@ -61,6 +61,7 @@ int train_plan(trainer *t, cfg *c, const train_config *tc, yerr *err)
         return yerr_set(err, YOLO_EUSAGE, "%s: no max_batches in [net] and no --max-batches: "
                         "how long should training run?", c->path);
     rng_seed(&t->rng, tc->seed);
+    t->step_rng = t->rng;
     t->best_score = -INFINITY;
     return 0;
 }
@@ -74,6 +75,66 @@ static int open_grads(trainer *t, yerr *err)
     return t->grads ? 0 : -1;
 }
 
+/* The checkpoint's .state: step, the stream's position, the moments and
+ * dropout's stream; it must be of the same checkpoint as the weights. */
+static int resume_state(trainer *t, network *net, yerr *err)
+{
+    char path[4096];
+    train_state st;
+    if (!t->tc.resume_from || tstate_path(t->tc.resume_from, path, sizeof path, err) < 0)
+        return t->tc.resume_from ? -1 : 0;
+    int rc = tstate_read(path, &st, net, err);
+    if (rc != 0) {
+        t->no_state = rc == 1;
+        return rc < 0 ? -1 : 0;
+    }
+    t->step = st.step;
+    t->records = t->step_records = st.records;
+    t->skipped = t->step_skipped = st.skipped;
+    t->rng = t->step_rng = st.rng;
+    return 0;
+}
+
+/* The validation history from the log (up to the resumed step): the best
+ * score so far and the validations since, as validate() counts them. */
+static void resume_validations(trainer *t)
+{
+    for (size_t i = 0; i < t->log.n_val; i++) {
+        const tlog_val *v = &t->log.val[i];
+        double score = !isnan(v->map) ? v->map : -v->val_loss;
+        if (score > t->best_score)
+            t->best_score = score, t->stale = 0;
+        else
+            t->stale++;
+    }
+}
+
+/* Copies batch norm's rolling statistics, layer by layer, to t->bn_saved
+ * (save) or back into the network (restore). */
+static void bn_rolling(trainer *t, network *net, int save)
+{
+    float *p = t->bn_saved;   /* [bn_floats] */
+    for (int i = 0; p && i < net->n; i++) {
+        layer *l = &net->l[i];
+        if (!l->batch_normalize || !l->mean)
+            continue;
+        size_t n = l->nbiases * sizeof *p;
+        memcpy(save ? p : l->mean, save ? l->mean : p, n);
+        memcpy(save ? p + l->nbiases : l->var, save ? l->var : p + l->nbiases, n);
+        p += 2 * l->nbiases;
+    }
+}
+
+static int bn_alloc(trainer *t, const network *net, yerr *err)
+{
+    for (int i = 0; i < net->n; i++)
+        if (net->l[i].batch_normalize && net->l[i].mean)
+            t->bn_floats += 2 * net->l[i].nbiases;
+    if (t->bn_floats && !(t->bn_saved = malloc(t->bn_floats * sizeof *t->bn_saved)))
+        return yerr_set(err, YOLO_EIO, "out of memory");
+    return 0;
+}
+
 int train_start(trainer *t, network *net, const int *heads, int nheads, yerr *err)
 {
     if (nheads > TRAIN_MAX_HEADS)
@@ -83,7 +144,13 @@ int train_start(trainer *t, network *net, const int *heads, int nheads, yerr *er
     net->rng = &t->rng;
     if (!t->tc.resume)
         net->seen = 0;
-    t->step = t->first_step = (long)(net->seen / (uint64_t)t->opt.batch);
+    t->step = (long)(net->seen / (uint64_t)t->opt.batch);
+    if (t->tc.resume && resume_state(t, net, err) < 0)
+        return -1;
+    t->first_step = t->step;
+    if (bn_alloc(t, net, err) < 0)
+        return -1;
+    bn_rolling(t, net, 1);
     if (t->step >= t->opt.max_batches)
         return yerr_set(err, YOLO_EUSAGE, "the weights have seen %llu images, %ld steps of %d: "
                         "max_batches %d is reached already", (unsigned long long)net->seen,
@@ -93,6 +160,8 @@ int train_start(trainer *t, network *net, const int *heads, int nheads, yerr *er
     t->log_open = 1;
     if (t->tc.resume && tlog_truncate(&t->log, t->step, err) < 0)
         return -1;
+    if (t->tc.resume)
+        resume_validations(t);
     struct sigaction sa = {.sa_handler = on_signal};
     sigemptyset(&sa.sa_mask);
     sigaction(SIGINT, &sa, NULL);
@@ -232,9 +301,26 @@ static int add_loss(train_sums *s, rec *r, yerr *err)
 
 /* ---- the step ------------------------------------------------------------ */
 
+/* The weights, then their .state (what --resume needs besides them). */
+static int write_checkpoint(trainer *t, network *net, yerr *err)
+{
+    char path[4096];
+    /* the stream's position at the last step: a run stopped between steps
+     * goes on with the records of the step it did not finish */
+    train_state st = {.step = t->step, .seen = net->seen, .records = t->step_records,
+                      .skipped = t->step_skipped, .rng = t->step_rng,
+                      .weights_hash = tstate_hash(net)};
+    /* the state first: a kill before the weights are in place leaves the
+     * old weights and, as .state.prev, their state */
+    if (tstate_path(t->tc.checkpoint, path, sizeof path, err) < 0 ||
+        tstate_write(path, &st, net, err) < 0)
+        return -1;
+    return weights_write(net, t->tc.checkpoint, err);
+}
+
 static int checkpoint(trainer *t, network *net, yerr *err)
 {
-    if (t->tc.checkpoint && weights_write(net, t->tc.checkpoint, err) < 0)
+    if (t->tc.checkpoint && write_checkpoint(t, net, err) < 0)
         return -1;
     if (t->tc.plot_path && t->log.n_it && tlog_plot(&t->log, t->tc.plot_path, NULL, err) < 0)
         return -1;
@@ -341,13 +427,19 @@ static int update(trainer *t, network *net, const yrep *rep, yerr *err)
     /* darknet counts the step's images before asking for the rate: step k
      * (from 1) runs at the rate of k */
     float rate = optim_rate(&t->opt, t->step + 1);
-    /* records with `error` make a pass short, so a step may have more than
-     * batch images: it averages over the images it has */
+    /* records with `error` make a step short: it averages over the images
+     * it has (none: the weights stay, the schedule moves on) */
     optim_config o = t->opt;
     o.batch = (int)t->pending;
-    optim_update(net, &o, rate, t->step + 1);
+    if (t->pending > 0)
+        optim_update(net, &o, rate, t->step + 1);
     net->seen += (uint64_t)t->pending;
     t->step++;
+    t->passes = 0;
+    t->step_records = t->records;
+    t->step_skipped = t->skipped;
+    t->step_rng = t->rng;
+    bn_rolling(t, net, 1);
     int rc = log_step(t, rate, net->seen, err);
     t->pending = 0;
     memset(&t->sums, 0, sizeof t->sums);
@@ -383,18 +475,24 @@ int train_step(trainer *t, network *net, const batch *b, const yrep *rep, yerr *
         rec *r = &t->back[i];
         if (same_record(&s->r, r, err) < 0)
             return -1;
-        if (!s->run)
+        t->records++;
+        if (!s->run) {
+            t->skipped++;
             continue;
+        }
         if (take_grad(t, net, r, s->rank, err) < 0 || add_loss(&t->sums, r, err) < 0)
             return -1;
         k++;
     }
-    if (k == 0)
-        return train_signalled();
-    net_backward(net);
-    t->pending += k;
-    t->sums.images += k;
-    if (t->pending >= t->opt.batch && update(t, net, rep, err) < 0)
+    if (k > 0) {
+        net_backward(net);
+        t->pending += k;
+        t->sums.images += k;
+    }
+    /* a step is `subdivisions` passes of the stream, records with `error`
+     * included: its place in the schedule is where the stream is, and a
+     * resumed run counts the same steps */
+    if (++t->passes == t->opt.subdivisions && update(t, net, rep, err) < 0)
         return -1;
     return t->step >= t->opt.max_batches || train_signalled() || t->out_of_patience;
 }
@@ -406,6 +504,8 @@ int train_finish(trainer *t, network *net, const yrep *rep, yerr *err)
                   "them", t->pending, t->opt.batch);
     if (train_signalled())
         yrep_warn(rep, "stopped by signal %d after step %ld", (int)signalled, t->step);
+    if (t->passes > 0)   /* stopped between steps: the checkpoint is the last step's */
+        bn_rolling(t, net, 0);
     if (t->step > t->first_step && checkpoint(t, net, err) < 0)
         return -1;
     if (t->step > t->first_step && t->tc.checkpoint)
@@ -432,4 +532,6 @@ void train_free(trainer *t)
     if (t->log_open)
         tlog_free(&t->log);
     t->log_open = 0;
+    free(t->bn_saved);
+    t->bn_saved = NULL;
 }

@@ -80,6 +80,8 @@ typedef struct enc_config {
     int shuffle;              /* each pass in its own order, drawn from seed and epoch */
     int size_lo, size_hi;     /* --sizes: square sides, multiples of ENC_SIZE_STEP (0: off) */
     long size_every;          /* records per size (0: 10 x the cfg's batch, darknet's 10 steps) */
+    long skip;                /* output records left out at the start, numbered as if
+                                 written: a resumed run's position (--skip) */
     const yrep *rep;          /* warnings (the stage's sink; NULL: silent) */
     rec_writer *out;          /* where the records go, in order */
     const char *stage;        /* names the stage in the `error` it sets */
@@ -106,6 +108,7 @@ typedef struct enc {
     int nsizes;
     long every;               /* --sizes: records per size */
     batch b;                  /* the records in flight (include/yolo/records/batch.h) */
+    long skip_left;           /* of cf.skip, records still to leave out */
     tgt_counts *cnt;          /* [cf.batch] each slot's counts */
     tgt_counts total;
     ybuf store;               /* held records' bytes, back to back */

@@ -29,6 +29,7 @@
 #include "yolo/net/optim.h"
 #include "yolo/base/rng.h"
 #include "yolo/run/trainlog.h"
+#include "yolo/run/trainstate.h"
 
 #define TRAIN_MAX_HEADS 16
 #define TRAIN_MAX_BATCH 256   /* records per forward pass */
@@ -40,7 +41,10 @@ typedef struct train_config {
     const char *log_path;       /* JSON Lines loss log (NULL: none) */
     const char *plot_path;      /* SVG loss history, written with each checkpoint */
     long max_batches;           /* steps to run (0: the cfg's max_batches) */
-    int resume;                 /* go on from the weights' `seen`, append to the log */
+    int resume;                 /* go on from resume_from's checkpoint, append to the log */
+    const char *resume_from;    /* with resume: the weights the run goes on from; their
+                                   .state beside them (yolo/run/trainstate.h) gives the
+                                   step, the stream's position, the optimiser's moments */
     int adam;                   /* Adam instead of the cfg's SGD */
     int batch, subdivisions;    /* override the cfg's (0: keep) */
     uint64_t seed;              /* dropout's random stream */
@@ -67,7 +71,18 @@ typedef struct trainer {
     int heads[TRAIN_MAX_HEADS], nheads;
     long step;                  /* optimiser steps done (darknet's batch number) */
     long first_step;            /* where this run started */
+    long passes;                /* forward passes since the last step (subdivisions make
+                                   a step, however many of their records had `error`) */
     long pending;               /* images back-propagated since the last step */
+    uint64_t records;           /* records of the stream trained through, `error` ones too */
+    uint64_t skipped;           /* of those, records with `error`: not images seen */
+    uint64_t step_records, step_skipped;  /* records and skipped at the last step */
+    yrng step_rng;              /* dropout's stream at the last step */
+    float *bn_saved;            /* [bn_floats] batch norm's rolling means and variances at
+                                   the last step: a pass moves them, so a run stopped
+                                   between steps checkpoints these (the step's own) */
+    size_t bn_floats;
+    int no_state;               /* resumed from weights without a .state beside them */
     train_sums sums;
     tlog log;
     int log_open;
@@ -88,8 +103,11 @@ typedef struct trainer {
 
 int train_plan(trainer *t, cfg *c, const train_config *tc, yerr *err);
 /* Opens the named pipe (blocks until the loss stage opens it for writing),
- * the log, and sets the schedule's position: with resume, net->seen / batch
- * steps are done; else seen starts at 0. Installs the SIGINT/SIGTERM
+ * the log, and sets the schedule's position. With resume, the checkpoint's
+ * .state gives the step, the stream's position, the optimiser's moments and
+ * dropout's stream (a checkpoint without one: net->seen / batch steps, and
+ * t->no_state set), and the log gives the validation history (the best so
+ * far, the patience used); else seen starts at 0. Installs the SIGINT/SIGTERM
  * handlers. */
 int train_start(trainer *t, network *net, const int *heads, int nheads, yerr *err);
 /* Starts reading n records back (n <= TRAIN_MAX_BATCH) while the caller
