@@ -7,7 +7,7 @@ enum { OPT_CLASSES = 1, OPT_SPLIT, OPT_ANN, OPT_IMG, OPT_SKIP_DIFFICULT, OPT_SHA
 
 static const cli_opt opts[] = {
     {OPT_CLASSES, "classes", 'c', "FILE",
-     "class names, one a line (darknet .names); VOC's 20 by default"},
+     "class names, one a line (darknet .names); default: see below"},
     {OPT_SPLIT, "split", 's', "SPLIT",
      "the images of ImageSets/Main/SPLIT.txt (train, val, test, ...)"},
     {OPT_ANN, "annotations", 0, "DIR", "a devkit's annotations folder, if not Annotations"},
@@ -33,7 +33,12 @@ static const cli_desc desc = {
         "folder beside its own (FILE.xml's ../JPEGImages). width and height come from\n"
         "<size>, or from the JPEG header when it is missing or 0. --shard counts the\n"
         "images listed, from 0, before any is skipped: N runs with K = 0..N-1 together\n"
-        "give every image once.\n\n" VOC_RULES,
+        "give every image once.\n\n"
+        "Without --classes the class list is DEVKIT/classes.names, else the one *.names\n"
+        "file in DEVKIT (hidden files left out; more than one is an error, exit 1: say\n"
+        "which with --classes), else VOC's 20 names; FILE.xml's DEVKIT is the folder above\n"
+        "its own. Every input must give the same list (the same names in the same order),\n"
+        "or exit 1. A list found so is named on stderr (not with --quiet).\n\n" VOC_RULES,
     .opts = opts,
     .writes_records = 1,
 };
@@ -70,7 +75,7 @@ int main(int argc, char **argv)
     rec r;
     yerr err;
     rec_init(&r);
-    int rc = voc_reader_open(&p, &c.rep, &g, &err);
+    int rc = voc_reader_open(&p, &c.rep, &g, c.files, c.nfiles, &err);
     if (rc == 0)
         rc = voc_list_build(&l, &p, c.files, c.nfiles, &err);
     c.total = (long)l.n;
@@ -79,6 +84,8 @@ int main(int argc, char **argv)
             rc = rec_write(&c.out, &r, &err);
         cli_tick(&c);
     }
+    if (rc >= 0) /* after the records, so that a pipeline fails, nothing half-written */
+        rc = voc_check_classes(&p, &err);
     if (rc < 0)
         cli_fail(&c, &err);
     voc_summary(&p);

@@ -96,6 +96,211 @@ static int devkit_of(ybuf *b, const char *xml)
     return join(b, "", xml, cs, "");
 }
 
+/* ---- the class list ----------------------------------------------------------- */
+
+#define VOC_NAMES_SHOWN 5   /* names not in the list that the closing error names */
+
+static int regular_file(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+/* Keeps the two names first in order among those offered, for a message
+ * that reads the same whatever order readdir gives. */
+static void keep_first(char first[2][256], const char *name)
+{
+    if (!first[0][0] || strcmp(name, first[0]) < 0) {
+        memcpy(first[1], first[0], sizeof first[1]);
+        snprintf(first[0], sizeof first[0], "%s", name);
+    } else if (!first[1][0] || strcmp(name, first[1]) < 0) {
+        snprintf(first[1], sizeof first[1], "%s", name);
+    }
+}
+
+/* The class list devkit folder dir holds: dir/classes.names, else its one
+ * *.names file (hidden files left out). 1 and its path in *out; 0 when it
+ * has none (or dir cannot be read: voc_list_build says why); -1 when it has
+ * more than one (YOLO_EUSAGE) or memory runs out. */
+static int devkit_names(const char *dir, ybuf *out, yerr *err)
+{
+    if (join2(out, dir, "classes.names") < 0)
+        return yerr_set(err, YOLO_EIO, "out of memory");
+    if (regular_file((const char *)out->p))
+        return 1;
+    DIR *d = opendir(dir[0] ? dir : ".");
+    if (!d)
+        return 0;
+    char first[2][256] = {"", ""};
+    long n = 0;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        size_t len = strlen(e->d_name);
+        if (e->d_name[0] == '.' || len <= 6 || strcasecmp(e->d_name + len - 6, ".names") != 0 ||
+            join2(out, dir, e->d_name) < 0 || !regular_file((const char *)out->p))
+            continue;
+        keep_first(first, e->d_name);
+        n++;
+    }
+    closedir(d);
+    if (out->oom)
+        return yerr_set(err, YOLO_EIO, "out of memory");
+    if (n > 1)
+        return yerr_set(err, YOLO_EUSAGE, "%s: %ld class lists (%s, %s%s) and no classes.names: "
+                        "name the one to use with --classes", dir[0] ? dir : ".", n, first[0],
+                        first[1], n > 2 ? ", ..." : "");
+    return n == 1 && join2(out, dir, first[0]) < 0 ? yerr_set(err, YOLO_EIO, "out of memory")
+                                                   : (int)n;
+}
+
+/* The first devkit's list becomes the reader's: path, or VOC's 20 (NULL). */
+static int take_list(voc_reader *p, const char *path, yerr *err)
+{
+    if (!path)
+        return names_voc(&p->classes, err);
+    if (!(p->found = strdup(path)))
+        return yerr_set(err, YOLO_EIO, "out of memory");
+    return names_load(&p->classes, path, err);
+}
+
+/* Whether another devkit's list (path, or NULL for none) is the one taken:
+ * the same file, or one with the same names in the same order. */
+static int same_list(const voc_reader *p, const char *path, int *same, yerr *err)
+{
+    names other;
+    *same = !path == !p->found && (!path || strcmp(path, p->found) == 0);
+    if (*same || !path || !p->found)
+        return 0;
+    if (names_load(&other, path, err) < 0)
+        return -1;
+    *same = other.n == p->classes.n;
+    for (int i = 0; *same && i < other.n; i++)
+        *same = strcmp(other.v[i], p->classes.v[i]) == 0;
+    names_free(&other);
+    return 0;
+}
+
+/* The devkit input i belongs to, into b: the folder itself, or FILE.xml's.
+ * 1, 0 when the input is not there (voc_list_build says so), -1 no memory. */
+static int devkit_dir(ybuf *b, const char *input)
+{
+    struct stat st;
+    if (stat(input, &st) < 0)
+        return 0;
+    return (S_ISDIR(st.st_mode) ? join2(b, "", input) : devkit_of(b, input)) < 0 ? -1 : 1;
+}
+
+/* Reads one devkit's list: the reader's when it is the first (first.len
+ * 0), else compared with it (*same). has: whether dir holds one, in path. */
+static int devkit_list(voc_reader *p, const char *dir, ybuf *first, ybuf *path, int *has,
+                       int *same, yerr *err)
+{
+    if ((*has = devkit_names(dir, path, err)) < 0)
+        return -1;
+    const char *f = *has ? (const char *)path->p : NULL;
+    if (first->len)
+        return same_list(p, f, same, err);
+    if (take_list(p, f, err) < 0)
+        return -1;
+    return join2(first, "", dir) < 0 ? yerr_set(err, YOLO_EIO, "out of memory") : 0;
+}
+
+/* Without --classes: every input's devkit must hold the same list, or none
+ * (then VOC's 20); the first one's is taken. A folder read for the input
+ * before is not read again. */
+static int find_classes(voc_reader *p, char *const *inputs, int ninputs, yerr *err)
+{
+    ybuf dir = {0}, last = {0}, first = {0}, path = {0};
+    int rc = 0, same = 1, has = 0;
+    for (int i = 0; rc == 0 && same && i < ninputs; i++) {
+        int at = devkit_dir(&dir, inputs[i]);
+        if (at < 0)
+            rc = yerr_set(err, YOLO_EIO, "out of memory");
+        else if (at == 1 && !(last.len && strcmp((const char *)dir.p, (const char *)last.p) == 0))
+            rc = devkit_list(p, (const char *)dir.p, &first, &path, &has, &same, err);
+        if (rc == 0 && at == 1 && join2(&last, "", (const char *)dir.p) < 0)
+            rc = yerr_set(err, YOLO_EIO, "out of memory");
+    }
+    if (rc == 0 && !same)
+        rc = yerr_set(err, YOLO_EUSAGE, "the inputs' devkits hold different class lists (%s "
+                      "in %s, %s in %s): name the one to use with --classes",
+                      p->found ? p->found : "none", first.p[0] ? (const char *)first.p : ".",
+                      has ? (const char *)path.p : "none", dir.p[0] ? (const char *)dir.p : ".");
+    else if (rc == 0 && !first.len)
+        rc = names_voc(&p->classes, err);
+    ybuf_free(&dir);
+    ybuf_free(&last);
+    ybuf_free(&first);
+    ybuf_free(&path);
+    return rc;
+}
+
+/* An object whose name is not in the list: counted by name. 1 the first of
+ * its name, 0 another, -1 out of memory. A name that does not fit the list
+ * of names (too long, or too many names) is counted only in the total, and
+ * warned about each time. */
+static int tally_unknown(voc_reader *p, const char *name, size_t len, yerr *err)
+{
+    int k = names_find(&p->unknown, name, len);
+    if (k >= 0) {
+        p->unknown_n[k]++;
+        return 0;
+    }
+    if (yvec_fit((void **)&p->unknown_n, &p->unknown_cap, (size_t)p->unknown.n + 1,
+                 sizeof *p->unknown_n) < 0)
+        return yerr_set(err, YOLO_EIO, "out of memory");
+    if (names_add(&p->unknown, name, len) == 0)
+        p->unknown_n[p->unknown.n - 1] = 1;
+    return 1;
+}
+
+/* "'cat2' (12), 'dog' (3), and 4 boxes of other classes": the names not in
+ * the list that left out most objects, in that order (the first seen among
+ * equals), into s[size]. */
+static void most_unknown(const voc_reader *p, long dropped, char *s, size_t size)
+{
+    int shown[VOC_NAMES_SHOWN], ns = 0;
+    size_t n = 0;
+    long rest = dropped;
+    s[0] = 0;
+    for (; ns < VOC_NAMES_SHOWN && n < size; ns++) {
+        int best = -1;
+        for (int k = 0; k < p->unknown.n; k++) {
+            int taken = 0;
+            for (int j = 0; j < ns; j++)
+                taken |= shown[j] == k;
+            if (!taken && (best < 0 || p->unknown_n[k] > p->unknown_n[best]))
+                best = k;
+        }
+        if (best < 0)
+            break;
+        shown[ns] = best;
+        rest -= p->unknown_n[best];
+        n += (size_t)snprintf(s + n, size - n, "%s'%.40s' (%ld)", ns ? ", " : "",
+                              p->unknown.v[best], p->unknown_n[best]);
+    }
+    if (rest > 0 && n < size)
+        snprintf(s + n, size - n, "%sand %ld boxes of other classes", ns ? ", " : "", rest);
+}
+
+int voc_check_classes(const voc_reader *p, yerr *err)
+{
+    long dropped = p->probs.count[VOC_P_UNKNOWN], kept = p->known;
+    if (dropped <= kept)
+        return 0;
+    char seen[600], of[64] = "";
+    most_unknown(p, dropped, seen, sizeof seen);
+    if (kept)
+        snprintf(of, sizeof of, "%ld of the %ld", dropped, dropped + kept);
+    else
+        snprintf(of, sizeof of, "all %ld", dropped);
+    const char *list = p->cfg->classes ? p->cfg->classes : p->found;
+    return yerr_set(err, YOLO_EINPUT, "the class list (%s) leaves out %s boxes read%s; the "
+                    "classes not in it: %s. Name the dataset's list with --classes",
+                    list ? list : "VOC's 20 names: no --classes, and no .names file in the devkit",
+                    of, kept ? ", more than half" : "", seen);
+}
+
 /* ---- the list of images ---------------------------------------------------- */
 
 static int push_item(voc_list *l, const char *id, size_t idlen, const char *xml, size_t src,
@@ -374,15 +579,19 @@ static void on_xml_error(void *data, xmlErrorPtr e)
         f->msg[--n] = 0;
 }
 
-int voc_reader_open(voc_reader *p, const yrep *rep, const voc_cfg *cfg, yerr *err)
+int voc_reader_open(voc_reader *p, const yrep *rep, const voc_cfg *cfg, char *const *inputs,
+                    int ninputs, yerr *err)
 {
     memset(p, 0, sizeof *p);
     p->rep = rep;
     p->cfg = cfg;
     p->probs = (yrep_problems){.kinds = problem_kinds, .n = VOC_NPROBLEMS, .strict = cfg->strict};
     if ((cfg->classes ? names_load(&p->classes, cfg->classes, err)
-                      : names_voc(&p->classes, err)) < 0)
+                      : find_classes(p, inputs, ninputs, err)) < 0)
         return -1;
+    if (p->found)
+        yrep_warn(rep, "class list: %s (%d name%s), the devkit's, as no --classes was given",
+                  p->found, p->classes.n, p->classes.n == 1 ? "" : "s");
     xmlInitParser();
     xmlParserCtxtPtr x = xmlNewParserCtxt();
     if (!x)
@@ -398,6 +607,8 @@ void voc_reader_close(voc_reader *p)
         xmlFreeParserCtxt(p->xml);
     names_free(&p->classes);
     names_free(&p->unknown);
+    free(p->found);
+    free(p->unknown_n);
     ybuf_free(&p->file);
     ybuf_free(&p->path);
     objlist_free(&p->objs);
@@ -564,11 +775,11 @@ static int image_size(voc_reader *p, const voc_item *it, const xmlNode *root, in
 static int unknown(voc_reader *p, const voc_item *it, long line, const char *name, int len,
                    yerr *err)
 {
-    if (names_find(&p->unknown, name, (size_t)len) >= 0) {
-        p->probs.count[VOC_P_UNKNOWN]++;
-        return 0;
+    int rc = tally_unknown(p, name, (size_t)len, err);
+    if (rc < 1) {
+        p->probs.count[VOC_P_UNKNOWN] += rc == 0;
+        return rc;
     }
-    names_add(&p->unknown, name, (size_t)len); /* if full: warned each time */
     return yrep_problem(p->rep, &p->probs, VOC_P_UNKNOWN, "skipped, as every object of that class will be", err,
                         "%s:%ld: class '%.64s' is not in the class list", it->xml, line, name);
 }
@@ -651,6 +862,7 @@ static int object(voc_reader *p, const voc_item *it, const xmlNode *o, int w, in
     int cls = len > 0 ? names_find(&p->classes, buf, (size_t)len) : -1;
     if (cls < 0)
         return unknown(p, it, line, len > 0 ? buf : "(a name too long)", len > 0 ? len : 17, err);
+    p->known++;
     yobj ob = {.cls = cls, .name = p->classes.v[cls], .name_len = strlen(p->classes.v[cls])};
     if ((rc = flag(p, it, o, "difficult", &ob.difficult, err)) < 1 ||
         (rc = flag(p, it, o, "truncated", &ob.truncated, err)) < 1)

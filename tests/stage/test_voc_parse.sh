@@ -261,6 +261,10 @@ for c in "box past the edge:a_edge" "malformed XML:b_mismatch" "missing image:e_
 done
 printf '<annotation><size><width>9</width><height>9</height></size><object><name>dog</name><bndbox><xmin>1</xmin><ymin>1</ymin><xmax>2</xmax><ymax>2</ymax></bndbox></object></annotation>' > "$S/Annotations/z.xml"
 : > "$S/JPEGImages/z.jpg"
+# two boxes of a class in the list, so that 'dog' is not most of the boxes
+# (that would be an error, checked under "the class list" below)
+printf '<annotation><size><width>9</width><height>9</height></size><object><name>person</name><bndbox><xmin>1</xmin><ymin>1</ymin><xmax>2</xmax><ymax>2</ymax></bndbox></object><object><name>person</name><bndbox><xmin>3</xmin><ymin>3</ymin><xmax>5</xmax><ymax>5</ymax></bndbox></object></annotation>' > "$S/Annotations/q.xml"
+: > "$S/JPEGImages/q.jpg"
 printf 'cat\nperson\n' > "$T/two.names"
 voc-parse --classes "$T/two.names" "$S" > /dev/null 2> "$T/err"; rc=$?
 check_match "an unknown class without --strict: exit 0, warned" "$rc $(cat "$T/err")" "^0 voc-parse: $S/Annotations/plain.xml:9: class 'dog' is not in the class list"
@@ -379,6 +383,117 @@ printf 'a\na\n' > "$T/dup.names"
 voc-parse --classes "$T/dup.names" "$DK" > /dev/null 2> "$T/err"; rc=$?
 check_match "--classes FILE with a name twice: exit 2" "$rc $(cat "$T/err")" "^2 voc-parse: $T/dup.names:2: class name 'a' appears twice"
 check_match "--help documents the rules for boxes" "$(voc-parse --help)" "past the image edge: clipped to \[0, width\] x \[0, height\]"
+
+# --- the class list: --classes, else the devkit's, else VOC's 20 -------------
+# (a devkit without a .names file reads with VOC's 20 names and says nothing:
+# $DK above, "a clean devkit: no warnings" and "class indices follow VOC's 20 names")
+# a one-class dataset: synth-voc writes its classes.names ("circle")
+synth-voc --quiet --out "$T/one" --count 6 --classes circle --size 96x80 --seed 2
+nbox=$(cat "$T/one"/Annotations/*.xml | grep -c '<object>')
+voc-parse "$T/one" > "$T/one.mp" 2> "$T/err"; rc=$?
+check_eq "no --classes: DEVKIT/classes.names is read, every box kept, exit 0" \
+  "$rc $(records-to-json "$T/one.mp" | jq -r '.objects[] | "\(.class)\(.name)"' | sort | uniq -c | awk '{print $1, $2}')" \
+  "0 $nbox 0circle"
+check_eq "no --classes: one line names the list found" "$(cat "$T/err")" \
+  "voc-parse: class list: $T/one/classes.names (1 name), the devkit's, as no --classes was given"
+voc-parse --classes "$T/one/classes.names" "$T/one" > "$T/given.mp"
+check "the list found gives the records --classes gives" cmp -s "$T/one.mp" "$T/given.mp"
+voc-parse -q "$T/one" > /dev/null 2> "$T/err"; rc=$?
+check_eq "--quiet: the list found is not named" "$rc $(cat "$T/err")" "0 "
+check_match "FILE.xml: the list of its devkit, the folder above its own" \
+  "$(voc-parse "$T/one/Annotations/000001.xml" 2>&1 > /dev/null)" "class list: $T/one/classes.names "
+check_eq "FILE.xml named from inside its folder: ../classes.names" \
+  "$(cd "$T/one/Annotations" && voc-parse 000001.xml 2>&1 > /dev/null)" \
+  "voc-parse: class list: ../classes.names (1 name), the devkit's, as no --classes was given"
+mv "$T/one/classes.names" "$T/one/shapes.names"
+voc-parse "$T/one" > "$T/sh.mp" 2> "$T/err"; rc=$?
+check_eq "no classes.names: the one *.names in DEVKIT is read" \
+  "$rc $(cat "$T/err")$(cmp -s "$T/sh.mp" "$T/one.mp" && echo ' same records')" \
+  "0 voc-parse: class list: $T/one/shapes.names (1 name), the devkit's, as no --classes was given same records"
+printf 'square\n' > "$T/one/.hidden.names"
+check_eq "a hidden .names file is not a candidate" "$(voc-parse "$T/one" 2>&1 > /dev/null)" \
+  "voc-parse: class list: $T/one/shapes.names (1 name), the devkit's, as no --classes was given"
+printf 'square\ncircle\n' > "$T/one/zz.names"
+voc-parse "$T/one" > "$T/out" 2> "$T/err"; rc=$?
+check_eq "two *.names and no classes.names: exit 1 before any record, asking for --classes" \
+  "$rc $(wc -c < "$T/out" | tr -d ' ') $(cat "$T/err")" \
+  "1 0 voc-parse: $T/one: 2 class lists (shapes.names, zz.names) and no classes.names: name the one to use with --classes"
+check_eq "two *.names: --classes says which" \
+  "$(voc-parse --classes "$T/one/zz.names" "$T/one" | records-to-json | jq -r '.objects[].class' | sort -u)" 1
+printf 'circle\n' > "$T/one/classes.names"
+check_eq "classes.names goes before the other *.names" "$(voc-parse "$T/one" 2>&1 > /dev/null)" \
+  "voc-parse: class list: $T/one/classes.names (1 name), the devkit's, as no --classes was given"
+rm "$T/one/zz.names" "$T/one/shapes.names" "$T/one/.hidden.names"
+
+# several inputs: their devkits must agree
+cp -r "$T/one" "$T/one2"
+voc-parse "$T/one" "$T/one2" > /dev/null 2> "$T/err"; rc=$?
+check_eq "two devkits with the same list (a copy): exit 0, the first one's named" \
+  "$rc $(cat "$T/err")" "0 voc-parse: class list: $T/one/classes.names (1 name), the devkit's, as no --classes was given"
+printf 'square\n' > "$T/one2/classes.names"
+voc-parse "$T/one" "$T/one2" > "$T/out" 2> "$T/err"; rc=$?
+check_eq "two devkits with different lists: exit 1, naming both" "$rc $(wc -c < "$T/out" | tr -d ' ') $(cat "$T/err")" \
+  "1 0 voc-parse: the inputs' devkits hold different class lists ($T/one/classes.names in $T/one, $T/one2/classes.names in $T/one2): name the one to use with --classes"
+rm "$T/one2/classes.names"
+voc-parse "$T/one" "$T/one2" > /dev/null 2> "$T/err"; rc=$?
+check_match "one devkit with a list, one without: exit 1" "$rc $(cat "$T/err")" \
+  "^1 voc-parse: the inputs' devkits hold different class lists \($T/one/classes.names in $T/one, none in $T/one2\)"
+check_eq "... and --classes settles it" \
+  "$(voc-parse -q --classes "$T/one/classes.names" "$T/one" "$T/one2" | records-to-json | wc -l | tr -d ' ')" 12
+
+# a one-class dataset whose class is not one of VOC's 20: exit 2 after the records
+sed -i 's|<name>circle</name>|<name>cat2</name>|' "$T/one2"/Annotations/*.xml
+voc-parse "$T/one2" > "$T/out" 2> "$T/err"; rc=$?
+check_eq "a class list that drops every box: exit 2, the records written all the same" \
+  "$rc $(records-to-json "$T/out" | jq -c '.objects' | sort -u)" "2 []"
+check_eq "... naming the class not in the list, with its count, and the list" "$(sed -n 2p "$T/err")" \
+  "voc-parse: the class list (VOC's 20 names: no --classes, and no .names file in the devkit) leaves out all $nbox boxes read; the classes not in it: 'cat2' ($nbox). Name the dataset's list with --classes"
+voc-parse -q "$T/one2" > /dev/null 2> "$T/err"; rc=$?
+check_eq "--quiet does not hide it: the error is the one line" "$rc $(wc -l < "$T/err" | tr -d ' ')" "2 1"
+check_match "... the same error" "$(cat "$T/err")" "^voc-parse: the class list .* leaves out all $nbox boxes read; .*'cat2'"
+voc-parse --strict "$T/one2" > /dev/null 2> "$T/err"; rc=$?
+check_match "--strict: the first box of a class not in the list already stops" "$rc $(cat "$T/err")" \
+  "^2 voc-parse: $T/one2/Annotations/000001.xml:[0-9]+: class 'cat2' is not in the class list \(an error with --strict\)$"
+{ voc-parse -q "$T/one2" 2> /dev/null; echo $? > "$T/rc"; } | records-to-json | wc -l > "$T/n"
+check_eq "in a pipe: every record goes downstream, then voc-parse exits 2" \
+  "$(cat "$T/rc") $(tr -d ' ' < "$T/n")" "2 6"
+
+# how many boxes the list may drop: more than it keeps is an error
+C="$T/cls"
+mkdir -p "$C/Annotations" "$C/JPEGImages"
+printf 'a\n' > "$C/classes.names"
+# cann ID NAME...: an annotation with one box of each NAME
+cann() {
+  id=$1; shift
+  { printf '<annotation><size><width>9</width><height>9</height></size>'
+    for n in "$@"; do printf '<object><name>%s</name><bndbox><xmin>1</xmin><ymin>1</ymin><xmax>5</xmax><ymax>5</ymax></bndbox></object>' "$n"; done
+    printf '</annotation>\n'; } > "$C/Annotations/$id.xml"
+  : > "$C/JPEGImages/$id.jpg"
+}
+cann x a a a b b; cann y a a a b b
+voc-parse "$C" > /dev/null 2> "$T/err"; rc=$?
+check_eq "4 boxes of 10 dropped (40%): exit 0, warned" "$rc $(sed -n 2p "$T/err") | $(tail -1 "$T/err")" \
+  "0 voc-parse: $C/Annotations/x.xml:1: class 'b' is not in the class list: skipped, as every object of that class will be | voc-parse: 4 unknown class names skipped"
+cann y a a b b b
+voc-parse "$C" > /dev/null 2> "$T/err"; rc=$?
+check_eq "5 of 10 (exactly half): exit 0" "$rc" 0
+cann y a b b b b
+voc-parse "$C" > /dev/null 2> "$T/err"; rc=$?
+check_eq "6 of 10 dropped (60%): exit 2, more than half" "$rc $(grep 'leaves out' "$T/err")" \
+  "2 voc-parse: the class list ($C/classes.names) leaves out 6 of the 10 boxes read, more than half; the classes not in it: 'b' (6). Name the dataset's list with --classes"
+check_eq "... the error, then the closing count" "$(tail -1 "$T/err")" "voc-parse: 6 unknown class names skipped"
+cann x a a a a a a a b c c d d d e f f f g g g g g h h h h h h h
+cann y a
+voc-parse "$C" > /dev/null 2> "$T/err"; rc=$?
+check_match "many classes not in the list: the five most frequent, then the rest counted" "$rc $(grep 'leaves out' "$T/err")" \
+  "^2 .* leaves out 22 of the 30 boxes read, more than half; the classes not in it: 'h' \(7\), 'g' \(5\), 'd' \(3\), 'f' \(3\), 'c' \(2\), and 2 boxes of other classes\. "
+voc-parse --skip-difficult --classes "$C/classes.names" "$C" > /dev/null 2> "$T/err"; rc=$?
+check_eq "--classes FILE is held to the same rule" "$rc" 2
+rm "$C"/Annotations/*.xml
+cann x; cann y
+voc-parse "$C" > "$T/out" 2> "$T/err"; rc=$?
+check_eq "images without boxes: no error, no count" "$rc $(records-to-json "$T/out" | wc -l | tr -d ' ') $(tail -1 "$T/err")" \
+  "0 2 voc-parse: class list: $C/classes.names (1 name), the devkit's, as no --classes was given"
 
 # --- BCCD, a real dataset -----------------------------------------------------
 splits="train:205 val:87 trainval:292 test:72"

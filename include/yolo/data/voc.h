@@ -37,7 +37,11 @@
     "  nothing is left;\n"                                                                 \
     "  no <name>, no <bndbox>, a coordinate that is not a number, or a <difficult> or\n"  \
     "  <truncated> other than 0, 1, true, false or empty: dropped;\n"                     \
-    "  a class not in the class list: skipped (warned once a name, all counted).\n"       \
+    "  a class not in the class list: skipped (warned once a name, all counted);\n"      \
+    "  when the class list leaves out more boxes than it keeps (every box, or more\n"    \
+    "  than half of those with a <name> in the images read), the run ends with an\n"    \
+    "  error (exit 2) after its records, naming the classes not in the list (the\n"    \
+    "  most frequent, with their counts) and the list.\n"                                \
     "Images: malformed XML, a root other than <annotation>, a <size> that is not a\n"     \
     "whole number, more than " VOC_STR(VOC_MAX_OBJECTS) " objects, a missing annotation "   \
     "file, a missing\nimage file, or an image whose JPEG header cannot be read when "      \
@@ -46,7 +50,8 @@
     "is an\nerror (exit 2)."
 
 typedef struct voc_cfg {
-    const char *classes;    /* a .names file, or NULL for VOC's 20 classes */
+    const char *classes;    /* a .names file, or NULL: the devkit's, else VOC's 20
+                             * (voc_reader_open) */
     const char *split;      /* read ImageSets/Main/SPLIT.txt; NULL: every annotation */
     const char *ann_dir;    /* a devkit's annotations folder ("Annotations") */
     const char *img_dir;    /* a devkit's images folder ("JPEGImages") */
@@ -79,7 +84,12 @@ typedef struct voc_reader {
     const yrep *rep;        /* where warnings go */
     const voc_cfg *cfg;
     names classes;
+    char *found;            /* the devkit's .names file read without cfg->classes;
+                             * NULL with it, or for VOC's 20 */
+    long known;             /* objects read whose <name> is in the list */
     names unknown;          /* class names not in the list, warned about once */
+    long *unknown_n;        /* [unknown.n] objects of each ([unknown_cap] allocated) */
+    size_t unknown_cap;
     yrep_problems probs;     /* counted by kind (VOC_P_*); strict from cfg */
     ybuf file;              /* the annotation being read */
     ybuf path;              /* the image's path */
@@ -87,9 +97,17 @@ typedef struct voc_reader {
     void *xml;              /* libxml2's parser context, kept from file to file */
 } voc_reader;
 
-/* The reader for cfg: loads the class list. 0, or -1 (err: the .names file
- * is missing, YOLO_EIO, or bad, YOLO_EINPUT). */
-int voc_reader_open(voc_reader *p, const yrep *rep, const voc_cfg *cfg, yerr *err);
+/* The reader for cfg and the inputs (devkit folders or annotation files, as
+ * for voc_list_build): loads the class list. That is cfg->classes; without
+ * it, the list of the inputs' devkit (a DEVKIT as given, FILE.xml's the
+ * folder above its own): DEVKIT/classes.names, else the one *.names file in
+ * DEVKIT (hidden files left out), else VOC's 20 names. A list found is said
+ * on the sink (a warning: not with --quiet). 0, or -1 (err: a .names file
+ * missing, YOLO_EIO, or bad, YOLO_EINPUT; a devkit with more than one
+ * *.names and no classes.names, or inputs whose devkits hold different
+ * lists, YOLO_EUSAGE: --classes must say). */
+int voc_reader_open(voc_reader *p, const yrep *rep, const voc_cfg *cfg, char *const *inputs,
+                    int ninputs, yerr *err);
 void voc_reader_close(voc_reader *p);
 
 /* The images of the inputs (devkit folders or annotation files), in order:
@@ -104,6 +122,15 @@ void voc_list_free(voc_list *l);
  * objects. 1: r is ready to write; 0: the image is skipped (warned); -1:
  * stop, err set (a problem with strict, I/O, memory). */
 int voc_read(voc_reader *p, const voc_list *l, size_t i, rec *r, yerr *err);
+
+/* The end of a run: whether the class list fits the data read. -1 with err
+ * (YOLO_EINPUT) when it left out more objects than it kept: counted over
+ * the objects with a <name> in the images read, those whose name is not in
+ * the list against those whose name is (whatever then became of their
+ * boxes), so every box left out, or more than half; the message names the
+ * most frequent names not in the list, with their counts, and the list. 0
+ * otherwise, and when no object was read at all. */
+int voc_check_classes(const voc_reader *p, yerr *err);
 
 /* The closing line of warnings counted, e.g. "3 unknown class names
  * skipped, 1 box clipped" (nothing when there were none). */
