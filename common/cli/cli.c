@@ -181,6 +181,24 @@ static int open_output(cli *c, const char *path)
     return 0;
 }
 
+/* Outside a terminal the progress goes out as a line every
+ * YOLO_PROGRESS_EVERY seconds (default CLI_PROGRESS_EVERY; 0: never). */
+static int progress_every(cli *c)
+{
+    const char *v = getenv("YOLO_PROGRESS_EVERY");
+    c->line_every = CLI_PROGRESS_EVERY;
+    if (!v)
+        return 0;
+    char *end;
+    errno = 0;
+    double s = strtod(v, &end);
+    if (end == v || *end || errno || !(s >= 0 && s <= 86400))
+        return cli_usage_error(c, "YOLO_PROGRESS_EVERY='%.40s': not a number of seconds in "
+                                  "[0, 86400] (0: no progress lines)", v);
+    c->line_every = s;
+    return 0;
+}
+
 int cli_parse(cli *c, int argc, char **argv,
               int (*on_option)(cli *c, void *ctx, int id, const char *arg), void *ctx)
 {
@@ -249,8 +267,10 @@ int cli_parse(cli *c, int argc, char **argv,
                                   "pipe it on (e.g. into records-to-json) or use -o FILE");
     rec_writer_init(&c->out, c->outf, c->outname);
     c->progress = !c->quiet && isatty(STDERR_FILENO);
+    if (!c->quiet && !c->progress && progress_every(c) < 0)
+        return -1;
     clock_gettime(CLOCK_MONOTONIC, &c->t0);
-    c->last = c->t0;
+    c->last = c->last_line = c->t0;
     if (c->d->reads_records)
         for (int i = 0; i < c->nfiles; i++) {
             struct stat st;
@@ -360,18 +380,36 @@ static double secs(struct timespec a, struct timespec b)
     return (double)(b.tv_sec - a.tv_sec) + (double)(b.tv_nsec - a.tv_nsec) * 1e-9;
 }
 
+/* The progress text: rewritten in place on a terminal; outside one, a line
+ * of its own every line_every seconds (nohup, a log file). */
+static void show_progress(cli *c, const char *text)
+{
+    if (c->progress) {
+        fprintf(stderr, "\r\033[K%s: %s", c->d->name, text);
+        c->shown = 1;
+        return;
+    }
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    if (c->quiet || !(c->line_every > 0) || secs(c->last_line, now) < c->line_every)
+        return;
+    c->last_line = now;
+    char line[600];
+    int n = snprintf(line, sizeof line, "%s: %s\n", c->d->name, text);
+    if (n > 0)
+        fwrite(line, 1, (size_t)n < sizeof line ? (size_t)n : sizeof line - 1, stderr);
+}
+
 void cli_progress_text(cli *c, const char *text)
 {
-    if (!c->progress)
-        return;
-    fprintf(stderr, "\r\033[K%s: %s", c->d->name, text);
-    c->shown = c->custom_progress = 1;
+    c->custom_progress = 1;
+    show_progress(c, text);
 }
 
 void cli_tick(cli *c)
 {
     c->done++;
-    if (!c->progress || c->custom_progress)
+    if (c->quiet || c->custom_progress)
         return;
     struct timespec now;
     clock_gettime(CLOCK_MONOTONIC, &now);
@@ -384,12 +422,14 @@ void cli_tick(cli *c)
         frac = (double)c->done / (double)c->total;
     else if (c->total_bytes > 0 && c->rd)
         frac = (double)(c->done_bytes + rec_reader_bytes(c->rd)) / (double)c->total_bytes;
-    fprintf(stderr, "\r\033[K%s: %ld records, %.1f/s", c->d->name, c->done, rate);
-    if (frac > 0 && frac <= 1) {
+    char text[200];
+    int n = snprintf(text, sizeof text, "%ld records, %.1f/s", c->done, rate);
+    if (frac > 0 && frac <= 1 && n > 0 && (size_t)n < sizeof text) {
         long eta = (long)(el / frac - el);
-        fprintf(stderr, ", %.0f%%, ETA %ld:%02ld", 100 * frac, eta / 60, eta % 60);
+        snprintf(text + n, sizeof text - (size_t)n, ", %.0f%%, ETA %ld:%02ld", 100 * frac,
+                 eta / 60, eta % 60);
     }
-    c->shown = 1;
+    show_progress(c, text);
 }
 
 int cli_finish(cli *c)

@@ -497,8 +497,33 @@ int train_step(trainer *t, network *net, const batch *b, const yrep *rep, yerr *
     return t->step >= t->opt.max_batches || train_signalled() || t->out_of_patience;
 }
 
+/* A run whose last validation fell well below its best says so: the last
+ * checkpoint is then not the model to keep. "Well below": mAP under 0.8 of
+ * the best's, or (without mAP) a validation loss over 1.25 of the best's. */
+static void compare_last_validation(const trainer *t, const yrep *rep)
+{
+    const tlog_val *best = NULL, *last = t->log.n_val ? &t->log.val[t->log.n_val - 1] : NULL;
+    double best_score = -INFINITY;
+    for (size_t i = 0; i < t->log.n_val; i++) {
+        const tlog_val *v = &t->log.val[i];
+        double score = !isnan(v->map) ? v->map : -v->val_loss;
+        if (score > best_score)
+            best_score = score, best = v;
+    }
+    if (!best || best == last)
+        return;
+    int by_map = !isnan(best->map) && !isnan(last->map);
+    if (by_map ? last->map < 0.8 * best->map : last->val_loss > 1.25 * best->val_loss)
+        yrep_warn(rep, "the last validation (step %ld: %s %.4f) is well below the best (step "
+                  "%ld: %.4f)%s%s", last->iteration, by_map ? "mAP" : "loss",
+                  by_map ? last->map : last->val_loss, best->iteration,
+                  by_map ? best->map : best->val_loss, t->tc.best ? ": keep " : "",
+                  t->tc.best ? t->tc.best : "");
+}
+
 int train_finish(trainer *t, network *net, const yrep *rep, yerr *err)
 {
+    compare_last_validation(t, rep);
     if (t->pending)
         yrep_warn(rep, "%ld images at the end did not fill a batch of %d: no step made with "
                   "them", t->pending, t->opt.batch);

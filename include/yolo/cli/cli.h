@@ -22,6 +22,7 @@
 #include "yolo/base/report.h"
 
 #define CLI_MAX_OPTS 48
+#define CLI_PROGRESS_EVERY 60   /* seconds between progress lines outside a terminal */
 
 /* One stage option. id is what on_option receives. */
 typedef struct cli_opt {
@@ -67,6 +68,8 @@ typedef struct cli {
     long done;            /* records counted so far */
     struct timespec t0, last;
     int shown;            /* a progress line is on the terminal */
+    double line_every;    /* outside a terminal: seconds between progress lines (0: none) */
+    struct timespec last_line;
     int custom_progress;  /* the stage writes its own progress text */
     /* what the library's warnings, notes and progress go through: these
      * messages, --quiet and the progress line (set by cli_init) */
@@ -107,8 +110,10 @@ int cli_fail(cli *c, const yerr *err);
 /* Counts one record done for the progress line (cli_read does this itself
  * for record inputs); c->total may be set for stages that know it. */
 void cli_tick(cli *c);
-/* Shows the stage's own progress text instead (on a terminal, not with
- * --quiet); record counting then stays silent. */
+/* Shows the stage's own progress text instead (not with --quiet); record
+ * counting then stays silent. On a terminal the text is rewritten in place;
+ * outside one (nohup, a log) it is a line of its own every
+ * YOLO_PROGRESS_EVERY seconds (default CLI_PROGRESS_EVERY, 0: never). */
 void cli_progress_text(cli *c, const char *text);
 
 /* Flushes and closes the output, checking for errors (a full disk shows up
