@@ -27,7 +27,7 @@ static const cli_opt opts[] = {
                                    "--train: images per step (default: the cfg's batch)"},
     {OPT_LETTERBOX, "letterbox", 0, NULL, "fit images keeping their aspect, grey bars (default)"},
     {OPT_RESIZE, "resize", 0, NULL, "stretch images to the network size"},
-    {OPT_STRICT, "strict", 0, NULL, "a missing or corrupt image stops the run (exit 2)"},
+    {OPT_STRICT, "strict", 0, NULL, "a missing, corrupt or truncated image stops the run (exit 2)"},
     {OPT_CONV, "conv", 0, "WAY", "3x3 convolutions: winograd (default; faster, 4x their "
                                  "weights' memory, 8x in training) or direct (im2col + GEMM)"},
     {OPT_WINO_MEM, "wino-mem", 0, "MIB", "at most MIB MiB of Winograd's weights: the layers "
@@ -73,7 +73,9 @@ static const cli_desc desc = {
         "'transform' (docs/records.md sections 3 and 5). EXIF orientation is not applied:\n"
         "pixels are used as stored, the frame of width/height from the JPEG header.\n"
         "A missing or corrupt image gives the record 'error' and it flows on (counted at\n"
-        "the end; --strict stops instead). Records with 'error' pass through untouched.\n"
+        "the end; --strict stops instead). A truncated JPEG that still decodes is used as\n"
+        "viewers show it (the rows it could not read grey), with a warning once per image\n"
+        "(--strict stops). Records with 'error' pass through untouched.\n"
         "Batch norm is folded into the weights; outputs share memory between layers.\n"
         "At the end (not with --quiet) the time spent in the network is reported.",
     .opts = opts,

@@ -26,7 +26,7 @@ static const cli_opt opts[] = {
     {OPT_THUMB, "thumb", 0, "PX", "sheet: longest side of a thumbnail, 32 to 1024 (default 160)"},
     {OPT_SHEET_MAX, "sheet-max", 0, "N",
      "sheet: at most N thumbnails, the first drawn (default 100; N x PX^2 <= 16M)"},
-    {OPT_STRICT, "strict", 0, NULL, "a missing image, id or a repeated id is an error (exit 2)"},
+    {OPT_STRICT, "strict", 0, NULL, "a missing or truncated image, no id or a repeated id is an error (exit 2)"},
     {0, NULL, 0, NULL, NULL},
 };
 
@@ -48,8 +48,10 @@ static const cli_desc desc = {
         "in rows, at the end: memory is about 6 x N x PX^2 bytes. Files are written whole\n"
         "(a temporary file, then renamed). Records with 'error' are passed on, not drawn;\n"
         "a record whose image is missing or unreadable, or with no id, is passed on with a\n"
-        "warning (an error with --strict). Records pass on byte for byte, except when\n"
-        "standard output is a terminal (draw ends the pipeline): then they are dropped.",
+        "warning (an error with --strict). A truncated JPEG that still decodes is drawn as\n"
+        "viewers show it (the rows it could not read grey), with a warning once per image\n"
+        "(an error with --strict). Records pass on byte for byte, except when standard\n"
+        "output is a terminal (draw ends the pipeline): then they are dropped.",
     .opts = opts,
     .reads_records = 1,
     .writes_records = 1,

@@ -36,7 +36,7 @@ static const cli_opt opts[] = {
     {OPT_MAX_BOXES, "max-boxes", 0, "N", "truth boxes kept per image (default: the last head's "
                                          "max, else darknet's 30 for region, 90)"},
     {OPT_BATCH, "batch", 'b', "N", "records made in parallel (default 16, at most 256)"},
-    {OPT_STRICT, "strict", 0, NULL, "a record that cannot be encoded stops the run (exit 2)"},
+    {OPT_STRICT, "strict", 0, NULL, "a record that cannot be encoded, or a truncated image, stops the run (exit 2)"},
     {OPT_EPOCHS, "epochs", 0, "E", "write every record E times, freshly augmented (default 1)"},
     {OPT_SHUFFLE, "shuffle", 0, NULL, "each epoch in a random order (from --seed)"},
     {OPT_SIZES, "sizes", 0, "MIN,MAX", "multi-scale: square sizes, multiples of 32, drawn from "
@@ -64,6 +64,9 @@ static const cli_desc desc = {
         "dropped when less than .001 of the input wide or high after clipping. A missing\n"
         "or corrupt image, or no 'objects', gives the record 'error' and it flows on\n"
         "(--strict stops); a class out of the cfg's range or an inverted box stops the run.\n"
+        "A truncated JPEG that still decodes is used as viewers show it (the rows it could\n"
+        "not read grey), with a warning (--strict stops). A bad image is warned about once\n"
+        "a run, not once per epoch; the closing line counts its records.\n"
         "--epochs and --shuffle hold every input record (their bytes: about the size of\n"
         "the input) and write them after the input ends, record k of the output drawing\n"
         "from stream k of --seed.\n"

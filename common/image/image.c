@@ -1,9 +1,11 @@
 #include <errno.h>
 #include <math.h>
+#include <setjmp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <jpeglib.h>
 #include <turbojpeg.h>
 
 #include "yolo/image/image.h"
@@ -123,32 +125,144 @@ static void bytes_to_planes(const unsigned char *px, int ps, img *out)
     }
 }
 
-/* Decodes buf (its header already read: w x h) as pixel format pf (TJPF_RGB
- * or TJPF_CMYK) into out. */
-static int decode_pixels(tjhandle tj, const unsigned char *buf, size_t len, int w, int h,
-                         int pf, const char *path, img *out, yerr *err)
+/* ---- pixels, with libjpeg's own API ------------------------------------------
+ * TurboJPEG's tjDecompress2 cannot tell a warning (data that ends early,
+ * corrupt entropy data: libjpeg goes on) from a warning followed by a fatal
+ * error (it stopped half way): both say TJERR_WARNING. libjpeg's error
+ * manager tells them apart. Same library, same settings as before: the
+ * accurate integer DCT and fancy upsampling, as OpenCV's imread. */
+
+typedef struct jpeg_job {
+    struct jpeg_error_mgr pub;   /* first: libjpeg hands it back as cinfo->err */
+    jmp_buf back;                /* where a fatal error returns to */
+    struct jpeg_decompress_struct d;
+    int strict;                  /* a warning is fatal (always, in the header) */
+    int in_pixels;               /* the header was read: errors are in the data */
+    char warning[JMSG_LENGTH_MAX];   /* the first warning ("" if none) */
+    char fatal[JMSG_LENGTH_MAX];
+    unsigned char *px;           /* [h, w, ps] */
+    int w, h, ps;                /* as decoded; ps = 3 (RGB) or 4 (CMYK) */
+} jpeg_job;
+
+static void job_fatal(j_common_ptr c)
 {
-    int ps = tjPixelSize[pf];
-    unsigned char *px = malloc((size_t)w * h * ps); /* [h, w, ps] */
-    if (!px)
-        return yerr_set(err, YOLO_EIO, "%s: out of memory for %d x %d pixels", path, w, h);
-    /* ACCURATEDCT is libjpeg's default (JDCT_ISLOW), which OpenCV keeps;
-     * STOPONWARNING makes truncated or damaged data an error, not grey. */
-    int flags = TJFLAG_ACCURATEDCT | TJFLAG_STOPONWARNING;
-    int rc = 0;
-    if (tjDecompress2(tj, buf, (unsigned long)len, px, w, 0, h, pf, flags) != 0)
-        rc = yerr_set(err, YOLO_EINPUT, "%s: corrupt JPEG (%s)", path, tjGetErrorStr2(tj));
-    else if (img_alloc(out, w, h, 3, err) != 0)
-        rc = yerr_prefix(err, "%s", path);
-    else
-        bytes_to_planes(px, ps, out);
-    free(px);
+    jpeg_job *j = (jpeg_job *)c->err;
+    c->err->format_message(c, j->fatal);
+    longjmp(j->back, 1);
+}
+
+/* libjpeg's emit_message: level -1 is a warning, others are traces. */
+static void job_message(j_common_ptr c, int level)
+{
+    jpeg_job *j = (jpeg_job *)c->err;
+    if (level >= 0)
+        return;
+    if (j->strict || !j->in_pixels)
+        job_fatal(c);
+    if (c->err->num_warnings++ == 0)
+        c->err->format_message(c, j->warning);
+}
+
+/* Decodes the rows of j->d (its header read) into j->px. 0, or -1 (err). */
+static int read_rows(jpeg_job *j, const char *path, yerr *err)
+{
+    struct jpeg_decompress_struct *d = &j->d;
+    /* libjpeg-turbo cannot convert CMYK to RGB itself: bytes_to_planes does */
+    int cmyk = d->jpeg_color_space == JCS_CMYK || d->jpeg_color_space == JCS_YCCK;
+    d->out_color_space = cmyk ? JCS_CMYK : JCS_RGB;
+    d->dct_method = JDCT_ISLOW;
+    j->in_pixels = 1;
+    jpeg_start_decompress(d);
+    j->w = (int)d->output_width, j->h = (int)d->output_height, j->ps = d->output_components;
+    size_t stride = (size_t)j->w * j->ps;
+    if (!(j->px = malloc(stride * j->h)))
+        return yerr_set(err, YOLO_EIO, "%s: out of memory for %d x %d pixels", path, j->w, j->h);
+    while (d->output_scanline < d->output_height) {
+        JSAMPROW row = j->px + d->output_scanline * stride;
+        if (jpeg_read_scanlines(d, &row, 1) != 1)   /* only a suspending source stalls */
+            return yerr_set(err, YOLO_EINPUT, "%s: corrupt JPEG (the decoder stalled)", path);
+    }
+    jpeg_finish_decompress(d);
+    return 0;
+}
+
+/* Decodes buf (len bytes) into j->px. 0, or -1 with err: a fatal libjpeg
+ * error, or any warning when j->strict (j->warning keeps the first one). */
+static int run_job(jpeg_job *j, const unsigned char *buf, size_t len, const char *path,
+                   yerr *err)
+{
+    j->d.err = jpeg_std_error(&j->pub);
+    j->pub.error_exit = job_fatal;
+    j->pub.emit_message = job_message;
+    if (setjmp(j->back)) {
+        jpeg_destroy_decompress(&j->d);
+        return yerr_set(err, YOLO_EINPUT, j->in_pixels ? "%s: corrupt JPEG (%s)"
+                                                       : "%s: not a readable JPEG (%s)",
+                        path, j->fatal);
+    }
+    jpeg_create_decompress(&j->d);
+    jpeg_mem_src(&j->d, buf, (unsigned long)len);
+    jpeg_read_header(&j->d, TRUE);   /* up to the first scan's header */
+    int rc = j->d.src->bytes_in_buffer == 0   /* none of the picture is in the file */
+                 ? yerr_set(err, YOLO_EINPUT, "%s: truncated JPEG (it ends before its image "
+                            "data)", path)
+                 : read_rows(j, path, err);
+    jpeg_destroy_decompress(&j->d);
     return rc;
 }
 
-int img_load_jpeg(const char *path, img *out, yerr *err)
+/* The rows at the bottom of px [h, w, 3] that are all grey 128: where
+ * libjpeg had no data it leaves the coefficients zero, which decode to
+ * 128 (in a progressive file cut in a later scan, less detail instead). */
+static int grey_tail(const unsigned char *px, int w, int h)
+{
+    size_t stride = (size_t)w * 3;
+    int n = 0;
+    for (int y = h - 1; y >= 0; y--, n++) {
+        const unsigned char *row = px + y * stride;
+        for (size_t i = 0; i < stride; i++)
+            if (row[i] != 128)
+                return n;
+    }
+    return n;
+}
+
+/* After a warning: the note for the caller. */
+static void note_damage(const jpeg_job *j, const char *path, yerr *warn)
+{
+    int grey = j->ps == 3 ? grey_tail(j->px, j->w, j->h) : 0;
+    char rows[96] = "";
+    if (grey > 0)
+        snprintf(rows, sizeof rows, ", the rows it could not read grey (the last %d of %d)", grey,
+                 j->h);
+    yerr_set(warn, YOLO_EINPUT, "%s: truncated or corrupt JPEG (libjpeg-turbo: %s): decoded as "
+             "viewers show it%s", path, j->warning, rows);
+}
+
+/* Decodes buf (its header already read by TurboJPEG: w x h) into out. */
+static int decode_pixels(const unsigned char *buf, size_t len, int w, int h, const char *path,
+                         img *out, yerr *warn, yerr *err)
+{
+    jpeg_job j = {.strict = !warn};
+    int rc = run_job(&j, buf, len, path, err);
+    if (rc == 0 && (j.w != w || j.h != h))   /* two readers of one header */
+        rc = yerr_set(err, YOLO_EINPUT, "%s: corrupt JPEG (its header says %d x %d, the "
+                      "decoder gave %d x %d)", path, w, h, j.w, j.h);
+    if (rc == 0 && j.warning[0])
+        note_damage(&j, path, warn);
+    if (rc == 0 && img_alloc(out, w, h, 3, err) != 0)
+        rc = yerr_prefix(err, "%s", path);
+    if (rc == 0)
+        bytes_to_planes(j.px, j.ps, out);
+    free(j.px);
+    return rc;
+}
+
+int img_load_jpeg(const char *path, img *out, yerr *warn, yerr *err)
 {
     *out = (img){0};
+    if (warn)
+        warn->code = 0;
     unsigned char *buf = NULL;
     size_t len = 0;
     if (slurp(path, &buf, &len, err) != 0) {
@@ -157,6 +271,8 @@ int img_load_jpeg(const char *path, img *out, yerr *err)
     }
     tjhandle tj = tjInitDecompress();
     int w = 0, h = 0, sub, cs, rc = 0;
+    /* TurboJPEG reads the header, as img_jpeg_size does: both refuse the
+     * same files (any warning in the header among them) */
     if (!tj)
         rc = yerr_set(err, YOLO_EIO, "%s: cannot start the JPEG decoder", path);
     else if (len < 2 || buf[0] != 0xff || buf[1] != 0xd8)
@@ -170,11 +286,8 @@ int img_load_jpeg(const char *path, img *out, yerr *err)
              (long)w * h > IMG_MAX_PIXELS)
         rc = yerr_set(err, YOLO_EINPUT, "%s: image of %d x %d is too large (at most %d a side, "
                       "%ld pixels)", path, w, h, IMG_MAX_SIDE, IMG_MAX_PIXELS);
-    else {
-        /* libjpeg-turbo cannot convert CMYK to RGB itself */
-        int pf = cs == TJCS_CMYK || cs == TJCS_YCCK ? TJPF_CMYK : TJPF_RGB;
-        rc = decode_pixels(tj, buf, len, w, h, pf, path, out, err);
-    }
+    else
+        rc = decode_pixels(buf, len, w, h, path, out, warn, err);
     if (tj)
         tjDestroy(tj);
     free(buf);

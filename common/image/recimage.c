@@ -30,12 +30,13 @@ static int note_size(rec *r, const img *im, yerr *note, yerr *err)
     return rc < 0 ? -1 : 0;
 }
 
-int rec_load_image(rec *r, img *im, yerr *size_note, yerr *err)
+int rec_load_image(rec *r, img *im, rec_image_notes *notes, yerr *err)
 {
     const char *s;
     size_t len;
     char path[4096];
-    size_note->code = 0;
+    notes->size.code = notes->damaged.code = 0;
+    notes->about = 0;
     int rc = rec_get_str(r, "image", &s, &len, err);
     if (rc < 0)
         return -1;
@@ -49,11 +50,14 @@ int rec_load_image(rec *r, img *im, yerr *size_note, yerr *err)
     }
     memcpy(path, s, len);
     path[len] = 0;
-    if (img_load_jpeg(path, im, err) < 0) {
+    notes->about = yrep_key(path, len);
+    if (img_load_jpeg(path, im, &notes->damaged, err) < 0) {
         yerr_prefix(err, "%s: record %ld: key 'image'", r->src, r->index);
         return 0;
     }
-    if (note_size(r, im, size_note, err) < 0) {
+    if (notes->damaged.code)
+        yerr_prefix(&notes->damaged, "%s: record %ld: key 'image'", r->src, r->index);
+    if (note_size(r, im, &notes->size, err) < 0) {
         img_free(im);
         return -1;
     }

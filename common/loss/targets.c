@@ -135,9 +135,10 @@ void tgt_encode(const network *net, const int *heads, int nheads, const tgt_box 
 
 /* ---- opening: the cfg's heads and settings -------------------------------- */
 
-enum { PROB_RECORD, PROB_N };
+enum { PROB_RECORD, PROB_DAMAGED, PROB_N };
 static const yrep_kind prob_kinds[PROB_N] = {
     [PROB_RECORD] = {"record not encoded", "records not encoded"},
+    [PROB_DAMAGED] = {"truncated or corrupt JPEG decoded", "truncated or corrupt JPEGs decoded"},
 };
 
 static int find_heads(enc *e, yerr *err)
@@ -331,20 +332,24 @@ static int get_objects(const enc *e, rec *r, objlist *l, yerr *err)
     return 1;
 }
 
-/* Decodes `image`: BATCH_OK, or BATCH_PROBLEM / BATCH_FATAL with err set. A
- * size other than the record's is a problem here: its boxes may be in
- * another frame. */
-static int load_image(rec *r, img *im, yerr *err)
+/* Decodes slot sl's `image`: BATCH_OK, or BATCH_PROBLEM / BATCH_FATAL with
+ * sl->err set; sl->about names the image. A size other than the record's
+ * is a problem here: its boxes may be in another frame. A truncated or
+ * corrupt JPEG decoded is BATCH_OK with its note in sl->err (free on a
+ * slot without a problem), for note() to warn about. */
+static int load_image(batch_slot *sl, img *im)
 {
-    yerr note;
-    int rc = rec_load_image(r, im, &note, err);
+    rec_image_notes n;
+    int rc = rec_load_image(&sl->r, im, &n, &sl->err);
+    sl->about = n.about;
     if (rc <= 0)
         return rc < 0 ? BATCH_FATAL : BATCH_PROBLEM;
-    if (note.code) {
-        *err = note;
+    if (n.size.code) {
+        sl->err = n.size;
         img_free(im);
         return BATCH_PROBLEM;
     }
+    sl->err = n.damaged;
     return BATCH_OK;
 }
 
@@ -472,7 +477,7 @@ static int encode_slot(const enc *e, batch_slot *sl, tgt_counts *cnt)
         why = BATCH_PROBLEM;
     }
     if (why == BATCH_OK)
-        why = load_image(&sl->r, &im, &sl->err);
+        why = load_image(sl, &im);
     if (why == BATCH_OK) {
         yrng rng;
         aug_record_rng(&rng, e->cf.seed, sl->number);
@@ -506,16 +511,21 @@ static int prepare(void *ctx, int i, batch_slot *s)
 {
     enc *e = ctx;
     e->cnt[i] = (tgt_counts){0};
+    s->err.code = 0;
     return encode_slot(e, s, &e->cnt[i]);
 }
 
-/* batch_ops.note: the slot's counts into the run's, in order. */
+/* batch_ops.note: the slot's counts into the run's, in order, and a
+ * truncated or corrupt JPEG decoded (load_image's note): warned about once
+ * per image, not once per epoch. */
 static int note(void *ctx, int i, batch_slot *s, const yrep *rep, yrep_problems *p,
                 yerr *fatal)
 {
-    (void)s, (void)rep, (void)p, (void)fatal;
     enc *e = ctx;
     add_counts(&e->total, &e->cnt[i]);
+    if (s->err.code)
+        return yrep_problem_about(rep, p, PROB_DAMAGED, s->about, "kept", fatal, "%s",
+                                  s->err.msg);
     return 0;
 }
 

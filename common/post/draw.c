@@ -504,6 +504,7 @@ static const yrep_kind problem_kinds[DRAW_NPROBLEMS] = {
                       "records not drawn (image missing or unreadable)"},
     [DRAW_P_NOID] = {"record not drawn (no id)", "records not drawn (no id)"},
     [DRAW_P_DUP] = {"id seen before, file renamed", "ids seen before, files renamed"},
+    [DRAW_P_DAMAGED] = {"truncated or corrupt JPEG drawn", "truncated or corrupt JPEGs drawn"},
 };
 
 /* A folder the run will write into: there (or made, one level) and writable. */
@@ -589,7 +590,9 @@ static int collect_items(draw_job *j, rec *r, yerr *err)
     return 0;
 }
 
-/* Loads r's image into j->im. 1 loaded, 0 not (a problem reported), -1. */
+/* Loads r's image into j->im. 1 loaded, 0 not (a problem reported), -1. A
+ * truncated or corrupt JPEG is drawn as it decodes; its warning, and that
+ * of an image not drawn, is given once per image in a run. */
 static int load_image(draw_job *j, rec *r, yerr *err)
 {
     const char *s;
@@ -605,11 +608,16 @@ static int load_image(draw_job *j, rec *r, yerr *err)
         return rec_fail(r, err, "image", "not a usable path (too long, or holds a NUL byte)");
     memcpy(path, s, len);
     path[len] = '\0';
-    yerr lerr;
+    yerr lerr, damaged;
+    uint64_t about = yrep_key(path, len);
     img_free(&j->im);
-    if (img_load_jpeg(path, &j->im, &lerr) < 0)
-        return yrep_problem(j->rep, &j->probs, DRAW_P_IMAGE, "not drawn", err,
-                            "%s: record %ld: image: %s", r->src, r->index, lerr.msg);
+    if (img_load_jpeg(path, &j->im, &damaged, &lerr) < 0)
+        return yrep_problem_about(j->rep, &j->probs, DRAW_P_IMAGE, about, "not drawn", err,
+                                  "%s: record %ld: image: %s", r->src, r->index, lerr.msg);
+    if (damaged.code && yrep_problem_about(j->rep, &j->probs, DRAW_P_DAMAGED, about, "drawn",
+                                           err, "%s: record %ld: image: %s", r->src, r->index,
+                                           damaged.msg) < 0)
+        return -1;
     return 1;
 }
 
@@ -704,4 +712,5 @@ void draw_job_close(draw_job *j)
     detlist_free(&j->dets);
     draw_stems_free(&j->stems);
     draw_sheet_free(&j->sheet);
+    yrep_problems_free(&j->probs);
 }

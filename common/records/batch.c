@@ -32,6 +32,7 @@ void batch_free(batch *b)
     for (int i = 0; b->s && i < b->cap; i++)
         rec_free(&b->s[i].r);
     free(b->s);
+    yrep_problems_free(&b->problems);
     memset(b, 0, sizeof *b);
 }
 
@@ -50,8 +51,8 @@ static int report(batch *b, yerr *fatal)
             return i;
         }
         if (s->why == BATCH_PROBLEM &&
-            yrep_problem(b->rep, &b->problems, 0, "passed on with 'error'", fatal, "%s",
-                         s->err.msg) < 0)
+            yrep_problem_about(b->rep, &b->problems, 0, s->about, "passed on with 'error'",
+                               fatal, "%s", s->err.msg) < 0)
             return i;
         if (s->why == BATCH_OK && b->ops->note &&
             b->ops->note(b->ctx, i, s, b->rep, &b->problems, fatal) < 0)
@@ -107,6 +108,7 @@ int batch_push(batch *b, yerr *err)
     s->run = !rec_has(&s->r, "error");
     s->rank = s->run ? b->nrun++ : -1;
     s->why = BATCH_OK;
+    s->about = 0;
     return b->n == b->cap ? run(b, err) : 0;
 }
 

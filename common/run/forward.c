@@ -9,10 +9,11 @@
 #include "yolo/image/recimage.h"
 #include "yolo/net/weights.h"
 
-enum { PROB_IMAGE, PROB_SIZE, PROB_N };
+enum { PROB_IMAGE, PROB_SIZE, PROB_DAMAGED, PROB_N };
 static const yrep_kind prob_kinds[PROB_N] = {
     [PROB_IMAGE] = {"record not run", "records not run"},
     [PROB_SIZE] = {"image size differs from its record", "image sizes differ from their records"},
+    [PROB_DAMAGED] = {"truncated or corrupt JPEG decoded", "truncated or corrupt JPEGs decoded"},
 };
 
 
@@ -189,27 +190,28 @@ static int take_input(fwd *f, rec *r, float *dst, yerr *err)
     return 0;
 }
 
-/* Decodes `image` and letterboxes (or resizes) it into dst [3, net h, net w].
- * Returns BATCH_OK, or BATCH_PROBLEM / BATCH_FATAL with err set. */
-static int make_input(fwd *f, rec *r, float *dst, img_transform *t, int *size_differs, yerr *err)
+/* Decodes `image` and letterboxes (or resizes) it into dst [3, net h, net w];
+ * x gets its notes, s its about. Returns BATCH_OK, or BATCH_PROBLEM /
+ * BATCH_FATAL with s->err set. */
+static int make_input(fwd *f, batch_slot *s, float *dst, fwd_extra *x)
 {
+    rec *r = &s->r;
+    yerr *err = &s->err;
     if (f->net.c != 3) {
         rec_fail(r, err, "image", "the network takes %d channels, images give 3: give 'input'",
                  f->net.c);
         return BATCH_FATAL;
     }
     img im = {0}, out = {0};
-    yerr note;
-    int rc = rec_load_image(r, &im, &note, err);
+    int rc = rec_load_image(r, &im, &x->notes, err);
+    s->about = x->notes.about;
     if (rc <= 0)
         return rc < 0 ? BATCH_FATAL : BATCH_PROBLEM;
-    if ((*size_differs = note.code != 0))
-        *err = note;   /* a warning: err is free for it */
     if (f->cf.resize) {
         rc = img_resize(&im, f->net.w, f->net.h, &out, err);
-        *t = img_resize_transform(im.w, im.h, f->net.w, f->net.h);
+        x->tf = img_resize_transform(im.w, im.h, f->net.w, f->net.h);
     } else {
-        rc = img_letterbox(&im, f->net.w, f->net.h, &out, t, err);
+        rc = img_letterbox(&im, f->net.w, f->net.h, &out, &x->tf, err);
     }
     img_free(&im);
     if (rc < 0)
@@ -225,7 +227,8 @@ static int prepare(void *ctx, int i, batch_slot *s)
     fwd *f = ctx;
     fwd_extra *x = &f->x[i];
     float *dst = f->net.input + (size_t)s->rank * f->net.inputs;   /* [c, h, w] */
-    x->made = x->size_differs = 0;
+    x->made = 0;
+    x->notes.size.code = x->notes.damaged.code = 0;
     if (rec_has(&s->r, "input"))
         return take_input(f, &s->r, dst, &s->err) < 0 ? BATCH_FATAL : BATCH_OK;
     if (f->cf.train) {     /* the targets were made for encode-targets' input */
@@ -233,7 +236,7 @@ static int prepare(void *ctx, int i, batch_slot *s)
                  "made with the targets");
         return BATCH_FATAL;
     }
-    int why = make_input(f, &s->r, dst, &x->tf, &x->size_differs, &s->err);
+    int why = make_input(f, s, dst, x);
     x->made = why == BATCH_OK;
     if (why == BATCH_PROBLEM)
         memset(dst, 0, (size_t)f->net.inputs * sizeof *dst);
@@ -336,13 +339,17 @@ static int set_transform(rec *r, const img_transform *t, yerr *err)
 
 /* ---- the batch ------------------------------------------------------------- */
 
-/* batch_ops.note: a JPEG whose size is not the record's is a warning. */
+/* batch_ops.note: a truncated or corrupt JPEG decoded (once per image), and
+ * one whose size is not the record's, are warnings. */
 static int note(void *ctx, int i, batch_slot *s, const yrep *rep, yrep_problems *p,
                 yerr *fatal)
 {
-    fwd *f = ctx;
-    if (f->x[i].size_differs)
-        return yrep_problem(rep, p, PROB_SIZE, "kept", fatal, "%s", s->err.msg);
+    const rec_image_notes *n = &((fwd *)ctx)->x[i].notes;
+    if (n->damaged.code && yrep_problem_about(rep, p, PROB_DAMAGED, s->about, "kept",
+                                              fatal, "%s", n->damaged.msg) < 0)
+        return -1;
+    if (n->size.code)
+        return yrep_problem(rep, p, PROB_SIZE, "kept", fatal, "%s", n->size.msg);
     return 0;
 }
 

@@ -186,7 +186,7 @@ static int letterbox_main(const char *jpg, const char *outpath)
 {
     img im;
     yerr err;
-    if (img_load_jpeg(jpg, &im, &err) != 0)
+    if (img_load_jpeg(jpg, &im, NULL, &err) != 0)
         die(jpg, &err);
     size_t n = (size_t)im.w * im.h * 3, nd = 0;
     float *dn = malloc(n * sizeof *dn); /* [3, h, w] */

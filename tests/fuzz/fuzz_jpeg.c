@@ -3,7 +3,10 @@
  * sizes taken from the input's hash. img_jpeg_size (image-list, voc-parse)
  * reads the same file. A frame header larger than FUZZ_MAX_PIXELS is not
  * decoded (the library allows 512 M pixels, far past libFuzzer's memory
- * limit: legitimate, so not a finding). Both must agree on the size. */
+ * limit: legitimate, so not a finding). Both must agree on the size. Damaged
+ * data decoded with a warning (the stages' way) must name the file, and the
+ * strict decode (no warning allowed) must succeed exactly when there is
+ * none. */
 #include <turbojpeg.h>
 
 #include "fuzz.h"
@@ -34,7 +37,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         return 0;
 
     img im, out;
-    if (img_load_jpeg(path, &im, &err) == 0) {
+    yerr warn;
+    int lenient = img_load_jpeg(path, &im, &warn, &err) == 0;
+    img strict;
+    int strict_ok = img_load_jpeg(path, &strict, NULL, &err) == 0;
+    if (strict_ok)
+        img_free(&strict);
+    if (strict_ok != (lenient && warn.code == 0))
+        FUZZ_FAIL("strict decode %s, lenient %s (warning: %s)", strict_ok ? "ok" : "refused",
+                  lenient ? "ok" : "refused", lenient && warn.code ? warn.msg : "none");
+    if (lenient && warn.code && (warn.code != YOLO_EINPUT || !strstr(warn.msg, path)))
+        FUZZ_FAIL("a warning (code %d) that does not name the file: %s", warn.code, warn.msg);
+    if (lenient) {
         if (im.w <= 0 || im.h <= 0 || im.c != 3 || !im.data)
             FUZZ_FAIL("img_load_jpeg gave a %d x %d x %d image", im.w, im.h, im.c);
         if (!hdr || hw != im.w || hh != im.h)

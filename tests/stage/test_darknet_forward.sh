@@ -142,7 +142,7 @@ check_eq "an input of the wrong shape: exit 2, naming the record and key" "$rc $
 check_eq "... the record before it written whole (same batch)" "$($PY "$T/show.py" "$T/o.mp" | cut -d'|' -f1)" "in0 "
 
 # --- bad images: error and flow on; --strict stops ---------------------------
-head -c 30000 "$IM/dog.jpg" > "$T/cut.jpg"
+head -c 3000 "$IM/dog.jpg" > "$T/cut.jpg"   # cut inside its header
 image-list "$IM/dog.jpg" > "$T/m.mp"
 $PY - "$T/m.mp" "$T/cut.jpg" <<'EOF' >> "$T/m.mp"
 import sys, msgpack
@@ -156,7 +156,7 @@ image-list "$IM/synth-773x512.jpg" >> "$T/m.mp"
 $DF --batch 4 "$T/m.mp" > "$T/o.mp" 2> "$T/err"; rc=$?
 check_eq "missing, corrupt, image-less records: exit 0, each gets error, the rest run" \
   "$rc $($PY "$T/show.py" "$T/o.mp" | sed 's/| region.*|/| output |/' | tr '\n' '~')" \
-  "0 dog | output | ~gone |  |  | darknet-forward: $T/m.mp: record 1: key 'image': /no/such/file.jpg: No such file or directory~cut |  |  | darknet-forward: $T/m.mp: record 2: key 'image': $T/cut.jpg: corrupt JPEG (Premature end of JPEG file)~old |  |  | voc-parse: earlier trouble~bare |  |  | darknet-forward: $T/m.mp: record 4: key 'image': the record has no 'image'~synth-773x512 | output | ~"
+  "0 dog | output | ~gone |  |  | darknet-forward: $T/m.mp: record 1: key 'image': /no/such/file.jpg: No such file or directory~cut |  |  | darknet-forward: $T/m.mp: record 2: key 'image': $T/cut.jpg: not a readable JPEG (it ends before its frame header gives a size)~old |  |  | voc-parse: earlier trouble~bare |  |  | darknet-forward: $T/m.mp: record 4: key 'image': the record has no 'image'~synth-773x512 | output | ~"
 darknet-forward --cfg "$TINY" --weights "$T/w.weights" --width 96 --height 96 --batch 4 "$T/m.mp" 2>&1 > /dev/null | grep -v "cfg keys\|ms/image" > "$T/err"
 check_match "... each warned, one closing count" "$(cat "$T/err")" \
   "record 1: key 'image': .*: passed on with 'error'.*
@@ -174,6 +174,26 @@ $DF --strict --batch 4 "$T/m.mp" > "$T/o.mp" 2> "$T/err"; rc=$?
 check_eq "--strict: exit 2 at the missing image, the record before it written" \
   "$rc $($PY "$T/show.py" "$T/o.mp" | cut -d'|' -f1) $(cat "$T/err")" \
   "2 dog  darknet-forward: $T/m.mp: record 1: key 'image': /no/such/file.jpg: No such file or directory (an error with --strict)"
+# a truncated JPEG (no end marker; viewers show it, the missing rows grey):
+# run, warned about once per image however often it comes
+head -c 30000 "$IM/dog.jpg" > "$T/trunc.jpg"
+$PY - "$T/trunc.jpg" <<'EOF' > "$T/t.mp"
+import sys, msgpack
+for i in ('t1', 't2'):
+    sys.stdout.buffer.write(msgpack.packb({'id': i, 'image': sys.argv[1]}))
+EOF
+image-list "$IM/dog.jpg" >> "$T/t.mp"
+darknet-forward --cfg "$TINY" --weights "$T/w.weights" --width 96 --height 96 --batch 2 "$T/t.mp" \
+  > "$T/o.mp" 2> "$T/err"; rc=$?
+check_eq "a truncated JPEG, twice: exit 0, both run" \
+  "$rc $($PY "$T/show.py" "$T/o.mp" | sed 's/| region.*|/| output |/' | tr '\n' '~')" \
+  "0 t1 | output | ~t2 | output | ~dog | output | ~"
+check_match "... one warning: the file, truncated, the missing rows grey; one closing count" \
+  "$(grep -v "cfg keys\|ms/image" "$T/err" | tr '\n' '|')" \
+  "^darknet-forward: $T/t.mp: record 0: key 'image': $T/trunc.jpg: truncated or corrupt JPEG \(libjpeg-turbo: Premature end of JPEG file\): decoded as viewers show it, the rows it could not read grey \(the last [0-9]+ of 576\): kept\|darknet-forward: 2 truncated or corrupt JPEGs decoded \(1 repeated, warned about once\)\|$"
+$DF --strict "$T/t.mp" > "$T/o.mp" 2> "$T/err"; rc=$?
+check_match "--strict: a truncated JPEG is an error (exit 2) naming the file" "$rc $(cat "$T/err")" \
+  "^2 darknet-forward: $T/t.mp: record 0: key 'image': $T/trunc.jpg: truncated or corrupt JPEG .*Premature end of JPEG file.* \(an error with --strict\)$"
 printf '\201\245image\007' > "$T/badtype.mp"
 $DF "$T/badtype.mp" > /dev/null 2> "$T/err"; rc=$?
 check_match "image that is not a string: exit 2" "$rc $(cat "$T/err")" "^2 darknet-forward: .*record 0: key 'image'"

@@ -91,7 +91,7 @@ check_match "a 300-byte id: cut, with a hash" "$(ls "$T/long")" "^z{183}~[0-9a-f
   printf '{"image":"%s"}\n' "$img"
   printf '{"id":"ok","image":"%s","detections":[]}\n' "$img"
 } | json-to-records > "$T/mixed.mp"
-head -c 700 "$img" > "$T/cut.jpg"
+head -c 200 "$img" > "$T/cut.jpg"   # cut inside its header
 printf '{"id":"c1","image":"%s"}\n' "$T/cut.jpg" | json-to-records > "$T/corrupt.mp"
 draw --out "$T/mx" "$T/mixed.mp" "$T/corrupt.mp" > "$T/out.mp" 2> "$T/err"; rc=$?
 check_eq "missing image, no id, error, corrupt image: exit 0" "$rc" 0
@@ -111,6 +111,21 @@ draw --strict --out "$T/ms" "$T/mixed.mp" > "$T/out.mp" 2> "$T/err"; rc=$?
 check_match "--strict: a missing image is an error (exit 2)" "$rc $(cat "$T/err")" "^2 draw: .*record 1: image: .*an error with --strict"
 check_eq "--strict: the record with 'error' before it was passed on" \
   "$(records-to-json "$T/out.mp" | jq -r .id)" "e1"
+
+# --- a truncated JPEG: drawn as it decodes (the missing rows grey), warned about once ---------
+head -c $(( $(wc -c < "$img") * 2 / 3 )) "$img" > "$T/trunc.jpg"
+{
+  printf '{"id":"t1","image":"%s","detections":[]}\n' "$T/trunc.jpg"
+  printf '{"id":"t2","image":"%s","detections":[]}\n' "$T/trunc.jpg"
+} | json-to-records > "$T/trunc.mp"
+draw --out "$T/tr" "$T/trunc.mp" > /dev/null 2> "$T/err"; rc=$?
+check_eq "a truncated JPEG, twice: exit 0, both drawn" "$rc $(ls "$T/tr" | tr '\n' ' ')" "0 t1.jpg t2.jpg "
+check_match "... one warning naming the file, truncated, the missing rows grey; one closing count" \
+  "$(tr '\n' '|' < "$T/err")" \
+  "^draw: $T/trunc.mp: record 0: image: $T/trunc.jpg: truncated or corrupt JPEG \(libjpeg-turbo: Premature end of JPEG file\): decoded as viewers show it, the rows it could not read grey \(the last [0-9]+ of 120\): drawn\|draw: 2 truncated or corrupt JPEGs drawn \(1 repeated, warned about once\)\|$"
+draw --strict --out "$T/trs" "$T/trunc.mp" > /dev/null 2> "$T/err"; rc=$?
+check_match "--strict: a truncated JPEG is an error (exit 2) naming the file" "$rc $(cat "$T/err")" \
+  "^2 draw: $T/trunc.mp: record 0: image: $T/trunc.jpg: truncated or corrupt JPEG .*Premature end of JPEG file.*\(an error with --strict\)$"
 
 # --- bad records: exit 2 naming the record and key ------------------------------
 # bad DESC PYTHON-DICT PATTERN: the record packed by Python (json-to-records

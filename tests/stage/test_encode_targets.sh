@@ -238,8 +238,10 @@ check_eq "... the record carries error, the others are encoded" "$($PY "$T/show.
 000002 error:
 000003 [3,"
 encode-targets --cfg $TINY --epochs 2 --shuffle "$T/missing.mp" > "$T/o.mp" 2> "$T/err"; rc=$?
-check_eq "--epochs 2: the held record is named as read, twice" \
-  "$rc $(grep -c "missing.mp: record 1: key 'image'" "$T/err")" "0 2"
+check_eq "--epochs 2: the held record is named as read, once (one image, one warning a run)" \
+  "$rc $(grep -c "missing.mp: record 1: key 'image'" "$T/err")" "0 1"
+check_match "... its two records counted in the closing line" "$(tail -1 "$T/err")" \
+  "^encode-targets: 2 records not encoded \(1 repeated, warned about once\)$"
 encode-targets --strict --cfg $TINY "$T/missing.mp" > "$T/o.mp" 2> "$T/err"; rc=$?
 check_match "--strict: exit 2" "$rc $(cat "$T/err")" "^2 encode-targets: .*record 1: key 'image'.*--strict"
 check_eq "--strict: the record before it is written" "$($PY "$T/show.py" "$T/o.mp" | cut -d' ' -f1)" "000001"
@@ -267,6 +269,31 @@ a = open('$T/error.mp', 'rb').read(); u = msgpack.Unpacker(raw=False); u.feed(a)
 n = len(msgpack.packb(first))
 sys.exit(0 if open('$T/o.mp', 'rb').read()[:n] == a[:n] else 1)"
 check_eq "a record with error passes through byte for byte" "$rc $?" "0 0"
+# --- a truncated JPEG: decoded (the missing rows grey), warned about once per run -------------
+img0=$($PY -c "import msgpack,sys; print(next(iter(msgpack.Unpacker(open(sys.argv[1],'rb'),raw=False)))['image'])" "$T/in.mp")
+head -c $(( $(wc -c < "$img0") * 2 / 3 )) "$img0" > "$T/trunc.jpg"
+head -c 200 "$img0" > "$T/hcut.jpg"
+$PY - "$T/in.mp" "$T" <<'PYEOF'
+import sys, msgpack
+rs = list(msgpack.Unpacker(open(sys.argv[1], 'rb'), raw=False)); T = sys.argv[2]
+def w(name, recs): open(T + '/' + name, 'wb').write(b''.join(msgpack.packb(r) for r in recs))
+w('trunc.mp', [dict(rs[0], image=T + '/trunc.jpg'), rs[1]])
+w('hcut.mp', [dict(rs[0], image=T + '/hcut.jpg'), rs[1]])
+PYEOF
+encode-targets --cfg $TINY --epochs 3 --shuffle "$T/trunc.mp" > "$T/o.mp" 2> "$T/err"; rc=$?
+check_eq "--epochs 3 --shuffle, a truncated JPEG: exit 0, all 6 records get input" \
+  "$rc $($PY "$T/show.py" "$T/o.mp" | cut -d' ' -f2 | sort | uniq -c | awk '{print $1, $2}')" "0 6 [3,"
+check_eq "... warned about once, not once per epoch" "$(grep -c "trunc.jpg" "$T/err")" 1
+check_match "... the warning: the record, the file, truncated, the missing rows grey" "$(head -1 "$T/err")" \
+  "encode-targets: $T/trunc.mp: record 0: key 'image': $T/trunc.jpg: truncated or corrupt JPEG \(libjpeg-turbo: Premature end of JPEG file\): decoded as viewers show it, the rows it could not read grey \(the last [0-9]+ of 120\): kept$"
+check_match "... the closing line counts the 3 decodes, 2 of them repeats" "$(tail -1 "$T/err")" \
+  "^encode-targets: 3 truncated or corrupt JPEGs decoded \(2 repeated, warned about once\)$"
+encode-targets --strict --cfg $TINY --epochs 3 "$T/trunc.mp" > "$T/o.mp" 2> "$T/err"; rc=$?
+check_match "--strict: exit 2 naming the file" "$rc $(cat "$T/err")" \
+  "^2 encode-targets: $T/trunc.mp: record 0: key 'image': $T/trunc.jpg: truncated or corrupt JPEG .*Premature end of JPEG file.*\(an error with --strict\)$"
+encode-targets --cfg $TINY --epochs 3 "$T/hcut.mp" > "$T/o.mp" 2> "$T/err"; rc=$?
+check_eq "a JPEG cut inside its header: error on its record in each epoch, warned about once" \
+  "$rc $($PY "$T/show.py" "$T/o.mp" | grep -c "error: .*hcut.jpg: not a readable JPEG") $(grep -c "hcut.jpg" "$T/err")" "0 3 1"
 encode-targets --cfg $TINY "$T/nonexistent" > /dev/null 2> "$T/err"; rc=$?
 check_match "a missing input file: exit 3 naming it" "$rc $(cat "$T/err")" "^3 encode-targets: .*nonexistent"
 encode-targets "$T/in.mp" > /dev/null 2> "$T/err"; rc=$?

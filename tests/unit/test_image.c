@@ -2,8 +2,12 @@
  *   1. decoding the images of tests/data/images, darknet's dog.jpg and
  *      synth-voc's (sizes, value range, agreement with the header reader)
  *   2. decoding JPEGs made here with turbojpeg: RGB, grayscale, CMYK,
- *      progressive, 1x1; errors for truncated, corrupt, oversized, non-JPEG
- *      and missing files
+ *      progressive, 1x1; truncated and corrupt data decoded with a warning
+ *      (refused without one); errors for a file cut in its header or before
+ *      its image data, a broken header, oversized, non-JPEG and missing files
+ *   2b. dog.jpg cut to 60000 bytes: the rows before the cut as the whole
+ *      file's, grey after it, PIL's pixels exactly
+ *      (tests/fixtures/dog-cut60000.rows, made by make-dog-cut.py beside it)
  *   3. resize and letterbox: values by hand and against a plain reference
  *      loop written from darknet's definition; transforms map the corners
  *   4. resize and letterbox of dog.jpg against libdarknet's output
@@ -15,6 +19,7 @@
 
 #include <turbojpeg.h>
 
+#include "yolo/base/report.h"
 #include "yolo/image/image.h"
 
 #include "check.h"
@@ -22,6 +27,7 @@
 
 #define IMAGES "tests/data/images"
 #define FIXTURE "tests/fixtures/letterbox-dog.fix"
+#define CUT_FIXTURE "tests/fixtures/dog-cut60000.rows"
 
 /* ---- 1. the images of tests/data ---- */
 
@@ -36,11 +42,12 @@ static void test_data_images(void)
         char path[256];
         snprintf(path, sizeof path, "%s/%s", IMAGES, want[i].name);
         img im;
-        yerr err;
+        yerr err, warn;
         int hw = 0, hh = 0;
-        int rc = img_load_jpeg(path, &im, &err);
-        CHECK(rc == 0 && im.w == want[i].w && im.h == want[i].h && im.c == 3,
-              "%s decodes to %d x %d x 3", want[i].name, want[i].w, want[i].h);
+        int rc = img_load_jpeg(path, &im, &warn, &err);
+        CHECK(rc == 0 && warn.code == 0 && im.w == want[i].w && im.h == want[i].h && im.c == 3,
+              "%s decodes to %d x %d x 3, without a warning", want[i].name, want[i].w,
+              want[i].h);
         CHECK(img_jpeg_size(path, &hw, &hh, &err) == 0 && hw == im.w && hh == im.h,
               "%s: the header reader agrees", want[i].name);
         float lo = 1, hi = 0;
@@ -145,7 +152,7 @@ static void test_exif(void)
     write_file("exif6.jpg", ex, n + sizeof app1);
     img im;
     yerr err;
-    int rc = img_load_jpeg(tmp_path("exif6.jpg"), &im, &err);
+    int rc = img_load_jpeg(tmp_path("exif6.jpg"), &im, NULL, &err);
     CHECK(rc == 0 && im.w == 20 && im.h == 10,
           "EXIF orientation 6 is ignored: 20 x 10 stays 20 x 10 (OpenCV would rotate)");
     if (rc == 0)
@@ -160,14 +167,14 @@ static void test_kinds(void)
     img im, base;
     yerr err;
     unsigned char *px = make_jpeg("rgb.jpg", 37, 21, TJPF_RGB, TJSAMP_444, 0);
-    CHECK(img_load_jpeg(tmp_path("rgb.jpg"), &base, &err) == 0 && base.w == 37 && base.h == 21 &&
+    CHECK(img_load_jpeg(tmp_path("rgb.jpg"), &base, NULL, &err) == 0 && base.w == 37 && base.h == 21 &&
               base.c == 3 && pattern_error(&base, px, 3) < 6 / 255.0,
           "RGB 4:4:4 at quality 100 decodes close to its pixels (max err %.4f)",
           base.data ? pattern_error(&base, px, 3) : -1);
     free(px);
 
     px = make_jpeg("prog.jpg", 37, 21, TJPF_RGB, TJSAMP_444, TJFLAG_PROGRESSIVE);
-    int rc = img_load_jpeg(tmp_path("prog.jpg"), &im, &err);
+    int rc = img_load_jpeg(tmp_path("prog.jpg"), &im, NULL, &err);
     CHECK(rc == 0 && im.w == 37 && im.h == 21 &&
               !memcmp(im.data, base.data, sizeof(float) * 37 * 21 * 3),
           "progressive decodes to exactly the baseline's pixels");
@@ -176,7 +183,7 @@ static void test_kinds(void)
     img_free(&base);
 
     px = make_jpeg("gray.jpg", 19, 11, TJPF_GRAY, TJSAMP_GRAY, 0);
-    rc = img_load_jpeg(tmp_path("gray.jpg"), &im, &err);
+    rc = img_load_jpeg(tmp_path("gray.jpg"), &im, NULL, &err);
     size_t n = 19 * 11;
     CHECK(rc == 0 && im.c == 3 && !memcmp(im.data, im.data + n, n * sizeof(float)) &&
               !memcmp(im.data, im.data + 2 * n, n * sizeof(float)) &&
@@ -193,7 +200,7 @@ static void test_kinds(void)
     unsigned char *jpg = compress(red, 16, 8, TJPF_CMYK, TJSAMP_444, 0, &jn);
     write_file("cmyk.jpg", jpg, jn);
     tjFree(jpg);
-    rc = img_load_jpeg(tmp_path("cmyk.jpg"), &im, &err);
+    rc = img_load_jpeg(tmp_path("cmyk.jpg"), &im, NULL, &err);
     CHECK(rc == 0 && im.w == 16 && im.h == 8 && im.data[0] > 0.95f &&
               im.data[16 * 8] < 0.05f && im.data[2 * 16 * 8] < 0.05f,
           "CMYK is converted to RGB (red stays red: %.3f %.3f %.3f)",
@@ -202,12 +209,12 @@ static void test_kinds(void)
     /* YCCK with subsampled chroma: decodes (darknet's decode agreed exactly,
      * checked by hand with the harness) */
     px = make_jpeg("cmyk-420.jpg", 33, 17, TJPF_CMYK, TJSAMP_420, 0);
-    rc = img_load_jpeg(tmp_path("cmyk-420.jpg"), &im, &err);
+    rc = img_load_jpeg(tmp_path("cmyk-420.jpg"), &im, NULL, &err);
     CHECK(rc == 0 && im.w == 33 && im.h == 17 && im.c == 3, "YCCK 4:2:0 decodes");
     img_free(&im);
     free(px);
     px = make_jpeg("rgb-420.jpg", 33, 17, TJPF_RGB, TJSAMP_420, 0);
-    rc = img_load_jpeg(tmp_path("rgb-420.jpg"), &im, &err);
+    rc = img_load_jpeg(tmp_path("rgb-420.jpg"), &im, NULL, &err);
     CHECK(rc == 0 && im.w == 33 && im.h == 17 && im.c == 3,
           "RGB 4:2:0 of odd size decodes (to darknet's pixels exactly, by the harness)");
     img_free(&im);
@@ -219,22 +226,52 @@ static void test_kinds(void)
     jpg = compress(one, 1, 1, TJPF_RGB, TJSAMP_444, 0, &jn);
     write_file("one.jpg", jpg, jn);
     tjFree(jpg);
-    rc = img_load_jpeg(tmp_path("one.jpg"), &im, &err);
+    rc = img_load_jpeg(tmp_path("one.jpg"), &im, NULL, &err);
     CHECK(rc == 0 && im.w == 1 && im.h == 1 && fabsf(im.data[0] - 200 / 255.f) < 3 / 255.f &&
               fabsf(im.data[2] - 50 / 255.f) < 3 / 255.f,
           "a 1 x 1 JPEG decodes");
     img_free(&im);
 }
 
-/* img_load_jpeg fails with code, and the message names the file and says why. */
+/* img_load_jpeg fails with code, and the message names the file and says
+ * why: strict (no warning allowed) and with a warning allowed alike. */
 static void expect_error(const char *path, int code, const char *why, const char *what)
 {
+    for (int strict = 0; strict < 2; strict++) {
+        img im = {0};
+        yerr err = {0}, warn;
+        int rc = img_load_jpeg(path, &im, strict ? NULL : &warn, &err);
+        CHECK(rc == -1 && err.code == code && strstr(err.msg, path) && strstr(err.msg, why) &&
+                  !im.data,
+              "%s: error %d%s (%s)", what, code, strict ? ", strict" : "", err.msg);
+    }
+}
+
+/* Damaged data: refused strict, naming the file and libjpeg-turbo's
+ * warning (why); decoded with a warning that says so otherwise. */
+static void expect_damaged(const char *path, const char *why, const char *what)
+{
     img im = {0};
-    yerr err = {0};
-    int rc = img_load_jpeg(path, &im, &err);
-    CHECK(rc == -1 && err.code == code && strstr(err.msg, path) && strstr(err.msg, why) &&
-              !im.data,
-          "%s: error %d (%s)", what, code, err.msg);
+    yerr err = {0}, warn = {0};
+    int rc = img_load_jpeg(path, &im, NULL, &err);
+    CHECK(rc == -1 && err.code == YOLO_EINPUT && strstr(err.msg, path) &&
+              strstr(err.msg, "corrupt JPEG") && strstr(err.msg, why) && !im.data,
+          "%s, strict: refused (%s)", what, err.msg);
+    rc = img_load_jpeg(path, &im, &warn, &err);
+    CHECK(rc == 0 && im.data && warn.code == YOLO_EINPUT && strstr(warn.msg, path) &&
+              strstr(warn.msg, "truncated or corrupt JPEG") && strstr(warn.msg, why),
+          "%s: decoded, with the warning (%s)", what, rc ? err.msg : warn.msg);
+    if (rc == 0)
+        img_free(&im);
+}
+
+/* Where the first SOS segment's data begins in a JPEG (0: none). */
+static size_t scan_data_at(const unsigned char *jpg, size_t n)
+{
+    for (size_t i = 2; i + 4 < n; i++)
+        if (jpg[i] == 0xff && jpg[i + 1] == 0xda)
+            return i + 2 + ((size_t)jpg[i + 2] << 8 | jpg[i + 3]);
+    return 0;
 }
 
 /* The offset of the first SOF0 marker's height field in a baseline JPEG. */
@@ -254,7 +291,14 @@ static void test_errors(void)
     free(px);
 
     write_file("truncated.jpg", jpg, n / 2);
-    expect_error(tmp_path("truncated.jpg"), YOLO_EINPUT, "corrupt JPEG", "truncated file");
+    expect_damaged(tmp_path("truncated.jpg"), "Premature end of JPEG file", "a file cut in half");
+    write_file("cut-header.jpg", jpg, 100);
+    expect_error(tmp_path("cut-header.jpg"), YOLO_EINPUT, "not a readable JPEG",
+                 "a file cut inside its header");
+    size_t data = scan_data_at(jpg, n);
+    write_file("cut-sos.jpg", jpg, data);
+    expect_error(tmp_path("cut-sos.jpg"), YOLO_EINPUT, "it ends before its image data",
+                 "a file cut after its scan header");
 
     unsigned char *bad = malloc(n);
     if (!bad)
@@ -268,7 +312,10 @@ static void test_errors(void)
     memcpy(bad, jpg, n);
     memset(bad + n / 2, 0xff, 40); /* fill bytes where entropy data should be */
     write_file("corrupt-data.jpg", bad, n);
-    expect_error(tmp_path("corrupt-data.jpg"), YOLO_EINPUT, "corrupt JPEG", "corrupt scan data");
+    /* libjpeg-turbo warns (premature end of data segment), then stops on
+     * the byte after the fill taken as a marker: an error, as OpenCV's */
+    expect_error(tmp_path("corrupt-data.jpg"), YOLO_EINPUT, "corrupt JPEG",
+                 "corrupt scan data that libjpeg-turbo stops on");
 
     memcpy(bad, jpg, n);
     bad[at + 2] = 0x9c, bad[at + 3] = 0x40; /* width 40000 */
@@ -285,6 +332,111 @@ static void test_errors(void)
     write_file("empty.jpg", (const unsigned char *)"", 0);
     expect_error(tmp_path("empty.jpg"), YOLO_EINPUT, "not a JPEG", "an empty file");
     expect_error(tmp_path("missing.jpg"), YOLO_EIO, "No such file", "a missing file");
+}
+
+/* ---- 2b. dog.jpg cut short ---- */
+
+/* The whole of path, malloc'd; *n its size. */
+static unsigned char *read_all(const char *path, size_t *n)
+{
+    FILE *f = fopen(path, "rb");
+    unsigned char *p = malloc(1 << 20);
+    *n = f && p ? fread(p, 1, 1 << 20, f) : 0;
+    if (f)
+        fclose(f);
+    if (!*n) {
+        fprintf(stderr, "%s: cannot read\n", path);
+        exit(1);
+    }
+    return p;
+}
+
+/* Row y of im, planes [3, h, w], back as the RGB bytes it decoded from. */
+static void row_bytes(const img *im, int y, unsigned char *row)
+{
+    size_t n = (size_t)im->w * im->h;
+    for (int x = 0; x < im->w; x++)
+        for (int ch = 0; ch < 3; ch++)
+            row[3 * x + ch] = (unsigned char)lrintf(im->data[ch * n + (size_t)y * im->w + x] * 255);
+}
+
+/* Rows of a and b in [y0, y1) that differ. */
+static int rows_differing(const img *a, const img *b, int y0, int y1)
+{
+    unsigned char ra[3 * 1024], rb[3 * 1024];
+    int bad = 0;
+    for (int y = y0; y < y1; y++) {
+        row_bytes(a, y, ra);
+        row_bytes(b, y, rb);
+        bad += memcmp(ra, rb, (size_t)a->w * 3) != 0;
+    }
+    return bad;
+}
+
+/* Rows of im from y0 on that are not all grey 128; rows whose bytes' hash
+ * (FNV-1a, yrep_key) is not the fixture's (PIL's decode). */
+static void check_cut_rows(const img *im, int grey, FILE *fx)
+{
+    unsigned char row[3 * 1024];
+    int notgrey = 0, bad = 0, rows = 0, y;
+    unsigned long long want;
+    for (y = grey; y < im->h; y++) {
+        row_bytes(im, y, row);
+        for (int i = 0; i < 3 * im->w; i++)
+            notgrey += row[i] != 128;
+    }
+    while (fscanf(fx, "%d %llx", &y, &want) == 2 && y == rows && y < im->h) {
+        row_bytes(im, y, row);
+        bad += yrep_key((const char *)row, (size_t)im->w * 3) != want;
+        rows++;
+    }
+    CHECK(notgrey == 0, "the rows from %d on are grey 128 (%d values not)", grey, notgrey);
+    CHECK(rows == im->h && bad == 0,
+          "every row is PIL's (LOAD_TRUNCATED_IMAGES) exactly: %d of %d rows read, %d differ",
+          rows, im->h, bad);
+}
+
+static void test_cut_dog(void)
+{
+    FILE *fx = fopen(CUT_FIXTURE, "r");
+    char line[256] = "";
+    int w = 0, h = 0, cut = 0, differs = 0, grey = 0;
+    while (fx && fgets(line, sizeof line, fx) && line[0] == '#')
+        ;
+    CHECK(sscanf(line, "image %d %d cut %d differs-from %d grey-from %d", &w, &h, &cut, &differs,
+                 &grey) == 5 && cut > 0 && w <= 1024,
+          "%s: its header line (%s)", CUT_FIXTURE, fx ? "read" : "missing");
+    size_t n;
+    unsigned char *dog = read_all(IMAGES "/dog.jpg", &n);
+    write_file("dog-cut.jpg", dog, (size_t)cut < n ? (size_t)cut : n);
+    img full, im;
+    yerr err, warn;
+    char rows[64];
+    snprintf(rows, sizeof rows, "(the last %d of %d)", h - grey, h);
+    int rc = img_load_jpeg(IMAGES "/dog.jpg", &full, NULL, &err);
+    int rc2 = img_load_jpeg(tmp_path("dog-cut.jpg"), &im, &warn, &err);
+    CHECK(rc == 0 && rc2 == 0 && im.w == w && im.h == h && warn.code == YOLO_EINPUT &&
+              strstr(warn.msg, tmp_path("dog-cut.jpg")) &&
+              strstr(warn.msg, "Premature end of JPEG file") && strstr(warn.msg, rows),
+          "dog.jpg cut to %d bytes: decoded, the warning names the file, the premature end and "
+          "the grey rows %s (%s)", cut, rows, rc2 ? err.msg : warn.msg);
+    if (rc == 0 && rc2 == 0 && fx && im.w == w && im.h == h) {
+        CHECK(rows_differing(&im, &full, 0, differs) == 0,
+              "rows 0 to %d (before the cut's MCU row, less one for the upsampling) are the "
+              "whole file's exactly", differs - 1);
+        check_cut_rows(&im, grey, fx);
+    }
+    if (rc == 0)
+        img_free(&full);
+    if (rc2 == 0)
+        img_free(&im);
+    memset(dog + n / 2, 0xff, 40); /* fill bytes where entropy data should be */
+    write_file("dog-fill.jpg", dog, n);
+    expect_damaged(tmp_path("dog-fill.jpg"), "Corrupt JPEG data: premature end of data segment",
+                   "dog.jpg with 40 fill bytes in its data");
+    free(dog);
+    if (fx)
+        fclose(fx);
 }
 
 /* ---- 3. resize and letterbox ---- */
@@ -458,7 +610,7 @@ static void test_darknet_fixture(void)
     img im;
     yerr err;
     CHECK(f != NULL, "%s exists", FIXTURE);
-    int rc = img_load_jpeg(IMAGES "/dog.jpg", &im, &err);
+    int rc = img_load_jpeg(IMAGES "/dog.jpg", &im, NULL, &err);
     CHECK(rc == 0, "%s/dog.jpg decodes (%s)", IMAGES, rc ? err.msg : "ok");
     if (!f || rc != 0) {
         if (f)
@@ -492,6 +644,7 @@ int main(void)
     test_data_images();
     test_kinds();
     test_errors();
+    test_cut_dog();
     test_resize();
     test_letterbox();
     test_darknet_fixture();

@@ -40,9 +40,22 @@ void img_free(img *im);
  * OpenCV does. Decoding matches OpenCV's imread (which Debian's darknet
  * uses): libjpeg-turbo with the accurate integer DCT and fancy upsampling.
  * EXIF orientation is NOT applied (OpenCV's imread would apply it).
- * Missing or unreadable file: YOLO_EIO; corrupt, truncated (any libjpeg
- * warning counts) or too large (IMG_MAX_*): YOLO_EINPUT naming the path. */
-int img_load_jpeg(const char *path, img *out, yerr *err);
+ *
+ * Damaged image data that libjpeg-turbo decodes with a warning (a file cut
+ * short, "Premature end of JPEG file"; corrupt entropy data) gives the
+ * picture every viewer shows, PIL's pixels exactly (tests/unit/test_image.c):
+ * what could not be read is grey 128 (in a progressive file cut in a later
+ * scan, less detail instead). The image is returned and *warn gets a
+ * one-line message (code YOLO_EINPUT) naming the path, libjpeg-turbo's
+ * warning and how many rows at the bottom are grey, for the caller to
+ * report or refuse (--strict); without a warning warn->code is 0. warn
+ * NULL: such a file is refused. A file that ends before its image data, a
+ * warning in the header, and a warning followed by an error are refused
+ * either way.
+ * Missing or unreadable file: YOLO_EIO; not a JPEG, a broken header, data
+ * libjpeg-turbo stops on, or too large (IMG_MAX_*): YOLO_EINPUT naming the
+ * path. */
+int img_load_jpeg(const char *path, img *out, yerr *warn, yerr *err);
 
 /* darknet's resize_image: src (any w, h, c) resampled to a new w x h x c
  * image in *dst (w, h >= 1). Bilinear, along x into a w x src->h temporary

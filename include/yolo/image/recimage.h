@@ -4,18 +4,30 @@
 #ifndef YOLO_RECIMAGE_H
 #define YOLO_RECIMAGE_H
 
+#include <stdint.h>
+
+#include "yolo/base/report.h"
 #include "yolo/image/image.h"
 #include "yolo/records/record.h"
 
+/* What rec_load_image notes besides the image: warnings the caller decides
+ * about (a warning, a problem, or with --strict an error); each code 0 when
+ * there is nothing to say. */
+typedef struct rec_image_notes {
+    yerr size;        /* the record's width/height differ from the JPEG's */
+    yerr damaged;     /* a truncated or corrupt JPEG decoded anyway (img_load_jpeg's
+                         warning: the rows it could not read are grey) */
+    uint64_t about;   /* yrep_key of the image's path, so that a problem with one
+                         image is reported once per run; 0 without a usable path */
+} rec_image_notes;
+
 /* Decodes r's `image` into *im. Returns 1 with the image; 0 when this
  * record cannot give one (no `image`, an unusable path, a missing or
- * corrupt JPEG: err names the record and key, for the stage to set `error`
- * or stop with --strict); -1 when `image` is not a str or the record's
- * width or height is not an image size (bad input, err set).
- * When the record's width/height differ from the JPEG's, *size_note gets a
- * message (code YOLO_EINPUT) and the image is still returned: the caller
- * decides whether that is a warning or a problem; otherwise its code is 0. */
-int rec_load_image(rec *r, img *im, yerr *size_note, yerr *err);
+ * undecodable JPEG: err names the record and key, for the stage to set
+ * `error` or stop with --strict); -1 when `image` is not a str or the record's
+ * width or height is not an image size (bad input, err set). The notes'
+ * messages (code YOLO_EINPUT) name the record and key too. */
+int rec_load_image(rec *r, img *im, rec_image_notes *notes, yerr *err);
 
 /* The one check of a record's width and height (docs/records.md: the
  * image's size) against a decoded w x h image. Returns 0 when those r has

@@ -179,7 +179,7 @@ typedef struct draw_cfg {
     const char *out_dir;   /* --out: one JPEG per record, or NULL */
     const char *sheet;     /* --sheet: the contact sheet, or NULL */
     int truth;             /* --truth: draw `objects` too */
-    int strict;            /* --strict: a missing image is an error */
+    int strict;            /* --strict: a missing, truncated or corrupt image is an error */
     double thresh;         /* --thresh: detections drawn from this score up */
     const names *nm;       /* --names, or NULL */
     int quality;           /* JPEG quality */
@@ -187,7 +187,7 @@ typedef struct draw_cfg {
     long sheet_max;        /* --sheet-max */
 } draw_cfg;
 
-enum { DRAW_P_IMAGE, DRAW_P_NOID, DRAW_P_DUP, DRAW_NPROBLEMS };
+enum { DRAW_P_IMAGE, DRAW_P_NOID, DRAW_P_DUP, DRAW_P_DAMAGED, DRAW_NPROBLEMS };
 
 typedef struct draw_job {
     draw_cfg cfg;
@@ -209,9 +209,11 @@ typedef struct draw_job {
  * (YOLO_EIO naming the folder). */
 int draw_job_open(draw_job *j, const yrep *rep, const draw_cfg *cfg, yerr *err);
 /* Draws one record (a record with `error` is counted, not drawn). The
- * record is not changed. 0, or -1 with err: YOLO_EINPUT for a record that
- * breaks the schema, whose image size differs from its width and height,
- * or (strict) a missing image; YOLO_EIO for a file that cannot be written. */
+ * record is not changed. A truncated or corrupt JPEG is drawn as it decodes
+ * (img_load_jpeg), with a warning once per image. 0, or -1 with err:
+ * YOLO_EINPUT for a record that breaks the schema, whose image size differs
+ * from its width and height, or (strict) a missing, truncated or corrupt
+ * image; YOLO_EIO for a file that cannot be written. */
 int draw_job_record(draw_job *j, rec *r, yerr *err);
 /* After the last record: writes the sheet, prints the closing counts. */
 int draw_job_finish(draw_job *j, yerr *err);

@@ -31,6 +31,8 @@ typedef struct batch_slot {
     uint64_t number;  /* its place in everything pushed, from 0 */
     int why;          /* BATCH_OK | BATCH_PROBLEM | BATCH_FATAL, once prepared */
     yerr err;         /* what went wrong, when why is not BATCH_OK */
+    uint64_t about;   /* set by prepare: the image its problems are about (yrep_key of
+                         its path), reported once per run (yrep_problem_about); 0: none */
 } batch_slot;
 
 /* The stage's part; ctx is the stage's own state, i the slot's index. */
@@ -39,8 +41,8 @@ typedef struct batch_ops {
      * slot i's. Returns BATCH_*, with s->err set unless BATCH_OK. */
     int (*prepare)(void *ctx, int i, batch_slot *s);
     /* Optional, in order, for each slot prepared without a problem: more
-     * warnings (yrep_problem on p, through rep) or counts. -1 stops the
-     * run, fatal set. */
+     * warnings (yrep_problem or yrep_problem_about on p, through rep) or
+     * counts. -1 stops the run, fatal set. */
     int (*note)(void *ctx, int i, batch_slot *s, const yrep *rep, yrep_problems *p,
                 yerr *fatal);
     /* Optional, once the reports are made: work on the first `stop` slots
@@ -76,7 +78,8 @@ typedef struct batch {
     batch_slot *s;          /* [cap] */
     int cap, n, nrun;       /* slots, slots held, held slots that run */
     uint64_t count;         /* records pushed */
-    yrep_problems problems; /* kind 0: a record given `error`; the stage's kinds after */
+    yrep_problems problems; /* kind 0: a record given `error` (warned about once per
+                               slot.about); the stage's kinds after */
     const batch_ops *ops;
     void *ctx;
     const yrep *rep;

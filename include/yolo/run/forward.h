@@ -23,7 +23,7 @@
 
 #include "yolo/records/batch.h"
 #include "yolo/net/cfg.h"
-#include "yolo/image/image.h"
+#include "yolo/image/recimage.h"
 #include "yolo/net/network.h"
 #include "yolo/run/train.h"
 
@@ -52,7 +52,7 @@ typedef struct fwd_config {
 /* What darknet-forward keeps per slot of the batch (include/yolo/records/batch.h). */
 typedef struct fwd_extra {
     int made;                   /* input made here from `image`: write `transform` */
-    int size_differs;           /* the JPEG's size is not the record's (slot err says so) */
+    rec_image_notes notes;      /* the warnings of its decode, when made */
     img_transform tf;           /* how the input was made, when made */
 } fwd_extra;
 
