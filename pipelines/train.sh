@@ -5,7 +5,7 @@
 # named pipe.
 #
 #   pipelines/train.sh [-s SPLIT] [-v SPLIT] [-n NAMES] [-o DIR] [-w WEIGHTS | -r SEED]
-#                      [-m MIN,MAX] [-l "LOSS OPTIONS"] [-L LOSS-COMMAND] DATASET CFG [OPTION]...
+#                      [-m MIN,MAX] [-l "LOSS OPTIONS"] [-L LOSS-COMMAND] [-t MINUTES] DATASET CFG|TEMPLATE [OPTION]...
 #
 # -s: the split (default train); -n: class names (default DATASET/classes.names
 # when there is one, else VOC's 20); -o: where the weights (DIR/weights), the
@@ -25,9 +25,10 @@
 # one fails the others are stopped, and the status is the failed stage's.
 set -euo pipefail
 usage() { { printf 'Usage:'; sed -n '7,8p' "$0" | sed 's/^# \{0,1\}//'; } >&2; exit 1; }
-split=train names= out=out/train weights= seed=1 loss_opts= loss_cmd= val= sizes=
-while getopts "s:v:n:o:w:r:m:l:L:h" o; do
+minutes= split=train names= out=out/train weights= seed=1 loss_opts= loss_cmd= val= sizes=
+while getopts "s:v:n:o:w:r:m:l:L:t:h" o; do
   case $o in
+    t) minutes=$OPTARG ;;
     s) split=$OPTARG ;; v) val=$OPTARG ;; n) names=$OPTARG ;; o) out=$OPTARG ;; w) weights=$OPTARG ;;
     r) seed=$OPTARG ;; m) sizes=$OPTARG ;; l) loss_opts=$OPTARG ;; L) loss_cmd=$OPTARG ;;
     *) usage ;;
@@ -46,6 +47,23 @@ start=(--random "$seed")
 [ -z "$weights" ] || start=(--weights "$weights")
 here=$(cd "$(dirname "$0")" && pwd)
 PATH="${BIN:-$here/../bin}:$PATH"
+# CFG not a file but a template's name (tiny-v2, tiny-v3: pipelines/templates/):
+# pipelines/make-cfg.sh writes OUT/net.cfg for the dataset (classes, filters,
+# anchors; with -t MINUTES a schedule timed on this machine; MAKE_CFG: more of
+# its options, e.g. "--size 320"), and that is trained; --resume keeps it.
+if [ ! -f "$cfg" ] && [[ $cfg != */* ]]; then
+  mkdir -p "$out"
+  if [[ " $* " != *" --resume "* ]] || [ ! -f "$out/net.cfg" ]; then
+    echo "train.sh: no file $cfg: writing $out/net.cfg from the template $cfg (pipelines/make-cfg.sh)" >&2
+    # shellcheck disable=SC2086
+    bash "$here/make-cfg.sh" -s "$split" ${names:+-n "$names"} ${minutes:+--minutes "$minutes"} \
+      ${MAKE_CFG:-} -o "$out/net.cfg" "$cfg" "$data" || exit
+  fi
+  cfg=$out/net.cfg
+  echo "train.sh: training $cfg" >&2
+elif [ -n "$minutes" ]; then
+  echo "train.sh: -t MINUTES goes with a template name (CFG $cfg is a file)" >&2; exit 1
+fi
 # --resume goes on where the checkpoint's .state says: the encoder leaves out
 # the records already trained through (numbered as before, so they are
 # augmented as they would have been) and yolo-loss counts the images seen
