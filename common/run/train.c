@@ -521,9 +521,19 @@ static void compare_last_validation(const trainer *t, const yrep *rep)
                   t->tc.best ? t->tc.best : "");
 }
 
+/* At the end of a run that was not stopped: a last validation of the last
+ * step unless it had one, so that --best holds the best of every step
+ * validated, the end included, however short the run. */
+static int validate_end(trainer *t, network *net, const yrep *rep, yerr *err)
+{
+    if (!t->tc.val_cmd || train_signalled() || t->step == t->first_step ||
+        (t->log.n_val && t->log.val[t->log.n_val - 1].iteration == t->step))
+        return 0;
+    return validate(t, net, rep, err);
+}
+
 int train_finish(trainer *t, network *net, const yrep *rep, yerr *err)
 {
-    compare_last_validation(t, rep);
     if (t->pending)
         yrep_warn(rep, "%ld images at the end did not fill a batch of %d: no step made with "
                   "them", t->pending, t->opt.batch);
@@ -533,6 +543,9 @@ int train_finish(trainer *t, network *net, const yrep *rep, yerr *err)
         bn_rolling(t, net, 0);
     if (t->step > t->first_step && checkpoint(t, net, err) < 0)
         return -1;
+    if (validate_end(t, net, rep, err) < 0)
+        return -1;
+    compare_last_validation(t, rep);
     if (t->step > t->first_step && t->tc.checkpoint)
         yrep_warn(rep, "%ld steps (%ld to %ld), %llu images seen; weights in %s", t->step -
                   t->first_step, t->first_step, t->step, (unsigned long long)net->seen,

@@ -108,11 +108,11 @@ check_eq "resuming an SGD run with --adam: exit 2, says so" \
 
 # --- validation history: the same best.weights -----------------------------------
 timeout $TO $TRAIN -o "$T/V" -v val "$T/d" "$T/net.cfg" --max-batches 24 --val-every 4 2> "$T/errV"
-timeout $TO $TRAIN -o "$T/W" -v val "$T/d" "$T/net.cfg" --max-batches 10 --val-every 4 2> "$T/errW1"
+timeout $TO $TRAIN -o "$T/W" -v val "$T/d" "$T/net.cfg" --max-batches 12 --val-every 4 2> "$T/errW1"
 timeout $TO $TRAIN -o "$T/W" -v val -w "$T/W/weights" "$T/d" "$T/net.cfg" --max-batches 24 \
   --val-every 4 --resume 2> "$T/errW2"; rc=$?
 best() { grep -h 'validation mAP' "$@" | sed 's/.*: step/step/'; }
-check_eq "with validation every 4 steps, stopped at 10 and resumed: exit 0, the same validations and (best so far) marks" \
+check_eq "with validation every 4 steps, stopped at 12 and resumed: exit 0, the same validations and (best so far) marks" \
   "$rc $(best "$T/errW1" "$T/errW2" | md5sum)" "0 $(best "$T/errV" | md5sum)"
 check_eq "... the same best.weights and log" \
   "$(cmp -s "$T/V/best.weights" "$T/W/best.weights" && echo SAME) $(log_of "$T/W/log.jsonl" | md5sum)" \
