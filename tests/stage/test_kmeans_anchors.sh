@@ -1,8 +1,7 @@
 # kmeans-anchors in real pipes: the anchors record through records-to-json
 # and jq, the cfg line on stderr for --grid and --net, --eval, --plot,
-# determinism, option errors, bad input, and on BCCD (when voc-parse is
-# built and ../shared/data/BCCD is there; else a skip) anchors that beat
-# VOC's.
+# determinism, option errors, bad input, and on BCCD's annotations anchors
+# that beat VOC's.
 . tests/stage/lib.sh
 GEN="$TOOLS/gen-records"
 
@@ -146,16 +145,13 @@ kmeans-anchors < /dev/null > /dev/null 2> "$T/err"; rc=$?
 check_match "empty input: exit 2" "$rc $(cat "$T/err")" "^2 kmeans-anchors: 0 boxes for k = 5"
 
 # --- BCCD: the clustered anchors beat VOC's ---------------------------------------------
-# The real dataset, which the repository does not hold: ../shared/data/BCCD
-# (and its bccd.names), beside the repository where there is one.
-SHARED="$(pwd)/../shared"
+# The real dataset: BCCD's annotations (tests/data/bccd; tests/stage/bccd.sh)
+. tests/stage/bccd.sh
 d="BCCD: k-means anchors beat yolov2-voc.cfg's on avg IoU"
-if [ ! -d "$SHARED/data/BCCD" ] || [ ! -f "$SHARED/data/names/bccd.names" ]; then
-  skip "$d" "needs the BCCD dataset, ../shared/data/BCCD (absent)"
-elif ! command -v voc-parse > /dev/null; then
-  skip "$d" "voc-parse not built"
+if ! bccd_devkit; then
+  fail "$d" "the BCCD devkit could not be made"
 else
-  voc-parse --classes "$SHARED/data/names/bccd.names" "$SHARED/data/BCCD" > "$T/bccd.mp"
+  voc-parse --classes "$BCCD_NAMES" "$BCCD" > "$T/bccd.mp"
   kmeans-anchors --k 5 --grid 13 "$T/bccd.mp" 2> "$T/bccd.err" | records-to-json > "$T/bccd.json"
   voc=$(sed -n 's/^anchors *= *//p' tests/data/cfg/yolov2-voc.cfg | head -1)
   kmeans-anchors --grid 13 --eval "$voc" "$T/bccd.mp" 2> /dev/null | records-to-json > "$T/bccdvoc.json"

@@ -2,10 +2,7 @@
 # every problem (warned, counted, skipped / clipped / dropped, fatal with
 # --strict), splits, shards, usage errors, and BCCD read exactly.
 . tests/stage/lib.sh
-# BCCD, a real dataset the repository does not hold: beside it, where there
-# is one (else its checks are skipped)
-SHARED="$(cd "$(dirname "$0")/../.." && pwd)/../shared"
-BCCD="$SHARED/data/BCCD"
+. tests/stage/bccd.sh
 # a real JPEG of 640x480 for the checks that read the header: synth-voc's
 synth-voc --quiet --out "$T/sv" --count 1 --size 640x480 --seed 1 --noise 0
 JPEG="$T/sv/JPEGImages/000001.jpg"
@@ -495,10 +492,10 @@ voc-parse "$C" > "$T/out" 2> "$T/err"; rc=$?
 check_eq "images without boxes: no error, no count" "$rc $(records-to-json "$T/out" | wc -l | tr -d ' ') $(tail -1 "$T/err")" \
   "0 2 voc-parse: class list: $C/classes.names (1 name), the devkit's, as no --classes was given"
 
-# --- BCCD, a real dataset -----------------------------------------------------
+# --- BCCD, a real dataset (its annotations from tests/data/bccd) ------------
 splits="train:205 val:87 trainval:292 test:72"
-if [ -d "$BCCD" ] && [ -f "$SHARED/data/names/bccd.names" ]; then
-  voc-parse --classes "$SHARED/data/names/bccd.names" "$BCCD" > "$T/bccd.mp" 2> "$T/err"; rc=$?
+if check "BCCD: its devkit made from tests/data/bccd" bccd_devkit; then
+  voc-parse --classes "$BCCD_NAMES" "$BCCD" > "$T/bccd.mp" 2> "$T/err"; rc=$?
   check_eq "BCCD: exit 0, no warnings" "$rc $(cat "$T/err")" "0 "
   records-to-json "$T/bccd.mp" > "$T/bccd.jsonl"
   check_eq "BCCD: 364 images, 4888 boxes" \
@@ -515,28 +512,16 @@ if [ -d "$BCCD" ] && [ -f "$SHARED/data/names/bccd.names" ]; then
     "$(jq '[.objects[] | select(.bbox[2] == 640)] | length' "$T/bccd.jsonl" | awk '{ n += $1 } END { print n }')" \
     "$(cat "$BCCD"/Annotations/*.xml | grep -c '<xmax>640</xmax>')"
   for s in $splits; do
-    n=$(voc-parse --split "${s%%:*}" --classes "$SHARED/data/names/bccd.names" "$BCCD" | records-to-json | wc -l | tr -d ' ')
+    n=$(voc-parse --split "${s%%:*}" --classes "$BCCD_NAMES" "$BCCD" | records-to-json | wc -l | tr -d ' ')
     check_eq "BCCD --split ${s%%:*}: ${s#*:} records" "$n" "${s#*:}"
   done
   voc-parse "$BCCD" > /dev/null 2> "$T/err"
   check_eq "BCCD with VOC's classes: every box an unknown class, warned once a name" \
     "$(grep -c 'is not in the class list' "$T/err") $(tail -1 "$T/err")" "3 voc-parse: 4888 unknown class names skipped"
-  for k in 0 1; do voc-parse --shard "$k/2" --classes "$SHARED/data/names/bccd.names" "$BCCD"; done > "$T/union.mp"
+  for k in 0 1; do voc-parse --shard "$k/2" --classes "$BCCD_NAMES" "$BCCD"; done > "$T/union.mp"
   records-to-json "$T/union.mp" | jq -r .id | sort > "$T/union"
   check_eq "BCCD: shards 0/2 and 1/2 together are the whole, each image once" \
     "$(uniq "$T/union" | wc -l | tr -d ' ') $(wc -l < "$T/union" | tr -d ' ')" "364 364"
-else
-  # the same checks, each reported as skipped
-  why="needs the BCCD dataset, ../shared/data/BCCD (absent)"
-  for d in "BCCD: exit 0, no warnings" "BCCD: 364 images, 4888 boxes" \
-           "BCCD: 361 Platelets, 4155 RBC, 372 WBC" "BCCD: every image 640x480 and found" \
-           "BCCD: the two boxes with xmin = xmax are 1x1 boxes, kept" \
-           "BCCD: boxes up to the right edge (xmax 640) are kept as they are"; do
-    skip "$d" "$why"
-  done
-  for s in $splits; do skip "BCCD --split ${s%%:*}: ${s#*:} records" "$why"; done
-  skip "BCCD with VOC's classes: every box an unknown class, warned once a name" "$why"
-  skip "BCCD: shards 0/2 and 1/2 together are the whole, each image once" "$why"
 fi
 
 # many problems of one kind: 50 warnings, then only the closing count

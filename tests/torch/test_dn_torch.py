@@ -246,18 +246,8 @@ def compare_layer(l, y, f):
     return max(worst, abs(np.abs(x).sum() - f["sumabs"]) / (f["sumabs"] or 1))
 
 
-def data_cfg(recorded):
-    """The fixtures name darknet's cfgs where they were recorded,
-    ../shared/data/cfg/NAME; the repository keeps a copy in tests/data/cfg."""
-    shared = "../shared/data/cfg/"
-    if recorded.startswith(shared):
-        return "tests/data/cfg/" + recorded[len(shared):]
-    return recorded
-
-
 def check_fixture(t, name, tmp):
     head, fl = read_fixture(os.path.join(FX, name))
-    head["cfg"] = data_cfg(head["cfg"])
     if not os.path.exists(head["cfg"]):
         t.skip(f"{name}: {head['cfg']} not found")
         return

@@ -545,19 +545,6 @@ static void fill(float *x, size_t n, uint64_t seed, double a, double b)
         x[i] = (float)(a + b * rng_uniform(&r));
 }
 
-/* The whole network's fixture names darknet's cfg where
- * tests/torch/make-grad-fixtures.py read it, ../shared/data/cfg/NAME (beside
- * the repository, where a clone has nothing); the test reads the copy in the
- * repository, tests/data/cfg/NAME. */
-static void data_cfg(const char *recorded, char *path, size_t n)
-{
-    static const char dir[] = "../shared/data/cfg/";
-    if (!strncmp(recorded, dir, sizeof dir - 1))
-        snprintf(path, n, "tests/data/cfg/%s", recorded + sizeof dir - 1);
-    else
-        snprintf(path, n, "%s", recorded);
-}
-
 /* Kinks between two training forwards of one network (same parameters and
  * input): leaky outputs whose sign differs and maxpool windows whose
  * maximum is another input. At a kink the gradient jumps (leaky's slope 1
@@ -593,8 +580,7 @@ static int whole_build(tcase *t, int wino, const int **v)
         CHECK(0, "%s: the fixture loads", t->name);
         return -1;
     }
-    char cfgpath[512];
-    data_cfg(path->data, cfgpath, sizeof cfgpath);
+    const char *cfgpath = path->data;   /* tests/data/cfg/NAME */
     *v = o->data;
     const int *p = *v;
     if (cfg_load(&t->c, cfgpath, &err) < 0 ||

@@ -22,6 +22,7 @@
 #include "relerr.h"
 
 #define FX "tests/fixtures"
+#define DATA_CFGS "tests/data/cfg/"   /* darknet's cfgs, as the fixtures name them */
 #define SAMPLES 16
 #define TOL 1e-4
 
@@ -84,22 +85,6 @@ static double compare_output(const layer *l, const fx_layer *f)
     worst = fmax(worst, fabs(sumabs - f->sumabs) / (f->sumabs > 0 ? f->sumabs : 1));
     free(x);
     return worst;
-}
-
-/* The fixtures name darknet's cfgs where tests/darknet/make-fixtures.sh read
- * them, ../shared/data/cfg/NAME (beside the repository, where a clone has
- * nothing); the tests read the copies in the repository, tests/data/cfg/NAME.
- * Rewrites path in place (the new prefix is the shorter). */
-#define RECORDED_CFGS "../shared/data/cfg/"
-#define DATA_CFGS "tests/data/cfg/"
-
-static void data_cfg(char *path)
-{
-    size_t k = strlen(RECORDED_CFGS), d = strlen(DATA_CFGS);
-    if (strncmp(path, RECORDED_CFGS, k) != 0)
-        return;
-    memmove(path + d, path + k, strlen(path + k) + 1);
-    memcpy(path, DATA_CFGS, d);
 }
 
 /* Loads a fixture's cfg at its size (planned only, unless alloc); 0 if it
@@ -201,7 +186,6 @@ static void check_fixture(const char *file, int infer)
         fclose(f);
         return;
     }
-    data_cfg(cfgpath);
     cfg c;
     network net;
     if (infer && !fwd) {
