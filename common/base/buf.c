@@ -101,6 +101,15 @@ int yfile_commit(yfile *w, int ok, yerr *err)
     return yerr_set(err, YOLO_EIO, "%s: write error: %s", ok ? w->path : w->tmp, strerror(e));
 }
 
+uint64_t ybuf_fnv1a(const void *p, size_t n)
+{
+    const unsigned char *b = p;   /* [n] */
+    uint64_t h = 0xcbf29ce484222325ull;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ b[i]) * 0x100000001b3ull;
+    return h;
+}
+
 int ybuf_save(const ybuf *b, const char *path, yerr *err)
 {
     if (b->oom)

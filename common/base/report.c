@@ -38,14 +38,6 @@ void yrep_progress(const yrep *rep, const char *text)
 
 /* ---- the things warned about -------------------------------------------- */
 
-uint64_t yrep_key(const char *s, size_t n)
-{
-    uint64_t h = 1469598103934665603ull;
-    for (size_t i = 0; i < n; i++)
-        h = (h ^ (unsigned char)s[i]) * 1099511628211ull;
-    return h;
-}
-
 /* k's slot in o's table: its own, or the empty one where it would go. */
 static size_t once_slot(const yrep_once *o, uint64_t k)
 {

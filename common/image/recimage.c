@@ -50,7 +50,7 @@ int rec_load_image(rec *r, img *im, rec_image_notes *notes, yerr *err)
     }
     memcpy(path, s, len);
     path[len] = 0;
-    notes->about = yrep_key(path, len);
+    notes->about = ybuf_fnv1a(path, len);
     if (img_load_jpeg(path, im, &notes->damaged, err) < 0) {
         yerr_prefix(err, "%s: record %ld: key 'image'", r->src, r->index);
         return 0;

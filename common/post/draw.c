@@ -609,7 +609,7 @@ static int load_image(draw_job *j, rec *r, yerr *err)
     memcpy(path, s, len);
     path[len] = '\0';
     yerr lerr, damaged;
-    uint64_t about = yrep_key(path, len);
+    uint64_t about = ybuf_fnv1a(path, len);
     img_free(&j->im);
     if (img_load_jpeg(path, &j->im, &damaged, &lerr) < 0)
         return yrep_problem_about(j->rep, &j->probs, DRAW_P_IMAGE, about, "not drawn", err,

@@ -27,11 +27,7 @@ static int set_moment(rec *r, const char *key, const float *m, size_t nparams, y
 
 uint64_t tstate_hash(const network *net)
 {
-    const unsigned char *b = (const unsigned char *)net->params;   /* [nparams * 4] */
-    uint64_t h = 0xcbf29ce484222325ull;
-    for (size_t i = 0; i < net->nparams * sizeof *net->params; i++)
-        h = (h ^ b[i]) * 0x100000001b3ull;
-    return h;
+    return ybuf_fnv1a(net->params, net->nparams * sizeof *net->params);
 }
 
 static int set_u64(rec *r, const char *key, uint64_t v, yerr *err)

@@ -19,7 +19,7 @@
 
 #include <turbojpeg.h>
 
-#include "yolo/base/report.h"
+#include "yolo/base/buf.h"
 #include "yolo/image/image.h"
 
 #include "check.h"
@@ -374,7 +374,7 @@ static int rows_differing(const img *a, const img *b, int y0, int y1)
 }
 
 /* Rows of im from y0 on that are not all grey 128; rows whose bytes' hash
- * (FNV-1a, yrep_key) is not the fixture's (PIL's decode). */
+ * (FNV-1a, ybuf_fnv1a) is not the fixture's (PIL's decode). */
 static void check_cut_rows(const img *im, int grey, FILE *fx)
 {
     unsigned char row[3 * 1024];
@@ -387,7 +387,7 @@ static void check_cut_rows(const img *im, int grey, FILE *fx)
     }
     while (fscanf(fx, "%d %llx", &y, &want) == 2 && y == rows && y < im->h) {
         row_bytes(im, y, row);
-        bad += yrep_key((const char *)row, (size_t)im->w * 3) != want;
+        bad += ybuf_fnv1a(row, (size_t)im->w * 3) != want;
         rows++;
     }
     CHECK(notgrey == 0, "the rows from %d on are grey 128 (%d values not)", grey, notgrey);

@@ -48,6 +48,10 @@ int yfile_commit(yfile *w, int ok, yerr *err);
  * rename, is YOLO_EIO naming the path. */
 int ybuf_save(const ybuf *b, const char *path, yerr *err);
 
+/* FNV-1a over n bytes, 64 bits: a key for a path, a check of a block of
+ * parameters (not a cryptographic hash). */
+uint64_t ybuf_fnv1a(const void *p, size_t n);
+
 /* Reads fd to its end in chunks of `chunk` bytes, handing each to feed and
  * then calling finish: how the incremental parsers (JSON Lines, COCO) are
  * driven. Returns 0, or -1 with err set by feed, finish or a read error

@@ -51,7 +51,7 @@ typedef struct yrep_kind {
 
 /* The things (image paths) a run has warned about, so that one met again
  * (encode-targets decodes its images once per epoch) is counted but not
- * warned about twice: their 64-bit keys (yrep_key) with the problem's
+ * warned about twice: their 64-bit keys (ybuf_fnv1a) with the problem's
  * kind, in an open-addressing table at most half full. Bounded: at most
  * YREP_ONCE_MAX keys (1 MiB of table); past that, or when memory runs out,
  * a new thing is not remembered and its repeats are warned about again. */
@@ -77,14 +77,12 @@ typedef struct yrep_problems {
  * on, -1 to stop, so callers can `return yrep_problem(...)` either way. */
 int yrep_problem(const yrep *rep, yrep_problems *p, int kind, const char *action, yerr *err,
                  const char *fmt, ...) __attribute__((format(printf, 6, 7)));
-/* yrep_problem about one thing, named by key (yrep_key of an image path;
+/* yrep_problem about one thing, named by key (ybuf_fnv1a of an image path;
  * 0: none, as yrep_problem): a problem of a kind and key already warned
  * about in this run is counted, and in repeats, without a warning. */
 int yrep_problem_about(const yrep *rep, yrep_problems *p, int kind, uint64_t key,
                        const char *action, yerr *err, const char *fmt, ...)
     __attribute__((format(printf, 7, 8)));
-/* The key of s[0, n): FNV-1a, 64 bits. */
-uint64_t yrep_key(const char *s, size_t n);
 /* Frees what yrep_problem_about remembered (the counts stay). */
 void yrep_problems_free(yrep_problems *p);
 /* The closing line, "3 boxes clipped, 1 image skipped", if anything was

@@ -17,7 +17,7 @@ typedef struct rec_image_notes {
     yerr size;        /* the record's width/height differ from the JPEG's */
     yerr damaged;     /* a truncated or corrupt JPEG decoded anyway (img_load_jpeg's
                          warning: the rows it could not read are grey) */
-    uint64_t about;   /* yrep_key of the image's path, so that a problem with one
+    uint64_t about;   /* ybuf_fnv1a of the image's path, so that a problem with one
                          image is reported once per run; 0 without a usable path */
 } rec_image_notes;
 

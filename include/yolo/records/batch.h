@@ -31,7 +31,7 @@ typedef struct batch_slot {
     uint64_t number;  /* its place in everything pushed, from 0 */
     int why;          /* BATCH_OK | BATCH_PROBLEM | BATCH_FATAL, once prepared */
     yerr err;         /* what went wrong, when why is not BATCH_OK */
-    uint64_t about;   /* set by prepare: the image its problems are about (yrep_key of
+    uint64_t about;   /* set by prepare: the image its problems are about (ybuf_fnv1a of
                          its path), reported once per run (yrep_problem_about); 0: none */
 } batch_slot;
 
