@@ -30,7 +30,7 @@ PATH="${BIN:-$(dirname "$0")/../bin}:$PATH"
 draw_or_pass() {
   if [ -n "$pictures" ]; then draw --truth --thresh 0.25 --out "$pictures"; else cat; fi
 }
-shown=cat
+shown='cat'
 [ -z "$pictures" ] || shown=draw
 voc-parse --split "$split" ${classes[@]+"${classes[@]}"} "$data" \
   | darknet-forward --cfg "$cfg" --weights "$weights" \

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Sourced by the pipelines/ scripts (bash): how a stage ended, in words, and
 # the check after a pipeline of stages. A stage that failed or died of a
 # signal fails the script, named; a plain `set -o pipefail` would exit with
