@@ -10,6 +10,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 out=${DEMO_OUT:-out/demo}
 steps=${DEMO_STEPS:-2400}
 PATH="$BIN:$PATH"
+. "$here/stages.sh"
 rm -rf "$out"
 mkdir -p "$out"
 
@@ -22,12 +23,14 @@ echo
 
 echo "2. voc-parse: one record per image of the train split; boxes per class (jq)"
 voc-parse --classes "$out/data/classes.names" --split train "$out/data" > "$out/train.mp"
-records-to-json "$out/train.mp" | jq -r '.objects[].name' | sort | uniq -c | sed 's/^/  /'
+records-to-json "$out/train.mp" | jq -r '.objects[].name' | sort | uniq -c | sed 's/^/  /' ||
+  stages_failed demo.sh "records-to-json jq sort uniq sed" "${PIPESTATUS[@]}"
 echo
 
 echo "3. kmeans-anchors: 5 anchors for the network's 6x6 grid, into the cfg"
 kmeans-anchors --k 5 --grid 6 --plot "$out/anchors.svg" "$out/train.mp" > "$out/anchors.mp"
-anchors=$(records-to-json "$out/anchors.mp" | jq -r '[.anchors[] | . * 100 | round / 100] | join(",")')
+anchors=$(records-to-json "$out/anchors.mp" | jq -r '[.anchors[] | . * 100 | round / 100] | join(",")' ||
+  stages_failed demo.sh "records-to-json jq" "${PIPESTATUS[@]}")
 sed "s/^anchors *=.*/anchors = $anchors/" "$here/demo-tiny.cfg" > "$out/demo.cfg"
 echo "   anchors = $anchors  (drawn in $out/anchors.svg)"
 echo

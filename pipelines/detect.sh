@@ -24,10 +24,12 @@ shift $((OPTIND - 1))
 cfg=$1 weights=$2 out=$3
 shift 3
 PATH="${BIN:-$(dirname "$0")/../bin}:$PATH"
+. "$(dirname "$0")/stages.sh"
 mkdir -p "$out"
 image-list "$@" \
   | darknet-forward --cfg "$cfg" --weights "$weights" \
   | rescale --thresh "$thresh" ${names[@]+"${names[@]}"} \
   | nms --iou "$iou" --clip \
-  | draw --out "$out" ${sheet[@]+"${sheet[@]}"} > "$out/detections.mp"
+  | draw --out "$out" ${sheet[@]+"${sheet[@]}"} > "$out/detections.mp" ||
+  stages_failed detect.sh "image-list darknet-forward rescale nms draw" "${PIPESTATUS[@]}"
 echo "detect.sh: $(ls "$out" | grep -c '\.jpg$') pictures in $out; records in $out/detections.mp" >&2

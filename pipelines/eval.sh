@@ -26,13 +26,18 @@ data=$1 cfg=$2 weights=$3
 classes=() named=()
 [ -z "$names" ] || { classes=(--classes "$names"); named=(--names "$names"); }
 PATH="${BIN:-$(dirname "$0")/../bin}:$PATH"
+. "$(dirname "$0")/stages.sh"
 draw_or_pass() {
   if [ -n "$pictures" ]; then draw --truth --thresh 0.25 --out "$pictures"; else cat; fi
 }
+shown='cat'
+[ -z "$pictures" ] || shown=draw
 voc-parse --split "$split" ${classes[@]+"${classes[@]}"} "$data" \
   | darknet-forward --cfg "$cfg" --weights "$weights" \
   | rescale --thresh 0.005 ${named[@]+"${named[@]}"} \
   | nms --iou 0.45 \
   | draw_or_pass \
-  | eval-map ${named[@]+"${named[@]}"} ${json[@]+"${json[@]}"}
+  | eval-map ${named[@]+"${named[@]}"} ${json[@]+"${json[@]}"} ||
+  stages_failed eval.sh "voc-parse darknet-forward rescale nms $shown eval-map" \
+    "${PIPESTATUS[@]}"
 [ -z "$pictures" ] || echo "eval.sh: pictures in $pictures" >&2

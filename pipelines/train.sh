@@ -22,8 +22,21 @@
 # --resume, --batch N, ...).
 # Environment: AUGMENT, options for encode-targets (default "--shuffle").
 # Stages come from $BIN (bin/). The stages run as jobs watched here: when
-# one fails the others are stopped, and the status is the failed stage's.
+# one fails the others are stopped, and the status is the failed stage's
+# (128 + N for one that signal N ended, named as such).
+# Stopping: SIGINT (Ctrl-C) or SIGTERM to train.sh, or to darknet-forward
+# itself, is a stop asked for: darknet-forward ends the pass in progress
+# and writes the checkpoint (whatever --save-every says), the other stages
+# end quietly, and train.sh exits 130 (SIGINT) or 143 (SIGTERM), saying so
+# and how to resume.
 set -euo pipefail
+# a stop asked for before every stage runs (ask_stop then) ends the script
+stop_early() {
+  echo "train.sh: stopped as asked (SIG$1) before training started" >&2
+  exit $((128 + $(kill -l "$1")))
+}
+trap 'stop_early INT' INT
+trap 'stop_early TERM' TERM
 usage() { { printf 'Usage:'; sed -n '7,8p' "$0" | sed 's/^# \{0,1\}//'; } >&2; exit 1; }
 minutes= split=train names= out=out/train weights= seed=1 loss_opts= loss_cmd= val= sizes=
 while getopts "s:v:n:o:w:r:m:l:L:t:h" o; do
@@ -98,117 +111,221 @@ if [ -n "$val" ]; then
   validation=(--val-cmd "$vcmd" --best "$out/best.weights")
 fi
 mkdir -p "$out"
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/train.XXXXXX")
-up= fwd= loss=
+. "$here/stages.sh"
+
+# The stages, each a job of its own (so each has its pid and its status),
+# joined by named pipes. pids[i] is the stage's own process: the signals
+# sent here reach it, not a shell around it.
+UP=0 ENC=1 FWD=2 LOSS=3
+stage=(voc-parse encode-targets darknet-forward yolo-loss)
+[ -z "$loss_cmd" ] || stage[LOSS]="the loss stage"
+pids=() st=() sent=()
+asked= asks=0 acted=0 unblocker= tmp=
 cleanup() {
-  for p in "$up" "$fwd" "$loss" "${unblocker:-}"; do [ -z "$p" ] || kill "$p" 2>/dev/null || true; done
-  rm -rf "$tmp"
+  local i
+  for i in "${!pids[@]}"; do [ -n "${st[$i]:-}" ] || kill "${pids[$i]}" 2> /dev/null || true; done
+  # a signal between a stage's start and its pid's recording: $! is its pid
+  [ ${#pids[@]} -eq 4 ] || [ -z "${!:-}" ] || kill "$!" 2> /dev/null || true
+  [ -z "$unblocker" ] || kill "$unblocker" 2> /dev/null || true
+  [ -z "$tmp" ] || rm -rf "$tmp"
 }
 trap cleanup EXIT
-trap 'exit 130' INT TERM
-mkfifo "$tmp/in" "$tmp/out" "$tmp/grad"
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/train.XXXXXX")
+mkfifo "$tmp/parsed" "$tmp/in" "$tmp/out" "$tmp/grad" "$tmp/tick"
+: > "$tmp/started"         # what a checkpoint of this run is newer than
+
+# 0 if process $1 has ended: gone, or a zombie not yet waited for
+ended() {
+  kill -0 "$1" 2> /dev/null || return 0
+  local s=
+  { read -r s < "/proc/$1/stat"; } 2> /dev/null || return 1
+  s=${s##*) }
+  [ "${s:0:1}" = Z ]
+}
+# stop I...: SIGTERM to these stages, the ones still running (one that has
+# ended already keeps its own status, whatever it is)
+stop() {
+  local i
+  for i; do
+    [ -z "${st[$i]:-}" ] && ! ended "${pids[$i]}" || continue
+    sent[i]=1
+    kill -TERM "${pids[$i]}" 2> /dev/null || true
+  done
+}
+# A stage stopped before it opened its end of a FIFO never opens it, and the
+# stage at the other end then waits in open() for ever (darknet-forward,
+# stopped just before it opens the gradients' FIFO, waits there for a loss
+# stage that is gone). While any stage runs, each FIFO is opened and closed
+# here, which lets such an open() return (and the read after it see the end).
+unblock() {
+  local p f running=1
+  while [ -n "$running" ]; do
+    running=
+    for p in "${pids[@]}"; do ended "$p" || running=1; done
+    for f in "$tmp/parsed" "$tmp/in" "$tmp/out" "$tmp/grad"; do
+      [ -p "$f" ] && { exec 3<> "$f"; exec 3>&-; } 2> /dev/null
+    done
+    sleep 0.2
+  done
+}
+stop_all() {
+  stop $UP $ENC $FWD $LOSS
+  [ -n "$unblocker" ] || { unblock & unblocker=$!; }
+}
+# SIGINT or SIGTERM to train.sh: a stop asked for, noted here and acted on
+# by watch (a trap that ran builtins such as read could cut into the read
+# watch waits in, and take its timeout away). (`return 0`: a bare return in
+# a trap returns the status of the command the trap cut into, and set -e
+# would end the script.)
+ask_stop() {
+  [ ${#pids[@]} -eq 4 ] || stop_early "$1"
+  [ -n "$asked" ] || asked=$1
+  asks=$((asks + 1))
+  return 0
+}
+# The stops asked for and not yet acted on. darknet-forward alone gets the
+# first, as SIGTERM (SIGINT is ignored by a job of a script until the stage
+# sets its own handler): it ends the pass in progress (the loss stage must
+# still be there for that) and writes the checkpoint; its end then ends the
+# others. Asked again, everything is stopped at once.
+act_on_stops() {
+  [ "$asks" -gt "$acted" ] || return 0
+  if [ "$acted" -eq 0 ]; then stop $FWD; else stop_all; fi
+  acted=$asks
+}
+trap 'ask_stop INT' INT
+trap 'ask_stop TERM' TERM
 
 # As many epochs as the steps need: encode-targets stops when darknet-forward
 # has done its steps and closes its input.
-voc-parse --split "$split" ${classes[@]+"${classes[@]}"} "$data" \
-  | encode-targets --cfg "$cfg" --epochs 100000 --seed "$seed" ${AUGMENT---shuffle} \
-    ${multiscale[@]+"${multiscale[@]}"} ${skip[@]+"${skip[@]}"} \
-  > "$tmp/in" &
-up=$!
+voc-parse --split "$split" ${classes[@]+"${classes[@]}"} "$data" > "$tmp/parsed" &
+pids[UP]=$!
+encode-targets --cfg "$cfg" --epochs 100000 --seed "$seed" ${AUGMENT---shuffle} \
+  ${multiscale[@]+"${multiscale[@]}"} ${skip[@]+"${skip[@]}"} < "$tmp/parsed" > "$tmp/in" &
+pids[ENC]=$!
 darknet-forward --cfg "$cfg" "${start[@]}" --train --grad "$tmp/grad" \
   --checkpoint "$out/weights" --log "$out/log.jsonl" --plot "$out/loss.svg" \
   ${validation[@]+"${validation[@]}"} "$@" \
   < "$tmp/in" > "$tmp/out" &
-fwd=$!
+pids[FWD]=$!
 if [ -n "$loss_cmd" ]; then
   sh -c "$loss_cmd" < "$tmp/out" > "$tmp/grad" &
 else
   # shellcheck disable=SC2086
   yolo-loss -q ${seen[@]+"${seen[@]}"} $loss_opts < "$tmp/out" > "$tmp/grad" &
 fi
-loss=$!
-# Watch the jobs. darknet-forward ending is the end: the encoder upstream is
-# then stopped (it also dies of SIGPIPE, status 141, once darknet-forward
-# closes its input: never a failure of its own); if darknet-forward failed,
-# the loss stage is stopped too (it may still wait to open the pipe). Any
-# other job failing first stops the others.
-status=0
-# 0 if process $1 has exited (a zombie not yet waited for, or gone)
-exited() { [ ! -e "/proc/$1/stat" ] || [ "$(sed -n 's/.*) \(.\).*/\1/p' "/proc/$1/stat")" = Z ]; }
-# A stage stopped before it opened its end of a FIFO never opens it, and the
-# stage at the other end then waits in open() for ever: darknet-forward,
-# asked to stop (SIGTERM: it checkpoints and ends) just before it opens the
-# gradients' FIFO, waits there for a loss stage that is gone. While it is
-# still there, each FIFO is opened and closed here, which lets such an
-# open() return (and the read after it see the end).
-unblock() {
-  while [ -n "$fwd" ] && ! exited "$fwd"; do
-    for f in "$tmp/in" "$tmp/out" "$tmp/grad"; do
-      [ -p "$f" ] && { exec 3<>"$f"; exec 3>&-; } 2>/dev/null
+pids[LOSS]=$!
+
+# The status of stage $1, which has ended. `wait PID` gives it even after
+# bash has reaped the process (bash keeps it); a trapped signal can cut a
+# wait short with a status of its own (> 128), so a second wait, answered
+# from bash's record when it has one (else 127), has the last word. Bash's
+# own note on a job a signal killed ("line N: PID Killed  COMMAND...") is
+# left out: report names the stage.
+collect() {
+  local p=${pids[$1]} s=0 again=0
+  wait "$p" 2> /dev/null || s=$?
+  wait "$p" 2> /dev/null || again=$?
+  [ "$again" -eq 127 ] || s=$again
+  st[$1]=$s
+}
+# What a stage's end calls for. darknet-forward's end is the end: the stages
+# upstream are stopped (they may also die of SIGPIPE, 141, once it closes its
+# input: never a failure of theirs); after it failed or was stopped, the loss
+# stage too (it may still wait to open a pipe). Another stage failing stops
+# everything. Who is to blame is weighed at the end (report), with every
+# status known.
+on_end() {
+  local s=${st[$1]}
+  if [ "$1" -eq $FWD ]; then
+    stop $UP $ENC
+    [ "$s" -eq 0 ] || stop_all
+  elif [ "$s" -ne 0 ] && [ "$s" -ne 141 ]; then
+    stop_all
+  fi
+}
+# Every stage's status, each collected by its own pid: a poll every 0.1 s
+# (read -t on a FIFO nobody writes: a sleep without a process), not `wait
+# -n`, which loses a job that ends at the same moment as another.
+watch() {
+  local i left=4
+  exec 9<> "$tmp/tick"
+  while [ "$left" -gt 0 ]; do
+    act_on_stops
+    for i in $UP $ENC $FWD $LOSS; do
+      if [ -z "${st[$i]:-}" ] && ended "${pids[$i]}"; then
+        collect "$i"
+        left=$((left - 1))
+        on_end "$i"
+      fi
     done
-    sleep 0.2
+    [ "$left" -eq 0 ] || read -r -t 0.1 -u 9 || true
+  done
+  exec 9>&-
+}
+
+# The stage's end is a failure of its own: not 0, not SIGPIPE (its reader
+# had gone), not SIGINT/SIGTERM sent from here or part of a stop asked for
+own_failure() {
+  case ${st[$1]} in
+    0 | 141) return 1 ;;
+    130 | 143) [ -z "${sent[$1]:-}" ] && [ -z "$asked" ] ;;
+    *) return 0 ;;
+  esac
+}
+# Of stages that failed (not by a signal), the one to blame: the loss stage
+# (darknet-forward then fails for want of its records), else the stages
+# upstream (darknet-forward saw its input end early), else darknet-forward.
+blame() {
+  local i j
+  for i in $LOSS $UP $ENC $FWD; do
+    for j; do [ "$i" -ne "$j" ] || { echo "$i"; return 0; }; done
   done
 }
-stop_all() {
-  for p in "$up" "$fwd" "$loss"; do [ -z "$p" ] || kill "$p" 2>/dev/null || true; done
-  unblock &
-  unblocker=$!
+# the last step in the log (0 when none is logged)
+last_step() {
+  local n=0
+  [ ! -f "$out/log.jsonl" ] ||
+    n=$(sed -n 's/^{"iteration":\([0-9]*\),.*/\1/p' "$out/log.jsonl" | tail -n 1)
+  echo "${n:-0}"
 }
-unblocker=
-while :; do
-  job=
-  set +e
-  wait -n -p job
-  rc=$?
-  set -e
-  [ -n "${job:-}" ] || break               # no job left
-  if [ "$job" = "$up" ]; then
-    up=
-    # SIGPIPE: darknet-forward closed its input; its own status tells. Once
-    # darknet-forward has ended, the encoder was stopped from here (SIGTERM).
-    [ "$rc" -eq 0 ] || [ "$rc" -eq 141 ] || [ -z "$fwd" ] || [ "$status" -ne 0 ] || {
-      status=$rc; echo "train.sh: voc-parse | encode-targets failed (status $rc); stopping the others" >&2
-      stop_all; }
-  elif [ "$job" = "$fwd" ]; then
-    fwd=
-    # an encoder that had already ended (a zombie) failing is the cause:
-    # darknet-forward then saw its input end early and may have ended first
-    if [ -n "$up" ] && exited "$up"; then
-      set +e; wait "$up"; urc=$?; set -e
-      up=
-      if [ "$urc" -ne 0 ] && [ "$urc" -ne 141 ] && [ "$status" -eq 0 ]; then
-        status=$urc
-        echo "train.sh: voc-parse | encode-targets failed (status $urc); stopping the others" >&2
-        stop_all
-      fi
-    fi
-    [ -z "$up" ] || kill "$up" 2>/dev/null || true
-    if [ "$rc" -ne 0 ] && [ "$status" -eq 0 ]; then
-      status=$rc
-      # both may have ended before this wait: a loss stage that already
-      # exited (a zombie) failing is the cause darknet-forward reported
-      if [ -n "$loss" ] && exited "$loss"; then
-        set +e; wait "$loss"; lrc=$?; set -e
-        loss=
-        [ "$lrc" -eq 0 ] || {
-          status=$lrc; echo "train.sh: the loss stage failed (status $lrc); stopping the others" >&2; }
-      fi
-      stop_all
-    fi
-  elif [ "$job" = "$unblocker" ]; then
-    unblocker=
-  elif [ "$job" = "$loss" ]; then
-    loss=
-    if [ "$rc" -ne 0 ] && [ "$status" -eq 0 ]; then
-      status=$rc
-      echo "train.sh: the loss stage failed (status $rc); stopping the others" >&2
-      stop_all
-    fi
+stopped() {
+  local where="checkpoint: $out/weights; resume with -w $out/weights --resume"
+  [ "$out/weights" -nt "$tmp/started" ] ||
+    where="no checkpoint written (darknet-forward was stopped before it could write one)"
+  echo "train.sh: stopped at step $(last_step) as asked (SIG$asked); $where" >&2
+  exit $((128 + $(kill -l "$asked")))
+}
+failed() {
+  echo "train.sh: failed (status $1); the last checkpoint, if any, is $out/weights" >&2
+  exit "$1"
+}
+# Says how the run ended and exits with its status: a stage a signal killed
+# (every one named) or that failed, a stop asked for, or success.
+report() {
+  local i killed=() own=()
+  # a SIGINT/SIGTERM sent to darknet-forward itself is a stop asked for too
+  if [ -z "$asked" ] && [ -z "${sent[$FWD]:-}" ]; then
+    case ${st[$FWD]} in 130) asked=INT ;; 143) asked=TERM ;; esac
   fi
-done
-if [ "$status" -eq 0 ]; then
-  echo "train.sh: weights in $out/weights, log $out/log.jsonl, plot $out/loss.svg" >&2
-else
-  echo "train.sh: failed (status $status); the last checkpoint, if any, is $out/weights" >&2
-fi
-exit "$status"
+  for i in $UP $ENC $FWD $LOSS; do
+    own_failure "$i" || continue
+    if [ "${st[$i]}" -gt 128 ]; then killed+=("$i"); else own+=("$i"); fi
+  done
+  if [ ${#killed[@]} -gt 0 ]; then
+    for i in "${killed[@]}"; do echo "train.sh: ${stage[$i]} $(ended_how "${st[$i]}")" >&2; done
+    failed "${st[${killed[0]}]}"
+  elif [ ${#own[@]} -gt 0 ]; then
+    i=$(blame "${own[@]}")
+    echo "train.sh: ${stage[$i]} failed (status ${st[$i]})" >&2
+    failed "${st[$i]}"
+  elif [ "${st[$FWD]}" -eq 0 ]; then
+    echo "train.sh: weights in $out/weights, log $out/log.jsonl, plot $out/loss.svg" >&2
+    exit 0
+  elif [ -n "$asked" ]; then
+    stopped
+  fi
+  failed "${st[$FWD]}"
+}
+watch
+report

@@ -25,11 +25,19 @@ classes=()
 [ -z "$names" ] || classes=(--classes "$names")
 here=$(cd "$(dirname "$0")" && pwd)
 PATH="${BIN:-$here/../bin}:$PATH"
-map=$(bash "$here/eval.sh" -s "$split" ${names:+-n "$names"} -j "$data" "$cfg" "$weights" 2>/dev/null \
-  | jq '.voc10.map')
+. "$here/stages.sh"
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/val.XXXXXX")
+trap 'rm -rf "$tmp"' EXIT
+# eval.sh's reports (timings, notes) would fill the training's output at each
+# validation: they are shown only when it fails
+map=$(bash "$here/eval.sh" -s "$split" ${names:+-n "$names"} -j "$data" "$cfg" "$weights" \
+  2> "$tmp/eval.err" | jq '.voc10.map' ||
+  { s=("${PIPESTATUS[@]}"); cat "$tmp/eval.err" >&2; stages_failed val.sh "eval.sh jq" "${s[@]}"; })
 # shellcheck disable=SC2086
 loss=$(voc-parse -q --split "$split" ${classes[@]+"${classes[@]}"} "$data" \
   | encode-targets -q --cfg "$cfg" --no-augment \
   | darknet-forward -q --cfg "$cfg" --weights "$weights" \
-  | yolo-loss -q $loss_opts | records-to-json | jq -s 'map(.loss.total) | add / length')
+  | yolo-loss -q $loss_opts | records-to-json | jq -s 'map(.loss.total) | add / length' ||
+  stages_failed val.sh "voc-parse encode-targets darknet-forward yolo-loss records-to-json jq" \
+    "${PIPESTATUS[@]}")
 printf '{"map": %s, "val_loss": %s}\n' "$map" "$loss"

@@ -262,12 +262,15 @@ int main(int argc, char **argv)
             break;
     if (rc >= 0)       /* the end of input, or training done */
         rc = fwd_flush(&f, &err);
+    else
+        rc = fwd_failed(&f, &err);
     if (rc < 0)
         cli_fail(&c, &err);
     else
         report(&c, &f);
     fwd_close(&f);
     int status = cli_finish(&c);
-    /* interrupted training: the checkpoint is written; say how it ended */
-    return o.train && status == 0 && train_signalled() ? 130 : status;
+    /* training stopped by a signal: the checkpoint is written; the status
+     * says which signal, as a shell's does (130 SIGINT, 143 SIGTERM) */
+    return o.train && status == 0 && train_signalled() ? 128 + train_signalled() : status;
 }

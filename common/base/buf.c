@@ -1,4 +1,5 @@
 #include <errno.h>
+#include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -80,6 +81,7 @@ int yfile_open(yfile *w, const char *path, yerr *err)
 {
     w->path = path;
     w->f = NULL;
+    w->durable = 0;
     if (snprintf(w->tmp, sizeof w->tmp, "%s.tmp", path) >= (int)sizeof w->tmp)
         return yerr_set(err, YOLO_EIO, "%s: path too long", path);
     if (!(w->f = fopen(w->tmp, "wb")))
@@ -87,18 +89,59 @@ int yfile_open(yfile *w, const char *path, yerr *err)
     return 0;
 }
 
+int yfile_open_durable(yfile *w, const char *path, yerr *err)
+{
+    int rc = yfile_open(w, path, err);
+    w->durable = 1;
+    return rc;
+}
+
+/* fsync, where the file system can: EINVAL is one that cannot (no
+ * synchronisation for this kind of file), not a failure. */
+static int sync_fd(int fd)
+{
+    return fsync(fd) == 0 || errno == EINVAL ? 0 : -1;
+}
+
+/* The folder of path synced, so that the rename into it is on the disk. */
+static int sync_folder(const char *path, yerr *err)
+{
+    char dir[4096];
+    const char *slash = strrchr(path, '/');
+    size_t n = slash ? (size_t)(slash - path) : 0;
+    if (n >= sizeof dir)
+        return yerr_set(err, YOLO_EIO, "%s: path too long", path);
+    if (!slash || n == 0) {
+        strcpy(dir, slash ? "/" : ".");
+    } else {
+        memcpy(dir, path, n);
+        dir[n] = 0;
+    }
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    int rc = fd < 0 ? -1 : sync_fd(fd), e = errno;
+    if (fd >= 0)
+        close(fd);
+    return rc < 0 ? yerr_set(err, YOLO_EIO, "%s: fsync: %s", dir, strerror(e)) : 0;
+}
+
 int yfile_commit(yfile *w, int ok, yerr *err)
 {
     int e = errno;
+    const char *what = "write error";
+    if (ok && fflush(w->f) != 0)
+        ok = 0, e = errno;
+    /* a durable file's bytes reach the disk before its name does */
+    if (ok && w->durable && sync_fd(fileno(w->f)) < 0)
+        ok = 0, e = errno, what = "fsync";
     if (fclose(w->f) != 0 && ok)
         ok = 0, e = errno;
     w->f = NULL;
     if (ok && rename(w->tmp, w->path) == 0)
-        return 0;
+        return w->durable ? sync_folder(w->path, err) : 0;
     if (ok)
         e = errno;
     remove(w->tmp);
-    return yerr_set(err, YOLO_EIO, "%s: write error: %s", ok ? w->path : w->tmp, strerror(e));
+    return yerr_set(err, YOLO_EIO, "%s: %s: %s", ok ? w->path : w->tmp, what, strerror(e));
 }
 
 uint64_t ybuf_fnv1a(const void *p, size_t n)

@@ -154,15 +154,15 @@ static int write_layer(const network *net, const layer *l, FILE *f)
     return ok ? 0 : -1;
 }
 
-/* Written whole (a yfile): a crash or a full disk never leaves a
- * half-written weights file where a good one was. */
+/* Written whole and synced (a durable yfile): a crash, a full disk or a
+ * power loss never leaves a half-written weights file where a good one was. */
 int weights_write(const network *net, const char *path, yerr *err)
 {
     if (net->folded)
         return yerr_set(err, YOLO_EUSAGE, "%s: the network's batch norm is folded into its "
                         "weights; they no longer match a weights file", path);
     yfile w;
-    if (yfile_open(&w, path, err) < 0)
+    if (yfile_open_durable(&w, path, err) < 0)
         return -1;
     int32_t v[3] = {net->major, net->minor, net->revision};
     uint32_t seen32 = (uint32_t)net->seen;

@@ -456,7 +456,21 @@ int fwd_flush(fwd *f, yerr *err)
 {
     int rc = batch_flush(&f->b, err);
     yrep_summary(f->cf.rep, &f->b.problems);
-    if (rc >= 0 && f->cf.train && train_finish(&f->tr, &f->net, f->cf.rep, err) < 0)
+    if (rc < 0)
+        return fwd_failed(f, err);
+    if (f->cf.train && train_finish(&f->tr, &f->net, f->cf.rep, err) < 0)
         return -1;
     return rc;
+}
+
+/* A stop asked by SIGINT/SIGTERM often reaches the other stages too (Ctrl-C
+ * at a shell, a process group's SIGTERM): the loss stage or the input then
+ * goes away in the middle of a pass, which fails. That failure is the
+ * stop's, not the run's: the pass is dropped (the weights are still the
+ * last step's) and the checkpoint written. */
+int fwd_failed(fwd *f, yerr *err)
+{
+    if (!f->cf.train || !train_signalled())
+        return -1;
+    return train_finish(&f->tr, &f->net, f->cf.rep, err) < 0 ? -1 : 0;
 }

@@ -18,12 +18,31 @@
 #include "yolo/net/weights.h"
 
 /* The one piece of process-wide state: a signal handler can only set a
- * flag, and the training loop looks at it between steps. */
+ * flag, and the training loop looks at it between passes. The first signal
+ * is kept: Ctrl-C reaches darknet-forward both directly and from train.sh. */
 static volatile sig_atomic_t signalled;
 
-static void on_signal(int sig) { signalled = sig; }
+static void on_signal(int sig)
+{
+    if (!signalled)
+        signalled = sig;
+}
 
-int train_signalled(void) { return signalled != 0; }
+int train_signalled(void) { return signalled; }
+
+/* SIGINT and SIGTERM ask for a stop: the pass in progress ends, then the
+ * checkpoint. SA_RESTART, so that the pass can end: a write to a full
+ * pipe, the gradients' FIFO's open and the validation's read go on instead
+ * of failing with EINTR. A loss stage that dies must give a message here,
+ * not a silent death: SIGPIPE is ignored. */
+static void catch_stops(void)
+{
+    struct sigaction sa = {.sa_handler = on_signal, .sa_flags = SA_RESTART};
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN);
+}
 
 static double now(void)
 {
@@ -162,12 +181,7 @@ int train_start(trainer *t, network *net, const int *heads, int nheads, yerr *er
         return -1;
     if (t->tc.resume)
         resume_validations(t);
-    struct sigaction sa = {.sa_handler = on_signal};
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
-    /* a loss stage that dies must give a message here, not a silent death */
-    signal(SIGPIPE, SIG_IGN);
+    catch_stops();
     if (open_grads(t, err) < 0)
         return -1;
     t->t0 = t->t_step = now();
@@ -532,21 +546,35 @@ static int validate_end(trainer *t, network *net, const yrep *rep, yerr *err)
     return validate(t, net, rep, err);
 }
 
-int train_finish(trainer *t, network *net, const yrep *rep, yerr *err)
+/* What a stop asked by signal leaves: the step it came after, and the
+ * images of the next one that will not make it. */
+static void note_stop(const trainer *t, int sig, const yrep *rep)
 {
     if (t->pending)
+        yrep_warn(rep, "stopped by signal %d after step %ld; the %ld images of step %ld so far "
+                  "make no step", sig, t->step, t->pending, t->step + 1);
+    else
+        yrep_warn(rep, "stopped by signal %d after step %ld", sig, t->step);
+}
+
+/* A stop asked by signal writes the checkpoint whatever --save-every says,
+ * even before this run's first step: there is always one to go on from. */
+int train_finish(trainer *t, network *net, const yrep *rep, yerr *err)
+{
+    int sig = train_signalled(), save = sig || t->step > t->first_step;
+    if (sig)
+        note_stop(t, sig, rep);
+    else if (t->pending)
         yrep_warn(rep, "%ld images at the end did not fill a batch of %d: no step made with "
                   "them", t->pending, t->opt.batch);
-    if (train_signalled())
-        yrep_warn(rep, "stopped by signal %d after step %ld", (int)signalled, t->step);
     if (t->passes > 0)   /* stopped between steps: the checkpoint is the last step's */
         bn_rolling(t, net, 0);
-    if (t->step > t->first_step && checkpoint(t, net, err) < 0)
+    if (save && checkpoint(t, net, err) < 0)
         return -1;
     if (validate_end(t, net, rep, err) < 0)
         return -1;
     compare_last_validation(t, rep);
-    if (t->step > t->first_step && t->tc.checkpoint)
+    if (save && t->tc.checkpoint)
         yrep_warn(rep, "%ld steps (%ld to %ld), %llu images seen; weights in %s", t->step -
                   t->first_step, t->first_step, t->step, (unsigned long long)net->seen,
                   t->tc.checkpoint);

@@ -162,7 +162,7 @@ static int rewrite(tlog *t, yerr *err)
         fclose(t->f);
     t->f = NULL;
     yfile w;
-    if (yfile_open(&w, t->path, err) < 0)
+    if (yfile_open_durable(&w, t->path, err) < 0)
         return -1;
     ybuf b = {0};
     int rc = 0;

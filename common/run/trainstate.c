@@ -75,7 +75,7 @@ int tstate_write(const char *path, const train_state *s, const network *net, yer
     rec_init(&r);
     yfile w;
     int rc = fill(&r, s, net, err);
-    if (rc == 0 && (rc = yfile_open(&w, path, err)) == 0) {
+    if (rc == 0 && (rc = yfile_open_durable(&w, path, err)) == 0) {
         rec_writer out;
         rec_writer_init(&out, w.f, path);
         yerr werr;

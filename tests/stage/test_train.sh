@@ -213,8 +213,8 @@ while [ "$(cat "$T/log.jsonl" 2> /dev/null | wc -l)" -lt 3 ] && [ $i -lt 600 ]; 
 kill -TERM $df
 wait $df; rc=$?; wait $lp; lrc=$?; wait $ep; kill $wd
 last=$(tail -1 "$T/log.jsonl" | jq .iteration)
-check_match "SIGTERM to darknet-forward after 3+ steps: exit 130, says so; the loss stage ends 0" \
-  "$rc $lrc $(cat "$T/err")" "^130 0 .*darknet-forward: stopped by signal 15 after step $last"
+check_match "SIGTERM to darknet-forward after 3+ steps: exit 143 (128 + 15), says so; the loss stage ends 0" \
+  "$rc $lrc $(cat "$T/err")" "^143 0 .*darknet-forward: stopped by signal 15 after step $last"
 check_eq "... the log: steps 1..$last, no gap" "$(jq -r .iteration "$T/log.jsonl" | tr '\n' ' ')" "$(seq 1 "$last" | tr '\n' ' ')"
 check_eq "... the checkpoint: whole, seen = $last steps * 4" "$(wc -c < "$T/ck.weights" | tr -d ' ') $(seen_of "$T/ck.weights")" "$wsize $((last * 4))"
 check "... and it loads" loads "$T/b4.cfg" "$T/ck.weights"

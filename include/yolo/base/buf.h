@@ -33,13 +33,19 @@ typedef struct yfile {
     FILE *f;             /* write here between open and commit */
     const char *path;
     char tmp[4096];
+    int durable;         /* yfile_open_durable: synced to the disk */
 } yfile;
 /* Opens path.tmp for writing. -1 with YOLO_EIO naming it. */
 int yfile_open(yfile *w, const char *path, yerr *err);
+/* The same for a file that must survive a power loss (checkpoints, the
+ * training log): commit also fsyncs it before the rename and its folder
+ * after, so the disk holds the old file or the new one, never a torn one. */
+int yfile_open_durable(yfile *w, const char *path, yerr *err);
 /* Closes; renames over path if ok (the caller's writes all succeeded) and
  * the close did too, else removes the temporary file. -1 with YOLO_EIO
- * ("FILE: write error: ...", naming the temporary file for a failed write
- * or close, path for a failed rename). */
+ * ("FILE: write error: ...", naming the temporary file for a failed write,
+ * fsync or close, path for a failed rename; "DIR: fsync: ..." for the
+ * folder, the file then renamed already). */
 int yfile_commit(yfile *w, int ok, yerr *err);
 
 /* Writes b's bytes to path whole (a yfile): into path.tmp first, then renamed over

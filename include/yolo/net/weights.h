@@ -22,7 +22,9 @@
 int weights_read(network *net, const char *path, yerr *err);
 /* Writes what weights_read read back byte for byte (same header, same seen
  * width, transposed parts transposed back); a built network never read
- * gets darknet's current header: 0.2.0, 64-bit seen. */
+ * gets darknet's current header: 0.2.0, 64-bit seen. Written to PATH.tmp,
+ * fsynced, renamed over path, the folder fsynced (a durable yfile): a
+ * crash or a power loss leaves the old file or the new one. */
 int weights_write(const network *net, const char *path, yerr *err);
 
 /* Fills every parameter from the seed so a forward pass is meaningful:

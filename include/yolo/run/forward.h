@@ -9,6 +9,7 @@
  *     while (rec_read(rd, fwd_next(&f), &err) == 1)
  *         if (fwd_push(&f, &err) < 0) break;     runs and writes full batches
  *     fwd_flush(&f, &err);                        the last, partial batch
+ *     or, after an error, fwd_failed(&f, &err)     0: it was a training stop's
  *     fwd_close(&f);
  *
  * Training, a pass whose records' `input` has another size than the network
@@ -96,5 +97,10 @@ int fwd_push(fwd *f, yerr *err);
 /* Runs and writes the records still held, then the problem counts (and,
  * training, the last checkpoint). */
 int fwd_flush(fwd *f, yerr *err);
+/* After fwd_push or fwd_flush failed (err set): -1, the error to report;
+ * or, training stopped by SIGINT/SIGTERM, 0: the pass the stop cut short
+ * (the loss stage or the input gone too) is dropped and the checkpoint
+ * written (-1 if that fails). */
+int fwd_failed(fwd *f, yerr *err);
 
 #endif

@@ -7,8 +7,9 @@
  * other whatever the batch or record size; then runs the backward pass and,
  * once a cfg batch of images has gone through (batch / subdivisions per pass),
  * the optimiser step. It logs each step, writes checkpoints (darknet .weights,
- * `seen` updated, written whole and renamed) every --save-every steps, at the
- * end and after SIGINT/SIGTERM, and stops after max_batches steps.
+ * `seen` updated, written whole, synced and renamed) every --save-every
+ * steps, at the end and after SIGINT/SIGTERM, and stops after max_batches
+ * steps.
  *
  *     trainer t;
  *     train_plan(&t, &cfg, &config, &err);      the [net] keys; t.minibatch
@@ -121,11 +122,14 @@ int train_expect(trainer *t, int n, yerr *err);
  * save_every) a checkpoint. Returns 1 when training is done (max_batches
  * reached, or a signal arrived), 0 to go on, -1 on error. */
 int train_step(trainer *t, network *net, const batch *b, const yrep *rep, yerr *err);
-/* The last checkpoint and plot; notes images that did not fill a step. */
+/* The last checkpoint and plot; notes images that did not fill a step.
+ * After SIGINT/SIGTERM the checkpoint is written even when this run made no
+ * step yet. */
 int train_finish(trainer *t, network *net, const yrep *rep, yerr *err);
 void train_free(trainer *t);
 
-/* A SIGINT or SIGTERM has arrived (the run stops at the next step). */
+/* The signal (SIGINT or SIGTERM, the first to arrive) that asked the run
+ * to stop at the end of the pass in progress; 0 if none. */
 int train_signalled(void);
 
 #endif

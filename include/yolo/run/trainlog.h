@@ -67,7 +67,7 @@ int tlog_open(tlog *t, const char *path, int resume, yerr *err);
 
 /* Drops every line whose iteration is > iteration (a run killed after its
  * last checkpoint logged iterations it will redo) and, if anything was
- * dropped, rewrites the file whole (PATH.tmp renamed over PATH). */
+ * dropped, rewrites the file whole (PATH.tmp, synced, renamed over PATH). */
 int tlog_truncate(tlog *t, long iteration, yerr *err);
 
 /* Logs one iteration (one line, flushed) and keeps it in the history. Part
