@@ -441,11 +441,16 @@ int cli_finish(cli *c)
     }
     /* Close stdout ourselves so that a failed final write (full disk, NFS)
      * is reported rather than lost in exit(). */
+    /* A write that failed earlier (ferror) left its errno in the record
+     * writer: errno itself is stale by now (a stop's EPIPE read as ENOENT). */
     int bad = ferror(c->outf);
-    if (fclose(c->outf) != 0 || bad) {
-        if (errno == EPIPE)
+    errno = 0;
+    int closed = fclose(c->outf);
+    int cause = closed != 0 ? errno : c->out.write_errno;
+    if (closed != 0 || bad) {
+        if (cause == EPIPE)
             return c->status;
-        cli_note(c, "%s: write error: %s", c->outname, strerror(errno ? errno : EIO));
+        cli_note(c, "%s: write error: %s", c->outname, strerror(cause ? cause : EIO));
         if (c->status == YOLO_OK)
             c->status = YOLO_EIO;
     }

@@ -763,8 +763,11 @@ void rec_writer_init(rec_writer *w, FILE *f, const char *name)
 
 static int put(rec_writer *w, const void *p, size_t n, yerr *err)
 {
-    if (n && fwrite(p, 1, n, w->f) != n)
+    if (n && fwrite(p, 1, n, w->f) != n) {
+        if (!w->write_errno)
+            w->write_errno = errno ? errno : EIO;
         return yerr_set(err, YOLO_EIO, "%s: write error: %s", w->name, strerror(errno));
+    }
     w->bytes += n;
     return 0;
 }

@@ -171,6 +171,8 @@ typedef struct rec_writer {
     const char *name;   /* for messages ("<stdout>", a path) */
     long count;         /* records written */
     uint64_t bytes;
+    int write_errno;    /* errno of the first failed write, 0 if none: the
+                           stream's closer reports it (errno is stale by then) */
 } rec_writer;
 
 void rec_writer_init(rec_writer *w, FILE *f, const char *name);
