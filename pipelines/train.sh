@@ -4,13 +4,16 @@
 # with yolo-loss's records (its `grad`) going back to darknet-forward over a
 # named pipe.
 #
-#   pipelines/train.sh [-s SPLIT] [-v SPLIT] [-n NAMES] [-o DIR] [-w WEIGHTS | -r SEED]
-#                      [-m MIN,MAX] [-l "LOSS OPTIONS"] [-L LOSS-COMMAND] [-t MINUTES] DATASET CFG|TEMPLATE [OPTION]...
+#   pipelines/train.sh [-s SPLIT] [-v SPLIT] [-n NAMES] [-o DIR] [-w WEIGHTS | -b BACKBONE]
+#                      [-r SEED] [-m MIN,MAX] [-l "LOSS OPTIONS"] [-L LOSS-COMMAND] [-t MINUTES] DATASET CFG|TEMPLATE [OPTION]...
 #
 # -s: the split (default train); -n: class names (default DATASET/classes.names
 # when there is one, else VOC's 20); -o: where the weights (DIR/weights), the
 # loss log (DIR/log.jsonl) and its plot (DIR/loss.svg) go (default out/train);
 # -w: start from these weights (-r: random ones from SEED, the default 1);
+# -b: start from a backbone, a weights file holding the first layers (cut by
+# darknet's `partial` or darknet-forward --upto N --save-weights): the layers
+# after it are random from SEED, images seen and the schedule start at 0;
 # -v: validate on this split every --val-every steps (default 100; mAP and loss
 # logged, the best weights kept as DIR/best.weights, --patience K stops a run
 # that no longer improves; pipelines/val.sh does it); -l: options for yolo-loss (e.g. "--variant darknet"); -L: another loss
@@ -38,10 +41,10 @@ stop_early() {
 trap 'stop_early INT' INT
 trap 'stop_early TERM' TERM
 usage() { { printf 'Usage:'; sed -n '7,8p' "$0" | sed 's/^# \{0,1\}//'; } >&2; exit 1; }
-minutes= split=train names= out=out/train weights= seed=1 loss_opts= loss_cmd= val= sizes=
-while getopts "s:v:n:o:w:r:m:l:L:t:h" o; do
+minutes= split=train names= out=out/train weights= backbone= seed=1 loss_opts= loss_cmd= val= sizes=
+while getopts "s:v:n:o:w:b:r:m:l:L:t:h" o; do
   case $o in
-    t) minutes=$OPTARG ;;
+    t) minutes=$OPTARG ;; b) backbone=$OPTARG ;;
     s) split=$OPTARG ;; v) val=$OPTARG ;; n) names=$OPTARG ;; o) out=$OPTARG ;; w) weights=$OPTARG ;;
     r) seed=$OPTARG ;; m) sizes=$OPTARG ;; l) loss_opts=$OPTARG ;; L) loss_cmd=$OPTARG ;;
     *) usage ;;
@@ -56,8 +59,11 @@ classes=()
 [ -z "$names" ] || classes=(--classes "$names")
 multiscale=()
 [ -z "$sizes" ] || multiscale=(--sizes "$sizes")
+[ -z "$weights" ] || [ -z "$backbone" ] || {
+  echo "train.sh: -b BACKBONE starts a run, -w WEIGHTS goes on from weights: not both" >&2; exit 1; }
 start=(--random "$seed")
 [ -z "$weights" ] || start=(--weights "$weights")
+[ -z "$backbone" ] || start=(--weights "$backbone" --partial --random "$seed")
 here=$(cd "$(dirname "$0")" && pwd)
 PATH="${BIN:-$here/../bin}:$PATH"
 # CFG not a file but a template's name (tiny-v2, tiny-v3: pipelines/templates/):

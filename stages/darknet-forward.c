@@ -12,15 +12,21 @@ enum {
     OPT_CFG = 1, OPT_WEIGHTS, OPT_RANDOM, OPT_SAVE, OPT_WIDTH, OPT_HEIGHT, OPT_BATCH,
     OPT_LETTERBOX, OPT_RESIZE, OPT_STRICT, OPT_SUMMARY, OPT_TRAIN, OPT_GRAD, OPT_CHECKPOINT,
     OPT_SAVE_EVERY, OPT_LOG, OPT_PLOT, OPT_MAX_BATCHES, OPT_RESUME, OPT_ADAM, OPT_SUBDIV,
-    OPT_SEED, OPT_VAL_CMD, OPT_VAL_EVERY, OPT_BEST, OPT_PATIENCE, OPT_CONV, OPT_WINO_MEM
+    OPT_SEED, OPT_VAL_CMD, OPT_VAL_EVERY, OPT_BEST, OPT_PATIENCE, OPT_CONV, OPT_WINO_MEM,
+    OPT_PARTIAL, OPT_UPTO, OPT_FREEZE
 };
 
 static const cli_opt opts[] = {
     {OPT_CFG, "cfg", 'c', "FILE", "the network, a darknet .cfg (required)"},
     {OPT_WEIGHTS, "weights", 'w', "FILE", "its parameters, a darknet .weights file"},
     {OPT_RANDOM, "random", 0, "SEED", "seeded random parameters instead of --weights"},
+    {OPT_PARTIAL, "partial", 0, NULL, "--weights may hold only the first layers (a backbone "
+                                      "cut at a layer boundary): the rest as --random SEED "
+                                      "makes them (default 1); images seen start at 0"},
     {OPT_SAVE, "save-weights", 0, "FILE", "write the parameters to FILE (with --random: a "
                                           "weights file darknet loads)"},
+    {OPT_UPTO, "upto", 0, "N", "--save-weights writes layers 0..N-1 only, as darknet's "
+                               "`partial` does (header 0.2.0, images seen 0)"},
     {OPT_WIDTH, "width", 0, "N", "network input width (default: the cfg's)"},
     {OPT_HEIGHT, "height", 0, "N", "network input height (default: the cfg's)"},
     {OPT_BATCH, "batch", 'b', "N", "records per forward pass (default 1, at most 256); "
@@ -51,6 +57,9 @@ static const cli_opt opts[] = {
     {OPT_SUBDIV, "subdivisions", 0, "N", "--train: forward passes per step (default: the "
                                          "cfg's)"},
     {OPT_SEED, "seed", 0, "N", "--train: the seed of dropout's random draws (default 0)"},
+    {OPT_FREEZE, "freeze", 0, "N", "--train: layers 0..N-1 keep their weights (no gradient, "
+                                   "no update, batch norm as at inference; as stopbackward=1 "
+                                   "on layer N-1)"},
     {OPT_VAL_CMD, "val-cmd", 0, "CMD", "--train: run `CMD CHECKPOINT` every --val-every "
                                        "steps; its last line: {\"map\":..,\"val_loss\":..}"},
     {OPT_VAL_EVERY, "val-every", 0, "N", "--train: steps between validations (default 100)"},
@@ -121,6 +130,11 @@ static int train_option(cli *c, train_config *tc, int id, const char *arg)
             return -1;
         tc->seed = (uint64_t)v;
         return 1;
+    case OPT_FREEZE:
+        if (cli_long(c, "freeze", arg, 1, INT_MAX, &v) < 0)
+            return -1;
+        tc->freeze = (int)v;
+        return 1;
     }
     return 0;
 }
@@ -142,6 +156,12 @@ static int on_option(cli *c, void *ctx, int id, const char *arg)
         cf->random = 1, cf->seed = (uint64_t)v;
         return 0;
     case OPT_SAVE: cf->save_path = arg; return 0;
+    case OPT_PARTIAL: cf->partial = 1; return 0;
+    case OPT_UPTO:
+        if (cli_long(c, "upto", arg, 0, INT_MAX, &v) < 0)
+            return -1;
+        cf->upto = (int)v, cf->has_upto = 1;
+        return 0;
     case OPT_WIDTH:
     case OPT_HEIGHT:
         if (cli_long(c, id == OPT_WIDTH ? "width" : "height", arg, 1, 16384, &v) < 0)
@@ -178,18 +198,26 @@ static int check_options(cli *c, const df_opts *o)
         return cli_usage_error(c, "--cfg FILE is required");
     if (o->summary)
         return 0;
-    if (!o->cf.weights_path == !o->cf.random)
-        return cli_usage_error(c, "give exactly one of --weights FILE and --random SEED");
+    if (o->cf.partial && !o->cf.weights_path)
+        return cli_usage_error(c, "--partial goes with --weights FILE (the backbone)");
+    if (!o->cf.partial && !o->cf.weights_path == !o->cf.random)
+        return cli_usage_error(c, "give exactly one of --weights FILE and --random SEED "
+                                  "(both with --partial)");
+    if (o->cf.has_upto && !o->cf.save_path)
+        return cli_usage_error(c, "--upto N goes with --save-weights FILE");
+    if (o->cf.partial && o->tc.resume)
+        return cli_usage_error(c, "--partial starts a run from a backbone; --resume goes on "
+                                  "from a checkpoint: not both");
     const train_config *tc = &o->tc;
     if (o->train && !tc->grad_path)
         return cli_usage_error(c, "--train needs --grad FIFO (the loss stage's output)");
     if (!o->train && (tc->grad_path || tc->checkpoint || tc->save_every || tc->log_path ||
                       tc->plot_path || tc->max_batches || tc->resume || tc->adam ||
                       tc->subdivisions || tc->seed || tc->val_cmd || tc->val_every ||
-                      tc->best || tc->patience))
+                      tc->best || tc->patience || tc->freeze))
         return cli_usage_error(c, "--grad, --checkpoint, --save-every, --log, --plot, "
-                                  "--max-batches, --resume, --adam, --subdivisions, --seed and "
-                                  "the --val options go with --train");
+                                  "--max-batches, --resume, --adam, --subdivisions, --seed, "
+                                  "--freeze and the --val options go with --train");
     if ((tc->val_every || tc->best || tc->patience) && !tc->val_cmd)
         return cli_usage_error(c, "--val-every, --best and --patience go with --val-cmd");
     if (tc->val_cmd && !tc->checkpoint)
@@ -238,6 +266,8 @@ int main(int argc, char **argv)
     } else if (o.cf.batch == 0) {
         o.cf.batch = 1;
     }
+    if (o.cf.partial && !o.cf.random)
+        o.cf.seed = 1;      /* the layers the backbone lacks: as --random 1 */
     if (o.summary) {
         if (fwd_summary(&o.cf, c.outf, &err) < 0)
             cli_fail(&c, &err);

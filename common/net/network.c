@@ -371,6 +371,31 @@ static int allocate(network *net, int adam, yerr *err)
     return 0;
 }
 
+/* Training freezes the layers up to the last with stopbackward=1 (darknet:
+ * the backward pass stops there, so it and the layers below keep their
+ * weights) and the first o->freeze ones. Read always: a cfg with a bad
+ * stopbackward is refused whatever the run. */
+static int freeze_layers(cfg *c, network *net, const net_opts *o, yerr *err)
+{
+    int upto = 0;
+    for (int i = 0; i < net->n; i++) {
+        int stop = 0;
+        if (cfg_int(c, &c->s[i + 1], "stopbackward", 0, 0, 1, &stop, err) < 0)
+            return -1;
+        if (stop)
+            upto = i + 1;
+    }
+    if (o->freeze > net->n)
+        return yerr_set(err, YOLO_EUSAGE, "%s: %d layers to freeze; the network has %d",
+                        c->path, o->freeze, net->n);
+    if (o->freeze > upto)
+        upto = o->freeze;
+    net->frozen = net->train ? upto : 0;
+    for (int i = 0; i < net->frozen; i++)
+        net->l[i].frozen = 1;
+    return 0;
+}
+
 int net_plan_opts(cfg *c, network *net, const net_opts *o, yerr *err)
 {
     memset(net, 0, sizeof *net);
@@ -390,6 +415,8 @@ int net_plan_opts(cfg *c, network *net, const net_opts *o, yerr *err)
         rc = net_options(c, net, o->w, o->h, o->batch, err);
     if (rc == 0)
         rc = build_layers(c, net, err);
+    if (rc == 0)
+        rc = freeze_layers(c, net, o, err);
     if (rc == 0)
         totals(net, o->train && o->adam);
     if (rc < 0)
@@ -503,9 +530,9 @@ size_t net_winograd_floats(network *net, size_t max_floats)
     return weights + work;
 }
 
-void net_winograd_refresh(network *net)
+void net_winograd_refresh(network *net, int first)
 {
-    for (int i = 0; i < net->n; i++) {
+    for (int i = first; i < net->n; i++) {
         layer *l = &net->l[i];
         if (l->wino_u)
             wino_transform_weights(l->n, l->c, l->weights, l->wino_u);
@@ -544,7 +571,7 @@ long net_winograd(network *net, size_t max_floats, yerr *err)
     }
     net->wino_work = p;
     fault_in(p, work);                     /* contents never read before written */
-    net_winograd_refresh(net);
+    net_winograd_refresh(net, 0);
     return (long)net->nwino;
 }
 
@@ -573,12 +600,14 @@ void net_zero_deltas(network *net)
 
 void net_zero_grads(network *net) { memset(net->grads, 0, net->nparams * sizeof *net->grads); }
 
+/* Frozen layers take no gradient: the pass ends above them, and the first
+ * layer it runs hands none down. */
 void net_backward(network *net)
 {
-    for (int i = net->n - 1; i >= 0; i--) {
+    for (int i = net->n - 1; i >= net->frozen; i--) {
         const layer *l = &net->l[i];
         const float *in = i ? net->l[i - 1].out : net->input;   /* what forward read */
-        float *din = i ? net->l[i - 1].delta : NULL;
+        float *din = i > net->frozen ? net->l[i - 1].delta : NULL;
         ops[l->type].backward(l, net, in, din);
     }
 }
@@ -676,7 +705,7 @@ int net_resize(cfg *c, network *net, int w, int h, yerr *err)
     if (net_resizable(net, err) < 0)
         return -1;
     net_opts o = {.w = w, .h = h, .batch = net->batch, .reuse = net->reuse,
-                  .train = net->train, .adam = net->moment2 != NULL};
+                  .train = net->train, .adam = net->moment2 != NULL, .freeze = net->frozen};
     network nn;
     if (net_load_opts(c, &nn, &o, err) < 0)
         return -1;

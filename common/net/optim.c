@@ -197,7 +197,7 @@ void optim_update(network *net, const optim_config *o, float rate, long t)
                     .c2 = (float)(1 - pow(o->b2, (double)t))};
     for (int i = 0; i < net->n; i++) {
         const layer *l = &net->l[i];
-        if (!has_update(l->type) || l->nparams == 0)
+        if (!has_update(l->type) || l->nparams == 0 || l->frozen)
             continue;
         update_array(net, o->adam, &s, l->biases, l->nbiases, 0);
         if (l->scales)
@@ -205,7 +205,7 @@ void optim_update(network *net, const optim_config *o, float rate, long t)
         update_array(net, o->adam, &s, l->weights, l->nweights, 1);
     }
     memset(net->grads, 0, net->nparams * sizeof *net->grads);
-    net_winograd_refresh(net);   /* Winograd's copies of the weights follow them */
+    net_winograd_refresh(net, net->frozen);   /* Winograd's copies follow the weights */
 }
 
 int optim_check(const network *net, const optim_config *o, yerr *err)

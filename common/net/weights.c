@@ -16,10 +16,15 @@
 #endif
 
 /* darknet stores connected weights [inputs, outputs] when major or minor
- * exceeds 1000 (files from an older layout). */
+ * exceeds 1000 (files from an older layout). v: major, minor, revision. */
+static int connected_transposed_header(const int32_t v[3])
+{
+    return v[0] > 1000 || v[1] > 1000;
+}
+
 static int connected_transposed(const network *net)
 {
-    return net->major > 1000 || net->minor > 1000;
+    return connected_transposed_header((const int32_t[3]){net->major, net->minor, 0});
 }
 
 /* The [rows, cols] matrix m as [cols, rows], through scratch t. */
@@ -32,27 +37,29 @@ static void transpose(float *m, size_t rows, size_t cols, float *t)
 }
 
 /* Which weights are stored transposed, as [rows, cols] in the file: flipped
- * convs [c*size*size, n], old connected [inputs, outputs]. 0 if none. */
-static int stored_transposed(const network *net, const layer *l, size_t *rows, size_t *cols)
+ * convs [c*size*size, n], connected [inputs, outputs] in a file of the old
+ * layout (old_layout: connected_transposed of its header). 0 if none. */
+static int stored_transposed(int old_layout, const layer *l, size_t *rows, size_t *cols)
 {
     if (l->type == CFG_CONVOLUTIONAL && l->flipped) {
         *rows = l->nweights / l->n, *cols = (size_t)l->n;
         return 1;
     }
-    if (l->type == CFG_CONNECTED && connected_transposed(net)) {
+    if (l->type == CFG_CONNECTED && old_layout) {
         *rows = (size_t)l->inputs, *cols = (size_t)l->n;
         return 1;
     }
     return 0;
 }
 
-/* Turns every transposed part from file order to memory order. */
-static int to_memory_layout(network *net, yerr *err)
+/* Turns every transposed part of layers [0, nlayers) from file order to
+ * memory order. */
+static int to_memory_layout(network *net, int nlayers, yerr *err)
 {
-    for (int i = 0; i < net->n; i++) {
+    for (int i = 0; i < nlayers; i++) {
         layer *l = &net->l[i];
         size_t rows, cols;
-        if (!stored_transposed(net, l, &rows, &cols))
+        if (!stored_transposed(connected_transposed(net), l, &rows, &cols))
             continue;
         float *t = malloc(rows * cols * sizeof *t);    /* [cols, rows] */
         if (!t)
@@ -85,28 +92,72 @@ static int read_header(network *net, FILE *f, const char *path, long long size, 
     return 0;
 }
 
-/* The size error, naming where a short file ends: which layer, which cfg
- * line. */
+/* Where a short body of `at` floats (whole: no partial float after them)
+ * ends: inside a layer (which, which cfg line, which float), or at a
+ * layer's start (then it may be a backbone). */
+static void where_it_ends(const network *net, size_t at, int whole, char *where, size_t n)
+{
+    size_t k = 0;
+    for (int i = 0; i < net->n; k += net->l[i++].nparams) {
+        if (at >= k + net->l[i].nparams)
+            continue;
+        if (at == k && whole)
+            snprintf(where, n, "; it ends at the start of layer %d ([%s], cfg line %d): a "
+                     "backbone of layers 0..%d? (--partial reads one)", i,
+                     cfg_type_name(net->l[i].type), net->l[i].line, i - 1);
+        else
+            snprintf(where, n, "; it ends in layer %d ([%s], cfg line %d), float %zu of %zu", i,
+                     cfg_type_name(net->l[i].type), net->l[i].line, at - k, net->l[i].nparams);
+        return;
+    }
+}
+
+/* The size error, naming where a short file ends. */
 static int size_error(const network *net, const char *path, long long size, long long hdr,
                       yerr *err)
 {
     long long body = size - hdr, want = (long long)net->nparams * 4;
-    char where[160] = "";
-    size_t at = (size_t)(body / 4), k = 0;
-    for (int i = 0; body < want && i < net->n; k += net->l[i++].nparams)
-        if (at < k + net->l[i].nparams) {
-            snprintf(where, sizeof where, "; it ends in layer %d ([%s], cfg line %d), float %zu "
-                     "of %zu", i, cfg_type_name(net->l[i].type), net->l[i].line, at - k,
-                     net->l[i].nparams);
-            break;
-        }
+    char where[200] = "";
+    if (body < want)
+        where_it_ends(net, (size_t)(body / 4), body % 4 == 0, where, sizeof where);
     return yerr_set(err, YOLO_EINPUT, "%s: the cfg needs %zu floats after the %lld-byte header, "
                     "the file has %lld floats%s (%lld bytes): %s%s", path, net->nparams, hdr,
                     body / 4, body % 4 ? " and a partial one" : "", size,
                     body < want ? "too short" : "too long", where);
 }
 
-int weights_read(network *net, const char *path, yerr *err)
+/* The layers a body of nfloats holds when it ends at a layer boundary: the
+ * most layers whose parameters add up to nfloats (layers without
+ * parameters after the last one read count as read). -1 if it ends inside
+ * a layer or holds more than the cfg needs. */
+static int layers_held(const network *net, long long nfloats)
+{
+    long long k = 0;
+    int held = -1;
+    for (int i = 0; i <= net->n && k <= nfloats; k += net->l[i++].nparams) {
+        if (k == nfloats)
+            held = i;
+        if (i == net->n)
+            break;
+    }
+    return held;
+}
+
+/* How much of the cfg the file body holds: all of it, or with partial a
+ * whole number of layers (*nlayers of them). Else the size error. */
+static int body_layers(const network *net, const char *path, long long size, long long hdr,
+                       int partial, int *nlayers, yerr *err)
+{
+    long long body = size - hdr;
+    *nlayers = net->n;
+    if (body == (long long)net->nparams * 4)
+        return 0;
+    if (partial && body % 4 == 0 && (*nlayers = layers_held(net, body / 4)) >= 0)
+        return 0;
+    return size_error(net, path, size, hdr, err);
+}
+
+static int read_file(network *net, const char *path, int partial, int *nlayers, yerr *err)
 {
     FILE *f = fopen(path, "rb");
     if (!f)
@@ -119,13 +170,14 @@ int weights_read(network *net, const char *path, yerr *err)
     long long size = rc == 0 ? (long long)st.st_size : 0, hdr = 0;
     if (rc == 0)
         rc = read_header(net, f, path, size, err);
-    if (rc == 0 && size - (hdr = 12 + net->seen_bytes) != (long long)net->nparams * 4)
-        rc = size_error(net, path, size, hdr, err);
-    if (rc == 0 && fread(net->params, 4, net->nparams, f) != net->nparams)
+    if (rc == 0)
+        rc = body_layers(net, path, size, hdr = 12 + net->seen_bytes, partial, nlayers, err);
+    size_t nfloats = rc == 0 ? (size_t)(size - hdr) / 4 : 0;
+    if (rc == 0 && fread(net->params, 4, nfloats, f) != nfloats)
         rc = yerr_set(err, YOLO_EIO, "%s: read error", path);
     fclose(f);
     if (rc == 0)
-        rc = to_memory_layout(net, err);
+        rc = to_memory_layout(net, *nlayers, err);
     if (rc < 0) {
         net->major = before.major, net->minor = before.minor, net->revision = before.revision;
         net->seen = before.seen, net->seen_bytes = before.seen_bytes;
@@ -133,12 +185,23 @@ int weights_read(network *net, const char *path, yerr *err)
     return rc;
 }
 
+int weights_read(network *net, const char *path, yerr *err)
+{
+    int nlayers;
+    return read_file(net, path, 0, &nlayers, err);
+}
+
+int weights_read_partial(network *net, const char *path, int *nlayers, yerr *err)
+{
+    return read_file(net, path, 1, nlayers, err);
+}
+
 /* One layer's parameters in file order: as they are, or with the
  * transposed part turned back. */
-static int write_layer(const network *net, const layer *l, FILE *f)
+static int write_layer(int old_layout, const layer *l, FILE *f)
 {
     size_t rows, cols;
-    if (!stored_transposed(net, l, &rows, &cols))
+    if (!stored_transposed(old_layout, l, &rows, &cols))
         return fwrite(l->params, 4, l->nparams, f) == l->nparams ? 0 : -1;
     size_t before = (size_t)(l->weights - l->params), after = l->nparams - before - l->nweights;
     float *t = malloc(l->nweights * sizeof *t);    /* [rows, cols] as in the file */
@@ -154,9 +217,11 @@ static int write_layer(const network *net, const layer *l, FILE *f)
     return ok ? 0 : -1;
 }
 
-/* Written whole and synced (a durable yfile): a crash, a full disk or a
- * power loss never leaves a half-written weights file where a good one was. */
-int weights_write(const network *net, const char *path, yerr *err)
+/* Layers [0, nlayers) under the header v and seen, written whole and
+ * synced (a durable yfile): a crash, a full disk or a power loss never
+ * leaves a half-written weights file where a good one was. */
+static int write_file(const network *net, const char *path, int nlayers, const int32_t v[3],
+                      uint64_t seen, int seen_bytes, yerr *err)
 {
     if (net->folded)
         return yerr_set(err, YOLO_EUSAGE, "%s: the network's batch norm is folded into its "
@@ -164,14 +229,27 @@ int weights_write(const network *net, const char *path, yerr *err)
     yfile w;
     if (yfile_open_durable(&w, path, err) < 0)
         return -1;
-    int32_t v[3] = {net->major, net->minor, net->revision};
-    uint32_t seen32 = (uint32_t)net->seen;
+    uint32_t seen32 = (uint32_t)seen;
     int ok = fwrite(v, 4, 3, w.f) == 3;
-    ok = ok && (net->seen_bytes == 8 ? fwrite(&net->seen, 8, 1, w.f)
-                                     : fwrite(&seen32, 4, 1, w.f)) == 1;
-    for (int i = 0; ok && i < net->n; i++)
-        ok = write_layer(net, &net->l[i], w.f) == 0;
+    ok = ok && (seen_bytes == 8 ? fwrite(&seen, 8, 1, w.f) : fwrite(&seen32, 4, 1, w.f)) == 1;
+    for (int i = 0; ok && i < nlayers; i++)
+        ok = write_layer(connected_transposed_header(v), &net->l[i], w.f) == 0;
     return yfile_commit(&w, ok, err);
+}
+
+int weights_write(const network *net, const char *path, yerr *err)
+{
+    int32_t v[3] = {net->major, net->minor, net->revision};
+    return write_file(net, path, net->n, v, net->seen, net->seen_bytes, err);
+}
+
+int weights_write_upto(const network *net, const char *path, int nlayers, yerr *err)
+{
+    if (nlayers < 0 || nlayers > net->n)
+        return yerr_set(err, YOLO_EUSAGE, "%s: %d layers asked for; the network has %d", path,
+                        nlayers, net->n);
+    /* darknet's partial: its current header, seen cleared */
+    return write_file(net, path, nlayers, (const int32_t[3]){0, 2, 0}, 0, 8, err);
 }
 
 /* n normal draws times sd into x: Marsaglia's polar method, both values of

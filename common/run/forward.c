@@ -23,13 +23,41 @@ static size_t wino_max(const fwd_config *cf)
     return cf->direct ? 0 : cf->wino_mib < 0 ? NET_WINO_ALL : (size_t)cf->wino_mib << 18;
 }
 
+/* A backbone: its layers over the seeded ones, images seen from 0 (the
+ * schedule starts over). */
+static int read_backbone(fwd *f, yerr *err)
+{
+    int held;
+    if (weights_read_partial(&f->net, f->cf.weights_path, &held, err) < 0)
+        return -1;
+    f->net.seen = 0;
+    if (held == f->net.n)
+        yrep_note(f->cf.rep, "all %d layers from %s (--partial: images seen start at 0)",
+                  held, f->cf.weights_path);
+    else
+        yrep_note(f->cf.rep, "layers 0..%d from %s, %d..%d initialised (seed %llu)", held - 1,
+                  f->cf.weights_path, held, f->net.n - 1, (unsigned long long)f->cf.seed);
+    return 0;
+}
+
+static int save_params(const fwd *f, yerr *err)
+{
+    if (!f->cf.has_upto)
+        return weights_write(&f->net, f->cf.save_path, err);
+    if (f->cf.upto > f->net.n)
+        return yerr_set(err, YOLO_EUSAGE, "--upto %d: %s has %d layers", f->cf.upto,
+                        f->cf.cfg_path, f->net.n);
+    return weights_write_upto(&f->net, f->cf.save_path, f->cf.upto, err);
+}
+
 static int load_params(fwd *f, yerr *err)
 {
-    if (f->cf.random)
+    if (f->cf.random || f->cf.partial)
         weights_random(&f->net, f->cf.seed);
-    else if (weights_read(&f->net, f->cf.weights_path, err) < 0)
+    if (f->cf.partial ? read_backbone(f, err) < 0
+                      : !f->cf.random && weights_read(&f->net, f->cf.weights_path, err) < 0)
         return -1;
-    if (f->cf.save_path && weights_write(&f->net, f->cf.save_path, err) < 0)
+    if (f->cf.save_path && save_params(f, err) < 0)
         return -1;
     if (!f->cf.train)
         net_fold_bn(&f->net);
@@ -60,7 +88,7 @@ int fwd_open(fwd *f, const fwd_config *cf, yerr *err)
         f->training = 1;
         rc = train_plan(&f->tr, &f->cfg, cf->train, err);
         o = (net_opts){.w = cf->w, .h = cf->h, .batch = f->tr.minibatch, .train = 1,
-                       .adam = f->tr.opt.adam};
+                       .adam = f->tr.opt.adam, .freeze = cf->train->freeze};
     }
     if (rc == 0 && (rc = net_load_opts(&f->cfg, &f->net, &o, err)) == 0)
         f->loaded = 1;

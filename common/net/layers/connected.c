@@ -25,7 +25,7 @@ void connected_forward(const layer *l, const network *net, const float *in)
 {
     gemm_f32(&(gemm_shape){.tb = 1, .m = l->batch, .n = l->n, .k = l->inputs, .alpha = 1,
                            .lda = l->inputs, .ldb = l->inputs, .ldc = l->n}, in, l->weights, l->out);
-    if (l->batch_normalize && net->train)
+    if (l->batch_normalize && net->train && !l->frozen)
         layer_batchnorm_train(l, l->out, l->n, 1);
     else if (l->batch_normalize)
         layer_batchnorm(l->out, l->batch, l->n, 1, l->mean, l->var, l->scales, l->biases);

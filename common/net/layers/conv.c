@@ -186,7 +186,7 @@ static void conv_few(const layer *l, const float *in, const float *bias)
 void conv_forward(const layer *l, const network *net, const float *in)
 {
     int spatial = l->out_h * l->out_w;
-    int batch_stats = l->batch_normalize && net->train;
+    int batch_stats = l->batch_normalize && net->train && !l->frozen;
     wino_conv cv;
     int wino = l->wino_u && conv_wino_shape(l, &cv);
     /* bias and activation fused where no batch norm comes between */

@@ -41,6 +41,8 @@ typedef struct layer {
     int size, stride, pad, groups;
     int batch_normalize, flipped;
     int folded;               /* conv: batch norm folded into weights and biases */
+    int frozen;               /* training: below a stopbackward=1 or --freeze (net->frozen):
+                                 no gradient, no update, batch norm as at inference */
     int reverse;              /* reorg: space-to-depth undone; upsample: stride < 0 */
     float scale;              /* upsample: output multiplier */
     float alpha, beta;        /* shortcut: out = alpha*prev + beta*from */
@@ -109,6 +111,8 @@ typedef struct network {
     float *work;              /* [nwork] im2col / scratch */
     int train;                /* built for training: deltas, gradients, batch statistics;
                                  forward uses batch statistics and dropout */
+    int frozen;               /* training: layers [0, frozen) are frozen (layer.frozen): the
+                                 last layer with stopbackward=1, or net_opts.freeze, + 1 */
     float *grads;             /* [nparams] dL/d params, in file order (training) */
     float *momentum;          /* [nparams] SGD's velocity, or Adam's first moment (training) */
     float *moment2;           /* [nparams] Adam's second moment (training with adam) */
@@ -135,6 +139,8 @@ typedef struct net_opts {
     int reuse;
     int train;                /* deltas, gradients, optimiser state; no reuse, no folding */
     int adam;                 /* training: room for Adam's second moment */
+    int freeze;               /* training: layers [0, freeze) frozen, besides those the
+                                 cfg's stopbackward=1 freezes (0: none) */
 } net_opts;
 
 int net_load_opts(cfg *c, network *net, const net_opts *o, yerr *err);
@@ -185,9 +191,10 @@ void net_fold_bn(network *net);
  * again it keeps the block it has (net_resize frees it). */
 #define NET_WINO_ALL SIZE_MAX
 long net_winograd(network *net, size_t max_floats, yerr *err);
-/* Transforms the weights again: after every change of the parameters (the
- * optimiser's step, loading). */
-void net_winograd_refresh(network *net);
+/* Transforms the weights of layers [first, n) again: after every change of
+ * their parameters (loading: 0; the optimiser's step: net->frozen, the
+ * frozen layers do not change). */
+void net_winograd_refresh(network *net, int first);
 /* The floats net_winograd(net, max_floats, ...) would allocate (for
  * --summary); marks the layers it would pick. */
 size_t net_winograd_floats(network *net, size_t max_floats);

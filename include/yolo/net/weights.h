@@ -20,12 +20,22 @@
  * short, the layer it ends in. On error the header fields are unchanged
  * (the parameters are too, unless the read itself failed). */
 int weights_read(network *net, const char *path, yerr *err);
+/* The same for a file that may hold only the first layers (a backbone cut
+ * by darknet's `partial` or weights_write_upto): it must end at a layer
+ * boundary; *nlayers is how many layers it holds (layers without
+ * parameters right after the last one read count as held), and the layers
+ * after those keep the values they had. A file that ends inside a layer or
+ * holds more than the cfg needs is refused as by weights_read. */
+int weights_read_partial(network *net, const char *path, int *nlayers, yerr *err);
 /* Writes what weights_read read back byte for byte (same header, same seen
  * width, transposed parts transposed back); a built network never read
  * gets darknet's current header: 0.2.0, 64-bit seen. Written to PATH.tmp,
  * fsynced, renamed over path, the folder fsynced (a durable yfile): a
  * crash or a power loss leaves the old file or the new one. */
 int weights_write(const network *net, const char *path, yerr *err);
+/* Layers [0, nlayers) as darknet's `partial` writes them: header 0.2.0,
+ * seen 0 (64-bit), then those layers' parameters in file order. */
+int weights_write_upto(const network *net, const char *path, int nlayers, yerr *err);
 
 /* Fills every parameter from the seed so a forward pass is meaningful:
  * weights He-normal (sd sqrt(2/fan_in)) as darknet initialises them, biases

@@ -37,7 +37,10 @@ typedef struct fwd_config {
     const char *weights_path;   /* NULL with random */
     int random;                 /* parameters from seed instead of a file */
     uint64_t seed;
+    int partial;                /* weights_path may hold the first layers only (a backbone):
+                                   the rest from seed, as random makes them; seen starts at 0 */
     const char *save_path;      /* write the weights here after loading (or NULL) */
+    int upto, has_upto;         /* with has_upto, save_path gets layers [0, upto) only */
     int w, h;                   /* network size, 0: the cfg's */
     int batch;                  /* records per forward pass, 1..FWD_MAX_BATCH */
     int resize;                 /* 0: letterbox (darknet's detector test), 1: stretch */

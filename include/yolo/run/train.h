@@ -49,6 +49,8 @@ typedef struct train_config {
     int adam;                   /* Adam instead of the cfg's SGD */
     int batch, subdivisions;    /* override the cfg's (0: keep) */
     uint64_t seed;              /* dropout's random stream */
+    int freeze;                 /* layers [0, freeze) frozen besides the cfg's stopbackward
+                                   (net_opts.freeze; 0: none) */
     const char *val_cmd;        /* run as `CMD CHECKPOINT` every val_every steps: its last
                                    output line is {"map": .., "val_loss": ..} (NULL: none) */
     long val_every;
