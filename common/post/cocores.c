@@ -511,6 +511,7 @@ static int on_close(void *ctx)
     case 2:
         p->key = K_OTHER;
         rc = end_element(p);
+        p->key = K_OTHER;
         p->e.index++;
         break;
     case 1: p->done = 1; break;
