@@ -249,7 +249,7 @@ int cocores_put_record(cocores_writer *w, rec *r, ybuf *b, yerr *err)
 {
     int rc = rec_get_detections(r, &w->dets, err);
     if (rc <= 0 || w->dets.n == 0)
-        return rc;
+        return rc < 0 ? -1 : 0;
     int64_t image_id;
     size_t start = b->len;
     if (cocores_image_id(r, &w->ids, &image_id, err) < 0 ||
@@ -343,7 +343,8 @@ static int number(reader *p, const char *s, size_t n, double *v)
         return 1;
     char msg[160];
     snprintf(msg, sizeof msg, "number %.*s%s is %s", (int)(n > 40 ? 40 : n), s,
-             n > 40 ? "..." : "", rc == -2 ? "longer than 127 characters" : "out of the double range");
+             n > 40 ? "..." : "",
+             rc == -2 ? "longer than 127 characters" : "out of the double range");
     return bad(p, msg);
 }
 
@@ -398,7 +399,11 @@ static int on_scalar(reader *p, int kind, const char *s, size_t n)
 }
 
 static int on_null(void *ctx) { return on_scalar(ctx, V_NULL, NULL, 0); }
-static int on_bool(void *ctx, int b) { return (void)b, on_scalar(ctx, V_BOOL, NULL, 0); }
+static int on_bool(void *ctx, int b)
+{
+    (void)b;
+    return on_scalar(ctx, V_BOOL, NULL, 0);
+}
 static int on_number(void *ctx, const char *s, size_t n) { return on_scalar(ctx, V_NUMBER, s, n); }
 static int on_string(void *ctx, const unsigned char *s, size_t n)
 {
@@ -558,8 +563,9 @@ static int report(reader *p, const uint8_t *buf, size_t len, yerr *err)
         return yerr_set(err, p->err.code, "%s: line %llu (byte offset %llu): %s", p->name, line,
                         off, p->err.msg);
     if (!buf && !p->started)
-        return yerr_set(err, YOLO_EINPUT, "%s: line %llu (byte offset %llu): no JSON array in the input",
-                        p->name, line, off);
+        return yerr_set(err, YOLO_EINPUT,
+                        "%s: line %llu (byte offset %llu): no JSON array in the input", p->name,
+                        line, off);
     if (!buf)
         return yerr_set(err, YOLO_EINPUT,
                         "%s: line %llu (byte offset %llu): truncated: the input ends inside %s",

@@ -158,7 +158,8 @@ int eval_add_record(eval_data *d, rec *r, yerr *err)
     if (rc == 0)
         return 2;
     size_t nt = d->nt, nd = d->nd;
-    if (add_truths(d, r, &d->scratch, err) < 0 || (!d->truths_only && add_dets(d, r, err) < 0)) {
+    if (add_truths(d, r, &d->scratch, err) < 0 ||
+        (!d->truths_only && add_dets(d, r, err) < 0)) {
         d->nt = nt;   /* nothing of a bad record stays */
         d->nd = nd;
         return -1;
