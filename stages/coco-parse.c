@@ -20,8 +20,9 @@ static const cli_desc desc = {
                "input) and write one record per image, in the order of \"images\".",
     .details =
         "Records: id (the COCO image id, as a string), image, width, height, coco_id,\n"
-        "objects (class = rank of the category id, name, bbox [x, y, x+w, y+h], iscrowd,\n"
-        "area); no objects key when the file has no \"annotations\". Entries that cannot\n"
+        "coco_category_ids (the category id of class 0, 1, ...: what coco-results\n"
+        "writes), objects (class = rank of the category id, name, bbox [x, y, x+w, y+h],\n"
+        "iscrowd, area); no objects key when the file has no \"annotations\". Entries that cannot\n"
         "be used (an annotation whose image or category is missing, a box with a\n"
         "negative size, a missing field, a repeated id) are skipped with a warning and\n"
         "counted, unless --strict. Segmentations are not read. See docs/records.md.",

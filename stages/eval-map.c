@@ -6,14 +6,21 @@
 #include <string.h>
 
 #include "yolo/cli/cli.h"
+#include "yolo/post/cocores.h"
 #include "yolo/post/evalmap.h"
 
-enum { OPT_JSON = 1, OPT_METRIC, OPT_NAMES, OPT_IOU, OPT_MAX_DETS, OPT_STRICT };
+enum {
+    OPT_JSON = 1, OPT_METRIC, OPT_NAMES, OPT_IOU, OPT_MAX_DETS, OPT_STRICT, OPT_RESULTS,
+    OPT_IMAGE_ID_FROM, OPT_CATEGORY_IDS, OPT_CATEGORY_ID_OFFSET
+};
 
 typedef struct em_cfg {
     eval_params p;
     int json, strict;
     const char *names;
+    const char *results;   /* --results: detections from this COCO results file */
+    cocores_ids ids;
+    const char *cat_file;
 } em_cfg;
 
 static const cli_opt opts[] = {
@@ -24,6 +31,14 @@ static const cli_opt opts[] = {
     {OPT_IOU, "iou", 0, "T", "VOC: a match needs IoU > T (default 0.5)"},
     {OPT_MAX_DETS, "max-dets", 0, "N", "COCO: best detections kept per image and class (default 100)"},
     {OPT_STRICT, "strict", 0, NULL, "a record without 'objects' is an error (exit 2)"},
+    {OPT_RESULTS, "results", 0, "FILE",
+     "detections from a COCO results file (any detector's), not from the records"},
+    {OPT_IMAGE_ID_FROM, "image-id-from", 0, "WHAT",
+     "--results: a record's image id is its coco_id (default) or its image's stem"},
+    {OPT_CATEGORY_IDS, "category-ids", 0, "FILE",
+     "--results: class k's category id on the k-th line (instead of coco_category_ids)"},
+    {OPT_CATEGORY_ID_OFFSET, "category-id-offset", 0, "N",
+     "--results: class k's category id is k + N (instead of coco_category_ids)"},
     {0, NULL, 0, NULL, NULL},
 };
 
@@ -49,6 +64,12 @@ static const cli_desc desc = {
         "no AP (-, or null in JSON) and is left out of the means, as pycocotools does.\n"
         "Classes: those of --names, else every class seen in `objects` or `detections`,\n"
         "named by their `name` (two names for one class are an error).\n"
+        "--results FILE: the records give the truth only, and the detections are FILE's\n"
+        "(a JSON array of {image_id, category_id, bbox [x, y, w, h], score}, as\n"
+        "coco-results writes and pycocotools' loadRes reads), matched to the records by\n"
+        "image id and to classes by category id, as coco-results numbers them. An\n"
+        "image_id or category_id the records do not have, a bad bbox or score, a missing\n"
+        "key are errors (exit 2) naming FILE and the element ([12].bbox).\n"
         "--json prints {\"voc07\": {\"map\", \"ap\": {NAME: AP}}, \"voc10\": {...}, \"coco\":\n"
         "{\"ap\", \"ap50\", \"ap75\", \"ap_small\", \"ap_medium\", \"ap_large\", \"ap_per_class\"}}.",
     .opts = opts,
@@ -81,6 +102,18 @@ static int on_option(cli *c, void *ctx, int id, const char *arg)
     case OPT_JSON: g->json = 1; return 0;
     case OPT_STRICT: g->strict = 1; return 0;
     case OPT_NAMES: g->names = arg; return 0;
+    case OPT_RESULTS: g->results = arg; return 0;
+    case OPT_CATEGORY_IDS: g->cat_file = arg; return 0;
+    case OPT_IMAGE_ID_FROM:
+        if (cocores_parse_image_from(arg, &g->ids.image_from) < 0)
+            return cli_usage_error(c, "option --image-id-from: '%s' is not coco_id or stem", arg);
+        return 0;
+    case OPT_CATEGORY_ID_OFFSET:
+        if (cli_long(c, "category-id-offset", arg, -1000000000L, 1000000000L, &v) < 0)
+            return -1;
+        g->ids.has_offset = 1;
+        g->ids.offset = v;
+        return 0;
     case OPT_IOU: return cli_double(c, "iou", arg, 0, 0.999999, &g->p.voc_iou);
     case OPT_METRIC:
         if (parse_metrics(arg, &g->p.metrics) < 0)
@@ -98,14 +131,18 @@ static int on_option(cli *c, void *ctx, int id, const char *arg)
 
 static const yrep_kind kinds[] = {{"record without 'objects' skipped", "records without 'objects' skipped"}};
 
-/* The record loop: 0 at the end of the stream, -1 with err. */
-static int read_all(cli *c, eval_data *d, yrep_problems *pr, yerr *err)
+/* The record loop: 0 at the end of the stream, -1 with err. With t
+ * (--results), each record's ids are noted too. */
+static int read_all(cli *c, eval_data *d, cocores_truth *t, yrep_problems *pr, yerr *err)
 {
     rec r;
     rec_init(&r);
     int rc;
     while ((rc = cli_read(c, &r, err)) == 1) {
+        long img = d->images;
         rc = eval_add_record(d, &r, err);
+        if (t && rc >= 0 && cocores_truth_add(t, &r, rc == 1 ? img : -1, err) < 0)
+            rc = -1;
         if (rc == 2)
             rc = yrep_problem(&c->rep, pr, 0, "skipped", err, "%s: record %ld: no 'objects' (not annotated)",
                               r.src, r.index);
@@ -114,6 +151,18 @@ static int read_all(cli *c, eval_data *d, yrep_problems *pr, yerr *err)
     }
     rec_free(&r);
     return rc;
+}
+
+/* --results: the file's detections, after the truth. */
+static int load_results(cli *c, const em_cfg *g, eval_data *d, cocores_truth *t, yerr *err)
+{
+    long skipped;
+    if (cocores_truth_results(t, d, g->results, &skipped, err) < 0)
+        return -1;
+    if (skipped)
+        cli_warn(c, "%s: %ld result%s on skipped records left out", g->results, skipped,
+                 skipped == 1 ? "" : "s");
+    return 0;
 }
 
 static int report(cli *c, const em_cfg *g, const eval_data *d, yerr *err)
@@ -142,24 +191,41 @@ int main(int argc, char **argv)
     cli_init(&c, &desc);
     if (cli_parse(&c, argc, argv, on_option, &g) < 0)
         return c.status;
+    if (!g.results && (g.cat_file || g.ids.has_offset || g.ids.image_from)) {
+        cli_usage_error(&c, "--image-id-from, --category-ids and --category-id-offset go with "
+                            "--results");
+        return c.status;
+    }
+    if (g.cat_file && g.ids.has_offset) {
+        cli_usage_error(&c, "--category-ids and --category-id-offset: one or the other");
+        return c.status;
+    }
     yerr err;
     names nm = {0};
-    if (g.names && names_load(&nm, g.names, &err) < 0) {
+    if ((g.names && names_load(&nm, g.names, &err) < 0) ||
+        (g.cat_file && cocores_load_category_ids(&g.ids, g.cat_file, &err) < 0)) {
+        names_free(&nm);
         cli_fail(&c, &err);
         return cli_finish(&c);
     }
     eval_data d;
     eval_data_init(&d, g.names ? &nm : NULL);
+    d.truths_only = g.results != NULL;
+    cocores_truth t = {.ids = g.ids};
     yrep_problems pr = {.kinds = kinds, .n = 1, .strict = g.strict};
-    int rc = read_all(&c, &d, &pr, &err);
+    int rc = read_all(&c, &d, g.results ? &t : NULL, &pr, &err);
     if (d.error_records)
         cli_warn(&c, "skipped %ld record%s with 'error' set", d.error_records,
                  d.error_records == 1 ? "" : "s");
     yrep_summary(&c.rep, &pr);
+    if (rc == 0 && g.results)
+        rc = load_results(&c, &g, &d, &t, &err);
     if (rc == 0)
         rc = report(&c, &g, &d, &err);
     if (rc < 0)
         cli_fail(&c, &err);
+    cocores_truth_free(&t);
+    cocores_ids_free(&g.ids);
     eval_data_free(&d);
     return cli_finish(&c);
 }

@@ -1,3 +1,4 @@
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -222,4 +223,86 @@ int base64_decode(ybuf *b, const char *s, size_t n)
             return -1;
     }
     return 0;
+}
+
+/* ---- reading JSON number tokens (yajl gives them as text) ---- */
+
+/* A JSON integer token (yajl checked its syntax): 0, -1 if it has a fraction
+ * or an exponent, -2 if it is outside int64. */
+int json_parse_i64(const char *s, size_t n, int64_t *v)
+{
+    size_t i = n && s[0] == '-';
+    if (i == n)
+        return -1;
+    uint64_t x = 0;
+    for (; i < n; i++) {
+        if (s[i] < '0' || s[i] > '9')
+            return -1;
+        unsigned dg = (unsigned)(s[i] - '0');
+        if (x > (UINT64_MAX - dg) / 10)
+            return -2;
+        x = x * 10 + dg;
+    }
+    if (s[0] == '-') {
+        if (x > (uint64_t)INT64_MAX + 1)
+            return -2;
+        *v = x == (uint64_t)INT64_MAX + 1 ? INT64_MIN : -(int64_t)x;
+    } else {
+        if (x > (uint64_t)INT64_MAX)
+            return -2;
+        *v = (int64_t)x;
+    }
+    return 0;
+}
+
+/* Clinger's fast path: a decimal of at most 15 digits with at most 22
+ * after the point is m / 10^k with m and 10^k exact doubles, so the one
+ * correctly rounded division gives what strtod would. 1 if it applied. */
+static int fast_f64(const char *s, size_t n, double *v)
+{
+    static const double p10[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
+                                 1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+                                 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+    size_t i = n && s[0] == '-';
+    uint64_t m = 0;
+    int digits = 0, frac = -1;
+    for (; i < n; i++) {
+        if (s[i] == '.' && frac < 0) {
+            frac = 0;
+            continue;
+        }
+        if (s[i] < '0' || s[i] > '9' || ++digits > 15)
+            return 0; /* an exponent, or too many digits: strtod */
+        m = m * 10 + (unsigned)(s[i] - '0');
+        frac += frac >= 0;
+    }
+    if (frac > 22)
+        return 0;
+    double x = frac > 0 ? (double)m / p10[frac] : (double)m;
+    *v = s[0] == '-' ? -x : x;
+    return 1;
+}
+
+/* A JSON number token as a double: 0, -1 if it is out of range, -2 if it
+ * is longer than any number needs to be. */
+int json_parse_f64(const char *s, size_t n, double *v)
+{
+    if (fast_f64(s, n, v))
+        return 0;
+    char t[128];
+    if (n >= sizeof t)
+        return -2;
+    memcpy(t, s, n);
+    t[n] = 0;
+    errno = 0;
+    *v = strtod(t, NULL);
+    return errno == ERANGE && isinf(*v) ? -1 : 0;
+}
+
+uint64_t json_count_lines(const uint8_t *s, size_t n)
+{
+    uint64_t k = 0;
+    for (const uint8_t *q = s; (q = memchr(q, '\n', n - (size_t)(q - s))); q++)
+        k++;
+    return k;
 }

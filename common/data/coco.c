@@ -9,6 +9,7 @@
 #include <yajl_parse.h>
 
 #include "yolo/base/buf.h"
+#include "yolo/base/json.h"
 #include "yolo/data/coco.h"
 #include "yolo/data/objects.h"
 
@@ -140,6 +141,7 @@ struct coco {
     coco_cat *cat;             /* [ncat] category slots */
     size_t ncat, cap_cat, ncat_defined;
     idmap cat_map;
+    int64_t *cat_ids;          /* after finish: [ncat_defined] category id of class c */
     coco_ann *ann;             /* [nann] annotations kept; after finish, grouped by image */
     size_t nann, cap_ann;
     int has_anns;              /* the file has an "annotations" array */
@@ -201,78 +203,6 @@ static int idmap_grow(idmap *m)
     m->cap = cap;
     m->bits = bits;
     return 0;
-}
-
-/* A JSON integer token (yajl checked its syntax): 0, -1 if it has a fraction
- * or an exponent, -2 if it is outside int64. */
-static int parse_i64(const char *s, size_t n, int64_t *v)
-{
-    size_t i = n && s[0] == '-';
-    if (i == n)
-        return -1;
-    uint64_t x = 0;
-    for (; i < n; i++) {
-        if (s[i] < '0' || s[i] > '9')
-            return -1;
-        unsigned dg = (unsigned)(s[i] - '0');
-        if (x > (UINT64_MAX - dg) / 10)
-            return -2;
-        x = x * 10 + dg;
-    }
-    if (s[0] == '-') {
-        if (x > (uint64_t)INT64_MAX + 1)
-            return -2;
-        *v = x == (uint64_t)INT64_MAX + 1 ? INT64_MIN : -(int64_t)x;
-    } else {
-        if (x > (uint64_t)INT64_MAX)
-            return -2;
-        *v = (int64_t)x;
-    }
-    return 0;
-}
-
-/* Clinger's fast path: a decimal of at most 15 digits with at most 22
- * after the point is m / 10^k with m and 10^k exact doubles, so the one
- * correctly rounded division gives what strtod would. 1 if it applied. */
-static int fast_f64(const char *s, size_t n, double *v)
-{
-    static const double p10[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
-                                 1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
-                                 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
-    size_t i = n && s[0] == '-';
-    uint64_t m = 0;
-    int digits = 0, frac = -1;
-    for (; i < n; i++) {
-        if (s[i] == '.' && frac < 0) {
-            frac = 0;
-            continue;
-        }
-        if (s[i] < '0' || s[i] > '9' || ++digits > 15)
-            return 0; /* an exponent, or too many digits: strtod */
-        m = m * 10 + (unsigned)(s[i] - '0');
-        frac += frac >= 0;
-    }
-    if (frac > 22)
-        return 0;
-    double x = frac > 0 ? (double)m / p10[frac] : (double)m;
-    *v = s[0] == '-' ? -x : x;
-    return 1;
-}
-
-/* A JSON number token as a double: 0, -1 if it is out of range, -2 if it
- * is longer than any number needs to be. */
-static int parse_f64(const char *s, size_t n, double *v)
-{
-    if (fast_f64(s, n, v))
-        return 0;
-    char t[128];
-    if (n >= sizeof t)
-        return -2;
-    memcpy(t, s, n);
-    t[n] = 0;
-    errno = 0;
-    *v = strtod(t, NULL);
-    return errno == ERANGE && isinf(*v) ? -1 : 0;
 }
 
 /* ======== messages ============================================================== */
@@ -560,7 +490,7 @@ static int int_value(coco *d, int kind, const char *s, size_t n)
 {
     if (kind != V_NUMBER)
         return type_error(d, kind, "an integer");
-    int rc = parse_i64(s, n, int_field(&d->e, d->field));
+    int rc = json_parse_i64(s, n, int_field(&d->e, d->field));
     if (rc == 0 && d->field == F_IMAGE_ID && d->img_map.cap)
         /* The lookup comes when the annotation ends: load its map entry
          * meanwhile (a cache miss per annotation otherwise, ~8% of the run). */
@@ -607,7 +537,7 @@ static int num_value(coco *d, int kind, const char *s, size_t n, double *v)
 {
     if (kind != V_NUMBER)
         return type_error(d, kind, "a number");
-    int rc = parse_f64(s, n, v);
+    int rc = json_parse_f64(s, n, v);
     if (rc == 0)
         return 1;
     char w[96];
@@ -852,18 +782,11 @@ void coco_free(coco *d)
     free(d->order);
     free(d->cat);
     free(d->cat_map.t);
+    free(d->cat_ids);
     free(d->ann);
     objlist_free(&d->objs);
     ybuf_free(&d->path);
     free(d);
-}
-
-static uint64_t count_lines(const uint8_t *s, size_t n)
-{
-    uint64_t k = 0;
-    for (const uint8_t *q = s; (q = memchr(q, '\n', n - (size_t)(q - s))); q++)
-        k++;
-    return k;
 }
 
 /* A stopped parse as a message with the line and byte offset; buf is the
@@ -876,7 +799,7 @@ static int report(coco *d, const uint8_t *buf, size_t len, yerr *err)
         at = len;
     char pos[96];
     snprintf(pos, sizeof pos, "%s: line %llu (byte offset %llu)", d->name,
-             (unsigned long long)(d->lines + (buf ? count_lines(buf, at) : 0) + 1),
+             (unsigned long long)(d->lines + (buf ? json_count_lines(buf, at) : 0) + 1),
              (unsigned long long)(d->fed + at));
     if (d->failed && d->err.code == YOLO_EIO)
         return yerr_set(err, YOLO_EIO, "%s: %s", d->name, d->err.msg);
@@ -908,7 +831,7 @@ int coco_feed(coco *d, const uint8_t *buf, size_t len, yerr *err)
     if (yajl_parse(d->h, buf, len) != yajl_status_ok)
         return report(d, buf, len, err);
     d->fed += len;
-    d->lines += count_lines(buf, len);
+    d->lines += json_count_lines(buf, len);
     return 0;
 }
 
@@ -925,19 +848,26 @@ static int cmp_id(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-/* Class index = rank of the category id among the categories defined. */
+/* Class index = rank of the category id among the categories defined;
+ * cat_ids is the way back (every record's coco_category_ids). */
 static int number_classes(coco *d, yerr *err)
 {
-    id_slot *v = malloc((d->ncat_defined ? d->ncat_defined : 1) * sizeof *v);
-    if (!v)
+    size_t n = d->ncat_defined ? d->ncat_defined : 1;
+    id_slot *v = malloc(n * sizeof *v);
+    d->cat_ids = malloc(n * sizeof *d->cat_ids);
+    if (!v || !d->cat_ids) {
+        free(v);
         return yerr_set(err, YOLO_EIO, "out of memory");
+    }
     size_t k = 0;
     for (size_t s = 0; s < d->ncat; s++)
         if (d->cat[s].state == ST_DEFINED)
             v[k++] = (id_slot){d->cat[s].id, (uint32_t)s};
     qsort(v, k, sizeof *v, cmp_id);
-    for (size_t i = 0; i < k; i++)
+    for (size_t i = 0; i < k; i++) {
         d->cat[v[i].slot].cls = (int32_t)i;
+        d->cat_ids[i] = v[i].id;
+    }
     free(v);
     return 0;
 }
@@ -1090,6 +1020,16 @@ static int image_objects(coco *d, const coco_img *im)
     return 0;
 }
 
+/* coco_category_ids: [the category id of class 0, of class 1, ...]. */
+static int set_category_ids(coco *d, rec *r, yerr *err)
+{
+    msgpack_packer *pk = rec_set_begin(r, "coco_category_ids");
+    msgpack_pack_array(pk, d->ncat_defined);
+    for (size_t c = 0; c < d->ncat_defined; c++)
+        msgpack_pack_int64(pk, d->cat_ids[c]);
+    return rec_set_end(r, err);
+}
+
 int coco_record(coco *d, size_t i, rec *r, yerr *err)
 {
     uint32_t s = d->order[i];
@@ -1105,7 +1045,7 @@ int coco_record(coco *d, size_t i, rec *r, yerr *err)
         rec_set_str(r, "image", (const char *)d->path.p, d->path.len, err) < 0 ||
         rec_set_i64(r, "width", im->width, err) < 0 ||
         rec_set_i64(r, "height", im->height, err) < 0 ||
-        rec_set_i64(r, "coco_id", im->id, err) < 0 ||
+        rec_set_i64(r, "coco_id", im->id, err) < 0 || set_category_ids(d, r, err) < 0 ||
         (d->has_anns && rec_set_objects(r, d->objs.v, d->objs.n, err) < 0))
         return -1;
     return 1;

@@ -158,13 +158,28 @@ int eval_add_record(eval_data *d, rec *r, yerr *err)
     if (rc == 0)
         return 2;
     size_t nt = d->nt, nd = d->nd;
-    if (add_truths(d, r, &d->scratch, err) < 0 || add_dets(d, r, err) < 0) {
+    if (add_truths(d, r, &d->scratch, err) < 0 ||
+        (!d->truths_only && add_dets(d, r, err) < 0)) {
         d->nt = nt;   /* nothing of a bad record stays */
         d->nd = nd;
         return -1;
     }
     d->images++;
     return 1;
+}
+
+int eval_add_det(eval_data *d, const eval_det *e)
+{
+    if (e->cls < 0 || (d->fixed_names && e->cls >= d->nm.n))
+        return -2;
+    if (!d->fixed_names && names_reach(&d->nm, e->cls) < 0)
+        return -1;
+    if (e->cls >= d->ncls)
+        d->ncls = e->cls + 1;
+    if (grow((void **)&d->d, &d->capd, d->nd, sizeof *d->d) < 0)
+        return -1;
+    d->d[d->nd++] = *e;
+    return 0;
 }
 
 /* ---- the AP arithmetic ------------------------------------------------------ */

@@ -597,21 +597,13 @@ void jrec_parser_free(jrec_parser *p)
     free(p);
 }
 
-static uint64_t count_lines(const uint8_t *s, size_t n)
-{
-    uint64_t k = 0;
-    for (const uint8_t *q = s; (q = memchr(q, '\n', n - (size_t)(q - s))); q++)
-        k++;
-    return k;
-}
-
 /* Turns a stopped parse into a message with the position. */
 static int report(jrec_parser *p, yajl_status st, const uint8_t *buf, size_t len, yerr *err)
 {
     size_t at = buf ? yajl_get_bytes_consumed(p->h) : 0;
     if (at > len)
         at = len;
-    uint64_t line = p->lines + (buf ? count_lines(buf, at) : 0) + 1;
+    uint64_t line = p->lines + (buf ? json_count_lines(buf, at) : 0) + 1;
     uint64_t off = p->fed + at;
     if (st == yajl_status_client_canceled && p->failed) {
         if (p->err.code == YOLO_EIO)
@@ -648,7 +640,7 @@ int jrec_feed(jrec_parser *p, const uint8_t *buf, size_t len, yerr *err)
     if (st != yajl_status_ok)
         return report(p, st, buf, len, err);
     p->fed += len;
-    p->lines += count_lines(buf, len);
+    p->lines += json_count_lines(buf, len);
     return 0;
 }
 

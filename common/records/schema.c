@@ -103,7 +103,8 @@ static const field loss_fields[] = {
 };
 static const field top_scalars[] = {
     {"id", T_STR}, {"image", T_STR}, {"width", T_INT}, {"height", T_INT},
-    {"coco_id", T_INT}, {"error", T_STR}, {"input", T_TENSOR}, {"target", T_LIST},
+    {"coco_id", T_INT}, {"coco_category_ids", T_LIST}, {"error", T_STR},
+    {"input", T_TENSOR}, {"target", T_LIST},
     {"truth", T_TENSOR}, {NULL, 0},
 };
 

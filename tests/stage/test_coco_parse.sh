@@ -36,7 +36,7 @@ run "$T/val.json"
 check_eq "official layout: exit 0, nothing on stderr" "$rc $(cat "$T/err")" "0 "
 check_eq "one record per image, in the order of images" "$(jq -r .id "$T/out" | tr '\n' ' ')" "397133 37777 "
 check_eq "a record's keys and values" "$(head -1 "$T/out" | jq -c 'del(.objects)')" \
-  '{"id":"397133","image":"000000397133.jpg","width":640,"height":427,"coco_id":397133}'
+  '{"id":"397133","image":"000000397133.jpg","width":640,"height":427,"coco_id":397133,"coco_category_ids":[1,18]}'
 check_eq "an object: class by category id, name, bbox [x,y,x+w,y+h], flags, area" \
   "$(head -1 "$T/out" | jq -c '.objects[0]')" \
   '{"class":1,"name":"dog","bbox":[473.07,395.93,511.71999999999997,424.6],"difficult":false,"truncated":false,"iscrowd":false,"area":702.1057499999998}'
@@ -324,7 +324,8 @@ for im in d["images"]:
                      "bbox": [x, y, x + w, y + h], "difficult": False, "truncated": False,
                      "iscrowd": bool(a["iscrowd"]), "area": a["area"]})
     want.append({"id": str(im["id"]), "image": im["file_name"], "width": im["width"],
-                 "height": im["height"], "coco_id": im["id"], "objects": objs})
+                 "height": im["height"], "coco_id": im["id"],
+                 "coco_category_ids": sorted(cls), "objects": objs})
 got = [json.loads(l) for l in open(sys.argv[2])]
 crowds = sum(o["iscrowd"] for r in got for o in r["objects"])
 print("same" if got == want else "differ", len(got), sum(len(r["objects"]) for r in got), crowds)

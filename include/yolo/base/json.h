@@ -1,5 +1,6 @@
 /* Writing JSON text, and base64: what the JSON bridge needs to show any
- * record faithfully. */
+ * record faithfully; and reading the number tokens a yajl parser hands out
+ * (coco-parse, the JSON bridge, COCO results). */
 #ifndef YOLO_JSON_H
 #define YOLO_JSON_H
 
@@ -27,5 +28,14 @@ void base64_encode(ybuf *b, const uint8_t *p, size_t n);
 /* Decodes standard base64 (padding required, no whitespace) into b.
  * Returns 0, or -1 if s is not base64. */
 int base64_decode(ybuf *b, const char *s, size_t n);
+
+/* A JSON integer token (syntax already checked): 0, -1 if it has a fraction
+ * or an exponent, -2 if it is outside int64. */
+int json_parse_i64(const char *s, size_t n, int64_t *v);
+/* A JSON number token as the nearest double: 0, -1 if it is out of the
+ * double range, -2 if it is longer than 127 characters. */
+int json_parse_f64(const char *s, size_t n, double *v);
+/* Newlines in s[0, n), for "line N" in messages. */
+uint64_t json_count_lines(const uint8_t *s, size_t n);
 
 #endif

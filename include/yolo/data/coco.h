@@ -62,8 +62,9 @@ int coco_read_fd(coco *d, int fd, yerr *err);
 
 /* After finish: the number of images kept (records, or fewer with
  * skip_empty), and the i-th of them (0 <= i < coco_count) set into r, which
- * is cleared first: id, image, width, height, coco_id and, when the file has
- * "annotations", objects. 1 when r is set, 0 when skip_empty leaves the
+ * is cleared first: id, image, width, height, coco_id, coco_category_ids
+ * (class c's category id at [c]) and, when the file has "annotations",
+ * objects. 1 when r is set, 0 when skip_empty leaves the
  * image out, -1 with err (out of memory). */
 size_t coco_count(const coco *d);
 int coco_record(coco *d, size_t i, rec *r, yerr *err);

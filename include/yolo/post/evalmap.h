@@ -71,6 +71,7 @@ typedef struct eval_data {
     names nm;
     int fixed_names;
     int ncls;
+    int truths_only;   /* records' detections are not read (eval-map --results) */
     objlist scratch;   /* reused by eval_add_record */
     detlist dets;      /* the same */
 } eval_data;
@@ -87,6 +88,12 @@ void eval_data_free(eval_data *d);
  * or out-of-range score, an inverted box, a class name that disagrees),
  * YOLO_EIO out of memory. */
 int eval_add_record(eval_data *d, rec *r, yerr *err);
+
+/* Adds a detection read elsewhere (a COCO results file): e->img must not
+ * be below the last one added, so that an image's detections stay
+ * together. 0, -1 out of memory (or past EVAL_MAX_ITEMS), -2 when e->cls
+ * is outside the fixed class list. */
+int eval_add_det(eval_data *d, const eval_det *e);
 
 typedef struct eval_params {
     int metrics;       /* EVAL_* bits */
