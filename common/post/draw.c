@@ -611,7 +611,12 @@ static int load_image(draw_job *j, rec *r, yerr *err)
     yerr lerr, damaged;
     uint64_t about = ybuf_fnv1a(path, len);
     img_free(&j->im);
-    if (img_load_jpeg(path, &j->im, &damaged, &lerr) < 0)
+    int lrc = img_load(path, &j->im, &damaged, &lerr);
+    if (lrc == IMG_ENOMEM) {   /* the machine's problem, not the image's: stop */
+        *err = lerr;
+        return yerr_prefix(err, "%s: record %ld: image", r->src, r->index);
+    }
+    if (lrc < 0)
         return yrep_problem_about(j->rep, &j->probs, DRAW_P_IMAGE, about, "not drawn", err,
                                   "%s: record %ld: image: %s", r->src, r->index, lerr.msg);
     if (damaged.code && yrep_problem_about(j->rep, &j->probs, DRAW_P_DAMAGED, about, "drawn",
