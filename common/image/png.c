@@ -9,6 +9,8 @@
 
 #include "yolo/image/png.h"
 
+#define PNG_READ_STEP 512
+
 static unsigned long be32(const unsigned char *p)
 {
     return (unsigned long)p[0] << 24 | (unsigned long)p[1] << 16 | (unsigned long)p[2] << 8 | p[3];
@@ -193,6 +195,10 @@ int img_png_decode(const unsigned char *buf, size_t len, const char *path, img *
         rc = IMG_ENOMEM;
     } else {
         png_set_read_fn(p, &j, job_read);
+        /* libpng asks for image data this many bytes at a time (8 KiB by
+         * default): in a file cut short, what came before the failed read
+         * is what gets decoded, so small reads keep more of it */
+        png_set_compression_buffer_size(p, PNG_READ_STEP);
         rc = run_job(&j, p, info, path, err);
         if (rc == 1)
             rc = damaged(&j, path, warn, err);
