@@ -504,7 +504,7 @@ static const yrep_kind problem_kinds[DRAW_NPROBLEMS] = {
                       "records not drawn (image missing or unreadable)"},
     [DRAW_P_NOID] = {"record not drawn (no id)", "records not drawn (no id)"},
     [DRAW_P_DUP] = {"id seen before, file renamed", "ids seen before, files renamed"},
-    [DRAW_P_DAMAGED] = {"truncated or corrupt JPEG drawn", "truncated or corrupt JPEGs drawn"},
+    [DRAW_P_DAMAGED] = {"truncated or corrupt image drawn", "truncated or corrupt images drawn"},
 };
 
 /* A folder the run will write into: there (or made, one level) and writable. */
@@ -591,7 +591,7 @@ static int collect_items(draw_job *j, rec *r, yerr *err)
 }
 
 /* Loads r's image into j->im. 1 loaded, 0 not (a problem reported), -1. A
- * truncated or corrupt JPEG is drawn as it decodes; its warning, and that
+ * truncated or corrupt image is drawn as it decodes; its warning, and that
  * of an image not drawn, is given once per image in a run. */
 static int load_image(draw_job *j, rec *r, yerr *err)
 {
