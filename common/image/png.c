@@ -9,7 +9,7 @@
 
 #include "yolo/image/png.h"
 
-#define PNG_READ_STEP 512
+#define READ_STEP 512
 
 static unsigned long be32(const unsigned char *p)
 {
@@ -198,7 +198,7 @@ int img_png_decode(const unsigned char *buf, size_t len, const char *path, img *
         /* libpng asks for image data this many bytes at a time (8 KiB by
          * default): in a file cut short, what came before the failed read
          * is what gets decoded, so small reads keep more of it */
-        png_set_compression_buffer_size(p, PNG_READ_STEP);
+        png_set_compression_buffer_size(p, READ_STEP);
         rc = run_job(&j, p, info, path, err);
         if (rc == 1)
             rc = damaged(&j, path, warn, err);
