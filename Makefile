@@ -22,7 +22,7 @@ endif
 BUILD := build/$(MODE)
 
 CC ?= gcc
-PKGS := msgpack yajl libxml-2.0 libturbojpeg libjpeg
+PKGS := msgpack yajl libxml-2.0 libturbojpeg libjpeg libpng
 # OpenBLAS's OpenMP build, found by its own .pc file (scripts/deps.sh says why)
 BLAS_LIBDIR := /usr/lib/$(shell $(CC) -print-multiarch 2>/dev/null || echo x86_64-linux-gnu)/openblas-openmp
 BLAS_PC := PKG_CONFIG_LIBDIR=$(BLAS_LIBDIR)/pkgconfig pkg-config
@@ -112,9 +112,10 @@ $(BUILD)/darknet/darknet-harness: $(DN_OBJ) $(LIB)
 	$(CC) $(LDFLAGS_BASE) $(LDFLAGS) $(DN_OBJ) $(LIB) -L$(DARKNET_DIR) -ldarknet \
 	    -Wl,-rpath,$(DARKNET_DIR) $(LDLIBS_ALL) -o $@
 
-check-darknet: $(BUILD)/darknet/darknet-harness $(STAGES)
+check-darknet: $(BUILD)/darknet/darknet-harness $(STAGES) $(BUILD)/tools/img-dump
 	@HARNESS=$< sh tests/darknet/make-fixtures.sh
 	@HARNESS=$< BIN=$(BIN) sh tests/darknet/make-boxes.sh
+	@HARNESS=$< BIN=$(BIN) BUILD=$(BUILD) sh tests/darknet/check-png.sh
 
 # make fuzz: the library, the harnesses tests/fuzz/fuzz_*.c and the seed
 # tools built with clang (ASan + UBSan + libFuzzer's coverage) in build/fuzz/;

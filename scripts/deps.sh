@@ -9,7 +9,8 @@ goal=${1:-build}
 # thread pool with the stages' own OpenMP loops; the pthread build's threads
 # and OpenMP's spin against each other): its .pc file is looked up alone.
 build_pc="msgpack:libmsgpack-dev libxml-2.0:libxml2-dev libturbojpeg:libturbojpeg0-dev
-libjpeg:libjpeg62-turbo-dev openblas-openmp:libopenblas-openmp-dev yajl:libyajl-dev"
+libjpeg:libjpeg62-turbo-dev libpng:libpng-dev openblas-openmp:libopenblas-openmp-dev
+yajl:libyajl-dev"
 multiarch=$(gcc -print-multiarch 2>/dev/null || echo x86_64-linux-gnu)
 pc_exists() {
   case $1 in

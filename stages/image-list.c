@@ -1,4 +1,4 @@
-/* image-list: JPEG files (given, found in folders, or read one a line) to
+/* image-list: image files (given, found in folders, or read one a line) to
  * records: id, image, width, height. How a pipeline starts from photos. */
 #include <string.h>
 
@@ -14,7 +14,7 @@ typedef struct il_cfg {
 
 static const cli_opt opts[] = {
     {OPT_STRICT, "strict", 0, NULL,
-     "stop at the first file that is missing or not a JPEG, or a repeated id (exit 2)"},
+     "stop at the first file that is missing or not an image, or a repeated id (exit 2)"},
     {OPT_ID, "id", 0, "stem|path",
      "id: the file name without its extension (stem, default), or the whole path\n"
      "                             without it (path: unique when file names repeat)"},
@@ -24,15 +24,17 @@ static const cli_opt opts[] = {
 static const cli_desc desc = {
     .name = "image-list",
     .args = "[PATH]...",
-    .summary = "Write one record per JPEG image: id (the file name without its extension),\n"
-               "image (the path), width and height (read from the JPEG header, no decoding).",
+    .summary = "Write one record per image (JPEG, PNG or BMP): id (the file name without its\n"
+               "extension), image (the path), width and height (read from the image's header,\n"
+               "no decoding).",
     .details =
-        "A PATH that is a folder is searched, subfolders too, for *.jpg and *.jpeg in any\n"
-        "case (hidden files and folders left out; symlinks followed, but never round a\n"
+        "A PATH that is a folder is searched, subfolders too, for *.jpg, *.jpeg, *.png and\n"
+        "*.bmp in any case (the format is told by the file's first bytes, not its name;\n"
+        "hidden files and folders left out; symlinks followed, but never round a\n"
         "loop), and what it holds is listed sorted by path. Any other PATH is taken as\n"
         "it is. With no PATH, paths are read from standard input, one a line (blank\n"
         "lines skipped, CRLF accepted; a folder there is searched too).\n"
-        "A path that is missing, unreadable or not a JPEG is a warning and is skipped;\n"
+        "A path that is missing, unreadable or not an image is a warning and is skipped;\n"
         "the count comes in one line at the end. With --strict it is an error (exit 2).\n"
         "Two images with the same id (a/x.jpg, b/x.jpg) are a warning: --id path gives\n"
         "ids that are unique (a/x, b/x).\n\n"

@@ -19,8 +19,8 @@ typedef struct dir_id {
 } dir_id;
 
 static const yrep_kind kinds[IMGLIST_NKINDS] = {
-    [IMGLIST_SKIPPED] = {"path skipped (missing, unreadable or not a JPEG)",
-                         "paths skipped (missing, unreadable or not a JPEG)"},
+    [IMGLIST_SKIPPED] = {"path skipped (missing, unreadable or not an image)",
+                         "paths skipped (missing, unreadable or not an image)"},
     [IMGLIST_DUP_ID] = {"id given to two images (see --id path)",
                         "ids given to two images (see --id path)"},
 };
@@ -62,22 +62,28 @@ static int push(imglist *l, const char *path, yerr *err)
     return 0;
 }
 
-static int is_jpeg_name(const char *name)
+/* The names a folder search lists (the decoder itself goes by the bytes). */
+static int is_image_name(const char *name)
 {
+    static const char *const ext[] = {".jpg", ".jpeg", ".png", ".bmp"};
     const char *dot = strrchr(name, '.');
-    return dot && (strcasecmp(dot, ".jpg") == 0 || strcasecmp(dot, ".jpeg") == 0);
+    for (size_t i = 0; dot && i < sizeof ext / sizeof ext[0]; i++)
+        if (strcasecmp(dot, ext[i]) == 0)
+            return 1;
+    return 0;
 }
 
 static int walk(imglist *l, ybuf *path, dir_id *up, int depth, yerr *err);
 
-/* One entry of a folder, path->p: a subfolder to search, or a JPEG. A
- * broken symlink named *.jpg is listed, to be warned about as missing. */
+/* One entry of a folder, path->p: a subfolder to search, or an image. A
+ * broken symlink named *.jpg (or .png, ...) is listed, to be warned about as
+ * missing. */
 static int entry(imglist *l, ybuf *path, dir_id *up, int depth, yerr *err)
 {
     struct stat st;
     const char *p = (const char *)path->p, *name = strrchr(p, '/') + 1;
     if (stat(p, &st) < 0 || !S_ISDIR(st.st_mode))
-        return is_jpeg_name(name) ? push(l, p, err) : 0;
+        return is_image_name(name) ? push(l, p, err) : 0;
     for (int i = 0; i <= depth; i++)
         if (up[i].dev == st.st_dev && up[i].ino == st.st_ino)
             return 0; /* a symlink back up: been there */
@@ -87,7 +93,7 @@ static int entry(imglist *l, ybuf *path, dir_id *up, int depth, yerr *err)
     return walk(l, path, up, depth + 1, err);
 }
 
-/* Lists the JPEGs under the folder path->p (a C string, path->len counting
+/* Lists the images under the folder path->p (a C string, path->len counting
  * its NUL), which is as it was on return. */
 static int walk(imglist *l, ybuf *path, dir_id *up, int depth, yerr *err)
 {
@@ -122,7 +128,7 @@ static int cmp_path(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* A folder's JPEGs sorted by path, or any other path as it is. */
+/* A folder's images sorted by path, or any other path as it is. */
 static int add_path(imglist *l, const char *p, yerr *err)
 {
     struct stat st;
@@ -246,7 +252,7 @@ int imglist_record(imglist *l, const char *path, rec *r, yerr *err)
 {
     int w, h;
     yerr e;
-    if (img_jpeg_size(path, &w, &h, &e) < 0)
+    if (img_read_size(path, &w, &h, &e) < 0)
         return problem(l, err, "%s", e.msg);
     const char *base = strrchr(path, '/');
     base = base ? base + 1 : path;

@@ -674,19 +674,53 @@ static xmlNode *child(const xmlNode *n, const char *name)
     return NULL;
 }
 
-/* n's text (its text and CDATA children; comments are left out) with the
- * whitespace around it trimmed, into buf[VOC_MAX_TEXT]: its length, or -1
- * if it is longer than that. */
+/* An entity reference's text: a general entity the document's internal
+ * subset defines gives its replacement text; one it does not define (or an
+ * external one, never fetched) is kept as written, "&x;", for the caller to
+ * warn about (undefined_entity). NULL when there is no text for it. */
+static const char *entity_text(const xmlNode *ref, char *tmp, size_t cap)
+{
+    xmlEntityPtr e = ref->doc ? xmlGetDocEntity(ref->doc, ref->name) : NULL;
+    if (e && e->etype == XML_INTERNAL_GENERAL_ENTITY)
+        return (const char *)e->content;
+    snprintf(tmp, cap, "&%s;", (const char *)ref->name);
+    return tmp;
+}
+
+/* The name of the first entity reference among n's children that the
+ * document does not define, or NULL. */
+static const char *undefined_entity(const xmlNode *n)
+{
+    for (const xmlNode *c = n->children; c; c = c->next) {
+        if (c->type != XML_ENTITY_REF_NODE)
+            continue;
+        xmlEntityPtr e = c->doc ? xmlGetDocEntity(c->doc, c->name) : NULL;
+        if (!e || e->etype != XML_INTERNAL_GENERAL_ENTITY)
+            return (const char *)c->name;
+    }
+    return NULL;
+}
+
+/* n's text (its text and CDATA children and its entity references, as
+ * entity_text gives them; comments are left out) with the whitespace around
+ * it trimmed, into buf[VOC_MAX_TEXT]: its length, or -1 if it is longer
+ * than that. */
 static int text(const xmlNode *n, char *buf)
 {
     size_t len = 0;
+    char tmp[VOC_MAX_TEXT];
     for (const xmlNode *c = n->children; c; c = c->next) {
-        if ((c->type != XML_TEXT_NODE && c->type != XML_CDATA_SECTION_NODE) || !c->content)
+        const char *t = NULL;
+        if (c->type == XML_TEXT_NODE || c->type == XML_CDATA_SECTION_NODE)
+            t = (const char *)c->content;
+        else if (c->type == XML_ENTITY_REF_NODE)
+            t = entity_text(c, tmp, sizeof tmp);
+        if (!t)
             continue;
-        size_t k = strlen((const char *)c->content);
+        size_t k = strlen(t);
         if (k >= VOC_MAX_TEXT - len)
             return -1;
-        memcpy(buf + len, c->content, k);
+        memcpy(buf + len, t, k);
         len += k;
     }
     while (len && isspace((unsigned char)buf[len - 1]))
@@ -755,7 +789,7 @@ static int image_size(voc_reader *p, const voc_item *it, const xmlNode *root, in
         (rc = dim(p, it, size, "height", h, err)) < 1)
         return rc;
     yerr e;
-    if ((*w == 0 || *h == 0) && img_jpeg_size(path, w, h, &e) < 0)
+    if ((*w == 0 || *h == 0) && img_read_size(path, w, h, &e) < 0)
         return yrep_problem(p->rep, &p->probs, VOC_P_NOIMG, "image skipped", err,
                             "%s: <size> gives no size, and the image cannot be read: %s", it->xml,
                             e.msg);
@@ -856,6 +890,11 @@ static int object(voc_reader *p, const voc_item *it, const xmlNode *o, int w, in
     long line = xmlGetLineNo(o);
     xmlNode *nn = child(o, "name");
     int len = nn ? text(nn, buf) : 0, rc;
+    const char *undef = nn ? undefined_entity(nn) : NULL;
+    if (undef)   /* libxml2 lets it by when the file names a DTD (never read) */
+        yrep_warn(p->rep, "%s:%ld: <name> holds the entity &%s;, which the file does not "
+                  "define: the name is read as written, '%.40s'", it->xml, xmlGetLineNo(nn),
+                  undef, len > 0 ? buf : "");
     if (len == 0)
         return yrep_problem(p->rep, &p->probs, VOC_P_DROP, "box dropped", err, "%s:%ld: object without <name>",
                             it->xml, line);

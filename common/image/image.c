@@ -4,11 +4,49 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <jpeglib.h>
 #include <turbojpeg.h>
 
+#include "yolo/image/bmp.h"
 #include "yolo/image/image.h"
+#include "yolo/image/png.h"
+
+/* What img_read_size reads before it knows the format: a PNG's signature and
+ * IHDR (33 bytes), a BMP's file and info headers (54). */
+#define HEAD_BYTES 64
+
+img_format img_format_of(const unsigned char *head, size_t len)
+{
+    static const unsigned char png_sig[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
+    if (len >= 2 && head[0] == 0xff && head[1] == 0xd8)
+        return IMG_JPEG;
+    if (len >= sizeof png_sig && memcmp(head, png_sig, sizeof png_sig) == 0)
+        return IMG_PNG;
+    if (len >= 2 && head[0] == 'B' && head[1] == 'M')
+        return IMG_BMP;
+    return IMG_UNKNOWN;
+}
+
+/* The bounds every format shares (image.h): 0, or -1 with err. */
+static int check_bounds(const char *path, int w, int h, yerr *err)
+{
+    if (w > IMG_MAX_SIDE || h > IMG_MAX_SIDE || (long)w * h > IMG_MAX_PIXELS)
+        return yerr_set(err, YOLO_EINPUT, "%s: image of %d x %d is too large (at most %d a side, "
+                        "%ld pixels)", path, w, h, IMG_MAX_SIDE, IMG_MAX_PIXELS);
+    return 0;
+}
+
+/* A JPEG's header claim against its file's length (image.h). */
+static int jpeg_fits_file(const char *path, int w, int h, size_t file_len, yerr *err)
+{
+    if ((double)w * h > (double)IMG_JPEG_PX_PER_BYTE * file_len)
+        return yerr_set(err, YOLO_EINPUT, "%s: its header says %d x %d, more than a JPEG of %zu "
+                        "bytes can hold (%d pixels a byte at most): truncated or corrupt", path,
+                        w, h, file_len, IMG_JPEG_PX_PER_BYTE);
+    return 0;
+}
 
 /* Reads up to n more bytes of f into *buf (growing it); returns bytes added. */
 static size_t read_more(FILE *f, unsigned char **buf, size_t *len, size_t n, int *oom)
@@ -24,11 +62,10 @@ static size_t read_more(FILE *f, unsigned char **buf, size_t *len, size_t n, int
     return k;
 }
 
-int img_jpeg_size(const char *path, int *w, int *h, yerr *err)
+/* A JPEG's size from f (at its start), reading only as far as the frame
+ * header. */
+static int jpeg_size(FILE *f, const char *path, int *w, int *h, yerr *err)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return yerr_set(err, YOLO_EIO, "%s: %s", path, strerror(errno));
     tjhandle tj = tjInitDecompress();
     unsigned char *buf = NULL;
     size_t len = 0, step = 1 << 14;
@@ -39,10 +76,6 @@ int img_jpeg_size(const char *path, int *w, int *h, yerr *err)
      * libjpeg-turbo accepts without giving a size: that means "read more". */
     while (!oom) {
         size_t k = read_more(f, &buf, &len, step, &oom);
-        if (len >= 2 && (buf[0] != 0xff || buf[1] != 0xd8)) {
-            rc = yerr_set(err, YOLO_EINPUT, "%s: not a JPEG file (no SOI marker)", path);
-            break;
-        }
         int ok = 0;
         *w = *h = 0;
         if (len)
@@ -54,9 +87,8 @@ int img_jpeg_size(const char *path, int *w, int *h, yerr *err)
         if (k < step) {
             rc = ferror(f) ? yerr_set(err, YOLO_EIO, "%s: read error", path)
                            : yerr_set(err, YOLO_EINPUT, "%s: not a readable JPEG (%s)", path,
-                                      !len ? "empty file"
-                                      : ok ? "it ends before its frame header gives a size"
-                                           : tjGetErrorStr2(tj));
+                                      ok ? "it ends before its frame header gives a size"
+                                         : tjGetErrorStr2(tj));
             break;
         }
         step *= 2;
@@ -66,6 +98,48 @@ int img_jpeg_size(const char *path, int *w, int *h, yerr *err)
     free(buf);
     if (tj)
         tjDestroy(tj);
+    return rc;
+}
+
+/* The size from the header of f's format; head: its first n bytes. */
+static int size_of(FILE *f, const unsigned char *head, size_t n, size_t file_len,
+                   const char *path, int *w, int *h, yerr *err)
+{
+    switch (img_format_of(head, n)) {
+    case IMG_JPEG:
+        rewind(f);
+        if (jpeg_size(f, path, w, h, err) != 0 || check_bounds(path, *w, *h, err) != 0)
+            return -1;
+        return jpeg_fits_file(path, *w, *h, file_len, err);
+    case IMG_PNG:
+        if (img_png_size(head, n, file_len, path, w, h, err) != 0)
+            return -1;
+        return check_bounds(path, *w, *h, err);
+    case IMG_BMP:
+        if (img_bmp_size(head, n, file_len, path, w, h, err) != 0)
+            return -1;
+        return check_bounds(path, *w, *h, err);
+    default:
+        return yerr_set(err, YOLO_EINPUT, n ? "%s: not an image (JPEG, PNG or BMP, told by its "
+                        "first bytes)" : "%s: not a readable image (empty file)", path);
+    }
+}
+
+int img_read_size(const char *path, int *w, int *h, yerr *err)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return yerr_set(err, YOLO_EIO, "%s: %s", path, strerror(errno));
+    unsigned char head[HEAD_BYTES];
+    struct stat st;
+    size_t n = fread(head, 1, sizeof head, f);
+    int rc;
+    if (ferror(f))
+        rc = yerr_set(err, YOLO_EIO, "%s: read error", path);
+    else if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode))
+        rc = yerr_set(err, YOLO_EIO, "%s: not a regular file", path);
+    else
+        rc = size_of(f, head, n, (size_t)st.st_size, path, w, h, err);
     fclose(f);
     return rc;
 }
@@ -98,8 +172,10 @@ static int slurp(const char *path, unsigned char **buf, size_t *len, yerr *err)
     int rc = 0;
     if (n < 0 || fseek(f, 0, SEEK_SET) != 0)
         rc = yerr_set(err, YOLO_EIO, "%s: cannot seek (not a regular file?)", path);
-    else if (!(*buf = malloc(n ? (size_t)n : 1)))
-        rc = yerr_set(err, YOLO_EIO, "%s: out of memory", path);
+    else if (!(*buf = malloc(n ? (size_t)n : 1))) {
+        yerr_set(err, YOLO_EIO, "%s: out of memory for its %ld bytes", path, n);
+        rc = IMG_ENOMEM;
+    }
     else if (fread(*buf, 1, (size_t)n, f) != (size_t)n)
         rc = yerr_set(err, YOLO_EIO, "%s: read error", path);
     *len = rc == 0 ? (size_t)n : 0;
@@ -111,21 +187,52 @@ static int slurp(const char *path, unsigned char **buf, size_t *len, yerr *err)
  * Adobe's inverted CMYK, 255 meaning no ink. */
 static unsigned char cmyk_channel(int v, int k) { return (unsigned char)(k - ((255 - v) * k >> 8)); }
 
-/* Interleaved RGB or CMYK bytes [h, w, ps] to out's planes [3, h, w]. The
- * division is in double, as darknet's `/255.`, so values match it exactly. */
-static void bytes_to_planes(const unsigned char *px, int ps, img *out)
+void img_put_row(img *im, int y, const unsigned char *px, int ps)
 {
-    size_t n = (size_t)out->w * out->h;
-    for (size_t i = 0; i < n; i++) {
-        const unsigned char *p = px + i * ps;
+    size_t plane = (size_t)im->w * im->h;
+    float *o = im->data + (size_t)y * im->w;   /* plane 0's row y */
+    for (int x = 0; x < im->w; x++) {
+        const unsigned char *p = px + (size_t)x * ps;
         for (int ch = 0; ch < 3; ch++) {
             int v = ps == 4 ? cmyk_channel(p[ch], p[3]) : p[ch];
-            out->data[ch * n + i] = (float)(v / 255.);
+            o[ch * plane + x] = (float)(v / 255.);
         }
     }
 }
 
-/* ---- pixels, with libjpeg's own API ------------------------------------------
+void img_fill_grey(img *im, int y0)
+{
+    const float grey = (float)(128 / 255.);
+    for (int ch = 0; ch < im->c; ch++)
+        for (int y = y0 < 0 ? 0 : y0; y < im->h; y++) {
+            float *row = im->data + ((size_t)ch * im->h + y) * im->w;
+            for (int x = 0; x < im->w; x++)
+                row[x] = grey;
+        }
+}
+
+/* Whether row y of every plane of im is grey 128 / 255. */
+static int row_is_grey(const img *im, int y)
+{
+    const float grey = (float)(128 / 255.);
+    for (int ch = 0; ch < im->c; ch++) {
+        const float *row = im->data + ((size_t)ch * im->h + y) * im->w;
+        for (int x = 0; x < im->w; x++)
+            if (row[x] != grey)
+                return 0;
+    }
+    return 1;
+}
+
+int img_grey_tail(const img *im)
+{
+    int n = 0;
+    for (int y = im->h - 1; y >= 0 && row_is_grey(im, y); y--)
+        n++;
+    return n;
+}
+
+/* ---- JPEG pixels, with libjpeg's own API -------------------------------------
  * TurboJPEG's tjDecompress2 cannot tell a warning (data that ends early,
  * corrupt entropy data: libjpeg goes on) from a warning followed by a fatal
  * error (it stopped half way): both say TJERR_WARNING. libjpeg's error
@@ -140,8 +247,9 @@ typedef struct jpeg_job {
     int in_pixels;               /* the header was read: errors are in the data */
     char warning[JMSG_LENGTH_MAX];   /* the first warning ("" if none) */
     char fatal[JMSG_LENGTH_MAX];
-    unsigned char *px;           /* [h, w, ps] */
-    int w, h, ps;                /* as decoded; ps = 3 (RGB) or 4 (CMYK) */
+    int w, h;                    /* the size TurboJPEG read from the header */
+    img *out;                    /* [3, h, w], allocated once the decoder agrees on w x h */
+    unsigned char *row;          /* [w, ps]: ps = 3 (RGB) or 4 (CMYK) */
 } jpeg_job;
 
 static void job_fatal(j_common_ptr c)
@@ -163,31 +271,39 @@ static void job_message(j_common_ptr c, int level)
         c->err->format_message(c, j->warning);
 }
 
-/* Decodes the rows of j->d (its header read) into j->px. 0, or -1 (err). */
+/* Decodes the rows of j->d (its header read) into j->out, one row of bytes
+ * at a time. 0, or -1 / IMG_ENOMEM (err). */
 static int read_rows(jpeg_job *j, const char *path, yerr *err)
 {
     struct jpeg_decompress_struct *d = &j->d;
-    /* libjpeg-turbo cannot convert CMYK to RGB itself: bytes_to_planes does */
+    /* libjpeg-turbo cannot convert CMYK to RGB itself: img_put_row does */
     int cmyk = d->jpeg_color_space == JCS_CMYK || d->jpeg_color_space == JCS_YCCK;
     d->out_color_space = cmyk ? JCS_CMYK : JCS_RGB;
     d->dct_method = JDCT_ISLOW;
     j->in_pixels = 1;
     jpeg_start_decompress(d);
-    j->w = (int)d->output_width, j->h = (int)d->output_height, j->ps = d->output_components;
-    size_t stride = (size_t)j->w * j->ps;
-    if (!(j->px = malloc(stride * j->h)))
-        return yerr_set(err, YOLO_EIO, "%s: out of memory for %d x %d pixels", path, j->w, j->h);
+    int w = (int)d->output_width, h = (int)d->output_height, ps = d->output_components;
+    if (w != j->w || h != j->h)   /* two readers of one header */
+        return yerr_set(err, YOLO_EINPUT, "%s: corrupt JPEG (its header says %d x %d, the "
+                        "decoder gave %d x %d)", path, j->w, j->h, w, h);
+    if (img_alloc(j->out, w, h, 3, err) != 0 || !(j->row = malloc((size_t)w * ps))) {
+        yerr_set(err, YOLO_EIO, "%s: out of memory for %d x %d pixels", path, w, h);
+        return IMG_ENOMEM;
+    }
     while (d->output_scanline < d->output_height) {
-        JSAMPROW row = j->px + d->output_scanline * stride;
+        int y = (int)d->output_scanline;
+        JSAMPROW row = j->row;
         if (jpeg_read_scanlines(d, &row, 1) != 1)   /* only a suspending source stalls */
             return yerr_set(err, YOLO_EINPUT, "%s: corrupt JPEG (the decoder stalled)", path);
+        img_put_row(j->out, y, j->row, ps);
     }
     jpeg_finish_decompress(d);
     return 0;
 }
 
-/* Decodes buf (len bytes) into j->px. 0, or -1 with err: a fatal libjpeg
- * error, or any warning when j->strict (j->warning keeps the first one). */
+/* Decodes buf (len bytes) into j->out. 0, or -1 / IMG_ENOMEM with err: a
+ * fatal libjpeg error, or any warning when j->strict (j->warning keeps the
+ * first one). */
 static int run_job(jpeg_job *j, const unsigned char *buf, size_t len, const char *path,
                    yerr *err)
 {
@@ -211,26 +327,10 @@ static int run_job(jpeg_job *j, const unsigned char *buf, size_t len, const char
     return rc;
 }
 
-/* The rows at the bottom of px [h, w, 3] that are all grey 128: where
- * libjpeg had no data it leaves the coefficients zero, which decode to
- * 128 (in a progressive file cut in a later scan, less detail instead). */
-static int grey_tail(const unsigned char *px, int w, int h)
-{
-    size_t stride = (size_t)w * 3;
-    int n = 0;
-    for (int y = h - 1; y >= 0; y--, n++) {
-        const unsigned char *row = px + y * stride;
-        for (size_t i = 0; i < stride; i++)
-            if (row[i] != 128)
-                return n;
-    }
-    return n;
-}
-
 /* After a warning: the note for the caller. */
 static void note_damage(const jpeg_job *j, const char *path, yerr *warn)
 {
-    int grey = j->ps == 3 ? grey_tail(j->px, j->w, j->h) : 0;
+    int grey = img_grey_tail(j->out);
     char rows[96] = "";
     if (grey > 0)
         snprintf(rows, sizeof rows, ", the rows it could not read grey (the last %d of %d)", grey,
@@ -243,53 +343,75 @@ static void note_damage(const jpeg_job *j, const char *path, yerr *warn)
 static int decode_pixels(const unsigned char *buf, size_t len, int w, int h, const char *path,
                          img *out, yerr *warn, yerr *err)
 {
-    jpeg_job j = {.strict = !warn};
+    jpeg_job j = {.strict = !warn, .w = w, .h = h, .out = out};
     int rc = run_job(&j, buf, len, path, err);
-    if (rc == 0 && (j.w != w || j.h != h))   /* two readers of one header */
-        rc = yerr_set(err, YOLO_EINPUT, "%s: corrupt JPEG (its header says %d x %d, the "
-                      "decoder gave %d x %d)", path, w, h, j.w, j.h);
     if (rc == 0 && j.warning[0])
         note_damage(&j, path, warn);
-    if (rc == 0 && img_alloc(out, w, h, 3, err) != 0)
-        rc = yerr_prefix(err, "%s", path);
-    if (rc == 0)
-        bytes_to_planes(j.px, j.ps, out);
-    free(j.px);
+    if (rc != 0)
+        img_free(out);
+    free(j.row);
     return rc;
 }
 
-int img_load_jpeg(const char *path, img *out, yerr *warn, yerr *err)
+/* A JPEG in buf: its header read by TurboJPEG (as jpeg_size reads it: both
+ * refuse the same files, any warning in the header among them), bounded,
+ * then decoded. */
+static int load_jpeg(const unsigned char *buf, size_t len, const char *path, img *out,
+                     yerr *warn, yerr *err)
+{
+    tjhandle tj = tjInitDecompress();
+    int w = 0, h = 0, sub, cs, rc = 0;
+    if (!tj)
+        rc = yerr_set(err, YOLO_EIO, "%s: cannot start the JPEG decoder", path);
+    else if (tjDecompressHeader3(tj, buf, (unsigned long)len, &w, &h, &sub, &cs) != 0)
+        rc = yerr_set(err, YOLO_EINPUT, "%s: not a readable JPEG (%s)", path, tjGetErrorStr2(tj));
+    else if (w <= 0 || h <= 0)    /* TurboJPEG's answer when the file stops before */
+        rc = yerr_set(err, YOLO_EINPUT, "%s: not a readable JPEG (it ends before its frame "
+                      "header gives a size)", path);
+    else if (check_bounds(path, w, h, err) != 0 || jpeg_fits_file(path, w, h, len, err) != 0)
+        rc = -1;
+    else
+        rc = decode_pixels(buf, len, w, h, path, out, warn, err);
+    if (tj)
+        tjDestroy(tj);
+    return rc;
+}
+
+/* A PNG or BMP in buf: its header read and bounded, then decoded. */
+static int load_other(img_format f, const unsigned char *buf, size_t len, const char *path,
+                      img *out, yerr *warn, yerr *err)
+{
+    int w, h;
+    int rc = f == IMG_PNG ? img_png_size(buf, len, len, path, &w, &h, err)
+                          : img_bmp_size(buf, len, len, path, &w, &h, err);
+    if (rc == 0)
+        rc = check_bounds(path, w, h, err);
+    if (rc == 0)
+        rc = f == IMG_PNG ? img_png_decode(buf, len, path, out, warn, err)
+                          : img_bmp_decode(buf, len, path, out, warn, err);
+    return rc;
+}
+
+int img_load(const char *path, img *out, yerr *warn, yerr *err)
 {
     *out = (img){0};
     if (warn)
         warn->code = 0;
     unsigned char *buf = NULL;
     size_t len = 0;
-    if (slurp(path, &buf, &len, err) != 0) {
+    int rc = slurp(path, &buf, &len, err);
+    if (rc != 0) {
         free(buf);
-        return -1;
+        return rc;
     }
-    tjhandle tj = tjInitDecompress();
-    int w = 0, h = 0, sub, cs, rc = 0;
-    /* TurboJPEG reads the header, as img_jpeg_size does: both refuse the
-     * same files (any warning in the header among them) */
-    if (!tj)
-        rc = yerr_set(err, YOLO_EIO, "%s: cannot start the JPEG decoder", path);
-    else if (len < 2 || buf[0] != 0xff || buf[1] != 0xd8)
-        rc = yerr_set(err, YOLO_EINPUT, "%s: not a JPEG file (no SOI marker)", path);
-    else if (tjDecompressHeader3(tj, buf, (unsigned long)len, &w, &h, &sub, &cs) != 0)
-        rc = yerr_set(err, YOLO_EINPUT, "%s: not a readable JPEG (%s)", path, tjGetErrorStr2(tj));
-    else if (w <= 0 || h <= 0)    /* TurboJPEG's answer when the file stops before */
-        rc = yerr_set(err, YOLO_EINPUT, "%s: not a readable JPEG (it ends before its frame "
-                      "header gives a size)", path);
-    else if (w > IMG_MAX_SIDE || h > IMG_MAX_SIDE ||
-             (long)w * h > IMG_MAX_PIXELS)
-        rc = yerr_set(err, YOLO_EINPUT, "%s: image of %d x %d is too large (at most %d a side, "
-                      "%ld pixels)", path, w, h, IMG_MAX_SIDE, IMG_MAX_PIXELS);
+    img_format f = img_format_of(buf, len);
+    if (f == IMG_JPEG)
+        rc = load_jpeg(buf, len, path, out, warn, err);
+    else if (f != IMG_UNKNOWN)
+        rc = load_other(f, buf, len, path, out, warn, err);
     else
-        rc = decode_pixels(buf, len, w, h, path, out, warn, err);
-    if (tj)
-        tjDestroy(tj);
+        rc = yerr_set(err, YOLO_EINPUT, len ? "%s: not an image (JPEG, PNG or BMP, told by its "
+                      "first bytes)" : "%s: not a readable image (empty file)", path);
     free(buf);
     return rc;
 }

@@ -51,9 +51,10 @@ int rec_load_image(rec *r, img *im, rec_image_notes *notes, yerr *err)
     memcpy(path, s, len);
     path[len] = 0;
     notes->about = ybuf_fnv1a(path, len);
-    if (img_load_jpeg(path, im, &notes->damaged, err) < 0) {
+    int lrc = img_load(path, im, &notes->damaged, err);
+    if (lrc < 0) {
         yerr_prefix(err, "%s: record %ld: key 'image'", r->src, r->index);
-        return 0;
+        return lrc == IMG_ENOMEM ? -1 : 0;   /* out of memory stops the run */
     }
     if (notes->damaged.code)
         yerr_prefix(&notes->damaged, "%s: record %ld: key 'image'", r->src, r->index);

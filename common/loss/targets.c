@@ -138,7 +138,7 @@ void tgt_encode(const network *net, const int *heads, int nheads, const tgt_box 
 enum { PROB_RECORD, PROB_DAMAGED, PROB_N };
 static const yrep_kind prob_kinds[PROB_N] = {
     [PROB_RECORD] = {"record not encoded", "records not encoded"},
-    [PROB_DAMAGED] = {"truncated or corrupt JPEG decoded", "truncated or corrupt JPEGs decoded"},
+    [PROB_DAMAGED] = {"truncated or corrupt image decoded", "truncated or corrupt images decoded"},
 };
 
 static int find_heads(enc *e, yerr *err)
@@ -335,7 +335,7 @@ static int get_objects(const enc *e, rec *r, objlist *l, yerr *err)
 /* Decodes slot sl's `image`: BATCH_OK, or BATCH_PROBLEM / BATCH_FATAL with
  * sl->err set; sl->about names the image. A size other than the record's
  * is a problem here: its boxes may be in another frame. A truncated or
- * corrupt JPEG decoded is BATCH_OK with its note in sl->err (free on a
+ * corrupt image decoded is BATCH_OK with its note in sl->err (free on a
  * slot without a problem), for note() to warn about. */
 static int load_image(batch_slot *sl, img *im)
 {
@@ -516,7 +516,7 @@ static int prepare(void *ctx, int i, batch_slot *s)
 }
 
 /* batch_ops.note: the slot's counts into the run's, in order, and a
- * truncated or corrupt JPEG decoded (load_image's note): warned about once
+ * truncated or corrupt image decoded (load_image's note): warned about once
  * per image, not once per epoch. */
 static int note(void *ctx, int i, batch_slot *s, const yrep *rep, yrep_problems *p,
                 yerr *fatal)

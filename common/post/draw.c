@@ -504,7 +504,7 @@ static const yrep_kind problem_kinds[DRAW_NPROBLEMS] = {
                       "records not drawn (image missing or unreadable)"},
     [DRAW_P_NOID] = {"record not drawn (no id)", "records not drawn (no id)"},
     [DRAW_P_DUP] = {"id seen before, file renamed", "ids seen before, files renamed"},
-    [DRAW_P_DAMAGED] = {"truncated or corrupt JPEG drawn", "truncated or corrupt JPEGs drawn"},
+    [DRAW_P_DAMAGED] = {"truncated or corrupt image drawn", "truncated or corrupt images drawn"},
 };
 
 /* A folder the run will write into: there (or made, one level) and writable. */
@@ -591,7 +591,7 @@ static int collect_items(draw_job *j, rec *r, yerr *err)
 }
 
 /* Loads r's image into j->im. 1 loaded, 0 not (a problem reported), -1. A
- * truncated or corrupt JPEG is drawn as it decodes; its warning, and that
+ * truncated or corrupt image is drawn as it decodes; its warning, and that
  * of an image not drawn, is given once per image in a run. */
 static int load_image(draw_job *j, rec *r, yerr *err)
 {
@@ -611,7 +611,12 @@ static int load_image(draw_job *j, rec *r, yerr *err)
     yerr lerr, damaged;
     uint64_t about = ybuf_fnv1a(path, len);
     img_free(&j->im);
-    if (img_load_jpeg(path, &j->im, &damaged, &lerr) < 0)
+    int lrc = img_load(path, &j->im, &damaged, &lerr);
+    if (lrc == IMG_ENOMEM) {   /* the machine's problem, not the image's: stop */
+        *err = lerr;
+        return yerr_prefix(err, "%s: record %ld: image", r->src, r->index);
+    }
+    if (lrc < 0)
         return yrep_problem_about(j->rep, &j->probs, DRAW_P_IMAGE, about, "not drawn", err,
                                   "%s: record %ld: image: %s", r->src, r->index, lerr.msg);
     if (damaged.code && yrep_problem_about(j->rep, &j->probs, DRAW_P_DAMAGED, about, "drawn",

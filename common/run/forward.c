@@ -13,7 +13,7 @@ enum { PROB_IMAGE, PROB_SIZE, PROB_DAMAGED, PROB_N };
 static const yrep_kind prob_kinds[PROB_N] = {
     [PROB_IMAGE] = {"record not run", "records not run"},
     [PROB_SIZE] = {"image size differs from its record", "image sizes differ from their records"},
-    [PROB_DAMAGED] = {"truncated or corrupt JPEG decoded", "truncated or corrupt JPEGs decoded"},
+    [PROB_DAMAGED] = {"truncated or corrupt image decoded", "truncated or corrupt images decoded"},
 };
 
 
@@ -367,7 +367,7 @@ static int set_transform(rec *r, const img_transform *t, yerr *err)
 
 /* ---- the batch ------------------------------------------------------------- */
 
-/* batch_ops.note: a truncated or corrupt JPEG decoded (once per image), and
+/* batch_ops.note: a truncated or corrupt image decoded (once per image), and
  * one whose size is not the record's, are warnings. */
 static int note(void *ctx, int i, batch_slot *s, const yrep *rep, yrep_problems *p,
                 yerr *fatal)

@@ -11,7 +11,7 @@
  *                                            transposed connected layout)
  *   darknet-harness image JPG W H OUT.ppm    JPG decoded and resized by
  *                                            darknet, as an 8-bit PPM input
- *   darknet-harness letterbox JPG OUT.fix    JPG decoded by us (img_load_jpeg),
+ *   darknet-harness letterbox JPG OUT.fix    JPG decoded by us (img_load),
  *                                            then resized and letterboxed by
  *                                            darknet and by us (common/image/image.c)
  *                                            at a few sizes; writes 64 samples
@@ -186,7 +186,7 @@ static int letterbox_main(const char *jpg, const char *outpath)
 {
     img im;
     yerr err;
-    if (img_load_jpeg(jpg, &im, NULL, &err) != 0)
+    if (img_load(jpg, &im, NULL, &err) != 0)
         die(jpg, &err);
     size_t n = (size_t)im.w * im.h * 3, nd = 0;
     float *dn = malloc(n * sizeof *dn); /* [3, h, w] */

@@ -13,7 +13,8 @@
 #   fuzz_voc      synth-voc's annotations (naming a.jpg, the harness's image),
 #                 snippets of tests/stage/test_voc_parse.sh
 #   fuzz_jpeg     synth-voc's JPEGs, seedgen's (gray, CMYK, progressive, 1x1),
-#                 tests/data/images/ (darknet's dog.jpg: EXIF, restart markers)
+#                 tests/data/images/ (darknet's dog.jpg: EXIF, restart markers),
+#                 tests/stage/make-images.py's PNGs (every kind) and BMPs
 #   fuzz_weights  seedgen's weights files for the harness's network
 # The tools are the clang build's (DIR/tools, DIR/bin: `make fuzz-build`).
 # Usage: tests/fuzz/make-seeds.sh DIR. Exit status 1 if any step failed (the
@@ -45,6 +46,11 @@ cp tests/fixtures/*.cfg pipelines/*.cfg bench/*/*.cfg "$out/fuzz_cfg/" 2>/dev/nu
 if [ -d tests/data ]; then
   cp tests/data/cfg/*.cfg "$out/fuzz_cfg/" || fail "copying tests/data/cfg"
   cp tests/data/images/*.jpg "$out/fuzz_jpeg/" || fail "copying tests/data/images"
+fi
+if /usr/bin/python3 tests/stage/make-images.py "$out/fuzz_jpeg" > /dev/null; then
+  rm -f "$out"/fuzz_jpeg/*.rgb
+else
+  fail "tests/stage/make-images.py (PNG and BMP seeds)"
 fi
 
 # --- a small VOC dataset: annotations and JPEGs --------------------------------

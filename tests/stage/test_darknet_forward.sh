@@ -190,7 +190,7 @@ check_eq "a truncated JPEG, twice: exit 0, both run" \
   "0 t1 | output | ~t2 | output | ~dog | output | ~"
 check_match "... one warning: the file, truncated, the missing rows grey; one closing count" \
   "$(grep -v "cfg keys\|ms/image" "$T/err" | tr '\n' '|')" \
-  "^darknet-forward: $T/t.mp: record 0: key 'image': $T/trunc.jpg: truncated or corrupt JPEG \(libjpeg-turbo: Premature end of JPEG file\): decoded as viewers show it, the rows it could not read grey \(the last [0-9]+ of 576\): kept\|darknet-forward: 2 truncated or corrupt JPEGs decoded \(1 repeated, warned about once\)\|$"
+  "^darknet-forward: $T/t.mp: record 0: key 'image': $T/trunc.jpg: truncated or corrupt JPEG \(libjpeg-turbo: Premature end of JPEG file\): decoded as viewers show it, the rows it could not read grey \(the last [0-9]+ of 576\): kept\|darknet-forward: 2 truncated or corrupt images decoded \(1 repeated, warned about once\)\|$"
 $DF --strict "$T/t.mp" > "$T/o.mp" 2> "$T/err"; rc=$?
 check_match "--strict: a truncated JPEG is an error (exit 2) naming the file" "$rc $(cat "$T/err")" \
   "^2 darknet-forward: $T/t.mp: record 0: key 'image': $T/trunc.jpg: truncated or corrupt JPEG .*Premature end of JPEG file.* \(an error with --strict\)$"

@@ -122,7 +122,7 @@ draw --out "$T/tr" "$T/trunc.mp" > /dev/null 2> "$T/err"; rc=$?
 check_eq "a truncated JPEG, twice: exit 0, both drawn" "$rc $(ls "$T/tr" | tr '\n' ' ')" "0 t1.jpg t2.jpg "
 check_match "... one warning naming the file, truncated, the missing rows grey; one closing count" \
   "$(tr '\n' '|' < "$T/err")" \
-  "^draw: $T/trunc.mp: record 0: image: $T/trunc.jpg: truncated or corrupt JPEG \(libjpeg-turbo: Premature end of JPEG file\): decoded as viewers show it, the rows it could not read grey \(the last [0-9]+ of 120\): drawn\|draw: 2 truncated or corrupt JPEGs drawn \(1 repeated, warned about once\)\|$"
+  "^draw: $T/trunc.mp: record 0: image: $T/trunc.jpg: truncated or corrupt JPEG \(libjpeg-turbo: Premature end of JPEG file\): decoded as viewers show it, the rows it could not read grey \(the last [0-9]+ of 120\): drawn\|draw: 2 truncated or corrupt images drawn \(1 repeated, warned about once\)\|$"
 draw --strict --out "$T/trs" "$T/trunc.mp" > /dev/null 2> "$T/err"; rc=$?
 check_match "--strict: a truncated JPEG is an error (exit 2) naming the file" "$rc $(cat "$T/err")" \
   "^2 draw: $T/trunc.mp: record 0: image: $T/trunc.jpg: truncated or corrupt JPEG .*Premature end of JPEG file.*\(an error with --strict\)$"

@@ -287,7 +287,7 @@ check_eq "... warned about once, not once per epoch" "$(grep -c "trunc.jpg" "$T/
 check_match "... the warning: the record, the file, truncated, the missing rows grey" "$(head -1 "$T/err")" \
   "encode-targets: $T/trunc.mp: record 0: key 'image': $T/trunc.jpg: truncated or corrupt JPEG \(libjpeg-turbo: Premature end of JPEG file\): decoded as viewers show it, the rows it could not read grey \(the last [0-9]+ of 120\): kept$"
 check_match "... the closing line counts the 3 decodes, 2 of them repeats" "$(tail -1 "$T/err")" \
-  "^encode-targets: 3 truncated or corrupt JPEGs decoded \(2 repeated, warned about once\)$"
+  "^encode-targets: 3 truncated or corrupt images decoded \(2 repeated, warned about once\)$"
 encode-targets --strict --cfg $TINY --epochs 3 "$T/trunc.mp" > "$T/o.mp" 2> "$T/err"; rc=$?
 check_match "--strict: exit 2 naming the file" "$rc $(cat "$T/err")" \
   "^2 encode-targets: $T/trunc.mp: record 0: key 'image': $T/trunc.jpg: truncated or corrupt JPEG .*Premature end of JPEG file.*\(an error with --strict\)$"

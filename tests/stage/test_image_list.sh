@@ -1,21 +1,21 @@
 # image-list in real pipes: folders searched (sorted, hidden entries and
 # symlink loops left alone), files and standard input, sizes from the JPEG
-# header, and every bad path warned, counted, skipped (fatal with --strict).
+# header (PNG and BMP: tests/stage/test_png.sh), and every bad path warned, counted, skipped (fatal with --strict).
 . tests/stage/lib.sh
 # tests/data/images: darknet's dog.jpg (768x576) and synth-voc's synth-WxH.jpg
 IMAGES="$(cd "$(dirname "$0")/../data/images" && pwd)"
 
-# --- paths that are not JPEGs: no real image needed ---------------------------
+# --- paths that are not images: no real image needed ---------------------------
 mkdir -p "$T/bad"
 echo "just text" > "$T/bad/notes.jpg"
 : > "$T/bad/empty.jpg"
 image-list "$T/bad" "$T/missing.jpg" > "$T/out" 2> "$T/err"; rc=$?
 check_eq "nothing readable: exit 0, no records" "$rc $(wc -c < "$T/out" | tr -d ' ')" "0 0"
 check_eq "each bad path warned, naming it and why; one closing line" "$(cat "$T/err")" \
-"image-list: $T/bad/empty.jpg: not a readable JPEG (empty file): skipped
-image-list: $T/bad/notes.jpg: not a JPEG file (no SOI marker): skipped
+"image-list: $T/bad/empty.jpg: not a readable image (empty file): skipped
+image-list: $T/bad/notes.jpg: not an image (JPEG, PNG or BMP, told by its first bytes): skipped
 image-list: $T/missing.jpg: No such file or directory: skipped
-image-list: 3 paths skipped (missing, unreadable or not a JPEG)"
+image-list: 3 paths skipped (missing, unreadable or not an image)"
 check_eq "--quiet: no warnings" "$(image-list --quiet "$T/bad" 2>&1 >/dev/null)" ""
 image-list --strict "$T/missing.jpg" > /dev/null 2> "$T/err"; rc=$?
 check_eq "--strict, a missing file: exit 2 and why" "$rc $(cat "$T/err")" \
@@ -42,7 +42,7 @@ cp "$IMAGES/synth-500x500.jpg" "$PH/sub/gir.affe.Jpeg"
 cp "$IMAGES/synth-640x424.jpg" "$PH/.hidden/person.jpg"
 cp "$IMAGES/synth-773x512.jpg" "$PH/.horses.jpg"
 cp "$IMAGES/synth-773x512.jpg" "$T/elsewhere/horses.jpg"
-cp "$IMAGES/synth-773x512.jpg" "$PH/sub/horses.png"
+cp "$IMAGES/synth-773x512.jpg" "$PH/sub/horses.gif"
 head -c 300 "$IMAGES/dog.jpg" > "$PH/cut.jpg"
 # a camera's 64 KiB EXIF block before the frame header
 { printf '\377\330\377\341\375\350Exif\0\0'; head -c 64992 /dev/zero; tail -c +3 "$IMAGES/dog.jpg"; } > "$T/exif.jpg"
@@ -63,7 +63,7 @@ check_eq "a whole record: id, image, width, height in that order" "$(head -1 "$T
 check_eq "a symlink loop is not followed round; a cut JPEG and a broken link are warned" "$(cat "$T/err")" \
 "image-list: $PH/broken.jpg: No such file or directory: skipped
 image-list: $PH/cut.jpg: not a readable JPEG (it ends before its frame header gives a size): skipped
-image-list: 2 paths skipped (missing, unreadable or not a JPEG)"
+image-list: 2 paths skipped (missing, unreadable or not an image)"
 check_eq "a trailing slash on the folder" "$(image-list --quiet "$PH/" | records-to-json | jq -r .image | head -1)" "$PH/Dog.JPG"
 check_eq "a relative folder gives relative paths" \
   "$(cd "$T" && image-list --quiet ph/sub | records-to-json | jq -r .image | tr '\n' ' ')" \
@@ -72,8 +72,8 @@ check_eq "a relative folder gives relative paths" \
 # --- files given, and standard input --------------------------------------------
 check_eq "a JPEG with a 64 KiB EXIF block before its frame header" \
   "$(image-list "$T/exif.jpg" | records-to-json | jq -c '[.width, .height]')" '[768,576]'
-check_eq "files given: in the order given, any name (a JPEG called .png is read)" \
-  "$(image-list "$PH/sub/horses.png" "$PH/Dog.JPG" | records-to-json | jq -r '"\(.id) \(.width)x\(.height)"' | tr '\n' ' ')" \
+check_eq "files given: in the order given, any name (a JPEG called .gif is read; a search skips it)" \
+  "$(image-list "$PH/sub/horses.gif" "$PH/Dog.JPG" | records-to-json | jq -r '"\(.id) \(.width)x\(.height)"' | tr '\n' ' ')" \
   "horses 773x512 Dog 768x576 "
 printf '%s\r\n\n   \n%s\n%s\n%s\n' "$PH/Dog.JPG" "$PH/sub" "$T/missing.jpg" "$PH/.hidden/person.jpg" \
   | image-list > "$T/in.mp" 2> "$T/err"; rc=$?
@@ -81,7 +81,7 @@ check_eq "standard input: one path a line, CRLF and blank lines, a folder search
   "$rc $(records-to-json "$T/in.mp" | jq -r .id | tr '\n' ' ')" "0 Dog eagle gir.affe person "
 check_eq "standard input: a bad path is warned with its line" "$(cat "$T/err")" \
 "image-list: <stdin>:5: $T/missing.jpg: No such file or directory: skipped
-image-list: 1 path skipped (missing, unreadable or not a JPEG)"
+image-list: 1 path skipped (missing, unreadable or not an image)"
 printf '%s\n%s\n%s\n' "$PH/Dog.JPG" "$PH/cut.jpg" "$PH/sub/gir.affe.Jpeg" | image-list --strict > "$T/in.mp" 2> "$T/err"; rc=$?
 check_eq "--strict: exit 2 at the first bad path, naming its line" "$rc $(cat "$T/err")" \
   "2 image-list: <stdin>:2: $PH/cut.jpg: not a readable JPEG (it ends before its frame header gives a size) (an error with --strict)"

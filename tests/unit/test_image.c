@@ -44,11 +44,11 @@ static void test_data_images(void)
         img im;
         yerr err, warn;
         int hw = 0, hh = 0;
-        int rc = img_load_jpeg(path, &im, &warn, &err);
+        int rc = img_load(path, &im, &warn, &err);
         CHECK(rc == 0 && warn.code == 0 && im.w == want[i].w && im.h == want[i].h && im.c == 3,
               "%s decodes to %d x %d x 3, without a warning", want[i].name, want[i].w,
               want[i].h);
-        CHECK(img_jpeg_size(path, &hw, &hh, &err) == 0 && hw == im.w && hh == im.h,
+        CHECK(img_read_size(path, &hw, &hh, &err) == 0 && hw == im.w && hh == im.h,
               "%s: the header reader agrees", want[i].name);
         float lo = 1, hi = 0;
         for (size_t k = 0; rc == 0 && k < (size_t)im.w * im.h * 3; k++)
@@ -152,7 +152,7 @@ static void test_exif(void)
     write_file("exif6.jpg", ex, n + sizeof app1);
     img im;
     yerr err;
-    int rc = img_load_jpeg(tmp_path("exif6.jpg"), &im, NULL, &err);
+    int rc = img_load(tmp_path("exif6.jpg"), &im, NULL, &err);
     CHECK(rc == 0 && im.w == 20 && im.h == 10,
           "EXIF orientation 6 is ignored: 20 x 10 stays 20 x 10 (OpenCV would rotate)");
     if (rc == 0)
@@ -167,14 +167,14 @@ static void test_kinds(void)
     img im, base;
     yerr err;
     unsigned char *px = make_jpeg("rgb.jpg", 37, 21, TJPF_RGB, TJSAMP_444, 0);
-    CHECK(img_load_jpeg(tmp_path("rgb.jpg"), &base, NULL, &err) == 0 && base.w == 37 && base.h == 21 &&
+    CHECK(img_load(tmp_path("rgb.jpg"), &base, NULL, &err) == 0 && base.w == 37 && base.h == 21 &&
               base.c == 3 && pattern_error(&base, px, 3) < 6 / 255.0,
           "RGB 4:4:4 at quality 100 decodes close to its pixels (max err %.4f)",
           base.data ? pattern_error(&base, px, 3) : -1);
     free(px);
 
     px = make_jpeg("prog.jpg", 37, 21, TJPF_RGB, TJSAMP_444, TJFLAG_PROGRESSIVE);
-    int rc = img_load_jpeg(tmp_path("prog.jpg"), &im, NULL, &err);
+    int rc = img_load(tmp_path("prog.jpg"), &im, NULL, &err);
     CHECK(rc == 0 && im.w == 37 && im.h == 21 &&
               !memcmp(im.data, base.data, sizeof(float) * 37 * 21 * 3),
           "progressive decodes to exactly the baseline's pixels");
@@ -183,7 +183,7 @@ static void test_kinds(void)
     img_free(&base);
 
     px = make_jpeg("gray.jpg", 19, 11, TJPF_GRAY, TJSAMP_GRAY, 0);
-    rc = img_load_jpeg(tmp_path("gray.jpg"), &im, NULL, &err);
+    rc = img_load(tmp_path("gray.jpg"), &im, NULL, &err);
     size_t n = 19 * 11;
     CHECK(rc == 0 && im.c == 3 && !memcmp(im.data, im.data + n, n * sizeof(float)) &&
               !memcmp(im.data, im.data + 2 * n, n * sizeof(float)) &&
@@ -200,7 +200,7 @@ static void test_kinds(void)
     unsigned char *jpg = compress(red, 16, 8, TJPF_CMYK, TJSAMP_444, 0, &jn);
     write_file("cmyk.jpg", jpg, jn);
     tjFree(jpg);
-    rc = img_load_jpeg(tmp_path("cmyk.jpg"), &im, NULL, &err);
+    rc = img_load(tmp_path("cmyk.jpg"), &im, NULL, &err);
     CHECK(rc == 0 && im.w == 16 && im.h == 8 && im.data[0] > 0.95f &&
               im.data[16 * 8] < 0.05f && im.data[2 * 16 * 8] < 0.05f,
           "CMYK is converted to RGB (red stays red: %.3f %.3f %.3f)",
@@ -209,12 +209,12 @@ static void test_kinds(void)
     /* YCCK with subsampled chroma: decodes (darknet's decode agreed exactly,
      * checked by hand with the harness) */
     px = make_jpeg("cmyk-420.jpg", 33, 17, TJPF_CMYK, TJSAMP_420, 0);
-    rc = img_load_jpeg(tmp_path("cmyk-420.jpg"), &im, NULL, &err);
+    rc = img_load(tmp_path("cmyk-420.jpg"), &im, NULL, &err);
     CHECK(rc == 0 && im.w == 33 && im.h == 17 && im.c == 3, "YCCK 4:2:0 decodes");
     img_free(&im);
     free(px);
     px = make_jpeg("rgb-420.jpg", 33, 17, TJPF_RGB, TJSAMP_420, 0);
-    rc = img_load_jpeg(tmp_path("rgb-420.jpg"), &im, NULL, &err);
+    rc = img_load(tmp_path("rgb-420.jpg"), &im, NULL, &err);
     CHECK(rc == 0 && im.w == 33 && im.h == 17 && im.c == 3,
           "RGB 4:2:0 of odd size decodes (to darknet's pixels exactly, by the harness)");
     img_free(&im);
@@ -226,21 +226,21 @@ static void test_kinds(void)
     jpg = compress(one, 1, 1, TJPF_RGB, TJSAMP_444, 0, &jn);
     write_file("one.jpg", jpg, jn);
     tjFree(jpg);
-    rc = img_load_jpeg(tmp_path("one.jpg"), &im, NULL, &err);
+    rc = img_load(tmp_path("one.jpg"), &im, NULL, &err);
     CHECK(rc == 0 && im.w == 1 && im.h == 1 && fabsf(im.data[0] - 200 / 255.f) < 3 / 255.f &&
               fabsf(im.data[2] - 50 / 255.f) < 3 / 255.f,
           "a 1 x 1 JPEG decodes");
     img_free(&im);
 }
 
-/* img_load_jpeg fails with code, and the message names the file and says
+/* img_load fails with code, and the message names the file and says
  * why: strict (no warning allowed) and with a warning allowed alike. */
 static void expect_error(const char *path, int code, const char *why, const char *what)
 {
     for (int strict = 0; strict < 2; strict++) {
         img im = {0};
         yerr err = {0}, warn;
-        int rc = img_load_jpeg(path, &im, strict ? NULL : &warn, &err);
+        int rc = img_load(path, &im, strict ? NULL : &warn, &err);
         CHECK(rc == -1 && err.code == code && strstr(err.msg, path) && strstr(err.msg, why) &&
                   !im.data,
               "%s: error %d%s (%s)", what, code, strict ? ", strict" : "", err.msg);
@@ -253,11 +253,11 @@ static void expect_damaged(const char *path, const char *why, const char *what)
 {
     img im = {0};
     yerr err = {0}, warn = {0};
-    int rc = img_load_jpeg(path, &im, NULL, &err);
+    int rc = img_load(path, &im, NULL, &err);
     CHECK(rc == -1 && err.code == YOLO_EINPUT && strstr(err.msg, path) &&
               strstr(err.msg, "corrupt JPEG") && strstr(err.msg, why) && !im.data,
           "%s, strict: refused (%s)", what, err.msg);
-    rc = img_load_jpeg(path, &im, &warn, &err);
+    rc = img_load(path, &im, &warn, &err);
     CHECK(rc == 0 && im.data && warn.code == YOLO_EINPUT && strstr(warn.msg, path) &&
               strstr(warn.msg, "truncated or corrupt JPEG") && strstr(warn.msg, why),
           "%s: decoded, with the warning (%s)", what, rc ? err.msg : warn.msg);
@@ -324,13 +324,26 @@ static void test_errors(void)
     bad[at + 0] = 0x75, bad[at + 1] = 0x30, bad[at + 2] = 0x75, bad[at + 3] = 0x30;
     write_file("big.jpg", bad, n); /* 30000 x 30000: each side allowed, the area not */
     expect_error(tmp_path("big.jpg"), YOLO_EINPUT, "too large", "900 Mpixel");
+    /* 20000 x 20000 (400 Mpixel, within the bounds) in a file of a few
+     * hundred bytes: refused before anything is allocated (the decoder
+     * would have taken 1.2 GB, then found the data missing) */
+    bad[at + 0] = 0x4e, bad[at + 1] = 0x20, bad[at + 2] = 0x4e, bad[at + 3] = 0x20;
+    write_file("claims.jpg", bad, n);
+    expect_error(tmp_path("claims.jpg"), YOLO_EINPUT, "more than a JPEG of",
+                 "20000 x 20000 claimed by a small file");
+    int cw = 0, ch = 0;
+    yerr cerr = {0};
+    CHECK(img_read_size(tmp_path("claims.jpg"), &cw, &ch, &cerr) == -1 &&
+              cerr.code == YOLO_EINPUT && strstr(cerr.msg, "more than a JPEG of"),
+          "the header reader refuses it too (%s)", cerr.msg);
     free(bad);
     tjFree(jpg);
 
     write_file("text.jpg", (const unsigned char *)"hello\n", 6);
-    expect_error(tmp_path("text.jpg"), YOLO_EINPUT, "not a JPEG", "a text file");
+    expect_error(tmp_path("text.jpg"), YOLO_EINPUT, "not an image (JPEG, PNG or BMP",
+                 "a text file");
     write_file("empty.jpg", (const unsigned char *)"", 0);
-    expect_error(tmp_path("empty.jpg"), YOLO_EINPUT, "not a JPEG", "an empty file");
+    expect_error(tmp_path("empty.jpg"), YOLO_EINPUT, "empty file", "an empty file");
     expect_error(tmp_path("missing.jpg"), YOLO_EIO, "No such file", "a missing file");
 }
 
@@ -413,8 +426,8 @@ static void test_cut_dog(void)
     yerr err, warn;
     char rows[64];
     snprintf(rows, sizeof rows, "(the last %d of %d)", h - grey, h);
-    int rc = img_load_jpeg(IMAGES "/dog.jpg", &full, NULL, &err);
-    int rc2 = img_load_jpeg(tmp_path("dog-cut.jpg"), &im, &warn, &err);
+    int rc = img_load(IMAGES "/dog.jpg", &full, NULL, &err);
+    int rc2 = img_load(tmp_path("dog-cut.jpg"), &im, &warn, &err);
     CHECK(rc == 0 && rc2 == 0 && im.w == w && im.h == h && warn.code == YOLO_EINPUT &&
               strstr(warn.msg, tmp_path("dog-cut.jpg")) &&
               strstr(warn.msg, "Premature end of JPEG file") && strstr(warn.msg, rows),
@@ -610,7 +623,7 @@ static void test_darknet_fixture(void)
     img im;
     yerr err;
     CHECK(f != NULL, "%s exists", FIXTURE);
-    int rc = img_load_jpeg(IMAGES "/dog.jpg", &im, NULL, &err);
+    int rc = img_load(IMAGES "/dog.jpg", &im, NULL, &err);
     CHECK(rc == 0, "%s/dog.jpg decodes (%s)", IMAGES, rc ? err.msg : "ok");
     if (!f || rc != 0) {
         if (f)

@@ -1,7 +1,8 @@
-/* Plain JPEG files to records (image-list): which files, from paths given
- * or read one a line, with folders searched; and one file's record, its size
- * from the JPEG header. A file that is missing or not a readable JPEG is a
- * warning and is skipped (counted); with strict it stops the run. */
+/* Image files (JPEG, PNG, BMP) to records (image-list): which files, from
+ * paths given or read one a line, with folders searched; and one file's
+ * record, its size from the image's header (img_read_size). A file that is
+ * missing or not a readable image is a warning and is skipped (counted);
+ * with strict it stops the run. */
 #ifndef YOLO_IMGLIST_H
 #define YOLO_IMGLIST_H
 
@@ -30,7 +31,8 @@ typedef struct imglist {
     yrep_problems probs;     /* paths skipped, ids repeated: for the closing line */
 } imglist;
 
-/* Lists the paths: a folder's *.jpg and *.jpeg files (any case, hidden
+/* Lists the paths: a folder's *.jpg, *.jpeg, *.png and *.bmp files (any
+ * case; what they hold is told by their bytes, not the name; hidden
  * ones left out, subfolders searched, symlinks followed but not round a
  * loop) sorted by path; any other path as it is. With no paths, they are
  * read from standard input, one a line, as they are needed. A subfolder

@@ -8,9 +8,24 @@
 
 #include "yolo/base/err.h"
 
-/* Decoding bounds: past them img_load_jpeg refuses the file (YOLO_EINPUT). */
+/* Decoding bounds: past them img_load refuses the file (YOLO_EINPUT). On
+ * top of them a header may not claim more pixels than its file can hold
+ * (img_load, img_read_size): a Huffman-coded JPEG spends at least one bit
+ * on each 8x8 block's DC coefficient, so n bytes hold at most 512 n pixels
+ * (IMG_JPEG_PX_PER_BYTE; an arithmetic-coded JPEG could hold more, and is
+ * refused past it too); deflate expands a byte into at most 1032
+ * (IMG_DEFLATE_RATIO, zlib's limit), so a PNG of n bytes holds at most
+ * 1032 n bytes of rows. A file cut short keeps its header's claim, so this
+ * also refuses files with almost all of their data missing. */
 #define IMG_MAX_SIDE 30000
 #define IMG_MAX_PIXELS (512L * 1024 * 1024)
+#define IMG_JPEG_PX_PER_BYTE 512
+#define IMG_DEFLATE_RATIO 1032
+
+/* img_load's status when memory ran out (err: YOLO_EIO): the machine's
+ * problem, not the file's, so callers stop the run instead of skipping the
+ * record (the exit-code table's 3). */
+#define IMG_ENOMEM (-2)
 
 typedef struct img {
     int w, h, c;
@@ -25,37 +40,63 @@ typedef struct img_transform {
     double sx, sy, dx, dy;
 } img_transform;
 
-/* Width and height from a JPEG file's header, without decoding the image:
- * reads only as far as the frame header. A missing file is YOLO_EIO; a file
- * that is not a readable JPEG is YOLO_EINPUT, with the path in the message. */
-int img_jpeg_size(const char *path, int *w, int *h, yerr *err);
+/* The formats img_load and img_read_size read, told by the file's first
+ * bytes, never by its name (a PNG named x.jpg is read as a PNG): JPEG (FF
+ * D8), PNG (its 8-byte signature; png.c) and BMP ("BM"; bmp.c). */
+typedef enum { IMG_UNKNOWN, IMG_JPEG, IMG_PNG, IMG_BMP } img_format;
+img_format img_format_of(const unsigned char *head, size_t len);
+
+/* Width and height from an image file's header, without decoding the
+ * image: reads only as far as the header. A missing file is YOLO_EIO; a
+ * file that is none of the formats, a broken header or a size past the
+ * bounds above is YOLO_EINPUT, with the path in the message. */
+int img_read_size(const char *path, int *w, int *h, yerr *err);
 
 /* Allocates a zeroed w x h x c image (w, h, c > 0). Out of memory: YOLO_EIO. */
 int img_alloc(img *im, int w, int h, int c, yerr *err);
 /* Frees im's pixels and empties it; an empty img is a no-op. */
 void img_free(img *im);
 
-/* Decodes a JPEG file into a 3-channel img (*out is overwritten, not freed).
- * Grayscale becomes three equal planes, CMYK/YCCK is converted to RGB as
- * OpenCV does. Decoding matches OpenCV's imread (which Debian's darknet
+/* Decodes a JPEG, PNG or BMP file into a 3-channel img (*out is
+ * overwritten, not freed).
+ *
+ * JPEG: grayscale becomes three equal planes, CMYK/YCCK is converted to RGB
+ * as OpenCV does. Decoding matches OpenCV's imread (which Debian's darknet
  * uses): libjpeg-turbo with the accurate integer DCT and fancy upsampling.
  * EXIF orientation is NOT applied (OpenCV's imread would apply it).
+ * PNG and BMP: as png.h and bmp.h say (darknet's pixels too: alpha dropped,
+ * 16-bit samples cut to their high byte).
  *
- * Damaged image data that libjpeg-turbo decodes with a warning (a file cut
- * short, "Premature end of JPEG file"; corrupt entropy data) gives the
- * picture every viewer shows, PIL's pixels exactly (tests/unit/test_image.c):
- * what could not be read is grey 128 (in a progressive file cut in a later
- * scan, less detail instead). The image is returned and *warn gets a
- * one-line message (code YOLO_EINPUT) naming the path, libjpeg-turbo's
- * warning and how many rows at the bottom are grey, for the caller to
- * report or refuse (--strict); without a warning warn->code is 0. warn
- * NULL: such a file is refused. A file that ends before its image data, a
- * warning in the header, and a warning followed by an error are refused
- * either way.
- * Missing or unreadable file: YOLO_EIO; not a JPEG, a broken header, data
- * libjpeg-turbo stops on, or too large (IMG_MAX_*): YOLO_EINPUT naming the
- * path. */
-int img_load_jpeg(const char *path, img *out, yerr *warn, yerr *err);
+ * Damaged image data that the decoder gets through with a warning (a file
+ * cut short, "Premature end of JPEG file"; corrupt entropy data; a PNG
+ * whose rows stop) gives the picture every viewer shows, for a JPEG PIL's
+ * pixels exactly (tests/unit/test_image.c): what could not be read is grey
+ * 128 (in a progressive JPEG cut in a later scan, less detail instead). The
+ * image is returned and *warn gets a one-line message (code YOLO_EINPUT)
+ * naming the path, the decoder's warning and how many rows at the bottom
+ * are grey, for the caller to report or refuse (--strict); without a
+ * warning warn->code is 0. warn NULL: such a file is refused. A file that
+ * ends before its image data, a warning in the header, and a JPEG warning
+ * followed by an error are refused either way.
+ * Missing or unreadable file: YOLO_EIO; not one of the formats, a broken
+ * header, data the decoder stops on, or too large (IMG_MAX_*, or more than
+ * the file can hold): YOLO_EINPUT naming the path. Out of memory:
+ * IMG_ENOMEM with YOLO_EIO. The decode never holds more than the float
+ * image and a row of bytes (an interlaced PNG: and its bytes). */
+int img_load(const char *path, img *out, yerr *warn, yerr *err);
+
+/* Row y of im (3 channels) from interleaved bytes px [im->w, ps], ps 3
+ * (RGB) or 4 (Adobe's inverted CMYK, converted as OpenCV does); each value
+ * a byte / 255 in double, as darknet's `/255.`. For the decoders. */
+void img_put_row(img *im, int y, const unsigned char *px, int ps);
+
+/* The rows at the bottom of im that are all grey 128 / 255: where a decoder
+ * had no data (a cut JPEG's zero coefficients, a cut PNG's rows left as
+ * img_fill_grey made them). */
+int img_grey_tail(const img *im);
+
+/* Sets rows y0 to im->h - 1 of every plane to grey 128 / 255. */
+void img_fill_grey(img *im, int y0);
 
 /* darknet's resize_image: src (any w, h, c) resampled to a new w x h x c
  * image in *dst (w, h >= 1). Bilinear, along x into a w x src->h temporary

@@ -1,5 +1,5 @@
 /* A record's `image` decoded, as the stages that make network inputs need
- * it (darknet-forward, encode-targets): the path checked, the JPEG decoded,
+ * it (darknet-forward, encode-targets): the path checked, the image decoded,
  * and its size compared with the record's own width and height. */
 #ifndef YOLO_RECIMAGE_H
 #define YOLO_RECIMAGE_H
@@ -14,8 +14,8 @@
  * about (a warning, a problem, or with --strict an error); each code 0 when
  * there is nothing to say. */
 typedef struct rec_image_notes {
-    yerr size;        /* the record's width/height differ from the JPEG's */
-    yerr damaged;     /* a truncated or corrupt JPEG decoded anyway (img_load_jpeg's
+    yerr size;        /* the record's width/height differ from the image's */
+    yerr damaged;     /* a truncated or corrupt image decoded anyway (img_load's
                          warning: the rows it could not read are grey) */
     uint64_t about;   /* ybuf_fnv1a of the image's path, so that a problem with one
                          image is reported once per run; 0 without a usable path */
@@ -23,10 +23,11 @@ typedef struct rec_image_notes {
 
 /* Decodes r's `image` into *im. Returns 1 with the image; 0 when this
  * record cannot give one (no `image`, an unusable path, a missing or
- * undecodable JPEG: err names the record and key, for the stage to set
+ * undecodable image: err names the record and key, for the stage to set
  * `error` or stop with --strict); -1 when `image` is not a str or the record's
- * width or height is not an image size (bad input, err set). The notes'
- * messages (code YOLO_EINPUT) name the record and key too. */
+ * width or height is not an image size (bad input, err set), or when memory
+ * ran out decoding it (YOLO_EIO: the run stops with exit status 3). The
+ * notes' messages (code YOLO_EINPUT) name the record and key too. */
 int rec_load_image(rec *r, img *im, rec_image_notes *notes, yerr *err);
 
 /* The one check of a record's width and height (docs/records.md: the

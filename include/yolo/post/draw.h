@@ -210,7 +210,7 @@ typedef struct draw_job {
 int draw_job_open(draw_job *j, const yrep *rep, const draw_cfg *cfg, yerr *err);
 /* Draws one record (a record with `error` is counted, not drawn). The
  * record is not changed. A truncated or corrupt JPEG is drawn as it decodes
- * (img_load_jpeg), with a warning once per image. 0, or -1 with err:
+ * (img_load), with a warning once per image. 0, or -1 with err:
  * YOLO_EINPUT for a record that breaks the schema, whose image size differs
  * from its width and height, or (strict) a missing, truncated or corrupt
  * image; YOLO_EIO for a file that cannot be written. */
