@@ -10,13 +10,13 @@
 enum { OPT_NAMES = 1, OPT_SPLIT, OPT_LIST, OPT_SHARD, OPT_STRICT };
 
 static const cli_opt opts[] = {
-    {OPT_NAMES, "names", 'n', "FILE", "class names, one a line (darknet .names); default: the dataset's"},
+    {OPT_NAMES, "names", 'n', "FILE", "class names, one a line; default: the dataset's"},
     {OPT_SPLIT, "split", 's', "SPLIT",
-     "the images of SPLIT: train (default) or valid for a .data file;\n"
-     "                             train, val or test for a data.yaml"},
-    {OPT_LIST, "list", 0, "darknet|ultralytics",
-     "how a LIST given by itself reads a line starting ./: from the current\n"
-     "                             directory (darknet, default) or from the list's folder"},
+     "the images of SPLIT: train (default) or valid (.data);\n"
+     "                             train, val or test (data.yaml)"},
+    {OPT_LIST, "list", 0, "RULE",
+     "a LIST's lines starting ./: darknet (default: from the\n"
+     "                             current directory) or ultralytics (the list's folder)"},
     {OPT_SHARD, "shard", 0, "K/N", "only images K, K+N, K+2N, ... of the list (0 <= K < N)"},
     {OPT_STRICT, "strict", 0, NULL, "stop at the first problem in the data (exit 2)"},
     {0, NULL, 0, NULL, NULL},

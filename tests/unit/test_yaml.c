@@ -156,7 +156,6 @@ static void test_refuses(void)
     refuses("a: \"\\q\"\n", "1: the escape \\q is not read", "an unknown escape");
     refuses("a: \"\\x00\"\n", "1: an escape names character U+0000", "a NUL escape");
     refuses("a: %x\n", "1: '%' cannot start a value", "a reserved indicator");
-    refuses("a: 1\n- x\n", "2: a list item", "a list item after a value");
     refuses("- a\nb: 1\n", "2: unexpected text: the document's top level ended above",
             "a map after a top-level list");
     refuses("a:\n  b: 1\n c: 2\n", "3: unexpected indentation", "a key between two columns");

@@ -19,7 +19,7 @@
 #include "yolo/data/objects.h"
 
 #define YOLOTXT_MAX_BYTES (64L << 20)   /* one label file */
-#define YOLOTXT_MAX_ROWS 100000         /* rows in one label file */
+#define YOLOTXT_MAX_ROWS 100000         /* lines in one label file */
 #define YOLOTXT_MARGIN 0.01             /* a number this far outside [0, 1]: clipped; further,
                                          * the row is dropped */
 #define YOLOTXT_ROUNDING 1e-6           /* an edge this far past the image is clipped
@@ -54,15 +54,15 @@
     "  the row is dropped;\n"                                                              \
     "  a class outside 0..N-1 (N class names): dropped;\n"                                \
     "  a number outside [0, 1] by up to " YOLOTXT_STR(YOLOTXT_MARGIN) " is clipped; "      \
-    "further out, the row is dropped\n"                                                   \
-    "  (pixels written where fractions belong);\n"                                        \
+    "further out, the row is\n"                                                           \
+    "  dropped (pixels written where fractions belong);\n"                                \
     "  a box with no width or height: dropped;\n"                                         \
     "  a box reaching past the image's edge: clipped to it (by less than 1e-6,\n"        \
     "  the rounding of 6 decimals, without a warning);\n"                                \
     "  a row with the same class and numbers as an earlier row: dropped.\n"             \
     "A label file that cannot be read or is larger than 64 MiB, or has more than\n"      \
-    "" YOLOTXT_STR(YOLOTXT_MAX_ROWS) " rows: the image is skipped. With --strict the "   \
-    "first problem is an error\n(exit 2)."
+    "" YOLOTXT_STR(YOLOTXT_MAX_ROWS) " lines: the image is skipped. With --strict the "  \
+    "first problem is an\nerror (exit 2)."
 
 enum { YOLOTXT_P_ROW, YOLOTXT_P_CLASS, YOLOTXT_P_CLIP, YOLOTXT_P_DROP, YOLOTXT_P_DUP,
        YOLOTXT_P_TWO, YOLOTXT_P_FILE, YOLOTXT_NPROBLEMS };
