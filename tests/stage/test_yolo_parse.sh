@@ -186,6 +186,11 @@ check_eq "JPEGImages -> labels; the last /images/ -> /labels/ first; beside the 
 check_eq "two label files: warned, the first rule's read, counted" "$(cat "$T/err")" \
 "yolo-parse: $R/p/images/q/images/two.png.JPEG: two label files, $R/p/images/q/labels/two.png.txt and $R/p/labels/q/images/two.png.txt: the first is read
 yolo-parse: 1 image with two label files (the first rule's read)"
+mkjpg "$R/p2/images/q/images/one.jpg:10x10"
+mkdir -p "$R/p2/labels/q/images"
+printf '0 0.5 0.5 0.4 0.4\n' > "$R/p2/labels/q/images/one.txt"
+check_eq "the first /images/ -> /labels/ when the last one's label file is not there (darknet)" \
+  "$(yolo-parse --names "$T/x.names" "$R/p2" 2>&1 | boxes)" "one 10x10 0:x:3,3,7,7"
 check_eq "a relative path's leading images/ is a folder too" \
   "$(cd "$R" && yolo-parse --names "$T/x.names" images/rel.jpg | boxes)" "rel 10x10 0:x:0,0,10,10"
 mkjpg "$R/bg/none.jpg:10x10"
