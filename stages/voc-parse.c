@@ -1,5 +1,6 @@
 /* voc-parse: a Pascal VOC dataset (devkit folders, or annotation files) to
  * records, one per image: id, image, width, height, objects. */
+#include "yolo/base/parse.h"
 #include "yolo/cli/cli.h"
 #include "yolo/data/voc.h"
 
@@ -56,7 +57,7 @@ static int on_option(cli *c, void *ctx, int id, const char *arg)
     case OPT_SKIP_DIFFICULT: g->skip_difficult = 1; break;
     case OPT_STRICT: g->strict = 1; break;
     case OPT_SHARD:
-        if (voc_parse_shard(arg, &g->shard_k, &g->shard_n) < 0)
+        if (parse_shard(arg, &g->shard_k, &g->shard_n) < 0)
             return cli_usage_error(c, "option --shard: '%s' is not K/N with 0 <= K < N", arg);
         break;
     }

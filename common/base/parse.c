@@ -63,3 +63,16 @@ int parse_pair(const char *s, const parse_pair_spec *p, double v[2], yerr *err)
     return yerr_set(err, YOLO_EUSAGE, "'%s' is not %s with %s in %s%s", s, p->form, p->what, range,
                     order_words[p->order]);
 }
+
+int parse_shard(const char *s, long *k, long *n)
+{
+    static const parse_pair_spec shard = {.form = "K/N", .what = "numbers", .sep = '/',
+                                          .order = PARSE_LT, .whole = 1, .lo = 0,
+                                          .hi = PARSE_MAX_WHOLE};
+    double v[2];
+    if (parse_pair(s, &shard, v, NULL) < 0)
+        return -1;
+    *k = (long)v[0];
+    *n = (long)v[1];
+    return 0;
+}

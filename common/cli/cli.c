@@ -442,11 +442,12 @@ int cli_finish(cli *c)
     /* Close stdout ourselves so that a failed final write (full disk, NFS)
      * is reported rather than lost in exit(). */
     /* A write that failed earlier (ferror) left its errno in the record
-     * writer: errno itself is stale by now (a stop's EPIPE read as ENOENT). */
-    int bad = ferror(c->outf);
+     * writer, errno itself may be stale by now (a stop's EPIPE read as
+     * ENOENT); a stage that writes stdout itself has only errno to go by. */
+    int bad = ferror(c->outf), last = errno;   /* a stage's own failed write left it */
     errno = 0;
     int closed = fclose(c->outf);
-    int cause = closed != 0 ? errno : c->out.write_errno;
+    int cause = closed != 0 ? errno : c->out.write_errno ? c->out.write_errno : last;
     if (closed != 0 || bad) {
         if (cause == EPIPE)
             return c->status;

@@ -31,13 +31,13 @@ static int problem(imglist *l, yerr *err, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 static int problem(imglist *l, yerr *err, const char *fmt, ...)
 {
-    char msg[900], where[48] = "";
+    char msg[900], where[600] = "";
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    if (l->from_stdin)
-        snprintf(where, sizeof where, "<stdin>:%ld: ", l->line);
+    if (l->in)
+        snprintf(where, sizeof where, "%.500s:%ld: ", l->in_name, l->line);
     return yrep_problem(l->rep, &l->probs, IMGLIST_SKIPPED, "skipped", err, "%s%s", where, msg);
 }
 
@@ -146,35 +146,69 @@ static int add_path(imglist *l, const char *p, yerr *err)
     return rc;
 }
 
-int imglist_open(imglist *l, const yrep *rep, int strict, char *const *paths, int npaths,
-                 yerr *err)
+void imglist_init(imglist *l, const yrep *rep, int strict)
 {
     memset(l, 0, sizeof *l);
     l->rep = rep;
     l->strict = strict;
     l->probs = (yrep_problems){.kinds = kinds, .n = IMGLIST_NKINDS, .strict = strict};
-    l->from_stdin = npaths == 0;
+}
+
+int imglist_add(imglist *l, const char *path, yerr *err) { return add_path(l, path, err); }
+
+int imglist_open(imglist *l, const yrep *rep, int strict, char *const *paths, int npaths,
+                 yerr *err)
+{
+    imglist_init(l, rep, strict);
+    if ((l->from_stdin = npaths == 0)) {
+        l->in = stdin;
+        l->in_name = "<stdin>";
+    }
     for (int i = 0; i < npaths; i++)
         if (add_path(l, paths[i], err) < 0)
             return -1;
     return 0;
 }
 
-/* The next line of standard input that is not blank, into l->buf without
- * its line end (LF or CRLF). 1, 0 at the end, -1 stop. */
+int imglist_read_list(imglist *l, const char *list, const char *dot_base, yerr *err)
+{
+    if (!(l->in = fopen(list, "r")))
+        return yerr_set(err, YOLO_EIO, "%s: %s", list, strerror(errno));
+    l->in_name = list;
+    l->in_owned = 1;
+    l->dot_base = dot_base;
+    l->line = 0;
+    return 0;
+}
+
+/* The list read to its end (or given up): closed if it was opened here. */
+static void end_list(imglist *l)
+{
+    if (l->in_owned)
+        fclose(l->in);
+    l->in = NULL;
+    l->in_owned = 0;
+    l->dot_base = NULL;
+}
+
+/* The next line of the list that is not blank, into l->buf without its
+ * line end (LF or CRLF) or, on the first line, a UTF-8 byte-order mark.
+ * 1, 0 at the end, -1 stop. */
 static int read_line(imglist *l, yerr *err)
 {
-    while (fgets(l->buf, sizeof l->buf, stdin)) {
+    while (fgets(l->buf, sizeof l->buf, l->in)) {
         size_t len = strlen(l->buf);
         l->line++;
         if (len == sizeof l->buf - 1 && l->buf[len - 1] != '\n') {
             int ch;
-            while ((ch = getchar()) != EOF && ch != '\n')
+            while ((ch = getc(l->in)) != EOF && ch != '\n')
                 ;
             if (problem(l, err, "a line longer than %d bytes", IMGLIST_MAX_LINE) < 0)
                 return -1;
             continue;
         }
+        if (l->line == 1 && strncmp(l->buf, "\xEF\xBB\xBF", 3) == 0)
+            memmove(l->buf, l->buf + 3, (len -= 3) + 1);
         while (len && (l->buf[len - 1] == '\n' || l->buf[len - 1] == '\r'))
             l->buf[--len] = 0;
         size_t k = 0;
@@ -183,9 +217,24 @@ static int read_line(imglist *l, yerr *err)
         if (k < len)
             return 1;
     }
-    if (ferror(stdin))
-        return yerr_set(err, YOLO_EIO, "<stdin>: %s", strerror(errno));
+    if (ferror(l->in))
+        return yerr_set(err, YOLO_EIO, "%s: %s", l->in_name, strerror(errno));
     return 0;
+}
+
+/* The path a line names: under dot_base when it starts "./" (and there is
+ * one), else the line itself. NULL out of memory. */
+static const char *line_path(imglist *l)
+{
+    if (!l->dot_base || strncmp(l->buf, "./", 2) != 0)
+        return l->buf;
+    ybuf *b = &l->joined;
+    b->len = 0;
+    ybuf_puts(b, l->dot_base);
+    if (b->len && b->p[b->len - 1] != '/')
+        ybuf_putc(b, '/');
+    ybuf_puts(b, l->buf + 2);
+    return ybuf_putc(b, 0) < 0 ? NULL : (const char *)b->p;
 }
 
 /* Forgets the paths already handed out (standard input: one line's worth). */
@@ -199,51 +248,56 @@ static void drop_listed(imglist *l)
 int imglist_next(imglist *l, const char **path, yerr *err)
 {
     while (l->next == l->n) {
-        if (!l->from_stdin)
+        if (!l->in)
             return 0;
         drop_listed(l);
         int rc = read_line(l, err);
-        if (rc <= 0 || add_path(l, l->buf, err) < 0)
-            return rc <= 0 ? rc : -1;
+        if (rc == 0)
+            end_list(l);
+        if (rc <= 0)
+            return rc;
+        const char *p = line_path(l);
+        if (!p)
+            return yerr_set(err, YOLO_EIO, "out of memory");
+        if (add_path(l, p, err) < 0)
+            return -1;
     }
     *path = l->v[l->next++];
     return 1;
 }
 
-static size_t id_hash(const char *s, size_t n)
+/* The slot of key k (not 0) in the id table: its own, or the empty one
+ * where it would go. */
+static size_t id_slot(const imglist *l, uint64_t k)
 {
-    uint64_t h = 1469598103934665603ull; /* FNV-1a */
-    for (size_t i = 0; i < n; i++)
-        h = (h ^ (unsigned char)s[i]) * 1099511628211ull;
-    return (size_t)h;
+    size_t j = (size_t)k & (l->ids_cap - 1);
+    while (l->ids[j] && l->ids[j] != k)
+        j = (j + 1) & (l->ids_cap - 1);
+    return j;
 }
 
 /* Adds id[0, n) to the set of ids given: 1 added, 0 there already, -1 out
  * of memory. The table stays at most half full. */
 static int id_add(imglist *l, const char *id, size_t n)
 {
+    uint64_t k = ybuf_fnv1a(id, n);
+    k += !k;   /* 0 marks an empty slot */
+    if (l->ids_cap && l->ids[id_slot(l, k)])
+        return 0;
     if (2 * (l->ids_n + 1) > l->ids_cap) {
-        size_t cap = l->ids_cap ? 2 * l->ids_cap : 1024;
-        char **t = calloc(cap, sizeof *t);
+        uint64_t *old = l->ids;
+        size_t old_cap = l->ids_cap, cap = old_cap ? 2 * old_cap : 1024;
+        uint64_t *t = calloc(cap, sizeof *t);
         if (!t)
             return -1;
-        for (size_t i = 0; i < l->ids_cap; i++)
-            if (l->ids[i]) {
-                size_t j = id_hash(l->ids[i], strlen(l->ids[i])) & (cap - 1);
-                while (t[j])
-                    j = (j + 1) & (cap - 1);
-                t[j] = l->ids[i];
-            }
-        free(l->ids);
         l->ids = t;
         l->ids_cap = cap;
+        for (size_t i = 0; i < old_cap; i++)
+            if (old[i])
+                l->ids[id_slot(l, old[i])] = old[i];
+        free(old);
     }
-    size_t j = id_hash(id, n) & (l->ids_cap - 1);
-    for (; l->ids[j]; j = (j + 1) & (l->ids_cap - 1))
-        if (strlen(l->ids[j]) == n && memcmp(l->ids[j], id, n) == 0)
-            return 0;
-    if (!(l->ids[j] = strndup(id, n)))
-        return -1;
+    l->ids[id_slot(l, k)] = k;
     l->ids_n++;
     return 1;
 }
@@ -277,11 +331,14 @@ int imglist_record(imglist *l, const char *path, rec *r, yerr *err)
 
 void imglist_free(imglist *l)
 {
-    for (size_t i = 0; i < l->ids_cap; i++)
-        free(l->ids[i]);
+    if (l->in)
+        end_list(l);
     free(l->ids);
+    l->ids = NULL;
+    l->ids_n = l->ids_cap = 0;
     drop_listed(l);
     free(l->v);
     l->v = NULL;
     l->cap = 0;
+    ybuf_free(&l->joined);
 }

@@ -15,7 +15,6 @@
 #include <libxml/tree.h>
 
 #include "yolo/image/image.h"
-#include "yolo/base/parse.h"
 #include "yolo/data/voc.h"
 
 /* What the closing line calls each kind of problem. */
@@ -34,19 +33,6 @@ static const yrep_kind problem_kinds[VOC_NPROBLEMS] = {
 static const char *const coord_names[4] = {"xmin", "ymin", "xmax", "ymax"};
 
 void voc_summary(voc_reader *p) { yrep_summary(p->rep, &p->probs); }
-
-int voc_parse_shard(const char *s, long *k, long *n)
-{
-    static const parse_pair_spec shard = {.form = "K/N", .what = "numbers", .sep = '/',
-                                          .order = PARSE_LT, .whole = 1, .lo = 0,
-                                          .hi = PARSE_MAX_WHOLE};
-    double v[2];
-    if (parse_pair(s, &shard, v, NULL) < 0)   /* voc-parse says why */
-        return -1;
-    *k = (long)v[0];
-    *n = (long)v[1];
-    return 0;
-}
 
 /* ---- paths --------------------------------------------------------------- */
 

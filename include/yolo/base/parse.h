@@ -30,4 +30,9 @@ typedef struct parse_pair_spec {
  * larger" (PARSE_LE) or ", the first smaller" (PARSE_LT) after it. */
 int parse_pair(const char *s, const parse_pair_spec *p, double v[2], yerr *err);
 
+/* --shard's "K/N" of the dataset parsers (voc-parse, yolo-parse): keep items
+ * K, K + N, K + 2N, ... (0 <= K < N, whole numbers). 0, or -1 if it is not
+ * that (the stage says so). */
+int parse_shard(const char *s, long *k, long *n);
+
 #endif

@@ -136,7 +136,4 @@ int voc_check_classes(const voc_reader *p, yerr *err);
  * skipped, 1 box clipped" (nothing when there were none). */
 void voc_summary(voc_reader *p);
 
-/* Parses --shard's "K/N" (0 <= K < N). 0, or -1 if it is not that. */
-int voc_parse_shard(const char *s, long *k, long *n);
-
 #endif
