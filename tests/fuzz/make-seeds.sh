@@ -16,6 +16,9 @@
 #                 tests/data/images/ (darknet's dog.jpg: EXIF, restart markers),
 #                 tests/stage/make-images.py's PNGs (every kind) and BMPs
 #   fuzz_weights  seedgen's weights files for the harness's network
+#   fuzz_yaml, fuzz_yolotxt  tests/fuzz/seeds/ (data.yaml and label files
+#                 in the forms yolo-parse reads)
+#   fuzz_cocores  tests/eval/coco-results*.json (eval-map's fixtures)
 # The tools are the clang build's (DIR/tools, DIR/bin: `make fuzz-build`).
 # Usage: tests/fuzz/make-seeds.sh DIR. Exit status 1 if any step failed (the
 # seeds made so far stay).
@@ -27,7 +30,7 @@ B=$dir/bin T=$dir/tools
 top=$(pwd)
 rm -rf "$out" "$work"
 mkdir -p "$work"
-for h in cfg record jsonrec coco voc jpeg weights; do mkdir -p "$out/fuzz_$h"; done
+for h in cfg record jsonrec coco voc jpeg weights yaml yolotxt cocores; do mkdir -p "$out/fuzz_$h"; done
 # the seed tools are the sanitized build: their own exit-time leaks are not
 # what is being tested here
 export ASAN_OPTIONS=detect_leaks=0 OMP_NUM_THREADS=1
@@ -38,6 +41,10 @@ fail() { echo "make-seeds: $*" >&2; status=1; }
 for d in tests/fuzz/seeds/*/; do
   [ -d "$d" ] && cp "$d"* "$out/$(basename "$d")/" 2>/dev/null
 done
+
+# --- COCO results files --------------------------------------------------------
+cp tests/eval/coco-results*.json "$out/fuzz_cocores/" 2>/dev/null ||
+  fail "copying tests/eval/coco-results*.json"
 
 # --- cfg ----------------------------------------------------------------------
 cp tests/fixtures/*.cfg pipelines/*.cfg bench/*/*.cfg "$out/fuzz_cfg/" 2>/dev/null ||
