@@ -85,13 +85,13 @@ int img_bmp_decode(const unsigned char *buf, size_t len, const char *path, img *
                    yerr *err)
 {
     bmp_info bi;
-    *out = (img){0};
+    *out = (img){.fit = out->fit};   /* img_load_fit's, kept */
     if (warn)
         warn->code = 0;
     if (bmp_parse(buf, len, len, path, &bi, err) != 0)
         return -1;
     unsigned char *rgb = malloc((size_t)bi.w * 3);
-    if (!rgb || img_alloc(out, bi.w, bi.h, 3, err) != 0) {
+    if (!rgb || img_start(out, bi.w, bi.h, err) != 0) {
         free(rgb);
         yerr_set(err, YOLO_EIO, "%s: out of memory for %d x %d pixels", path, bi.w, bi.h);
         return IMG_ENOMEM;

@@ -152,7 +152,7 @@ int img_alloc(img *im, int w, int h, int c, yerr *err)
     float *p = calloc((size_t)w * h * c, sizeof *p);
     if (!p)
         return yerr_set(err, YOLO_EIO, "out of memory for a %d x %d x %d image", w, h, c);
-    *im = (img){w, h, c, p};
+    *im = (img){.w = w, .h = h, .c = c, .data = p};
     return 0;
 }
 
@@ -187,11 +187,11 @@ static int slurp(const char *path, unsigned char **buf, size_t *len, yerr *err)
  * Adobe's inverted CMYK, 255 meaning no ink. */
 static unsigned char cmyk_channel(int v, int k) { return (unsigned char)(k - ((255 - v) * k >> 8)); }
 
-void img_put_row(img *im, int y, const unsigned char *px, int ps)
+/* Interleaved bytes px [w, ps] as floats into three planes: o (plane 0's
+ * row), o + plane, o + 2 * plane. */
+static void row_to_planes(const unsigned char *px, int ps, int w, float *o, size_t plane)
 {
-    size_t plane = (size_t)im->w * im->h;
-    float *o = im->data + (size_t)y * im->w;   /* plane 0's row y */
-    for (int x = 0; x < im->w; x++) {
+    for (int x = 0; x < w; x++) {
         const unsigned char *p = px + (size_t)x * ps;
         for (int ch = 0; ch < 3; ch++) {
             int v = ps == 4 ? cmyk_channel(p[ch], p[3]) : p[ch];
@@ -200,8 +200,24 @@ void img_put_row(img *im, int y, const unsigned char *px, int ps)
     }
 }
 
+static void fit_put_row(img *im, int y, const unsigned char *px, int ps);
+
+void img_put_row(img *im, int y, const unsigned char *px, int ps)
+{
+    if (im->fit)
+        fit_put_row(im, y, px, ps);
+    else
+        row_to_planes(px, ps, im->w, im->data + (size_t)y * im->w, (size_t)im->w * im->h);
+}
+
+static void fit_fill_grey(img *im, int y0);
+
 void img_fill_grey(img *im, int y0)
 {
+    if (im->fit) {
+        fit_fill_grey(im, y0);
+        return;
+    }
     const float grey = (float)(128 / 255.);
     for (int ch = 0; ch < im->c; ch++)
         for (int y = y0 < 0 ? 0 : y0; y < im->h; y++) {
@@ -224,10 +240,13 @@ static int row_is_grey(const img *im, int y)
     return 1;
 }
 
+static int fit_row_is_grey(const img *im, int y);
+
 int img_grey_tail(const img *im)
 {
     int n = 0;
-    for (int y = im->h - 1; y >= 0 && row_is_grey(im, y); y--)
+    for (int y = im->h - 1; y >= 0 && (im->fit ? fit_row_is_grey(im, y) : row_is_grey(im, y));
+         y--)
         n++;
     return n;
 }
@@ -286,7 +305,7 @@ static int read_rows(jpeg_job *j, const char *path, yerr *err)
     if (w != j->w || h != j->h)   /* two readers of one header */
         return yerr_set(err, YOLO_EINPUT, "%s: corrupt JPEG (its header says %d x %d, the "
                         "decoder gave %d x %d)", path, j->w, j->h, w, h);
-    if (img_alloc(j->out, w, h, 3, err) != 0 || !(j->row = malloc((size_t)w * ps))) {
+    if (img_start(j->out, w, h, err) != 0 || !(j->row = malloc((size_t)w * ps))) {
         yerr_set(err, YOLO_EIO, "%s: out of memory for %d x %d pixels", path, w, h);
         return IMG_ENOMEM;
     }
@@ -392,9 +411,9 @@ static int load_other(img_format f, const unsigned char *buf, size_t len, const 
     return rc;
 }
 
-int img_load(const char *path, img *out, yerr *warn, yerr *err)
+/* img_load into *out as it is (img_load_fit's fit kept). */
+static int load_into(const char *path, img *out, yerr *warn, yerr *err)
 {
-    *out = (img){0};
     if (warn)
         warn->code = 0;
     unsigned char *buf = NULL;
@@ -416,35 +435,49 @@ int img_load(const char *path, img *out, yerr *warn, yerr *err)
     return rc;
 }
 
+int img_load(const char *path, img *out, yerr *warn, yerr *err)
+{
+    *out = (img){0};
+    return load_into(path, out, warn, err);
+}
+
+/* darknet's first pass for one row: row [src_w] resampled along x to w
+ * columns into o [w], scale = (src_w - 1) / (w - 1) in float. The float
+ * expressions keep darknet's order of operations, so results are
+ * bit-identical. */
+static void resample_row(const float *row, int src_w, int w, float scale, float *o)
+{
+    for (int c = 0; c < w; c++) {
+        if (c == w - 1 || src_w == 1) {
+            o[c] = row[src_w - 1];
+            continue;
+        }
+        float sx = c * scale;
+        int ix = (int)sx;
+        float dx = sx - ix;
+        int ix1 = ix + 1 < src_w ? ix + 1 : ix; /* float rounding guard */
+        o[c] = (1 - dx) * row[ix] + dx * row[ix1];
+    }
+}
+
+static float resample_scale(int src, int dst) { return (float)(src - 1) / (dst > 1 ? dst - 1 : 1); }
+
 /* darknet's first pass: src's rows resampled along x to w columns, into
- * part [c, src->h, w]. The float expressions keep darknet's order of
- * operations, so results are bit-identical. */
+ * part [c, src->h, w]. */
 static void resample_x(const img *src, int w, float *part)
 {
-    float scale = (float)(src->w - 1) / (w > 1 ? w - 1 : 1);
+    float scale = resample_scale(src->w, w);
     for (int k = 0; k < src->c; k++)
-        for (int r = 0; r < src->h; r++) {
-            const float *row = src->data + ((size_t)k * src->h + r) * src->w; /* [src->w] */
-            float *o = part + ((size_t)k * src->h + r) * w;                    /* [w] */
-            for (int c = 0; c < w; c++) {
-                if (c == w - 1 || src->w == 1) {
-                    o[c] = row[src->w - 1];
-                    continue;
-                }
-                float sx = c * scale;
-                int ix = (int)sx;
-                float dx = sx - ix;
-                int ix1 = ix + 1 < src->w ? ix + 1 : ix; /* float rounding guard */
-                o[c] = (1 - dx) * row[ix] + dx * row[ix1];
-            }
-        }
+        for (int r = 0; r < src->h; r++)
+            resample_row(src->data + ((size_t)k * src->h + r) * src->w, src->w, w, scale,
+                         part + ((size_t)k * src->h + r) * w);
 }
 
 /* darknet's second pass: part [c, src_h, w] resampled along y to h rows,
  * written at (ox, oy) into dst, which is at least (ox + w) x (oy + h). */
 static void resample_y(const float *part, int src_h, int w, int h, img *dst, int ox, int oy)
 {
-    float scale = (float)(src_h - 1) / (h > 1 ? h - 1 : 1);
+    float scale = resample_scale(src_h, h);
     for (int k = 0; k < dst->c; k++)
         for (int r = 0; r < h; r++) {
             float sy = r * scale;
@@ -490,14 +523,21 @@ img_transform img_resize_transform(int src_w, int src_h, int w, int h)
     return (img_transform){w, h, (double)w / src_w, (double)h / src_h, 0, 0};
 }
 
+/* The size a src_w x src_h image is letterboxed to in w x h: darknet's
+ * rule, in float, and its integer new size. */
+static void letterbox_size(int src_w, int src_h, int w, int h, int *new_w, int *new_h)
+{
+    *new_w = w, *new_h = h;
+    if ((float)w / src_w < (float)h / src_h)
+        *new_h = (int)((long)src_h * w / src_w);
+    else
+        *new_w = (int)((long)src_w * h / src_h);
+}
+
 int img_letterbox(const img *src, int w, int h, img *dst, img_transform *t, yerr *err)
 {
-    /* darknet's rule, in float, and its integer new size */
-    int new_w = w, new_h = h;
-    if ((float)w / src->w < (float)h / src->h)
-        new_h = (int)((long)src->h * w / src->w);
-    else
-        new_w = (int)((long)src->w * h / src->h);
+    int new_w, new_h;
+    letterbox_size(src->w, src->h, w, h, &new_w, &new_h);
     if (new_w < 1 || new_h < 1)
         return yerr_set(err, YOLO_EINPUT, "a %d x %d image letterboxed into %d x %d is empty",
                         src->w, src->h, w, h);
@@ -513,6 +553,129 @@ int img_letterbox(const img *src, int w, int h, img *dst, img_transform *t, yerr
     if (t)
         *t = (img_transform){w, h, (double)new_w / src->w, (double)new_h / src->h, ox, oy};
     return 0;
+}
+
+/* ---- decoding into the network's size --------------------------------------------
+ * img_load_fit: the decoders hand their rows to img_put_row as always; with
+ * im->fit set, each row goes through resample_row into the first pass's
+ * buffer at once, so the whole image never exists. The second pass is the
+ * same resample_y, so the bits are img_load + img_letterbox / img_resize's. */
+
+struct img_fit {
+    int net_w, net_h, letterbox;   /* the input asked for */
+    int new_w, new_h, ox, oy;      /* the resize's size and its place (img_start) */
+    float scale;                   /* resample_row's, for new_w */
+    float *part;                   /* [3, src_h, new_w] the first pass's rows */
+    float *row;                    /* [3, src_w] one decoded row, in planes */
+    unsigned char *grey;           /* [src_h] 1 where the row was all grey 128 */
+};
+
+static void fit_free(struct img_fit *f)
+{
+    free(f->part);
+    free(f->row);
+    free(f->grey);
+    f->part = f->row = NULL;
+    f->grey = NULL;
+}
+
+int img_start(img *im, int w, int h, yerr *err)
+{
+    struct img_fit *f = im->fit;
+    if (!f)
+        return img_alloc(im, w, h, 3, err);
+    if (w <= 0 || h <= 0)
+        return yerr_set(err, YOLO_EINPUT, "image size %d x %d is not positive", w, h);
+    f->new_w = f->net_w, f->new_h = f->net_h, f->ox = f->oy = 0;
+    if (f->letterbox) {
+        letterbox_size(w, h, f->net_w, f->net_h, &f->new_w, &f->new_h);
+        f->ox = (f->net_w - f->new_w) / 2, f->oy = (f->net_h - f->new_h) / 2;
+    }
+    if (f->new_w < 1 || f->new_h < 1)   /* img_load_fit says so after the decode */
+        f->new_w = f->new_w < 1 ? 1 : f->new_w, f->new_h = f->new_h < 1 ? 1 : f->new_h;
+    f->scale = resample_scale(w, f->new_w);
+    f->part = malloc((size_t)3 * h * f->new_w * sizeof *f->part);
+    f->row = malloc((size_t)3 * w * sizeof *f->row);
+    f->grey = calloc((size_t)h, 1);
+    *im = (img){.w = w, .h = h, .c = 3, .fit = f};
+    if (!f->part || !f->row || !f->grey) {
+        fit_free(f);
+        return yerr_set(err, YOLO_EIO, "out of memory for a %d x %d image's resize", w, h);
+    }
+    return 0;
+}
+
+int img_started(const img *im) { return im->data || (im->fit && im->fit->part); }
+
+/* Row y of the planes in f->row through the first pass into f->part. */
+static void fit_resample(img *im, int y)
+{
+    struct img_fit *f = im->fit;
+    const float grey = (float)(128 / 255.);
+    int all_grey = 1;
+    for (size_t i = 0; i < (size_t)3 * im->w && all_grey; i++)
+        all_grey = f->row[i] == grey;
+    f->grey[y] = (unsigned char)all_grey;
+    for (int k = 0; k < 3; k++)
+        resample_row(f->row + (size_t)k * im->w, im->w, f->new_w, f->scale,
+                     f->part + ((size_t)k * im->h + y) * f->new_w);
+}
+
+static void fit_put_row(img *im, int y, const unsigned char *px, int ps)
+{
+    row_to_planes(px, ps, im->w, im->fit->row, (size_t)im->w);
+    fit_resample(im, y);
+}
+
+static void fit_fill_grey(img *im, int y0)
+{
+    const float grey = (float)(128 / 255.);
+    for (int y = y0 < 0 ? 0 : y0; y < im->h; y++) {
+        for (size_t i = 0; i < (size_t)3 * im->w; i++)
+            im->fit->row[i] = grey;
+        fit_resample(im, y);
+    }
+}
+
+static int fit_row_is_grey(const img *im, int y) { return im->fit->grey[y]; }
+
+/* The second pass into *dst, as img_letterbox and img_resize make it. */
+static int fit_finish(const img *src, img *dst, img_transform *t, yerr *err)
+{
+    const struct img_fit *f = src->fit;
+    int lw, lh;
+    if (f->letterbox)
+        letterbox_size(src->w, src->h, f->net_w, f->net_h, &lw, &lh);
+    if (f->letterbox && (lw < 1 || lh < 1))
+        return yerr_set(err, YOLO_EINPUT, "a %d x %d image letterboxed into %d x %d is empty",
+                        src->w, src->h, f->net_w, f->net_h);
+    if (img_alloc(dst, f->net_w, f->net_h, 3, err) != 0)
+        return IMG_ENOMEM;
+    if (f->letterbox)
+        for (size_t i = 0; i < (size_t)f->net_w * f->net_h * 3; i++)
+            dst->data[i] = 0.5f;
+    resample_y(f->part, src->h, f->new_w, f->new_h, dst, f->ox, f->oy);
+    *t = f->letterbox ? (img_transform){f->net_w, f->net_h, (double)f->new_w / src->w,
+                                        (double)f->new_h / src->h, f->ox, f->oy}
+                      : img_resize_transform(src->w, src->h, f->net_w, f->net_h);
+    return 0;
+}
+
+int img_load_fit(const char *path, int w, int h, int letterbox, img *dst, img_transform *t,
+                 int *src_w, int *src_h, yerr *warn, yerr *err)
+{
+    *dst = (img){0};
+    if (w < 1 || h < 1)
+        return yerr_set(err, YOLO_EUSAGE, "a %d x %d network input is empty", w, h);
+    struct img_fit fit = {.net_w = w, .net_h = h, .letterbox = letterbox};
+    img src = {.fit = &fit};
+    int rc = load_into(path, &src, warn, err);
+    if (rc == 0) {
+        rc = fit_finish(&src, dst, t, err);
+        *src_w = src.w, *src_h = src.h;
+    }
+    fit_free(&fit);
+    return rc;
 }
 
 /* ---- colour ------------------------------------------------------------------- */

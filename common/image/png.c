@@ -136,7 +136,7 @@ static int run_job(png_job *j, png_structp p, png_infop info, const char *path, 
                         "wanted", path, (size_t)png_get_rowbytes(p, info));
     j->interlaced = passes > 1;
     size_t nbytes = (size_t)w * 3 * (j->interlaced ? (size_t)h : 1);
-    if (img_alloc(j->out, w, h, 3, err) != 0 || !(j->px = malloc(nbytes))) {
+    if (img_start(j->out, w, h, err) != 0 || !(j->px = malloc(nbytes))) {
         yerr_set(err, YOLO_EIO, "%s: out of memory for %d x %d pixels", path, w, h);
         return IMG_ENOMEM;
     }
@@ -163,7 +163,7 @@ static void put_passes(png_job *j)
  * note, or (strict, or no row yet) the refusal. */
 static int damaged(png_job *j, const char *path, yerr *warn, yerr *err)
 {
-    if (!j->out->data)
+    if (!img_started(j->out))
         return yerr_set(err, YOLO_EINPUT, "%s: not a readable PNG (libpng: %s)", path, j->fatal);
     if (!warn || j->rows == 0)
         return yerr_set(err, YOLO_EINPUT, "%s: corrupt PNG (libpng: %s%s)", path, j->fatal,
@@ -186,7 +186,7 @@ int img_png_decode(const unsigned char *buf, size_t len, const char *path, img *
                    yerr *err)
 {
     png_job j = {.buf = buf, .len = len, .out = out};
-    *out = (img){0};
+    *out = (img){.fit = out->fit};   /* img_load_fit's, kept */
     png_structp p = png_create_read_struct(PNG_LIBPNG_VER_STRING, &j, job_error, job_warning);
     png_infop info = p ? png_create_info_struct(p) : NULL;
     int rc;

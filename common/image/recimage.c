@@ -18,23 +18,25 @@ int rec_image_size_differs(rec *r, int w, int h, int64_t rwh[2], yerr *err)
     return rwh[0] != w || rwh[1] != h;
 }
 
-/* rec_load_image's note when the record's size is not im's: 0 (the note
- * set or clear), or -1 (err set) for a width or height that is no size. */
-static int note_size(rec *r, const img *im, yerr *note, yerr *err)
+/* rec_load_image's note when the record's size is not the image's w x h:
+ * 0 (the note set or clear), or -1 (err set) for a width or height that is
+ * no size. */
+static int note_size(rec *r, int w, int h, yerr *note, yerr *err)
 {
     int64_t rwh[2];
-    int rc = rec_image_size_differs(r, im->w, im->h, rwh, err);
+    int rc = rec_image_size_differs(r, w, h, rwh, err);
     if (rc > 0)
-        rec_fail(r, note, "image", "the record says %lldx%lld, the JPEG decodes as %dx%d",
-                 (long long)rwh[0], (long long)rwh[1], im->w, im->h);
+        rec_fail(r, note, "image", "the record says %lldx%lld, the image decodes as %dx%d",
+                 (long long)rwh[0], (long long)rwh[1], w, h);
     return rc < 0 ? -1 : 0;
 }
 
-int rec_load_image(rec *r, img *im, rec_image_notes *notes, yerr *err)
+/* r's `image` as a path in path [n]: 1, 0 when the record cannot give one
+ * (err names the record and key), -1 when `image` is not a str. */
+static int image_path(rec *r, char *path, size_t n, rec_image_notes *notes, yerr *err)
 {
     const char *s;
     size_t len;
-    char path[4096];
     notes->size.code = notes->damaged.code = 0;
     notes->about = 0;
     int rc = rec_get_str(r, "image", &s, &len, err);
@@ -44,23 +46,54 @@ int rec_load_image(rec *r, img *im, rec_image_notes *notes, yerr *err)
         rec_fail(r, err, "image", "the record has no 'image'");
         return 0;
     }
-    if (len >= sizeof path || memchr(s, 0, len)) {
+    if (len >= n || memchr(s, 0, len)) {
         rec_fail(r, err, "image", "not a usable path (too long or holds a NUL byte)");
         return 0;
     }
     memcpy(path, s, len);
     path[len] = 0;
     notes->about = ybuf_fnv1a(path, len);
-    int lrc = img_load(path, im, &notes->damaged, err);
+    return 1;
+}
+
+/* After the decode (lrc: img_load's return): the record's answer, the
+ * messages prefixed with the record and key. */
+static int after_load(rec *r, int lrc, int w, int h, rec_image_notes *notes, yerr *err)
+{
     if (lrc < 0) {
         yerr_prefix(err, "%s: record %ld: key 'image'", r->src, r->index);
         return lrc == IMG_ENOMEM ? -1 : 0;   /* out of memory stops the run */
     }
     if (notes->damaged.code)
         yerr_prefix(&notes->damaged, "%s: record %ld: key 'image'", r->src, r->index);
-    if (note_size(r, im, &notes->size, err) < 0) {
+    return note_size(r, w, h, &notes->size, err) < 0 ? -1 : 1;
+}
+
+int rec_load_image(rec *r, img *im, rec_image_notes *notes, yerr *err)
+{
+    char path[4096];
+    int rc = image_path(r, path, sizeof path, notes, err);
+    if (rc <= 0)
+        return rc;
+    rc = img_load(path, im, &notes->damaged, err);
+    rc = after_load(r, rc, im->w, im->h, notes, err);
+    if (rc < 0)
         img_free(im);
-        return -1;
-    }
-    return 1;
+    return rc;
+}
+
+int rec_load_image_fit(rec *r, const rec_image_fit *how, img *dst, img_transform *t,
+                       rec_image_notes *notes, yerr *err)
+{
+    char path[4096];
+    int rc = image_path(r, path, sizeof path, notes, err);
+    if (rc <= 0)
+        return rc;
+    int w = 0, h = 0;
+    rc = img_load_fit(path, how->w, how->h, how->letterbox, dst, t, &w, &h, &notes->damaged,
+                      err);
+    rc = after_load(r, rc, w, h, notes, err);
+    if (rc < 0)
+        img_free(dst);
+    return rc;
 }

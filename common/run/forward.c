@@ -230,20 +230,12 @@ static int make_input(fwd *f, batch_slot *s, float *dst, fwd_extra *x)
                  f->net.c);
         return BATCH_FATAL;
     }
-    img im = {0}, out = {0};
-    int rc = rec_load_image(r, &im, &x->notes, err);
+    img out = {0};
+    rec_image_fit how = {.w = f->net.w, .h = f->net.h, .letterbox = !f->cf.resize};
+    int rc = rec_load_image_fit(r, &how, &out, &x->tf, &x->notes, err);
     s->about = x->notes.about;
     if (rc <= 0)
         return rc < 0 ? BATCH_FATAL : BATCH_PROBLEM;
-    if (f->cf.resize) {
-        rc = img_resize(&im, f->net.w, f->net.h, &out, err);
-        x->tf = img_resize_transform(im.w, im.h, f->net.w, f->net.h);
-    } else {
-        rc = img_letterbox(&im, f->net.w, f->net.h, &out, &x->tf, err);
-    }
-    img_free(&im);
-    if (rc < 0)
-        return BATCH_PROBLEM;
     memcpy(dst, out.data, (size_t)f->net.inputs * sizeof *dst);
     img_free(&out);
     return BATCH_OK;

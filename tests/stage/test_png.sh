@@ -166,6 +166,20 @@ darknet-forward --quiet --strict --cfg $TINY --random 5 "$T/bad.mp" > "$T/out.mp
 check_match "--strict: exit 2 at the cut PNG, nothing written" "$rc $(wc -c < "$T/out.mp") $(cat "$T/err")" \
   "^2 0 darknet-forward: .*record 0: key 'image': $T/cut.png: truncated or corrupt PNG \(libpng: the file ends early\): .* \(an error with --strict\)$"
 
+# --- decoding into the network's size (darknet-forward: img_load_fit) ----------------
+# the fitted decode (rows resized as they come) against the whole image then
+# the resize, bit for bit, letterboxed and stretched, shrinking and growing:
+# every PNG and BMP kind, the cut PNG (its grey rows filled), a cut JPEG
+head -c 20000 tests/data/images/dog.jpg > "$T/cut.jpg"
+for size in "416 416" "61 37" "1000 700"; do
+  # shellcheck disable=SC2086
+  "$TOOLS/fit-check" $size "$T"/k/*.png "$T"/k/*.bmp "$T/cut.png" "$T/cut.jpg" \
+    tests/data/images/dog.jpg tests/data/images/synth-375x500.jpg > "$T/fit" 2> "$T/err"
+  rc=$?
+  check_eq "into $size: the fitted decode is the whole decode + resize, bit for bit, on $(($(wc -l < "$T/fit") / 2)) files both ways" \
+    "$rc $(grep -vc '^ok ' "$T/fit")$(cat "$T/err")" "0 0"
+done
+
 # --- bounds: a header's claim, and memory ---------------------------------------
 $PY -c "
 from PIL import Image
@@ -186,17 +200,29 @@ check_eq "darknet-forward: the record's error, exit 0" \
   "$rc $(records-to-json "$T/out.mp" | jq -r '.error | test("more than a JPEG of")')" "0 true"
 check "... in under 200 MiB (the decoder took 1.2 GB before): $(cat "$T/rss") KiB" [ "$(cat "$T/rss")" -lt 204800 ]
 if [ "${MODE:-release}" = san ]; then
-  skip "out of memory decoding: exit 3" "the sanitizer build reserves more address space than ulimit -v allows"
+  skip "darknet-forward on an 8000 x 8000 JPEG in 500 MB" "the sanitizer build reserves more address space than ulimit -v allows"
+  skip "... in under 250 MiB at its peak" "the sanitizer build's own memory"
+  skip "encode-targets runs out of memory on it: exit 3" "sanitizer build (ulimit -v)"
   skip "out of memory: the record before it written, nothing after" "sanitizer build"
   skip "draw: the same, exit 3" "sanitizer build"
 else
   $PY -c "from PIL import Image; Image.new('L', (8000, 8000), 0).save('$T/big.jpg', quality=75)"
   printf '{"id":"dog","image":"tests/data/images/dog.jpg"}\n{"id":"big","image":"%s"}\n{"id":"dog2","image":"tests/data/images/dog.jpg"}\n' \
     "$T/big.jpg" | json-to-records > "$T/big.mp"
+  # darknet-forward decodes into the network's size (img_load_fit): the
+  # whole image is never held, so it fits where the full decode did not
   (ulimit -v 500000; exec darknet-forward --quiet --cfg $TINY --random 5 "$T/big.mp") > "$T/out.mp" 2> "$T/err"; rc=$?
-  check_eq "out of memory decoding an 8000 x 8000 JPEG (768 MB of floats, 500 MB allowed): exit 3, why" \
+  check_eq "darknet-forward on an 8000 x 8000 JPEG (768 MB of floats whole) in 500 MB: exit 0, all three records run" \
+    "$rc $(records-to-json "$T/out.mp" | jq -r '.id + (if .output then ":out" else "" end)' | tr '\n' ' ')$(cat "$T/err")" \
+    "0 dog:out big:out dog2:out "
+  "$TOOLS/peakrss" "$T/rss" darknet-forward --quiet --cfg $TINY --random 5 "$T/big.mp" > /dev/null 2>&1
+  check "... in under 250 MiB of memory at its peak (no image: ~196 MiB; whole, the image alone takes 768 MB): $(cat "$T/rss") KiB" [ "$(cat "$T/rss")" -lt 256000 ]
+  printf '{"id":"dog","image":"tests/data/images/dog.jpg","objects":[]}\n{"id":"big","image":"%s","objects":[]}\n{"id":"dog2","image":"tests/data/images/dog.jpg","objects":[]}\n' \
+    "$T/big.jpg" | json-to-records > "$T/bigobj.mp"
+  (ulimit -v 500000; exec encode-targets --quiet --cfg $TINY --no-augment "$T/bigobj.mp") > "$T/out.mp" 2> "$T/err"; rc=$?
+  check_eq "encode-targets (which augments the whole image) runs out of memory on it: exit 3, why" \
     "$rc $(cat "$T/err")" \
-    "3 darknet-forward: $T/big.mp: record 1: key 'image': $T/big.jpg: out of memory for 8000 x 8000 pixels"
+    "3 encode-targets: $T/bigobj.mp: record 1: key 'image': $T/big.jpg: out of memory for 8000 x 8000 pixels"
   check_eq "out of memory: the record before it written, nothing after" \
     "$(records-to-json "$T/out.mp" | jq -r .id | tr '\n' ' ')" "dog "
   (ulimit -v 500000; exec draw --out "$T/bigdraw" "$T/big.mp") > /dev/null 2> "$T/err"; rc=$?

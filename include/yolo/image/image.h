@@ -27,9 +27,13 @@
  * record (the exit-code table's 3). */
 #define IMG_ENOMEM (-2)
 
+struct img_fit;
+
 typedef struct img {
     int w, h, c;
     float *data; /* [c, h, w], one allocation; NULL when empty */
+    struct img_fit *fit;   /* img_load_fit's decode: rows go through the resize as they
+                              come (image.c), never into data; NULL otherwise */
 } img;
 
 /* How an image was put into a net_w x net_h network input, as
@@ -84,6 +88,23 @@ void img_free(img *im);
  * IMG_ENOMEM with YOLO_EIO. The decode never holds more than the float
  * image and a row of bytes (an interlaced PNG: and its bytes). */
 int img_load(const char *path, img *out, yerr *warn, yerr *err);
+
+/* Decodes path, as img_load does, straight into the w x h network input
+ * *dst: letterboxed (letterbox 1, img_letterbox) or stretched
+ * (img_resize), *t the transform. The bits are img_load then
+ * img_letterbox / img_resize's, but the whole image is never held: each
+ * decoded row goes through the resize's first pass (along x) at once, so
+ * the decode holds [3, src_h, new_w] floats and a row, not [3, src_h,
+ * src_w] (a 20000 x 20000 JPEG into 416 x 416: 100 MB, not 4.8 GB).
+ * *src_w, *src_h: the image's own size. Returns as img_load. */
+int img_load_fit(const char *path, int w, int h, int letterbox, img *dst, img_transform *t,
+                 int *src_w, int *src_h, yerr *warn, yerr *err);
+
+/* For the decoders: the image's size is known; *im (made by img_load or
+ * img_load_fit) gets its pixels, or its fitted decode's buffers. */
+int img_start(img *im, int w, int h, yerr *err);
+/* Whether img_start has given im somewhere for its rows. */
+int img_started(const img *im);
 
 /* Row y of im (3 channels) from interleaved bytes px [im->w, ps], ps 3
  * (RGB) or 4 (Adobe's inverted CMYK, converted as OpenCV does); each value

@@ -29,6 +29,17 @@ typedef struct rec_image_notes {
  * ran out decoding it (YOLO_EIO: the run stops with exit status 3). The
  * notes' messages (code YOLO_EINPUT) name the record and key too. */
 int rec_load_image(rec *r, img *im, rec_image_notes *notes, yerr *err);
+/* The network input r's `image` makes: w x h, letterboxed or stretched. */
+typedef struct rec_image_fit {
+    int w, h;
+    int letterbox;    /* 1: img_letterbox's way; 0: img_resize's */
+} rec_image_fit;
+/* r's `image` decoded straight into that input (img_load_fit: the bits of
+ * rec_load_image then img_letterbox / img_resize, without ever holding the
+ * whole image), *t how it was put there. Returns and notes as
+ * rec_load_image. */
+int rec_load_image_fit(rec *r, const rec_image_fit *how, img *dst, img_transform *t,
+                       rec_image_notes *notes, yerr *err);
 
 /* The one check of a record's width and height (docs/records.md: the
  * image's size) against a decoded w x h image. Returns 0 when those r has
