@@ -81,7 +81,7 @@ int main(int argc, char **argv)
     if (rc < 0)
         cli_fail(&c, &err);
     if (w.st.nonfinite)
-        cli_warn(&c, "dropped %ld entr%s with a NaN or infinite box", w.st.nonfinite,
+        cli_warn(&c, "dropped %ld entr%s with a NaN or infinite box or score", w.st.nonfinite,
                  w.st.nonfinite == 1 ? "y" : "ies");
     yrep_summary(&c.rep, &p);
     rec_free(&r);

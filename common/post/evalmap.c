@@ -119,10 +119,10 @@ static int add_truths(eval_data *d, rec *r, const objlist *l, yerr *err)
     return 0;
 }
 
-/* The record's detections, read with rec_get_detections (yolo/post/rescale.h),
- * with what AP needs on top: scores in [0, 1] (the order of scores is all
- * that counts, but a score outside is a broken producer) and boxes not
- * inverted. */
+/* The record's detections, read with rec_get_detections (yolo/post/rescale.h:
+ * finite scores), with what AP needs on top: boxes not inverted. A score
+ * is only ranked, so any finite one will do: v1's [detection] heads give
+ * scores above 1 and below 0 (docs/records.md, `score`). */
 static int add_dets(eval_data *d, rec *r, yerr *err)
 {
     int rc = rec_get_detections(r, &d->dets, err);
@@ -132,8 +132,6 @@ static int add_dets(eval_data *d, rec *r, yerr *err)
     for (size_t i = 0; i < d->dets.n; i++) {
         const ydet *y = &d->dets.v[i];
         snprintf(path, sizeof path, "detections[%zu]", i);
-        if (!(y->score >= 0 && y->score <= 1))
-            return rec_fail(r, err, path, "'score' %g is outside [0, 1]", y->score);
         if (y->bbox.x2 < y->bbox.x1 || y->bbox.y2 < y->bbox.y1)
             return rec_fail(r, err, path, "inverted bbox (x2 < x1 or y2 < y1)");
         if (note_class(d, r, path, y->cls, y->name_len ? y->name : NULL, y->name_len, err) < 0)

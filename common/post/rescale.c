@@ -307,6 +307,10 @@ static int emit(const pred_box *p, const double *prob, int classes, const rescal
     int finite = isfinite(b.x1) && isfinite(b.y1) && isfinite(b.x2) && isfinite(b.y2);
     for (int j = 0; j < classes; j++) {
         double s = p->obj * prob[j];
+        if (isnan(s) || isinf(s)) {   /* a diverged network: no detection to rank */
+            st->nonfinite++;
+            continue;
+        }
         if (!(s > thresh))
             continue;
         if (!finite) {

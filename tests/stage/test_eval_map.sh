@@ -145,8 +145,14 @@ bad "detections not a list" '{"id":"1","objects":[],"detections":{"class":0}}' "
 bad "a detection not a map" '{"id":"1","objects":[],"detections":[3]}' "detections\[0\]': expected a map, got"
 bad "NaN score" '{"id":"1","objects":[],"detections":[{"class":0,"score":NaN,"bbox":[0,0,1,1]}]}' \
   "detections\[0\]': 'score' is missing or not a finite number"
-bad "score above 1" '{"id":"1","objects":[],"detections":[{"class":0,"score":1.5,"bbox":[0,0,1,1]}]}' \
-  "detections\[0\]': 'score' 1.5 is outside \[0, 1\]"
+# scores are only ranked: v1's heads give scores above 1 and below 0
+printf '%s\n%s\n' '{"id":"0","objects":[{"class":0,"name":"cat","bbox":[0,0,10,10]}],"detections":[{"class":0,"name":"cat","score":1.5,"bbox":[0,0,10,10]},{"class":0,"name":"cat","score":-0.25,"bbox":[20,20,30,30]}]}' \
+  '{"id":"1","objects":[{"class":0,"name":"cat","bbox":[0,0,10,10]}],"detections":[{"class":0,"name":"cat","score":0.9,"bbox":[40,40,50,50]},{"class":0,"name":"cat","score":1.2,"bbox":[0,0,10,10]}]}' |
+  pack > "$T/v1.mp"
+eval-map --json "$T/v1.mp" > "$T/out" 2> "$T/err"; rc=$?
+# ranked 1.5 (TP), 1.2 (TP), 0.9 (FP), -0.25 (FP): both truths found first, AP 1
+check_eq "scores above 1 and below 0 (v1 heads): ranked, exit 0, AP 1 for the ranking that finds both truths first" \
+  "$rc $(jq -r '.voc10.map' "$T/out" 2> /dev/null)" "0 1"
 bad "score missing" '{"id":"1","objects":[],"detections":[{"class":0,"bbox":[0,0,1,1]}]}' "detections\[0\]': 'score'"
 bad "score a string" '{"id":"1","objects":[],"detections":[{"class":0,"score":"0.5","bbox":[0,0,1,1]}]}' "detections\[0\]': 'score'"
 bad "class a float" '{"id":"1","objects":[],"detections":[{"class":1.0,"score":0.5,"bbox":[0,0,1,1]}]}' \

@@ -173,4 +173,19 @@ for o in "--thresh 1.5" "--thresh -0.1" "--thresh x"; do
 done
 rescale --names "$T/none.names" < /dev/null > /dev/null 2> "$T/err"; rc=$?
 check_match "--names of a missing file: an error naming it" "$rc $(cat "$T/err")" "^[23] rescale: .*none.names"
+# a diverged network: an infinite and a NaN confidence in a v1 head (its
+# scores are raw products) give no detection; the entries are counted
+"$PY" -c '
+import sys, struct, msgpack
+r = msgpack.unpackb(open(sys.argv[1], "rb").read(), raw=False)
+t = r["output"][0]["tensor"]
+v = list(struct.unpack("<%df" % (len(t["data"]) // 4), t["data"]))
+at = 7 * 7 * 20                      # the confidences follow the class scores
+v[at], v[at + 1] = float("inf"), float("nan")
+t["data"] = struct.pack("<%df" % len(v), *v)
+sys.stdout.buffer.write(msgpack.packb(r, use_bin_type=True))' "$FX/boxes-v1-dog.mp" > "$T/inf.mp"
+rescale --thresh 0.1 "$T/inf.mp" 2> "$T/err" | nms --iou 0.45 > "$T/inf-out.mp"
+check_eq "v1 head with an infinite and a NaN confidence: rescale | nms, 40 entries (2 cells x 20 classes) dropped and said, every score left finite" \
+  "$(grep -c 'dropped 40 entries with a NaN or infinite box or score' "$T/err") $(records-to-json "$T/inf-out.mp" | jq '[.detections[].score | isinfinite or isnan] | any')" \
+  "1 false"
 done_testing

@@ -131,6 +131,22 @@ timeout $TO $TRAIN -o "$T/F2" -w "$T/F2/weights" "$T/d" "$T/net.cfg" --resume 2>
 check_eq "another checkpoint's .state beside the weights: exit 2, named" \
   "$rc $(grep -c 'F2/weights.state (and .*weights.state.prev): the state of other weights' "$T/err")" "2 1"
 
+# a .state cut short (a disk that lost its tail): refused naming the file, the
+# weights not touched; darknet-forward itself says the same
+cp -r "$T/F2" "$T/F3"; cp "$T/B/weights" "$T/F3/weights"; cp "$T/B/weights.state" "$T/F3/full.state"
+head -c $(($(stat -c %s "$T/F3/full.state") / 2)) "$T/F3/full.state" > "$T/F3/weights.state"
+rm -f "$T/F3/weights.state.prev"
+before=$(md5sum < "$T/F3/weights")
+timeout $TO $TRAIN -o "$T/F3" -w "$T/F3/weights" "$T/d" "$T/net.cfg" --resume 2> "$T/err"; rc=$?
+check_match "a .state cut in half: train.sh exits 2 naming it, the weights untouched" \
+  "$rc $(grep -c 'F3/weights.state' "$T/err") $([ "$(md5sum < "$T/F3/weights")" = "$before" ] && echo kept)" \
+  "^2 [1-9][0-9]* kept$"
+mkfifo "$T/g3"
+timeout $TO darknet-forward --cfg "$T/net.cfg" --weights "$T/F3/weights" --train --grad "$T/g3" \
+  --resume < /dev/null > /dev/null 2> "$T/err"; rc=$?
+check_match "... darknet-forward --resume on it: exit 2, names the file and says it is cut short" \
+  "$rc $(head -1 "$T/err")" "^2 .*F3/weights.state.*(truncated|ends|short|incomplete)"
+
 # --- encode-targets --skip N: the output from record N on, the same bytes --------
 voc-parse --quiet -c "$T/d/classes.names" "$T/d" > "$T/all.mp"
 encode-targets -q --cfg "$T/net.cfg" --epochs 3 --shuffle "$T/all.mp" | records-to-json --full |
