@@ -130,6 +130,9 @@ static int build_layers(cfg *c, network *net, yerr *err)
         if (no_weight_tricks(c, s, err) < 0 || ops[s->type].make(l, c, s, net, i, err) < 0 ||
             reads_head(c, s, net, i, err) < 0)
             return -1;
+        if (net->train && l->no_backward)
+            return cfg_fail(c, s, l->no_backward, err, "layer %d: inference only: this option's "
+                            "backward pass is not written yet, so it cannot be trained", i);
         long long outs = (long long)l->out_c * l->out_h * l->out_w;
         if (outs <= 0 || outs > NET_MAX_TENSOR)
             return cfg_fail(c, s, NULL, err, "the output (%dx%dx%d) is empty or larger than %d "

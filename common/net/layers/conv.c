@@ -8,6 +8,24 @@
 #include "yolo/net/isa.h"
 #include "yolo/net/layers.h"
 
+/* AlexeyAB's convolution options that change its forward pass: only at
+ * their defaults (the stride's for stride_x and stride_y). */
+static int conv_ab_keys(const layer *l, cfg *c, cfg_section *s, yerr *err)
+{
+    static const char *const zero[] = {"antialiasing", "assisted_excitation", "bin_output",
+                                       "coordconv", "reverse", "rotate", "stretch",
+                                       "stretch_sway", "sway"};
+    for (size_t k = 0; k < sizeof zero / sizeof zero[0]; k++)
+        if (layer_default_only(c, s, zero[k], 0, err) < 0)
+            return -1;
+    return layer_default_only(c, s, "dilation", 1, err) < 0 ||
+                   layer_default_only(c, s, "stride_x", (float)l->stride, err) < 0 ||
+                   layer_default_only(c, s, "stride_y", (float)l->stride, err) < 0 ||
+                   layer_unsupported(c, s, "share_index", err) < 0
+               ? -1
+               : 0;
+}
+
 static int conv_keys(layer *l, cfg *c, cfg_section *s, yerr *err)
 {
     int padflag = 0;
@@ -21,7 +39,7 @@ static int conv_keys(layer *l, cfg *c, cfg_section *s, yerr *err)
         cfg_int(c, s, "flipped", 0, 0, 1, &l->flipped, err) < 0 ||
         layer_activation(l, c, s, "logistic", err) < 0 ||
         layer_unsupported(c, s, "binary", err) < 0 || layer_unsupported(c, s, "xnor", err) < 0 ||
-        layer_unsupported(c, s, "dot", err) < 0)
+        layer_unsupported(c, s, "dot", err) < 0 || conv_ab_keys(l, c, s, err) < 0)
         return -1;
     /* pad=1 is a flag meaning "same" padding and overrides padding= */
     if (padflag)

@@ -20,6 +20,23 @@ int layer_activation(layer *l, cfg *c, cfg_section *s, const char *def, yerr *er
     if (a < 0)
         return cfg_fail(c, s, "activation", err, "unknown activation '%s'", name);
     l->act = (act_type)a;
+    if (a >= ACT_AB_FIRST && !c->ab_line)
+        for (int k = 0; k < s->n; k++)
+            if (!strcmp(s->kv[k].key, "activation"))
+                c->ab_line = s->kv[k].line;
+    if (act_forward_only(l->act))
+        l->no_backward = "activation";
+    return 0;
+}
+
+int layer_default_only(cfg *c, cfg_section *s, const char *key, float def, yerr *err)
+{
+    float v;
+    if (cfg_float(c, s, key, def, -1e30f, 1e30f, &v, err) < 0)
+        return -1;
+    if (v != def)
+        return cfg_fail(c, s, key, err, "only %g (the default) is supported by this project",
+                        (double)def);
     return 0;
 }
 

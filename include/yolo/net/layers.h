@@ -56,8 +56,11 @@ void detection_activate(const layer *l, float *x);
 
 /* Reads the activation key (default def) into l->act. */
 int layer_activation(layer *l, cfg *c, cfg_section *s, const char *def, yerr *err);
-/* Fails if the section sets key to anything but its default (a darknet
- * option this project does not implement). */
+/* Fails if the section sets the number key to anything but def (an
+ * option this project does not implement; AlexeyAB's mostly). */
+int layer_default_only(cfg *c, cfg_section *s, const char *key, float def, yerr *err);
+/* Fails if the section sets key at all (a darknet option this project does
+ * not implement). */
 int layer_unsupported(cfg *c, cfg_section *s, const char *key, yerr *err);
 
 /* im2col as darknet lays it out: col[(ch*size + ky)*size + kx][oy*out_w + ox]
