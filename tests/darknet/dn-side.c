@@ -7,6 +7,8 @@
 
 #include "dn-side.h"
 
+const char *dn_name(void) { return "libdarknet (Debian 0.0.0+git20180914.61c9d02e)"; }
+
 void *dn_load(const char *cfg_path)
 {
     network *net = parse_network_cfg((char *)cfg_path);
@@ -91,6 +93,7 @@ static void head_of(network *net, int i, dn_head *h)
     h->c = l->c, h->h = l->h, h->w = l->w;
     h->classes = l->classes, h->coords = l->coords, h->num = l->n, h->total = l->total;
     h->side = l->side, h->softmax = l->softmax, h->sqrt_wh = l->sqrt;
+    h->scale_xy = 1;
     int pairs = h->type == DN_YOLO ? l->total : h->type == DN_REGION ? l->n : 0;
     for (int k = 0; k < 2 * pairs && k < 128; k++)
         h->anchors[k] = l->biases[k];
@@ -119,8 +122,9 @@ int dn_detect(void *dn, const char *jpg, int letterbox, int *imw, int *imh, dn_h
     return 0;
 }
 
-int dn_boxes(void *dn, int imw, int imh, float thresh, float nms, dn_box **out)
+int dn_boxes(void *dn, int imw, int imh, int letterbox, float thresh, float nms, dn_box **out)
 {
+    (void)letterbox;    /* pjreddie's undoes a letterbox always */
     network *net = dn;
     int n = 0, k = 0, classes = 0;
     for (int i = 0; i < net->n; i++)

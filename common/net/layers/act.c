@@ -1,6 +1,7 @@
 /* darknet's activations, formula for formula (src/activations.h), so
- * outputs agree with libdarknet, and AlexeyAB's mish, swish, hard_mish and
- * relu6 (its src/activations.c); head_activate, what darknet's detection
+ * outputs agree with libdarknet, and AlexeyAB's mish, swish and hard_mish
+ * (its src/activations.c; not its relu6, which its CPU forward turns into
+ * 0); head_activate, what darknet's detection
  * heads do to their output in place. */
 #include <math.h>
 #include <string.h>
@@ -14,7 +15,7 @@ static const char *const names[ACT_N] = {
     [ACT_PLSE] = "plse",         [ACT_LEAKY] = "leaky",     [ACT_ELU] = "elu",
     [ACT_LOGGY] = "loggy",       [ACT_STAIR] = "stair",     [ACT_HARDTAN] = "hardtan",
     [ACT_LHTAN] = "lhtan",       [ACT_SELU] = "selu",       [ACT_MISH] = "mish",
-    [ACT_SWISH] = "swish",       [ACT_HARD_MISH] = "hard_mish", [ACT_RELU6] = "relu6",
+    [ACT_SWISH] = "swish",       [ACT_HARD_MISH] = "hard_mish",
 };
 
 int act_forward_only(act_type a) { return a == ACT_MISH || a == ACT_SWISH || a == ACT_HARD_MISH; }
@@ -92,7 +93,6 @@ float act_one(float x, act_type a)
     case ACT_MISH: return mish(x);
     case ACT_SWISH: return x * logistic(x);
     case ACT_HARD_MISH: return hard_mish(x);
-    case ACT_RELU6: return x < 0 ? 0 : x > 6 ? 6 : x;
     case ACT_N: break;
     }
     return x;
@@ -168,7 +168,6 @@ float act_slope(float y, act_type a)
     case ACT_HARDTAN: return y > -1 && y < 1;
     case ACT_LHTAN: return y > 0 && y < 1 ? 1 : .001f;
     case ACT_SELU: return y >= 0 ? 1.0507f : y + 1.0507f * 1.6732f;
-    case ACT_RELU6: return y > 0 && y < 6;
     case ACT_MISH:
     case ACT_SWISH:
     case ACT_HARD_MISH:

@@ -225,7 +225,7 @@ void conv_forward(const layer *l, const network *net, const float *in)
     if (batch_stats) {
         layer_batchnorm_act_train(l, l->out, l->n, spatial);
     } else if (l->batch_normalize && !l->folded) {
-        layer_batchnorm(l->out, l->batch, l->n, spatial, l->mean, l->var, l->scales, l->biases);
+        layer_batchnorm(l, l->out, l->n, spatial);
         act_apply(l->out, (size_t)l->batch * l->outputs, l->act);
     } else {
         layer_bias_act(l->out, l->batch, l->n, spatial, l->biases, l->act);
@@ -293,7 +293,7 @@ void conv_backward(const layer *l, const network *net, const float *in, float *d
 }
 
 /* darknet's inference batch norm is y = (x - mean) * s + bias with
- * s = scale / (sqrt(var) + 1e-6); x is linear in the weights, so
+ * s = scale * layer_bn_inv(var); x is linear in the weights, so
  * W' = W * s per filter and bias' = bias - mean * s give the same y. */
 void conv_fold(layer *l)
 {
@@ -301,7 +301,7 @@ void conv_fold(layer *l)
         return;
     size_t per = l->nweights / l->n;     /* one filter's weights */
     for (int f = 0; f < l->n; f++) {
-        float s = l->scales[f] / (sqrtf(l->var[f]) + .000001f);
+        float s = l->scales[f] * layer_bn_inv(l, l->var[f]);
         for (size_t i = 0; i < per; i++)
             l->weights[f * per + i] *= s;
         l->biases[f] -= l->mean[f] * s;

@@ -114,17 +114,23 @@ void layer_im2col(const float *im, int ch, int h, int w, int size, int stride, i
     layer_im2col_rows(im, ch, h, w, size, stride, pad, out_w, 0, out_h, col);
 }
 
-void layer_batchnorm(float *x, int batch, int n, int spatial, const float *mean,
-                     const float *var, const float *scales, const float *biases)
+float layer_bn_inv(const layer *l, float var)
 {
+    /* pjreddie's darknet divides by sqrt(var) + 1e-6, AlexeyAB's by
+     * sqrt(var + 1e-5) */
+    return l->bn_ab ? 1.0f / sqrtf(var + .00001f) : 1.0f / (sqrtf(var) + .000001f);
+}
+
+void layer_batchnorm(const layer *l, float *x, int n, int spatial)
+{
+    int batch = l->batch;
 #pragma omp parallel for collapse(2) schedule(static) if ((long)batch * n * spatial > 65536)
     for (int b = 0; b < batch; b++)
         for (int f = 0; f < n; f++) {
             float *p = x + ((size_t)b * n + f) * spatial;   /* [spatial] */
-            /* darknet divides by sqrt(var) + 1e-6, not sqrt(var + eps) */
-            float inv = 1.0f / (sqrtf(var[f]) + .000001f);
+            float inv = layer_bn_inv(l, l->var[f]);
             for (int i = 0; i < spatial; i++)
-                p[i] = (p[i] - mean[f]) * inv * scales[f] + biases[f];
+                p[i] = (p[i] - l->mean[f]) * inv * l->scales[f] + l->biases[f];
         }
 }
 

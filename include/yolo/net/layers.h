@@ -82,10 +82,13 @@ void layer_col2im_rows(const float *col, int ch, int h, int w, int size, int str
  * leading pad) that land inside an input of n positions. */
 void layer_inside(int n, int out_n, int k, int stride, int pad, int *lo, int *hi);
 
-/* Inference batch norm, in place on x [batch, n, spatial]:
- * x = (x - mean) / (sqrt(var) + 1e-6) * scale + bias, as darknet. */
-void layer_batchnorm(float *x, int batch, int n, int spatial, const float *mean,
-                     const float *var, const float *scales, const float *biases);
+/* Inference batch norm, in place on x [l->batch, n, spatial], with l's
+ * rolling statistics, scales and biases: x = (x - mean) * layer_bn_inv(var)
+ * * scale + bias. */
+void layer_batchnorm(const layer *l, float *x, int n, int spatial);
+/* 1 / (sqrt(var) + 1e-6) as pjreddie's darknet, or 1 / sqrt(var + 1e-5) as
+ * AlexeyAB's (l->bn_ab: a cfg in its dialect). */
+float layer_bn_inv(const layer *l, float var);
 /* conv: folds batch norm into weights and biases (net_fold_bn). */
 void conv_fold(layer *l);
 /* conv: 1 and cv (the layer at its current batch) when Winograd suits its

@@ -23,7 +23,7 @@
 typedef enum {
     ACT_LOGISTIC, ACT_RELU, ACT_RELIE, ACT_LINEAR, ACT_RAMP, ACT_TANH, ACT_PLSE, ACT_LEAKY,
     ACT_ELU, ACT_LOGGY, ACT_STAIR, ACT_HARDTAN, ACT_LHTAN, ACT_SELU,
-    ACT_MISH, ACT_SWISH, ACT_HARD_MISH, ACT_RELU6, ACT_N
+    ACT_MISH, ACT_SWISH, ACT_HARD_MISH, ACT_N
 } act_type;
 #define ACT_AB_FIRST ACT_MISH
 
@@ -44,6 +44,8 @@ typedef struct layer {
     int size, stride, pad, groups;
     int batch_normalize, flipped;
     int folded;               /* conv: batch norm folded into weights and biases */
+    int bn_ab;                /* batch norm as AlexeyAB's: 1/sqrt(var + 1e-5) (a cfg in
+                                 its dialect), not 1/(sqrt(var) + 1e-6) */
     int reverse;              /* reorg: space-to-depth undone; upsample: stride < 0 */
     float scale;              /* upsample: output multiplier */
     float alpha, beta;        /* shortcut: out = alpha*prev + beta*from */

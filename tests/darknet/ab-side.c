@@ -1,0 +1,170 @@
+/* dn-side.h against AlexeyAB's libdarknet (github.com/AlexeyAB/darknet,
+ * built CPU-only from its source: `make OPENMP=1 AVX=1 LIBSO=1`), for
+ * ab-harness (`make check-darknet ALEXEYAB=DIR`). Its darknet.h passes
+ * networks by pointer or by value where pjreddie's takes pointers, and its
+ * detector undoes a letterbox only when asked (letter_box). */
+#include <darknet.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "dn-side.h"
+
+/* Exported by its libdarknet.so, declared only in its src/parser.h. */
+network parse_network_cfg_custom(char *filename, int batch, int time_steps);
+void save_weights(network net, char *filename);
+void load_weights(network *net, char *filename);
+
+#ifndef AB_COMMIT
+#define AB_COMMIT "unknown commit"
+#endif
+
+const char *dn_name(void) { return "AlexeyAB's libdarknet (AlexeyAB/darknet " AB_COMMIT ")"; }
+
+void *dn_load(const char *cfg_path)
+{
+    network *net = malloc(sizeof *net);
+    if (net)
+        *net = parse_network_cfg_custom((char *)cfg_path, 1, 1);
+    return net;
+}
+
+int dn_layers(void *dn) { return ((network *)dn)->n; }
+
+dn_layer dn_get(void *dn, int i)
+{
+    layer *l = &((network *)dn)->layers[i];
+    return (dn_layer){l->out_c, l->out_h, l->out_w, l->outputs, l->nweights, l->nbiases,
+                      l->output};
+}
+
+long dn_params(void *dn, const char *tmp)
+{
+    save_weights(*(network *)dn, (char *)tmp);
+    struct stat st;
+    long n = stat(tmp, &st) == 0 ? (long)((st.st_size - 20) / 4) : -1;
+    remove(tmp);
+    return n;
+}
+
+void dn_load_weights(void *dn, const char *path) { load_weights(dn, (char *)path); }
+
+void dn_predict(void *dn, float *input) { network_predict_ptr(dn, input); }
+
+void dn_free(void *dn)
+{
+    free_network_ptr(dn);
+    free(dn);
+}
+
+int dn_image_rgb(const char *path, int w, int h, unsigned char *rgb)
+{
+    image im = load_image_color((char *)path, 0, 0);
+    if (!im.data)
+        return -1;
+    image sized = resize_image(im, w, h);
+    for (int c = 0; c < 3; c++)          /* darknet's images are [c, h, w] in [0, 1] */
+        for (int i = 0; i < w * h; i++) {
+            float v = sized.data[c * w * h + i] * 255.0f;
+            rgb[i * 3 + c] = (unsigned char)(v < 0 ? 0 : v > 255 ? 255 : lrintf(v));
+        }
+    free_image(im);
+    free_image(sized);
+    return 0;
+}
+
+int dn_load_color(const char *path, int w, int h, float *out)
+{
+    image im = load_image_color((char *)path, 0, 0);
+    int ok = im.data && im.w == w && im.h == h && im.c == 3;
+    for (int i = 0; ok && i < w * h * 3; i++)
+        out[i] = im.data[i];
+    free_image(im);
+    return ok ? 0 : -1;
+}
+
+int dn_resize(const float *data, int sw, int sh, int c, int w, int h, int letterbox,
+              float *out)
+{
+    image im = make_image(sw, sh, c);
+    if (!im.data)
+        return -1;
+    memcpy(im.data, data, (size_t)sw * sh * c * sizeof *data);
+    image r = letterbox ? letterbox_image(im, w, h) : resize_image(im, w, h);
+    int ok = r.data && r.w == w && r.h == h && r.c == c;
+    for (int i = 0; ok && i < w * h * c; i++)
+        out[i] = r.data[i];
+    free_image(im);
+    free_image(r);
+    return ok ? 0 : -1;
+}
+
+static int is_head(LAYER_TYPE t) { return t == REGION || t == YOLO || t == DETECTION; }
+
+static void head_of(network *net, int i, dn_head *h)
+{
+    layer *l = &net->layers[i], *in = &net->layers[i - 1];
+    memset(h, 0, sizeof *h);
+    h->type = l->type == REGION ? DN_REGION : l->type == YOLO ? DN_YOLO : DN_DETECTION;
+    h->raw = in->output;    /* forward_network passes each layer's output on */
+    h->n = l->inputs;
+    h->c = l->c, h->h = l->h, h->w = l->w;
+    h->classes = l->classes, h->coords = l->coords, h->num = l->n, h->total = l->total;
+    h->side = l->side, h->softmax = l->softmax, h->sqrt_wh = l->sqrt;
+    h->scale_xy = l->type == YOLO ? l->scale_x_y : 1;
+    int pairs = h->type == DN_YOLO ? l->total : h->type == DN_REGION ? l->n : 0;
+    for (int k = 0; k < 2 * pairs && k < 128; k++)
+        h->anchors[k] = l->biases[k];
+    for (int k = 0; h->type == DN_YOLO && k < l->n && k < 64; k++)
+        h->mask[k] = l->mask[k];
+}
+
+int dn_detect(void *dn, const char *jpg, int letterbox, int *imw, int *imh, dn_head *heads,
+              int *nheads)
+{
+    network *net = dn;
+    image im = load_image_color((char *)jpg, 0, 0);
+    if (!im.data)
+        return -1;
+    image sized = letterbox ? letterbox_image(im, net->w, net->h)
+                            : resize_image(im, net->w, net->h);
+    network_predict_ptr(net, sized.data);
+    *imw = im.w, *imh = im.h, *nheads = 0;
+    for (int i = 1; i < net->n && *nheads < DN_MAX_HEADS; i++)
+        if (is_head(net->layers[i].type))
+            head_of(net, i, &heads[(*nheads)++]);
+    free_image(im);
+    free_image(sized);
+    return 0;
+}
+
+/* As its detector (src/detector.c, test_detector): do_nms_sort for the
+ * default kind, diounms_sort for the others, with the last head's kind and
+ * beta. */
+int dn_boxes(void *dn, int imw, int imh, int letterbox, float thresh, float nms, dn_box **out)
+{
+    network *net = dn;
+    int n = 0, k = 0, classes = 0;
+    NMS_KIND kind = DEFAULT_NMS;
+    float beta = .6f;
+    for (int i = 0; i < net->n; i++)
+        if (is_head(net->layers[i].type)) {
+            classes = net->layers[i].classes;
+            kind = net->layers[i].nms_kind;
+            beta = net->layers[i].beta_nms;
+        }
+    detection *d = get_network_boxes(net, imw, imh, thresh, .5, 0, 0, &n, letterbox);
+    if (nms > 0 && kind == DEFAULT_NMS)
+        do_nms_sort(d, n, classes, nms);
+    else if (nms > 0)
+        diounms_sort(d, n, classes, nms, kind, beta);
+    *out = malloc(((size_t)n * classes + 1) * sizeof **out);
+    for (int i = 0; *out && i < n; i++)
+        for (int j = 0; j < classes; j++)
+            if (d[i].prob[j] > 0)
+                (*out)[k++] = (dn_box){j, d[i].prob[j], d[i].objectness, d[i].bbox.x,
+                                       d[i].bbox.y, d[i].bbox.w, d[i].bbox.h};
+    free_detections(d, n);
+    return *out ? k : -1;
+}
