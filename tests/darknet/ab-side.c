@@ -139,22 +139,28 @@ int dn_detect(void *dn, const char *jpg, int letterbox, int *imw, int *imh, dn_h
     return 0;
 }
 
-/* As its detector (src/detector.c, test_detector): do_nms_sort for the
- * default kind, diounms_sort for the others, with the last head's kind and
- * beta. */
+float dn_diou(void *dn)
+{
+    network *net = dn;
+    layer *l = &net->layers[net->n - 1];     /* its detector reads the last layer's */
+    return l->nms_kind == GREEDY_NMS ? .6f : l->nms_kind == DIOU_NMS ? l->beta_nms
+                                                                       : l->nms_kind ? -1 : 0;
+}
+
+/* As its detector (src/detector.c, test_detector): boxes relative to the
+ * image, do_nms_sort for the default kind, diounms_sort for the others,
+ * with the last layer's kind and beta. */
 int dn_boxes(void *dn, int imw, int imh, int letterbox, float thresh, float nms, dn_box **out)
 {
     network *net = dn;
     int n = 0, k = 0, classes = 0;
-    NMS_KIND kind = DEFAULT_NMS;
-    float beta = .6f;
+    NMS_KIND kind = net->layers[net->n - 1].nms_kind;
+    float beta = net->layers[net->n - 1].beta_nms;
     for (int i = 0; i < net->n; i++)
-        if (is_head(net->layers[i].type)) {
+        if (is_head(net->layers[i].type))
             classes = net->layers[i].classes;
-            kind = net->layers[i].nms_kind;
-            beta = net->layers[i].beta_nms;
-        }
-    detection *d = get_network_boxes(net, imw, imh, thresh, .5, 0, 0, &n, letterbox);
+    /* relative 1, as test_detector: its DIoU-NMS sees image-relative boxes */
+    detection *d = get_network_boxes(net, imw, imh, thresh, .5, 0, 1, &n, letterbox);
     if (nms > 0 && kind == DEFAULT_NMS)
         do_nms_sort(d, n, classes, nms);
     else if (nms > 0)
@@ -163,8 +169,9 @@ int dn_boxes(void *dn, int imw, int imh, int letterbox, float thresh, float nms,
     for (int i = 0; *out && i < n; i++)
         for (int j = 0; j < classes; j++)
             if (d[i].prob[j] > 0)
-                (*out)[k++] = (dn_box){j, d[i].prob[j], d[i].objectness, d[i].bbox.x,
-                                       d[i].bbox.y, d[i].bbox.w, d[i].bbox.h};
+                (*out)[k++] = (dn_box){j, d[i].prob[j], d[i].objectness, d[i].bbox.x * imw,
+                                       d[i].bbox.y * imh, d[i].bbox.w * imw,
+                                       d[i].bbox.h * imh};
     free_detections(d, n);
     return *out ? k : -1;
 }

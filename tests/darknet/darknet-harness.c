@@ -422,6 +422,8 @@ static int boxes_main(char **argv)
     snprintf(tmpw, sizeof tmpw, "/tmp/dnh-%d.weights", (int)getpid());
     rewrite_cfg(path, w, h, tmpcfg);
     weights_random(&net, seed);
+    if (argv[13] && weights_read(&net, argv[13], &err) < 0)   /* ab-weights.py's */
+        die(argv[13], &err);
     scale_heads(&net, gain);
     if (weights_write(&net, tmpw, &err) < 0)
         die(tmpw, &err);
@@ -439,10 +441,19 @@ static int boxes_main(char **argv)
     fprintf(out, "# made by tests/darknet/%s boxes %s %d %d %llu %g %s %s %g %g against %s\n",
             base(argv[0]), base(path), w, h, seed, gain, base(jpg), argv[8], thresh, nms,
             dn_name());
+    if (argv[13])
+        fprintf(out, "# weights by python3 tests/darknet/ab-weights.py CFG %llu OUT, then the "
+                     "gain\n", seed);
     fprintf(out, "# darknet's boxes: get_network_boxes(thresh, hier .5, relative 0) as 'pre', "
                  "then its NMS (do_nms_sort, or AlexeyAB's diounms_sort for the cfg's "
                  "nms_kind) as 'nms'\n# tag class prob x1 y1 x2 y2 objectness\n");
-    fprintf(out, "params thresh %.9g nms %.9g\n", thresh, nms);
+    float diou = dn_diou(dn);
+    if (diou < 0)
+        die("an NMS kind this project does not have (cornersnms)", NULL);
+    if (diou > 0)
+        fprintf(out, "params thresh %.9g nms %.9g diou %.9g\n", thresh, nms, diou);
+    else
+        fprintf(out, "params thresh %.9g nms %.9g\n", thresh, nms);
     int npre = write_boxes(out, "pre", dn, imw, imh, lb, thresh, 0);
     int nnms = write_boxes(out, "nms", dn, imw, imh, lb, thresh, nms);
     if (fclose(out) != 0)
@@ -459,7 +470,7 @@ int main(int argc, char **argv)
 {
     if (argc == 4 && !strcmp(argv[1], "letterbox"))
         return letterbox_main(argv[2], argv[3]);
-    if (argc == 13 && !strcmp(argv[1], "boxes"))
+    if ((argc == 13 || argc == 14) && !strcmp(argv[1], "boxes"))
         return boxes_main(argv);
     if (argc == 6 && !strcmp(argv[1], "image"))
         return image_main(argv[2], atoi(argv[3]), atoi(argv[4]), argv[5]);
@@ -471,7 +482,7 @@ int main(int argc, char **argv)
                         "       darknet-harness image JPG W H OUT.ppm\n"
                         "       darknet-harness letterbox JPG OUT.fix\n"
                         "       darknet-harness boxes CFG W H SEED GAIN JPG letterbox|resize "
-                        "THRESH NMS OUT.mp OUT.txt\n");
+                        "THRESH NMS OUT.mp OUT.txt [W.weights]\n");
         return 1;
     }
     const char *ppm = argc >= 8 && strcmp(argv[7], "-") ? argv[7] : NULL;

@@ -122,6 +122,12 @@ int dn_detect(void *dn, const char *jpg, int letterbox, int *imw, int *imh, dn_h
     return 0;
 }
 
+float dn_diou(void *dn)
+{
+    (void)dn;
+    return 0;
+}
+
 int dn_boxes(void *dn, int imw, int imh, int letterbox, float thresh, float nms, dn_box **out)
 {
     (void)letterbox;    /* pjreddie's undoes a letterbox always */

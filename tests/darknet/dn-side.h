@@ -67,5 +67,9 @@ int dn_detect(void *dn, const char *jpg, int letterbox, int *imw, int *imh, dn_h
  * with prob > 0 into *out (malloc'd). Returns their number, -1 out of
  * memory. */
 int dn_boxes(void *dn, int imw, int imh, int letterbox, float thresh, float nms, dn_box **out);
+/* The DIoU exponent of the NMS dn_boxes runs (`nms --diou`): 0 for plain
+ * IoU (do_nms_sort), AlexeyAB's .6 for greedynms, beta_nms for diounms; -1
+ * for a kind this project does not have (cornersnms). */
+float dn_diou(void *dn);
 
 #endif
