@@ -608,7 +608,10 @@ static void describe(const layer *l, char *buf, size_t n)
         snprintf(buf, n, "%5d %2d x%2d /%2d", l->n, l->size, l->size, l->stride);
         break;
     case CFG_MAXPOOL:
-        snprintf(buf, n, "      %2d x%2d /%2d", l->size, l->size, l->stride);
+        if (l->depth)
+            snprintf(buf, n, "      depth");
+        else
+            snprintf(buf, n, "      %2d x%2d /%2d", l->size, l->size, l->stride);
         break;
     case CFG_REORG:
     case CFG_UPSAMPLE:
@@ -618,6 +621,8 @@ static void describe(const layer *l, char *buf, size_t n)
         int k = snprintf(buf, n, " ");
         for (int i = 0; i < l->n && k > 0 && (size_t)k < n; i++)
             k += snprintf(buf + k, n - (size_t)k, " %d", l->from[i]);
+        if (l->groups > 1 && k > 0 && (size_t)k < n)     /* group group_id of groups */
+            snprintf(buf + k, n - (size_t)k, " (%d/%d)", l->group_id, l->groups);
         break;
     }
     case CFG_SHORTCUT:

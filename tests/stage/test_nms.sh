@@ -139,4 +139,11 @@ for o in "--iou 1.5" "--iou x" "--soft cubic" "--sigma 0" "--max-det 0" "--score
   nms $o < /dev/null > /dev/null 2> "$T/err"; rc=$?
   check_match "nms $o: usage error" "$rc $(head -1 "$T/err")" "^1 nms: "
 done
+# --diou needs the image's size (its distances are image-relative)
+records-to-json --full "$FX/boxes-v4tiny-dog.mp" | jq -c 'del(.width)' | json-to-records \
+  | rescale --thresh 0.3 | nms --diou 0.6 > "$T/nw.mp" 2> "$T/err"; rc=$?
+check_match "--diou on a record without width: 'error' set, naming the key" \
+  "$rc $(records-to-json "$T/nw.mp" | jq -r .error)" "^0 nms: .*--diou needs the image's size"
+nms --diou 0.6 --soft linear < /dev/null > /dev/null 2> "$T/err"; rc=$?
+check_match "--diou with --soft: usage error" "$rc $(head -1 "$T/err")" "^1 nms: --diou is for the greedy NMS"
 done_testing
