@@ -197,3 +197,4 @@ clean:
 -include $(LIB_OBJ:.o=.d) $(STAGE_SRC:%.c=$(BUILD)/%.d) $(UNIT_SRC:%.c=$(BUILD)/%.d) \
          $(TOOL_SRC:%.c=$(BUILD)/%.d)
 -include $(wildcard $(FUZZ)/obj/*/*.d $(FUZZ)/obj/*/*/*.d $(FUZZ)/obj/*/*/*/*.d)
+-include $(wildcard $(BUILD)/darknet/*.d)

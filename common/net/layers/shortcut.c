@@ -17,10 +17,13 @@ int shortcut_make(layer *l, cfg *c, cfg_section *s, const network *net, int inde
     if (strchr(from, ','))
         return cfg_fail(c, s, "from", err, "a sum of several layers (AlexeyAB's) is not "
                         "supported by this project");
+    /* AlexeyAB's weighted sums: only "none", which is what this does (so
+     * the keys are used, not reported) */
     if (cfg_word(c, s, "weights_type", "none", err) < 0 ||
         cfg_word(c, s, "weights_normalization", "none", err) < 0)
         return -1;
-    cfg_has(s, "weights_type"), cfg_has(s, "weights_normalization");   /* read: none */
+    cfg_str(s, "weights_type", NULL);
+    cfg_str(s, "weights_normalization", NULL);
     if (cfg_int(c, s, "from", 0, -100000, 100000, &v, err) < 0 ||
         layer_activation(l, c, s, "linear", err) < 0 ||
         cfg_float(c, s, "alpha", 1, -1e6f, 1e6f, &l->alpha, err) < 0 ||
