@@ -140,6 +140,25 @@ static void add_unused(void *ctx, const cfg *c, const cfg_section *s, const cfg_
         u->len += (size_t)k;
 }
 
+/* The summary's line on how images become inputs, and why. */
+static int print_resize(cfg *c, int asked, FILE *out, yerr *err)
+{
+    int resize = asked;
+    if (resize < 0 && fwd_cfg_resize(c, &resize, err) < 0)
+        return -1;
+    fprintf(out, "images: %s, ", resize ? "stretched (--resize)" : "letterboxed (--letterbox)");
+    if (asked >= 0)
+        fprintf(out, "as asked\n");
+    else if (cfg_has(&c->s[0], "letter_box"))
+        fprintf(out, "as the cfg's letter_box says\n");
+    else if (c->ab_line)
+        fprintf(out, "as AlexeyAB's detector does (the cfg is in his dialect from line %d)\n",
+                c->ab_line);
+    else
+        fprintf(out, "as pjreddie's detector does\n");
+    return 0;
+}
+
 int fwd_summary(const fwd_config *cf, FILE *out, yerr *err)
 {
     cfg c;
@@ -163,6 +182,11 @@ int fwd_summary(const fwd_config *cf, FILE *out, yerr *err)
             if (net.l[i].wino_pick == 1)
                 fprintf(out, " %d", i);
         fprintf(out, "\n");
+    }
+    if (print_resize(&c, cf->resize, out, err) < 0) {
+        net_free(&net);
+        cfg_free(&c);
+        return -1;
     }
     unused_list u = {.out = NULL};
     cfg_unused(&c, add_unused, &u);

@@ -272,6 +272,8 @@ check_eq "... --letterbox wins over the cfg" "$(jq -c '[.transform.dx, .transfor
 darknet-forward --cfg "$DATA/cfg/yolov4-tiny.cfg" --random 1 --summary < /dev/null > "$T/sum" 2>&1; rc=$?
 check_match "yolov4-tiny.cfg builds; AlexeyAB's training keys listed as unused" \
   "$rc $(grep -c 'yolov4-tiny.cfg:[0-9]*: \[yolo\] iou_loss=ciou' "$T/sum")" "^0 2$"
+check_match "--summary says how images become inputs, and why" "$(grep '^images' "$T/sum")" \
+  "^images: stretched \(--resize\), as AlexeyAB's detector does \(the cfg is in his dialect from line 60\)$"
 printf 'x\n' > "$T/g"
 darknet-forward --cfg "$DATA/cfg/yolov4-tiny.cfg" --random 1 --train --grad "$T/g" < /dev/null > "$T/o" 2> "$T/err"; rc=$?
 check_match "--train on yolov4-tiny (no backward yet): exit 2 naming line, layer and key" \
