@@ -58,46 +58,9 @@ void dn_free(void *dn)
     free(dn);
 }
 
-#include "dn-images.c.inc"
-
-static int is_head(LAYER_TYPE t) { return t == REGION || t == YOLO || t == DETECTION; }
-
-static void head_of(network *net, int i, dn_head *h)
-{
-    layer *l = &net->layers[i], *in = &net->layers[i - 1];
-    memset(h, 0, sizeof *h);
-    h->type = l->type == REGION ? DN_REGION : l->type == YOLO ? DN_YOLO : DN_DETECTION;
-    h->raw = in->output;    /* forward_network passes each layer's output on */
-    h->n = l->inputs;
-    h->c = l->c, h->h = l->h, h->w = l->w;
-    h->classes = l->classes, h->coords = l->coords, h->num = l->n, h->total = l->total;
-    h->side = l->side, h->softmax = l->softmax, h->sqrt_wh = l->sqrt;
-    h->scale_xy = l->type == YOLO ? l->scale_x_y : 1;
-    int pairs = h->type == DN_YOLO ? l->total : h->type == DN_REGION ? l->n : 0;
-    for (int k = 0; k < 2 * pairs && k < 128; k++)
-        h->anchors[k] = l->biases[k];
-    for (int k = 0; h->type == DN_YOLO && k < l->n && k < 64; k++)
-        h->mask[k] = l->mask[k];
-}
-
-int dn_detect(void *dn, const char *jpg, int letterbox, int *imw, int *imh, dn_head *heads,
-              int *nheads)
-{
-    network *net = dn;
-    image im = load_image_color((char *)jpg, 0, 0);
-    if (!im.data)
-        return -1;
-    image sized = letterbox ? letterbox_image(im, net->w, net->h)
-                            : resize_image(im, net->w, net->h);
-    network_predict_ptr(net, sized.data);
-    *imw = im.w, *imh = im.h, *nheads = 0;
-    for (int i = 1; i < net->n && *nheads < DN_MAX_HEADS; i++)
-        if (is_head(net->layers[i].type))
-            head_of(net, i, &heads[(*nheads)++]);
-    free_image(im);
-    free_image(sized);
-    return 0;
-}
+/* a yolo head's scale_x_y, for dn-common.c.inc's head_of */
+#define DN_SCALE_XY(l) ((l)->type == YOLO ? (l)->scale_x_y : 1)
+#include "dn-common.c.inc"
 
 float dn_diou(void *dn)
 {

@@ -40,46 +40,9 @@ void dn_predict(void *dn, float *input) { network_predict(dn, input); }
 
 void dn_free(void *dn) { free_network(dn); }
 
-#include "dn-images.c.inc"
-
-static void head_of(network *net, int i, dn_head *h)
-{
-    layer *l = &net->layers[i], *in = &net->layers[i - 1];
-    memset(h, 0, sizeof *h);
-    h->type = l->type == REGION ? DN_REGION : l->type == YOLO ? DN_YOLO : DN_DETECTION;
-    h->raw = in->output;    /* forward_network passes each layer's output on */
-    h->n = l->inputs;
-    h->c = l->c, h->h = l->h, h->w = l->w;
-    h->classes = l->classes, h->coords = l->coords, h->num = l->n, h->total = l->total;
-    h->side = l->side, h->softmax = l->softmax, h->sqrt_wh = l->sqrt;
-    h->scale_xy = 1;
-    int pairs = h->type == DN_YOLO ? l->total : h->type == DN_REGION ? l->n : 0;
-    for (int k = 0; k < 2 * pairs && k < 128; k++)
-        h->anchors[k] = l->biases[k];
-    for (int k = 0; h->type == DN_YOLO && k < l->n && k < 64; k++)
-        h->mask[k] = l->mask[k];
-}
-
-int dn_detect(void *dn, const char *jpg, int letterbox, int *imw, int *imh, dn_head *heads,
-              int *nheads)
-{
-    network *net = dn;
-    image im = load_image_color((char *)jpg, 0, 0);
-    if (!im.data)
-        return -1;
-    image sized = letterbox ? letterbox_image(im, net->w, net->h)
-                            : resize_image(im, net->w, net->h);
-    network_predict(net, sized.data);
-    *imw = im.w, *imh = im.h, *nheads = 0;
-    for (int i = 1; i < net->n && *nheads < DN_MAX_HEADS; i++) {
-        LAYER_TYPE t = net->layers[i].type;
-        if (t == REGION || t == YOLO || t == DETECTION)
-            head_of(net, i, &heads[(*nheads)++]);
-    }
-    free_image(im);
-    free_image(sized);
-    return 0;
-}
+/* pjreddie's yolo heads have no scale_x_y */
+#define DN_SCALE_XY(l) 1.0f
+#include "dn-common.c.inc"
 
 float dn_diou(void *dn)
 {
@@ -93,8 +56,7 @@ int dn_boxes(void *dn, int imw, int imh, int letterbox, float thresh, float nms,
     network *net = dn;
     int n = 0, k = 0, classes = 0;
     for (int i = 0; i < net->n; i++)
-        if (net->layers[i].type == REGION || net->layers[i].type == YOLO ||
-            net->layers[i].type == DETECTION)
+        if (is_head(net->layers[i].type))
             classes = net->layers[i].classes;
     detection *d = get_network_boxes(net, imw, imh, thresh, .5, 0, 0, &n);
     if (nms > 0)
