@@ -3,7 +3,8 @@
 # make sanitize   the same tests on an ASan + UBSan build (build/san/)
 # make demo       the main job on data the project generates (see README)
 # make check-darknet  the network core against Debian's libdarknet (package
-#                 darknet); rewrites tests/fixtures/
+#                 darknet), and with ALEXEYAB=DIR against AlexeyAB's (its source
+#                 tree, built); rewrites tests/fixtures/
 # make fuzz       libFuzzer harnesses (tests/fuzz/) built with clang in build/fuzz/,
 #                 each run FUZZ_SECONDS seconds (default 60); ends with
 #                 "N passed, N failed, N skipped"
@@ -41,7 +42,7 @@ STAGES := $(STAGE_SRC:stages/%.c=$(BIN)/%)
 UNITS := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 TOOLS := $(TOOL_SRC:tests/tools/%.c=$(BUILD)/tools/%)
 
-.PHONY: all test sanitize check check-darknet deps clean demo
+.PHONY: all test sanitize check check-darknet check-alexeyab deps clean demo
 .SECONDARY:
 all: $(STAGES)
 
@@ -116,6 +117,30 @@ check-darknet: $(BUILD)/darknet/darknet-harness $(STAGES) $(BUILD)/tools/img-dum
 	@HARNESS=$< sh tests/darknet/make-fixtures.sh
 	@HARNESS=$< BIN=$(BIN) sh tests/darknet/make-boxes.sh
 	@HARNESS=$< BIN=$(BIN) BUILD=$(BUILD) sh tests/darknet/check-png.sh
+	@if [ -n "$(ALEXEYAB)" ] && [ -f "$(ALEXEYAB)/libdarknet.so" ]; then \
+	    $(MAKE) --no-print-directory check-alexeyab; \
+	else \
+	    echo "check-darknet: AlexeyAB's darknet SKIPPED: give ALEXEYAB=DIR, its source tree" \
+	         "built with make OPENMP=1 AVX=1 LIBSO=1 (tests/darknet/README.md)"; \
+	fi
+
+# The same for AlexeyAB's darknet (github.com/AlexeyAB/darknet), whose
+# libdarknet.so is built in ALEXEYAB; ALEXEYAB_COMMIT names its commit in
+# the fixtures. make-fixtures-ab.sh rewrites the ab-* fixtures.
+ALEXEYAB ?=
+ALEXEYAB_COMMIT ?= unknown
+AB_OBJ := $(BUILD)/darknet/darknet-harness.o $(BUILD)/darknet/ab-side.o
+
+$(BUILD)/darknet/ab-side.o: tests/darknet/ab-side.c $(BUILD)/config.mk
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_ALL) -I$(ALEXEYAB)/include -DAB_COMMIT='"$(ALEXEYAB_COMMIT)"' -c $< -o $@
+
+$(BUILD)/darknet/ab-harness: $(AB_OBJ) $(LIB)
+	$(CC) $(LDFLAGS_BASE) $(LDFLAGS) $(AB_OBJ) $(LIB) -L$(ALEXEYAB) -ldarknet \
+	    -Wl,-rpath,$(abspath $(ALEXEYAB)) $(LDLIBS_ALL) -o $@
+
+check-alexeyab: $(BUILD)/darknet/ab-harness $(STAGES)
+	@HARNESS=$< BIN=$(BIN) ALEXEYAB=$(ALEXEYAB) sh tests/darknet/make-fixtures-ab.sh
 
 # make fuzz: the library, the harnesses tests/fuzz/fuzz_*.c and the seed
 # tools built with clang (ASan + UBSan + libFuzzer's coverage) in build/fuzz/;
@@ -173,3 +198,4 @@ clean:
 -include $(LIB_OBJ:.o=.d) $(STAGE_SRC:%.c=$(BUILD)/%.d) $(UNIT_SRC:%.c=$(BUILD)/%.d) \
          $(TOOL_SRC:%.c=$(BUILD)/%.d)
 -include $(wildcard $(FUZZ)/obj/*/*.d $(FUZZ)/obj/*/*/*.d $(FUZZ)/obj/*/*/*/*.d)
+-include $(wildcard $(BUILD)/darknet/*.d)

@@ -31,8 +31,12 @@ static const cli_opt opts[] = {
     {OPT_HEIGHT, "height", 0, "N", "network input height (default: the cfg's)"},
     {OPT_BATCH, "batch", 'b', "N", "records per forward pass (default 1, at most 256); "
                                    "--train: images per step (default: the cfg's batch)"},
-    {OPT_LETTERBOX, "letterbox", 0, NULL, "fit images keeping their aspect, grey bars (default)"},
-    {OPT_RESIZE, "resize", 0, NULL, "stretch images to the network size"},
+    {OPT_LETTERBOX, "letterbox", 0, NULL,
+     "fit images keeping their aspect, grey bars (default, but for a cfg of AlexeyAB's "
+     "without letter_box=1)"},
+    {OPT_RESIZE, "resize", 0, NULL,
+     "stretch images to the network size (default for a cfg using AlexeyAB's keys, unless "
+     "its [net] says letter_box=1)"},
     {OPT_STRICT, "strict", 0, NULL, "a missing, corrupt or truncated image stops the run (exit 2)"},
     {OPT_CONV, "conv", 0, "WAY", "3x3 convolutions: winograd (default; faster, 4x their "
                                  "weights' memory, 8x in training) or direct (im2col + GEMM)"},
@@ -252,7 +256,7 @@ static void report(cli *c, const fwd *f)
 int main(int argc, char **argv)
 {
     cli c;
-    df_opts o = {.cf = {.batch = 0, .wino_mib = -1}};
+    df_opts o = {.cf = {.batch = 0, .wino_mib = -1, .resize = -1}};
     yerr err;
     cli_init(&c, &desc);
     if (cli_parse(&c, argc, argv, on_option, &o) < 0 || check_options(&c, &o) < 0)

@@ -7,8 +7,8 @@
 #include "yolo/post/nms.h"
 #include "yolo/post/rescale.h"
 
-enum { OPT_IOU = 1, OPT_AGNOSTIC, OPT_SOFT, OPT_SIGMA, OPT_SCORE_THRESH, OPT_MAX_DET, OPT_CLIP,
-       OPT_STRICT };
+enum { OPT_IOU = 1, OPT_DIOU, OPT_AGNOSTIC, OPT_SOFT, OPT_SIGMA, OPT_SCORE_THRESH, OPT_MAX_DET,
+       OPT_CLIP, OPT_STRICT };
 
 typedef struct nms_opts {
     nms_cfg cfg;
@@ -19,6 +19,10 @@ static const cli_opt opts[] = {
     {OPT_IOU, "iou", 0, "T",
      "suppress an entry whose IoU with a better kept one is > T (default 0.45, as darknet); "
      "with --soft linear, decay above T"},
+    {OPT_DIOU, "diou", 0, "BETA",
+     "DIoU-NMS: compare IoU - (d^2/c^2)^BETA with T, in image-relative coordinates (needs "
+     "width and height), as AlexeyAB's darknet for a cfg's nms_kind=greedynms (BETA 0.6) or "
+     "diounms (BETA its beta_nms)"},
     {OPT_AGNOSTIC, "agnostic", 0, NULL, "suppress across classes (default: within each class)"},
     {OPT_SOFT, "soft", 0, "linear|gaussian", "soft-NMS (Bodla et al. 2017): decay scores instead"},
     {OPT_SIGMA, "sigma", 0, "S", "--soft gaussian: score *= exp(-IoU^2 / S) (default 0.5)"},
@@ -55,6 +59,7 @@ static int on_option(cli *c, void *ctx, int id, const char *arg)
     nms_cfg *g = &o->cfg;
     switch (id) {
     case OPT_IOU: return cli_double(c, "iou", arg, 0, 1, &g->iou);
+    case OPT_DIOU: return cli_double(c, "diou", arg, 1e-9, 100, &g->diou);
     case OPT_AGNOSTIC: g->agnostic = 1; return 0;
     case OPT_SOFT:
         if (!strcmp(arg, "linear") || !strcmp(arg, "gaussian")) {
@@ -79,6 +84,10 @@ int main(int argc, char **argv)
     cli_init(&c, &desc);
     if (cli_parse(&c, argc, argv, on_option, &o) < 0)
         return c.status;
+    if (o.cfg.diou > 0 && o.cfg.method != NMS_GREEDY) {
+        cli_usage_error(&c, "--diou is for the greedy NMS, not --soft");
+        return c.status;
+    }
     yrep_problems p;
     dets_problems_init(&p, o.strict);
     nms_work w = {0};

@@ -13,6 +13,7 @@
 typedef struct cfg_def {
     const char *names[3];
     const char *keys;   /* space-separated */
+    const char *ab;     /* the keys only AlexeyAB's darknet reads (its src/parser.c) */
 } cfg_def;
 
 static const cfg_def defs[CFG_NTYPES] = {
@@ -20,14 +21,27 @@ static const cfg_def defs[CFG_NTYPES] = {
                  "adam B1 B2 eps angle aspect batch burn_in center channels clip decay exposure "
                  "gamma height hue inputs learning_rate max_batches max_crop max_ratio min_crop "
                  "min_ratio momentum notruth policy power random saturation scale scales step "
-                 "steps subdivisions time_steps width"},
+                 "steps subdivisions time_steps width",
+                 "adversarial_lr attention augment_speed badlabels_rejection_percentage blur "
+                 "contrastive contrastive_color contrastive_jit_flip cutmix dynamic_minibatch "
+                 "ema_alpha equidistant_point flip gaussian_noise label_smooth_eps "
+                 "learning_rate_min letter_box loss_scale max_chart_loss mixup mosaic "
+                 "mosaic_bound num_sigmas_reject_badlabels optimized_memory resize_step "
+                 "seq_scales sequential_subdivisions sgdr_cycle sgdr_mult track try_fix_nan "
+                 "unsupervised use_cuda_graph weights_reject_freq workspace_size_limit_MB"},
     [CFG_CONVOLUTIONAL] = {{"convolutional", "conv"},
                            "activation batch_normalize binary dot filters flipped groups pad "
-                           "padding size stride xnor"},
-    [CFG_MAXPOOL] = {{"maxpool", "max"}, "padding size stride"},
-    [CFG_ROUTE] = {{"route"}, "layers"},
+                           "padding size stride xnor",
+                           "angle antialiasing assisted_excitation bin_output cbn coordconv "
+                           "dilation grad_centr reverse rotate share_index stretch stretch_sway "
+                           "stride_x stride_y sway"},
+    [CFG_MAXPOOL] = {{"maxpool", "max"}, "padding size stride",
+                     "antialiasing maxpool_depth maxpool_zero_nonmax out_channels stride_x "
+                     "stride_y"},
+    [CFG_ROUTE] = {{"route"}, "layers", "group_id groups"},
     [CFG_REORG] = {{"reorg"}, "extra flatten reverse stride"},
-    [CFG_SHORTCUT] = {{"shortcut"}, "activation alpha beta from"},
+    [CFG_SHORTCUT] = {{"shortcut"}, "activation alpha beta from",
+                      "weights_normalization weights_type"},
     [CFG_UPSAMPLE] = {{"upsample"}, "scale stride"},
     [CFG_CONNECTED] = {{"connected", "conn"}, "activation batch_normalize output"},
     [CFG_DROPOUT] = {{"dropout"}, "probability"},
@@ -40,9 +54,15 @@ static const cfg_def defs[CFG_NTYPES] = {
     [CFG_REGION] = {{"region"},
                     "absolute anchors background bias_match class_scale classes classfix "
                     "coord_scale coords jitter log map mask_scale max noobject_scale num "
-                    "object_scale random rescore softmax sqrt thresh tree"},
+                    "object_scale random rescore softmax sqrt thresh tree",
+                    "focal_loss resize"},
     [CFG_YOLO] = {{"yolo"},
-                  "anchors classes ignore_thresh jitter map mask max num random truth_thresh"},
+                  "anchors classes ignore_thresh jitter map mask max num random truth_thresh",
+                  "beta_nms cls_normalizer counters_per_class delta_normalizer dets_for_show "
+                  "dets_for_track embedding_layer focal_loss iou_loss iou_normalizer iou_thresh "
+                  "iou_thresh_kind label_smooth_eps max_delta new_coords nms_kind "
+                  "obj_normalizer objectness_smooth resize scale_x_y show_details sim_thresh "
+                  "track_ciou_norm track_history_size"},
     [CFG_DECONVOLUTIONAL] = {{"deconvolutional", "deconv"},
                              "activation batch_normalize filters pad padding size stride"},
     [CFG_ACTIVATION] = {{"activation"}, "activation"},
@@ -60,9 +80,12 @@ static const cfg_def defs[CFG_NTYPES] = {
     [CFG_ISEG] = {{"iseg"}, "classes ids"},
 };
 
-/* Keys darknet reads for every layer section (parse_network_cfg). */
+/* Keys darknet reads for every layer section (parse_network_cfg), and those
+ * only AlexeyAB's reads. */
 static const char layer_keys[] =
     "dontload dontloadscales dontsave learning_rate numload onlyforward smooth stopbackward truth";
+static const char layer_keys_ab[] =
+    "burnin_update dont_update show_receptive_field stream train_only_bn wait_stream";
 
 const char *cfg_type_name(cfg_type t) { return defs[t].names[0]; }
 int cfg_builds(cfg_type t) { return t < CFG_DECONVOLUTIONAL; }
@@ -82,6 +105,12 @@ static int in_list(const char *list, const char *key)
 static int key_known(cfg_type t, const char *key)
 {
     return in_list(defs[t].keys, key) || (t != CFG_NET && in_list(layer_keys, key));
+}
+
+static int key_ab(cfg_type t, const char *key)
+{
+    return (defs[t].ab && in_list(defs[t].ab, key)) ||
+           (t != CFG_NET && in_list(layer_keys_ab, key));
 }
 
 /* Edit distance of two short strings, capped: for "did you mean". */
@@ -207,9 +236,14 @@ static int add_key(cfg *c, cfg_section *s, char *text, int line, yerr *err)
                         line, text);
     *eq = 0;
     const char *key = text, *val = eq + 1;
-    if (!key_known(s->type, key)) {
+    int ab = key_ab(s->type, key);
+    if (ab && !c->ab_line)
+        c->ab_line = line;
+    if (!ab && !key_known(s->type, key)) {
         char buf[64];
         const char *near = closest(defs[s->type].keys, key, buf, sizeof buf);
+        if (!near && defs[s->type].ab)
+            near = closest(defs[s->type].ab, key, buf, sizeof buf);
         return yerr_set(err, YOLO_EINPUT, "%s:%d: [%s] has no key '%s'%s%s%s", c->path, line,
                         cfg_type_name(s->type), key, near ? " (did you mean '" : "",
                         near ? near : "", near ? "'?)" : "");
@@ -345,6 +379,14 @@ static cfg_kv *find(cfg_section *s, const char *key)
 }
 
 int cfg_has(cfg_section *s, const char *key) { return find(s, key) != NULL; }
+
+int cfg_word(const cfg *c, const cfg_section *s, const char *key, const char *words, yerr *err)
+{
+    for (int k = 0; k < s->n; k++)
+        if (strcmp(s->kv[k].key, key) == 0 && !in_list(words, s->kv[k].val))
+            return cfg_fail(c, s, key, err, "'%s' is not one of: %s", s->kv[k].val, words);
+    return 0;
+}
 
 const char *cfg_str(cfg_section *s, const char *key, const char *def)
 {

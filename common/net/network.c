@@ -120,7 +120,8 @@ static int build_layers(cfg *c, network *net, yerr *err)
     for (int i = 0; i < net->n; i++) {
         cfg_section *s = &c->s[i + 1];
         layer *l = &net->l[i], *prev = i ? &net->l[i - 1] : NULL;
-        *l = (layer){.type = s->type, .line = s->line, .batch = net->batch, .act = ACT_LINEAR};
+        *l = (layer){.type = s->type, .line = s->line, .batch = net->batch, .act = ACT_LINEAR,
+                     .bn_ab = c->ab_line > 0};
         if (!cfg_builds(s->type) || !ops[s->type].make)
             return cfg_fail(c, s, NULL, err, "this layer type is not built by this project");
         l->c = prev ? prev->out_c : net->c;
@@ -130,6 +131,13 @@ static int build_layers(cfg *c, network *net, yerr *err)
         if (no_weight_tricks(c, s, err) < 0 || ops[s->type].make(l, c, s, net, i, err) < 0 ||
             reads_head(c, s, net, i, err) < 0)
             return -1;
+        if (net->train && l->batch_normalize && l->bn_ab)
+            return cfg_fail(c, s, "batch_normalize", err, "layer %d: training with AlexeyAB's "
+                            "batch norm (1/sqrt(var + 1e-5): the cfg is in its dialect from "
+                            "line %d on) is not written yet", i, c->ab_line);
+        if (net->train && l->no_backward)
+            return cfg_fail(c, s, l->no_backward, err, "layer %d: inference only: this option's "
+                            "backward pass is not written yet, so it cannot be trained", i);
         long long outs = (long long)l->out_c * l->out_h * l->out_w;
         if (outs <= 0 || outs > NET_MAX_TENSOR)
             return cfg_fail(c, s, NULL, err, "the output (%dx%dx%d) is empty or larger than %d "
@@ -629,7 +637,10 @@ static void describe(const layer *l, char *buf, size_t n)
         snprintf(buf, n, "%5d %2d x%2d /%2d", l->n, l->size, l->size, l->stride);
         break;
     case CFG_MAXPOOL:
-        snprintf(buf, n, "      %2d x%2d /%2d", l->size, l->size, l->stride);
+        if (l->depth)
+            snprintf(buf, n, "      depth");
+        else
+            snprintf(buf, n, "      %2d x%2d /%2d", l->size, l->size, l->stride);
         break;
     case CFG_REORG:
     case CFG_UPSAMPLE:
@@ -639,6 +650,8 @@ static void describe(const layer *l, char *buf, size_t n)
         int k = snprintf(buf, n, " ");
         for (int i = 0; i < l->n && k > 0 && (size_t)k < n; i++)
             k += snprintf(buf + k, n - (size_t)k, " %d", l->from[i]);
+        if (l->groups > 1 && k > 0 && (size_t)k < n)     /* group group_id of groups */
+            snprintf(buf + k, n - (size_t)k, " (%d/%d)", l->group_id, l->groups);
         break;
     }
     case CFG_SHORTCUT:

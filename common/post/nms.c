@@ -32,13 +32,19 @@ static int reserve(nms_work *w, size_t n)
     return 0;
 }
 
+/* The overlap greedy suppression compares with c->iou. */
+static double overlap(const nms_cfg *c, box a, box b)
+{
+    return c->diou > 0 ? box_diou(a, b, c->diou) : box_iou(a, b);
+}
+
 /* Greedy over one group g[0, n) in rank order: appends to kept. */
 static size_t greedy(const nms_cfg *c, const nms_item *g, size_t n, nms_item *kept)
 {
     size_t k = 0;
     for (size_t i = 0; i < n && (long)k < c->max_det; i++) {
         size_t j = 0;
-        while (j < k && !(box_iou(kept[j].b, g[i].b) > c->iou))
+        while (j < k && !(overlap(c, kept[j].b, g[i].b) > c->iou))
             j++;
         if (j == k)
             kept[k++] = g[i];
@@ -91,14 +97,22 @@ static int by_score(const void *pa, const void *pb)
     return a->i < b->i ? -1 : a->i > b->i;
 }
 
-long nms_run(const nms_cfg *c, const ydet *v, size_t n, nms_work *w)
+/* b in image-relative coordinates (for DIoU, whose distance term is not
+ * the same in pixels on a non-square image). */
+static box relative(box b, double w, double h)
+{
+    return (box){b.x1 / w, b.y1 / h, b.x2 / w, b.y2 / h};
+}
+
+long nms_run(const nms_cfg *c, const ydet *v, size_t n, double iw, double ih, nms_work *w)
 {
     if (n == 0)
         return 0;
     if (reserve(w, n) < 0)
         return -1;
     for (size_t i = 0; i < n; i++)
-        w->items[i] = (nms_item){v[i].score, v[i].bbox, c->agnostic ? -1 : v[i].cls, i};
+        w->items[i] = (nms_item){v[i].score, c->diou > 0 ? relative(v[i].bbox, iw, ih) : v[i].bbox,
+                                 c->agnostic ? -1 : v[i].cls, i};
     qsort(w->items, n, sizeof *w->items, by_group_score);
     size_t k = 0;
     for (size_t g = 0, end; g < n; g = end) {
@@ -146,18 +160,20 @@ int nms_record(rec *r, const nms_cfg *c, nms_work *w, yerr *err)
     int rc = rec_get_detections(r, &w->dets, err);
     if (rc <= 0)
         return rc;
-    double wh[2];
-    if (c->clip && w->dets.n > 0 &&
-        rec_get_image_size(r, "--clip needs the image's size, a positive integer", wh, err) < 0)
+    double wh[2] = {1, 1};
+    if ((c->clip || c->diou > 0) && w->dets.n > 0 &&
+        rec_get_image_size(r, c->clip ? "--clip needs the image's size, a positive integer"
+                                      : "--diou needs the image's size, a positive integer",
+                           wh, err) < 0)
         return -1;
-    long k = nms_run(c, w->dets.v, w->dets.n, w);
+    long k = nms_run(c, w->dets.v, w->dets.n, wh[0], wh[1], w);
     if (k < 0)
         return yerr_set(err, YOLO_EIO, "out of memory");
     msgpack_packer *pk = rec_set_begin(r, "detections");
     msgpack_pack_array(pk, (size_t)k); /* rec_set_end checks what was packed */
     for (long j = 0; j < k; j++) {
         const nms_item *it = &w->kept[j];
-        box b = c->clip ? box_clip(it->b, wh[0], wh[1]) : it->b;
+        box b = c->clip ? box_clip(w->dets.v[it->i].bbox, wh[0], wh[1]) : w->dets.v[it->i].bbox;
         pack_entry(pk, w->dets.v[it->i].src, c->method == NMS_GREEDY ? NULL : &it->score,
                           c->clip ? &b : NULL);
     }

@@ -248,6 +248,12 @@ int rescale_read_head(const rec *r, const msgpack_object *m, const char *path, r
     }
     if (read_anchors(r, m, path, num, h, err) < 0)
         return -1;
+    h->scale_xy = 1;
+    const msgpack_object *sxy = mp_map_get(m, "scale_x_y");
+    if (sxy && (h->type != HEAD_YOLO || mp_as_f64(sxy, &h->scale_xy) < 0 ||
+                !(h->scale_xy >= .01 && h->scale_xy <= 100)))
+        return rec_fail(r, err, path, "'scale_x_y' must be a number in [0.01, 100], on a yolo "
+                                      "head");
     return check_grid(r, tpath, h, err);
 }
 
@@ -358,8 +364,13 @@ static int decode_grid(const rescale_head *h, const rescale_xf *xf, double thres
             if (!(p.obj > thresh))
                 continue;  /* every score is at most obj */
             int col = (int)(i % h->w), row = (int)(i / h->w);
-            p.cx = (col + logistic(tensor_get(t, at))) / h->w * h->net_w;
-            p.cy = (row + logistic(tensor_get(t, at + hw))) / h->h * h->net_h;
+            double sx = logistic(tensor_get(t, at)), sy = logistic(tensor_get(t, at + hw));
+            if (yolo && h->scale_xy != 1) {       /* AlexeyAB's: the edges within reach */
+                sx = sx * h->scale_xy - (h->scale_xy - 1) / 2;
+                sy = sy * h->scale_xy - (h->scale_xy - 1) / 2;
+            }
+            p.cx = (col + sx) / h->w * h->net_w;
+            p.cy = (row + sy) / h->h * h->net_h;
             /* region anchors are grid cells, yolo anchors network pixels */
             double aw = h->anchors[2 * a], ah = h->anchors[2 * a + 1];
             p.w = exp(tensor_get(t, at + 2 * hw)) * aw * (yolo ? 1 : (double)h->net_w / h->w);

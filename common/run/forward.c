@@ -78,6 +78,17 @@ static int find_heads(fwd *f, yerr *err)
 
 static const batch_ops ops;
 
+int fwd_cfg_resize(cfg *c, int *resize, yerr *err)
+{
+    int lb;
+    if (cfg_int(c, &c->s[0], "letter_box", -1, 0, 1, &lb, err) < 0)
+        return -1;
+    /* AlexeyAB's detector letterboxes only when letter_box=1; pjreddie's
+     * always */
+    *resize = lb >= 0 ? !lb : c->ab_line > 0;
+    return 0;
+}
+
 int fwd_open(fwd *f, const fwd_config *cf, yerr *err)
 {
     memset(f, 0, sizeof *f);
@@ -90,6 +101,8 @@ int fwd_open(fwd *f, const fwd_config *cf, yerr *err)
         o = (net_opts){.w = cf->w, .h = cf->h, .batch = f->tr.minibatch, .train = 1,
                        .adam = f->tr.opt.adam, .freeze = cf->train->freeze};
     }
+    if (rc == 0 && f->cf.resize < 0)
+        rc = fwd_cfg_resize(&f->cfg, &f->cf.resize, err);
     if (rc == 0 && (rc = net_load_opts(&f->cfg, &f->net, &o, err)) == 0)
         f->loaded = 1;
     if (rc == 0)
@@ -155,6 +168,25 @@ static void add_unused(void *ctx, const cfg *c, const cfg_section *s, const cfg_
         u->len += (size_t)k;
 }
 
+/* The summary's line on how images become inputs, and why. */
+static int print_resize(cfg *c, int asked, FILE *out, yerr *err)
+{
+    int resize = asked;
+    if (resize < 0 && fwd_cfg_resize(c, &resize, err) < 0)
+        return -1;
+    fprintf(out, "images: %s, ", resize ? "stretched (--resize)" : "letterboxed (--letterbox)");
+    if (asked >= 0)
+        fprintf(out, "as asked\n");
+    else if (cfg_has(&c->s[0], "letter_box"))
+        fprintf(out, "as the cfg's letter_box says\n");
+    else if (c->ab_line)
+        fprintf(out, "as AlexeyAB's detector does (the cfg is in his dialect from line %d)\n",
+                c->ab_line);
+    else
+        fprintf(out, "as pjreddie's detector does\n");
+    return 0;
+}
+
 int fwd_summary(const fwd_config *cf, FILE *out, yerr *err)
 {
     cfg c;
@@ -178,6 +210,11 @@ int fwd_summary(const fwd_config *cf, FILE *out, yerr *err)
             if (net.l[i].wino_pick == 1)
                 fprintf(out, " %d", i);
         fprintf(out, "\n");
+    }
+    if (print_resize(&c, cf->resize, out, err) < 0) {
+        net_free(&net);
+        cfg_free(&c);
+        return -1;
     }
     unused_list u = {.out = NULL};
     cfg_unused(&c, add_unused, &u);
@@ -297,11 +334,13 @@ static int pack_tensor(msgpack_packer *pk, const layer *l, int pos, yerr *err)
 }
 
 /* One `output` entry: docs/records.md section 5; nine fields for region and
- * yolo heads, ten for detection. */
+ * yolo heads (ten for a yolo head with AlexeyAB's scale_x_y), ten for
+ * detection. */
 static int pack_head(msgpack_packer *pk, const network *net, const layer *l, int pos, yerr *err)
 {
     const char *type = l->type == CFG_REGION ? "region" : l->type == CFG_YOLO ? "yolo" : "detection";
-    msgpack_pack_map(pk, l->type == CFG_DETECTION ? 10 : 9);
+    int sxy = l->type == CFG_YOLO && l->scale_xy != 1;
+    msgpack_pack_map(pk, l->type == CFG_DETECTION ? 10 : 9 + sxy);
     mp_pack_key(pk, "type");
     msgpack_pack_str_with_body(pk, type, strlen(type));
     if (pack_tensor(pk, l, pos, err) < 0)
@@ -328,6 +367,10 @@ static int pack_head(msgpack_packer *pk, const network *net, const layer *l, int
         msgpack_pack_array(pk, (size_t)l->n);
         for (int i = 0; i < l->n; i++)
             msgpack_pack_int(pk, l->mask[i]);
+    }
+    if (sxy) {
+        mp_pack_key(pk, "scale_x_y");
+        msgpack_pack_float(pk, l->scale_xy);
     }
     return 0;
 }

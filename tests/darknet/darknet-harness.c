@@ -293,7 +293,8 @@ static void pack_head(msgpack_packer *pk, const dn_head *h, int net_w, int net_h
 {
     static const char *const types[] = {"region", "yolo", "detection"};
     int det = h->type == DN_DETECTION, yolo = h->type == DN_YOLO;
-    msgpack_pack_map(pk, det ? 10 : 9);
+    int sxy = yolo && h->scale_xy != 1;
+    msgpack_pack_map(pk, det ? 10 : 9 + sxy);
     pack_str(pk, "type");
     pack_str(pk, types[h->type]);
     tensor_view t = {.dtype = TENSOR_F32, .data = (const uint8_t *)h->raw};
@@ -327,6 +328,10 @@ static void pack_head(msgpack_packer *pk, const dn_head *h, int net_w, int net_h
         pack_bool_kv(pk, "sqrt", h->sqrt_wh);
     pack_int(pk, "net_w", net_w);
     pack_int(pk, "net_h", net_h);
+    if (sxy) {
+        pack_str(pk, "scale_x_y");
+        msgpack_pack_double(pk, h->scale_xy);
+    }
 }
 
 /* What darknet's letterbox_image (or resize_image) did: the scaled size it
@@ -384,11 +389,11 @@ static int by_class_prob(const void *pa, const void *pb)
 }
 
 /* "TAG class prob x1 y1 x2 y2 objectness" per pair, by class then prob. */
-static int write_boxes(FILE *out, const char *tag, void *dn, int imw, int imh, float thresh,
-                       float nms)
+static int write_boxes(FILE *out, const char *tag, void *dn, int imw, int imh, int lb,
+                       float thresh, float nms)
 {
     dn_box *b;
-    int n = dn_boxes(dn, imw, imh, thresh, nms, &b);
+    int n = dn_boxes(dn, imw, imh, lb, thresh, nms, &b);
     if (n < 0)
         die("dn_boxes", NULL);
     qsort(b, (size_t)n, sizeof *b, by_class_prob);
@@ -417,6 +422,8 @@ static int boxes_main(char **argv)
     snprintf(tmpw, sizeof tmpw, "/tmp/dnh-%d.weights", (int)getpid());
     rewrite_cfg(path, w, h, tmpcfg);
     weights_random(&net, seed);
+    if (argv[13] && weights_read(&net, argv[13], &err) < 0)   /* ab-weights.py's */
+        die(argv[13], &err);
     scale_heads(&net, gain);
     if (weights_write(&net, tmpw, &err) < 0)
         die(tmpw, &err);
@@ -431,14 +438,24 @@ static int boxes_main(char **argv)
     FILE *out = fopen(txt, "w");
     if (!out)
         die(txt, NULL);
-    fprintf(out, "# made by tests/darknet/darknet-harness boxes %s %d %d %llu %g %s %s %g %g "
-                 "against libdarknet (Debian 0.0.0+git20180914.61c9d02e)\n",
-            base(path), w, h, seed, gain, base(jpg), argv[8], thresh, nms);
+    fprintf(out, "# made by tests/darknet/%s boxes %s %d %d %llu %g %s %s %g %g against %s\n",
+            base(argv[0]), base(path), w, h, seed, gain, base(jpg), argv[8], thresh, nms,
+            dn_name());
+    if (argv[13])
+        fprintf(out, "# weights by python3 tests/darknet/ab-weights.py CFG %llu OUT, then the "
+                     "gain\n", seed);
     fprintf(out, "# darknet's boxes: get_network_boxes(thresh, hier .5, relative 0) as 'pre', "
-                 "then do_nms_sort(nms) as 'nms'\n# tag class prob x1 y1 x2 y2 objectness\n");
-    fprintf(out, "params thresh %.9g nms %.9g\n", thresh, nms);
-    int npre = write_boxes(out, "pre", dn, imw, imh, thresh, 0);
-    int nnms = write_boxes(out, "nms", dn, imw, imh, thresh, nms);
+                 "then its NMS (do_nms_sort, or AlexeyAB's diounms_sort for the cfg's "
+                 "nms_kind) as 'nms'\n# tag class prob x1 y1 x2 y2 objectness\n");
+    float diou = dn_diou(dn);
+    if (diou < 0)
+        die("an NMS kind this project does not have (cornersnms)", NULL);
+    if (diou > 0)
+        fprintf(out, "params thresh %.9g nms %.9g diou %.9g\n", thresh, nms, diou);
+    else
+        fprintf(out, "params thresh %.9g nms %.9g\n", thresh, nms);
+    int npre = write_boxes(out, "pre", dn, imw, imh, lb, thresh, 0);
+    int nnms = write_boxes(out, "nms", dn, imw, imh, lb, thresh, nms);
     if (fclose(out) != 0)
         die(txt, NULL);
     printf("%s %dx%d on %s (%dx%d, %s): %d heads, %d pairs over %g, %d after NMS %g\n",
@@ -453,7 +470,7 @@ int main(int argc, char **argv)
 {
     if (argc == 4 && !strcmp(argv[1], "letterbox"))
         return letterbox_main(argv[2], argv[3]);
-    if (argc == 13 && !strcmp(argv[1], "boxes"))
+    if ((argc == 13 || argc == 14) && !strcmp(argv[1], "boxes"))
         return boxes_main(argv);
     if (argc == 6 && !strcmp(argv[1], "image"))
         return image_main(argv[2], atoi(argv[3]), atoi(argv[4]), argv[5]);
@@ -465,12 +482,14 @@ int main(int argc, char **argv)
                         "       darknet-harness image JPG W H OUT.ppm\n"
                         "       darknet-harness letterbox JPG OUT.fix\n"
                         "       darknet-harness boxes CFG W H SEED GAIN JPG letterbox|resize "
-                        "THRESH NMS OUT.mp OUT.txt\n");
+                        "THRESH NMS OUT.mp OUT.txt [W.weights]\n");
         return 1;
     }
     const char *ppm = argc >= 8 && strcmp(argv[7], "-") ? argv[7] : NULL;
     int major = 0, minor = 2;
-    if (argc == 9 && sscanf(argv[8], "%d.%d", &major, &minor) != 2)
+    size_t alen = argc == 9 ? strlen(argv[8]) : 0;
+    const char *wfile = alen > 8 && !strcmp(argv[8] + alen - 8, ".weights") ? argv[8] : NULL;
+    if (argc == 9 && !wfile && sscanf(argv[8], "%d.%d", &major, &minor) != 2)
         return fprintf(stderr, "darknet-harness: bad version %s\n", argv[8]), 1;
     const char *path = argv[2], *outpath = argv[fwd ? 6 : 3];
     int w = fwd ? atoi(argv[3]) : 0, h = fwd ? atoi(argv[4]) : 0;
@@ -491,7 +510,11 @@ int main(int argc, char **argv)
     weights_random(&net, seed);
     net.major = major, net.minor = minor;
     net.seen_bytes = major * 10 + minor >= 2 && major < 1000 && minor < 1000 ? 8 : 4;
-    if (weights_write(&net, tmpw, &err) < 0)
+    if (wfile && weights_read(&net, wfile, &err) < 0)
+        die(wfile, &err);
+    if (wfile)
+        snprintf(tmpw, sizeof tmpw, "%s", wfile);
+    else if (weights_write(&net, tmpw, &err) < 0)
         die(tmpw, &err);
 
     void *dn = dn_load(tmpcfg);
@@ -502,12 +525,14 @@ int main(int argc, char **argv)
     FILE *out = fopen(outpath, "w");
     if (!out)
         die(outpath, NULL);
-    fprintf(out, "# made by tests/darknet/darknet-harness %s %s", argv[1], base(path));
+    fprintf(out, "# made by tests/darknet/%s %s %s", base(argv[0]), argv[1], base(path));
     if (fwd)
         fprintf(out, " %d %d %llu", w, h, seed);
-    fprintf(out, " against libdarknet (Debian 0.0.0+git20180914.61c9d02e)\n");
+    fprintf(out, " against %s\n", dn_name());
     if (ppm)
         fprintf(out, "# input %s\n", ppm);
+    if (wfile)      /* tests/unit/test_network.c makes them again by the script */
+        fprintf(out, "# weights by python3 tests/darknet/ab-weights.py CFG %llu OUT\n", seed);
     if (major != 0 || minor != 2)
         fprintf(out, "# weights written as version %d.%d\n", major, minor);
     fprintf(out, "net %s %d %d %d %d %ld\n", path, net.w, net.h, net.c, dn_n, dn_np);
@@ -534,6 +559,8 @@ int main(int argc, char **argv)
     for (int i = 0; i < net.n && i < dn_n; i++) {
         const layer *l = &net.l[i];
         dn_layer dl = dn_get(dn, i), *d = &dl;
+        if (net_is_head(l->type))    /* AlexeyAB's yolo counts its anchors as biases */
+            d->nweights = d->nbiases = 0;
         int ok = shape_ok(l, d) && counts_ok(l, d);
         fprintf(out, "layer %d %s %d %d %d %d %d %d", i, cfg_type_name(l->type), d->out_c,
                 d->out_h, d->out_w, d->outputs, d->nweights, d->nbiases);
@@ -571,7 +598,9 @@ int main(int argc, char **argv)
     free(ours);
     if (fclose(out) != 0)
         die(outpath, NULL);
-    remove(tmpcfg), remove(tmpw);
+    remove(tmpcfg);
+    if (!wfile)
+        remove(tmpw);
     dn_free(dn);
     net_free(&net);
     cfg_free(&c);

@@ -7,6 +7,8 @@
 
 #include "dn-side.h"
 
+const char *dn_name(void) { return "libdarknet (Debian 0.0.0+git20180914.61c9d02e)"; }
+
 void *dn_load(const char *cfg_path)
 {
     network *net = parse_network_cfg((char *)cfg_path);
@@ -38,94 +40,23 @@ void dn_predict(void *dn, float *input) { network_predict(dn, input); }
 
 void dn_free(void *dn) { free_network(dn); }
 
-int dn_image_rgb(const char *path, int w, int h, unsigned char *rgb)
+/* pjreddie's yolo heads have no scale_x_y */
+#define DN_SCALE_XY(l) 1.0f
+#include "dn-common.c.inc"
+
+float dn_diou(void *dn)
 {
-    image im = load_image_color((char *)path, 0, 0);
-    if (!im.data)
-        return -1;
-    image sized = resize_image(im, w, h);
-    for (int c = 0; c < 3; c++)          /* darknet's images are [c, h, w] in [0, 1] */
-        for (int i = 0; i < w * h; i++) {
-            float v = sized.data[c * w * h + i] * 255.0f;
-            rgb[i * 3 + c] = (unsigned char)(v < 0 ? 0 : v > 255 ? 255 : lrintf(v));
-        }
-    free_image(im);
-    free_image(sized);
+    (void)dn;
     return 0;
 }
 
-int dn_load_color(const char *path, int w, int h, float *out)
+int dn_boxes(void *dn, int imw, int imh, int letterbox, float thresh, float nms, dn_box **out)
 {
-    image im = load_image_color((char *)path, 0, 0);
-    int ok = im.data && im.w == w && im.h == h && im.c == 3;
-    for (int i = 0; ok && i < w * h * 3; i++)
-        out[i] = im.data[i];
-    free_image(im);
-    return ok ? 0 : -1;
-}
-
-int dn_resize(const float *data, int sw, int sh, int c, int w, int h, int letterbox,
-              float *out)
-{
-    image im = make_image(sw, sh, c);
-    if (!im.data)
-        return -1;
-    for (int i = 0; i < sw * sh * c; i++)
-        im.data[i] = data[i];
-    image r = letterbox ? letterbox_image(im, w, h) : resize_image(im, w, h);
-    int ok = r.data && r.w == w && r.h == h && r.c == c;
-    for (int i = 0; ok && i < w * h * c; i++)
-        out[i] = r.data[i];
-    free_image(im);
-    free_image(r);
-    return ok ? 0 : -1;
-}
-
-static void head_of(network *net, int i, dn_head *h)
-{
-    layer *l = &net->layers[i], *in = &net->layers[i - 1];
-    memset(h, 0, sizeof *h);
-    h->type = l->type == REGION ? DN_REGION : l->type == YOLO ? DN_YOLO : DN_DETECTION;
-    h->raw = in->output;    /* forward_network passes each layer's output on */
-    h->n = l->inputs;
-    h->c = l->c, h->h = l->h, h->w = l->w;
-    h->classes = l->classes, h->coords = l->coords, h->num = l->n, h->total = l->total;
-    h->side = l->side, h->softmax = l->softmax, h->sqrt_wh = l->sqrt;
-    int pairs = h->type == DN_YOLO ? l->total : h->type == DN_REGION ? l->n : 0;
-    for (int k = 0; k < 2 * pairs && k < 128; k++)
-        h->anchors[k] = l->biases[k];
-    for (int k = 0; h->type == DN_YOLO && k < l->n && k < 64; k++)
-        h->mask[k] = l->mask[k];
-}
-
-int dn_detect(void *dn, const char *jpg, int letterbox, int *imw, int *imh, dn_head *heads,
-              int *nheads)
-{
-    network *net = dn;
-    image im = load_image_color((char *)jpg, 0, 0);
-    if (!im.data)
-        return -1;
-    image sized = letterbox ? letterbox_image(im, net->w, net->h)
-                            : resize_image(im, net->w, net->h);
-    network_predict(net, sized.data);
-    *imw = im.w, *imh = im.h, *nheads = 0;
-    for (int i = 1; i < net->n && *nheads < DN_MAX_HEADS; i++) {
-        LAYER_TYPE t = net->layers[i].type;
-        if (t == REGION || t == YOLO || t == DETECTION)
-            head_of(net, i, &heads[(*nheads)++]);
-    }
-    free_image(im);
-    free_image(sized);
-    return 0;
-}
-
-int dn_boxes(void *dn, int imw, int imh, float thresh, float nms, dn_box **out)
-{
+    (void)letterbox;    /* pjreddie's undoes a letterbox always */
     network *net = dn;
     int n = 0, k = 0, classes = 0;
     for (int i = 0; i < net->n; i++)
-        if (net->layers[i].type == REGION || net->layers[i].type == YOLO ||
-            net->layers[i].type == DETECTION)
+        if (is_head(net->layers[i].type))
             classes = net->layers[i].classes;
     detection *d = get_network_boxes(net, imw, imh, thresh, .5, 0, 0, &n);
     if (nms > 0)

@@ -1,5 +1,7 @@
 /* The libdarknet side of the harness, in its own translation unit: darknet.h
- * and include/yolo/net/network.h both define `layer` and `network`. */
+ * and include/yolo/net/network.h both define `layer` and `network`. Two
+ * implementations: dn-side.c (Debian's libdarknet, pjreddie's darknet) and
+ * ab-side.c (AlexeyAB's fork, built from its source). */
 #ifndef DN_SIDE_H
 #define DN_SIDE_H
 
@@ -8,6 +10,8 @@ typedef struct dn_layer {
     const float *output;    /* [outputs] after dn_predict */
 } dn_layer;
 
+/* Which darknet this is, for the fixtures' headers. */
+const char *dn_name(void);
 void *dn_load(const char *cfg_path);            /* parse_network_cfg, batch 1 */
 int dn_layers(void *dn);
 dn_layer dn_get(void *dn, int i);
@@ -43,6 +47,7 @@ typedef struct dn_head {
     int classes, coords, num, total, side, softmax, sqrt_wh;
     int mask[64];             /* yolo: [num] */
     float anchors[128];       /* region [2*num], yolo [2*total] */
+    float scale_xy;           /* yolo: AlexeyAB's scale_x_y (1 in pjreddie's) */
 } dn_head;
 
 /* One (prediction, class) with prob > 0: centre and size in image pixels. */
@@ -56,9 +61,15 @@ typedef struct dn_box {
  * image's size. Fills heads[*nheads]. -1 if the image cannot be read. */
 int dn_detect(void *dn, const char *jpg, int letterbox, int *imw, int *imh, dn_head *heads,
               int *nheads);
-/* After dn_detect: get_network_boxes(thresh, hier .5, relative 0) and, when
- * nms > 0, do_nms_sort; the pairs with prob > 0 into *out (malloc'd).
- * Returns their number, -1 out of memory. */
-int dn_boxes(void *dn, int imw, int imh, float thresh, float nms, dn_box **out);
+/* After dn_detect: get_network_boxes(thresh, hier .5, relative 0; AlexeyAB's
+ * also letterbox) and, when nms > 0, do_nms_sort (AlexeyAB's: the NMS of
+ * the heads' nms_kind, diounms_sort for greedynms and diounms); the pairs
+ * with prob > 0 into *out (malloc'd). Returns their number, -1 out of
+ * memory. */
+int dn_boxes(void *dn, int imw, int imh, int letterbox, float thresh, float nms, dn_box **out);
+/* The DIoU exponent of the NMS dn_boxes runs (`nms --diou`): 0 for plain
+ * IoU (do_nms_sort), AlexeyAB's .6 for greedynms, beta_nms for diounms; -1
+ * for a kind this project does not have (cornersnms). */
+float dn_diou(void *dn);
 
 #endif

@@ -258,4 +258,25 @@ else
 fi
 YOLO_ISA= darknet-forward --cfg "$TINY" --weights "$T/w.weights" --width 96 --height 96 "$T/five.mp" 2> "$T/err" > /dev/null
 check_match "YOLO_ISA empty: the CPU's best runs" "$(tail -1 "$T/err")" "kernels $best\)"
+# --- AlexeyAB's cfgs (yolov4) ------------------------------------------------------
+AB=tests/fixtures/ab-mixed.cfg    # mosaic=1, letter_box=0, scale_x_y, mish, route groups
+image-list "$IM/synth-773x512.jpg" > "$T/one.mp"
+darknet-forward --cfg "$AB" --random 1 "$T/one.mp" > "$T/ab.mp" 2> "$T/err"; rc=$?
+check_eq "AlexeyAB's cfg runs" "$rc" 0
+check_eq "... stretched (letter_box=0, AlexeyAB's default): sx != sy, no offset" \
+  "$(records-to-json "$T/ab.mp" | jq -c '[.transform.sx != .transform.sy, .transform.dx, .transform.dy]')" '[true,0,0]'
+check_eq "... its yolo heads carry scale_x_y" \
+  "$(records-to-json --full "$T/ab.mp" | jq -c '[.output[].scale_x_y]')" '[1.05,1.2]'
+darknet-forward --cfg "$AB" --random 1 --letterbox "$T/one.mp" 2>/dev/null | records-to-json > "$T/ablb.json"
+check_eq "... --letterbox wins over the cfg" "$(jq -c '[.transform.dx, .transform.dy > 0]' "$T/ablb.json")" '[0,true]'
+darknet-forward --cfg "$DATA/cfg/yolov4-tiny.cfg" --random 1 --summary < /dev/null > "$T/sum" 2>&1; rc=$?
+check_match "yolov4-tiny.cfg builds; AlexeyAB's training keys listed as unused" \
+  "$rc $(grep -c 'yolov4-tiny.cfg:[0-9]*: \[yolo\] iou_loss=ciou' "$T/sum")" "^0 2$"
+check_match "--summary says how images become inputs, and why" "$(grep '^images' "$T/sum")" \
+  "^images: stretched \(--resize\), as AlexeyAB's detector does \(the cfg is in his dialect from line 60\)$"
+printf 'x\n' > "$T/g"
+darknet-forward --cfg "$DATA/cfg/yolov4-tiny.cfg" --random 1 --train --grad "$T/g" < /dev/null > "$T/o" 2> "$T/err"; rc=$?
+check_match "--train on yolov4-tiny (no backward yet): exit 2 naming line, layer and key" \
+  "$rc $(cat "$T/err")" "^2 darknet-forward: .*yolov4-tiny.cfg:35: \[convolutional\] batch_normalize: layer 0: training with AlexeyAB's batch norm"
+check "... and nothing on stdout" test ! -s "$T/o"
 done_testing

@@ -20,6 +20,20 @@ for f in v2-dog v3-dog v1-dog; do
   pre=$(grep -c '^pre' "$FX/boxes-$f.txt"); post=$(grep -c '^nms' "$FX/boxes-$f.txt")
   check "boxes-$f: NMS had work to do ($pre pairs, $post kept)" [ "$post" -gt 10 ] && [ "$post" -lt "$pre" ]
 done
+# AlexeyAB's: yolov4's scale_x_y in rescale, its DIoU-NMS (nms_kind=greedynms) in nms
+for f in v4tiny-dog v4-dog; do
+  t=$(param "$FX/boxes-$f.txt" thresh); n=$(param "$FX/boxes-$f.txt" nms)
+  d=$(param "$FX/boxes-$f.txt" diou)
+  rescale --thresh "$t" "$FX/boxes-$f.mp" | nms --iou "$n" --diou "$d" | lines > "$T/$f.ours"
+  res=$(awk -v tag=nms -f "$CMP" "$FX/boxes-$f.txt" "$T/$f.ours"); rc=$?
+  echo "# $f: $res"
+  check_eq "boxes-$f: rescale --thresh $t | nms --iou $n --diou $d equals AlexeyAB's get_network_boxes + diounms_sort ($res)" "$rc" 0
+  pre=$(grep -c '^pre' "$FX/boxes-$f.txt"); post=$(grep -c '^nms' "$FX/boxes-$f.txt")
+  check "boxes-$f: NMS had work to do ($pre pairs, $post kept)" [ "$post" -gt 10 ] && [ "$post" -lt "$pre" ]
+  rescale --thresh "$t" "$FX/boxes-$f.mp" | nms --iou "$n" | lines > "$T/$f.iou"
+  check "boxes-$f: plain IoU keeps fewer ($(wc -l < "$T/$f.iou") of $pre)" \
+    [ "$(wc -l < "$T/$f.iou")" -lt "$post" ]
+done
 # v2 at darknet's defaults: nms's default --iou is darknet's .45
 rescale --thresh 0.3 "$FX/boxes-v2-dog.mp" | nms | cmp -s - "$T/v2-dog.mp"
 check_eq "--iou defaults to 0.45" "$?" 0
@@ -125,4 +139,11 @@ for o in "--iou 1.5" "--iou x" "--soft cubic" "--sigma 0" "--max-det 0" "--score
   nms $o < /dev/null > /dev/null 2> "$T/err"; rc=$?
   check_match "nms $o: usage error" "$rc $(head -1 "$T/err")" "^1 nms: "
 done
+# --diou needs the image's size (its distances are image-relative)
+records-to-json --full "$FX/boxes-v4tiny-dog.mp" | jq -c 'del(.width)' | json-to-records \
+  | rescale --thresh 0.3 | nms --diou 0.6 > "$T/nw.mp" 2> "$T/err"; rc=$?
+check_match "--diou on a record without width: 'error' set, naming the key" \
+  "$rc $(records-to-json "$T/nw.mp" | jq -r .error)" "^0 nms: .*--diou needs the image's size"
+nms --diou 0.6 --soft linear < /dev/null > /dev/null 2> "$T/err"; rc=$?
+check_match "--diou with --soft: usage error" "$rc $(head -1 "$T/err")" "^1 nms: --diou is for the greedy NMS"
 done_testing

@@ -23,7 +23,7 @@ def t(v):
 for l in sys.stdin: sys.stdout.buffer.write(msgpack.packb(t(json.loads(l)), use_bin_type=True))'; }
 
 # --- agreement with darknet before NMS ------------------------------------------
-for f in v2-dog v3-dog v1-dog; do
+for f in v2-dog v3-dog v1-dog v4tiny-dog v4-dog; do   # v4: AlexeyAB's (scale_x_y)
   t=$(param "$FX/boxes-$f.txt" thresh)
   rescale --thresh "$t" "$FX/boxes-$f.mp" > "$T/$f.mp"; rc=$?
   check_eq "boxes-$f: exit 0" "$rc" 0
@@ -188,4 +188,13 @@ rescale --thresh 0.1 "$T/inf.mp" 2> "$T/err" | nms --iou 0.45 > "$T/inf-out.mp"
 check_eq "v1 head with an infinite and a NaN confidence: rescale | nms, 40 entries (2 cells x 20 classes) dropped and said, every score left finite" \
   "$(grep -c 'dropped 40 entries with a NaN or infinite box or score' "$T/err") $(records-to-json "$T/inf-out.mp" | jq '[.detections[].score | isinfinite or isnan] | any')" \
   "1 false"
+# AlexeyAB's scale_x_y: on a yolo head only, a number in [0.01, 100]
+records-to-json --full tests/fixtures/boxes-v4tiny-dog.mp | jq -c '.output[0].scale_x_y = 0' \
+  | json-to-records | rescale > "$T/sxy.mp" 2> /dev/null; rc=$?
+check_match "scale_x_y 0: 'error' set naming the key" "$rc $(records-to-json "$T/sxy.mp" | jq -r .error)" \
+  "^0 rescale: .*output\[0\].*'scale_x_y' must be a number in \[0.01, 100\]"
+records-to-json --full tests/fixtures/boxes-v4tiny-dog.mp | jq -c '.output[0].scale_x_y = 1 | .output[1].scale_x_y = 1' \
+  | json-to-records | rescale --thresh 0.3 | records-to-json | jq -c '[.detections[].bbox[0]]' > "$T/s1"
+rescale --thresh 0.3 tests/fixtures/boxes-v4tiny-dog.mp | records-to-json | jq -c '[.detections[].bbox[0]]' > "$T/s105"
+check "scale_x_y moves the box centres (1 against the head's 1.05)" [ "$(cat "$T/s1")" != "$(cat "$T/s105")" ]
 done_testing

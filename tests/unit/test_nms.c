@@ -74,12 +74,12 @@ static void test_against_reference(void)
         nms_cfg c = {.method = NMS_GREEDY, .iou = (double)(xrand() % 10) / 10,
                      .agnostic = t % 3 == 0, .max_det = LONG_MAX};
         size_t k = reference(v, n, c.iou, c.agnostic, want);
-        long m = nms_run(&c, v, n, &w);
+        long m = nms_run(&c, v, n, 1, 1, &w);
         int ok = m == (long)k;
         for (size_t i = 0; ok && i < k; i++)
             ok = w.kept[i].i == want[i] && w.kept[i].score == v[want[i]].score;
         c.max_det = 3; /* the first three of the same */
-        m = nms_run(&c, v, n, &w);
+        m = nms_run(&c, v, n, 1, 1, &w);
         ok = ok && m == (long)(k < 3 ? k : 3);
         for (long i = 0; ok && i < m; i++)
             ok = w.kept[i].i == want[i];
@@ -104,16 +104,16 @@ static void test_ties(void)
                  {.cls = 1, .score = 0.5, .bbox = {20, 20, 30, 30}}};
     nms_cfg c = {.method = NMS_GREEDY, .iou = 0.45, .max_det = LONG_MAX};
     nms_work w = {0};
-    long k = nms_run(&c, v, 3, &w);
+    long k = nms_run(&c, v, 3, 1, 1, &w);
     CHECK(k == 2 && w.kept[0].i == 0 && w.kept[1].i == 2,
           "ties: the earlier of two equals is kept, output in input order");
     c.iou = 0.5;
     ydet e[2] = {{.cls = 0, .score = 0.9, .bbox = {0, 0, 10, 10}},
                  {.cls = 0, .score = 0.8, .bbox = {0, 0, 10, 5}}}; /* IoU exactly 0.5 */
-    CHECK(nms_run(&c, e, 2, &w) == 2, "IoU equal to --iou is not suppressed");
+    CHECK(nms_run(&c, e, 2, 1, 1, &w) == 2, "IoU equal to --iou is not suppressed");
     c.iou = 0.49;
-    CHECK(nms_run(&c, e, 2, &w) == 1, "IoU above --iou is");
-    CHECK(nms_run(&c, e, 0, &w) == 0, "no entries, none kept");
+    CHECK(nms_run(&c, e, 2, 1, 1, &w) == 1, "IoU above --iou is");
+    CHECK(nms_run(&c, e, 0, 1, 1, &w) == 0, "no entries, none kept");
     nms_work_free(&w);
 }
 
@@ -128,29 +128,29 @@ static void test_soft(void)
     nms_cfg c = {.method = NMS_LINEAR, .iou = 0.3, .sigma = 0.5, .score_thresh = 0.001,
                  .max_det = LONG_MAX};
     /* linear: A; B *= 1 - 1/3; C *= 1 - 1 = 0, dropped */
-    long k = nms_run(&c, v, 3, &w);
+    long k = nms_run(&c, v, 3, 1, 1, &w);
     CHECK(k == 2 && w.kept[0].i == 0 && w.kept[0].score == 0.9 && w.kept[1].i == 1 &&
               fabs(w.kept[1].score - 0.8 * 2 / 3) < 1e-12,
           "soft linear: B = 0.8 x 2/3, C at 0 dropped");
     c.iou = 0.4; /* IoU 1/3 is not above it: B keeps its score */
-    k = nms_run(&c, v, 3, &w);
+    k = nms_run(&c, v, 3, 1, 1, &w);
     CHECK(k == 2 && w.kept[1].score == 0.8, "soft linear: no decay at IoU <= --iou");
     /* gaussian: B = 0.8 e^(-(1/9)/0.5); C = 0.7 e^(-1/0.5), then e^(-(1/9)/0.5) again */
     c.method = NMS_GAUSSIAN;
-    k = nms_run(&c, v, 3, &w);
+    k = nms_run(&c, v, 3, 1, 1, &w);
     double b = 0.8 * exp(-2.0 / 9), cc = 0.7 * exp(-2.0) * exp(-2.0 / 9);
     CHECK(k == 3 && w.kept[1].i == 1 && fabs(w.kept[1].score - b) < 1e-12 && w.kept[2].i == 2 &&
               fabs(w.kept[2].score - cc) < 1e-12,
           "soft gaussian: B = %.6f (want %.6f), C = %.6f (want %.6f)", w.kept[1].score, b,
           w.kept[2].score, cc);
     c.score_thresh = 0.1;
-    CHECK(nms_run(&c, v, 3, &w) == 2, "soft gaussian: C (%.4f) under --score-thresh 0.1 dropped",
+    CHECK(nms_run(&c, v, 3, 1, 1, &w) == 2, "soft gaussian: C (%.4f) under --score-thresh 0.1 dropped",
           cc);
     c.max_det = 1;
-    CHECK(nms_run(&c, v, 3, &w) == 1 && w.kept[0].i == 0, "soft: --max-det 1 keeps the best");
+    CHECK(nms_run(&c, v, 3, 1, 1, &w) == 1 && w.kept[0].i == 0, "soft: --max-det 1 keeps the best");
     v[2].cls = 3; /* another class: untouched by A */
     c.max_det = LONG_MAX, c.score_thresh = 0.001;
-    k = nms_run(&c, v, 3, &w);
+    k = nms_run(&c, v, 3, 1, 1, &w);
     CHECK(k == 3 && w.kept[1].i == 2 && w.kept[1].score == 0.7,
           "soft: per class, C in its own class keeps 0.7 (and ranks second)");
     nms_work_free(&w);

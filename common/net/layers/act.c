@@ -1,5 +1,7 @@
 /* darknet's activations, formula for formula (src/activations.h), so
- * outputs agree with libdarknet; head_activate, what darknet's detection
+ * outputs agree with libdarknet, and AlexeyAB's mish, swish and hard_mish
+ * (its src/activations.c; not its relu6, which its CPU forward turns into
+ * 0); head_activate, what darknet's detection
  * heads do to their output in place. */
 #include <math.h>
 #include <string.h>
@@ -12,8 +14,11 @@ static const char *const names[ACT_N] = {
     [ACT_LINEAR] = "linear",     [ACT_RAMP] = "ramp",       [ACT_TANH] = "tanh",
     [ACT_PLSE] = "plse",         [ACT_LEAKY] = "leaky",     [ACT_ELU] = "elu",
     [ACT_LOGGY] = "loggy",       [ACT_STAIR] = "stair",     [ACT_HARDTAN] = "hardtan",
-    [ACT_LHTAN] = "lhtan",       [ACT_SELU] = "selu",
+    [ACT_LHTAN] = "lhtan",       [ACT_SELU] = "selu",       [ACT_MISH] = "mish",
+    [ACT_SWISH] = "swish",       [ACT_HARD_MISH] = "hard_mish",
 };
+
+int act_forward_only(act_type a) { return a == ACT_MISH || a == ACT_SWISH || a == ACT_HARD_MISH; }
 
 /* darknet maps an unknown name to relu with a warning; we refuse it. */
 int act_parse(const char *s)
@@ -43,6 +48,22 @@ static float plse(float x)
     return .125f * x + .5f;
 }
 
+/* x * tanh(softplus(x)); AlexeyAB takes softplus as x above 20 and e^x
+ * below -20, where log(1 + e^x) rounds to those in float anyway. */
+static float mish(float x)
+{
+    float sp = x > 20 ? x : x < -20 ? expf(x) : log1pf(expf(x));
+    return x * tanhf(sp);
+}
+
+/* AlexeyAB's hard_mish: x above 0, the parabola x^2/2 + x down to -2, 0 below. */
+static float hard_mish(float x)
+{
+    if (x > 0)
+        return x;
+    return x > -2 ? x * x / 2 + x : 0;
+}
+
 static float lhtan(float x)
 {
     if (x < 0)
@@ -69,6 +90,9 @@ float act_one(float x, act_type a)
     case ACT_HARDTAN: return x < -1 ? -1 : x > 1 ? 1 : x;
     case ACT_LHTAN: return lhtan(x);
     case ACT_SELU: return x >= 0 ? 1.0507f * x : 1.0507f * 1.6732f * expm1f(x);
+    case ACT_MISH: return mish(x);
+    case ACT_SWISH: return x * logistic(x);
+    case ACT_HARD_MISH: return hard_mish(x);
     case ACT_N: break;
     }
     return x;
@@ -144,6 +168,12 @@ float act_slope(float y, act_type a)
     case ACT_HARDTAN: return y > -1 && y < 1;
     case ACT_LHTAN: return y > 0 && y < 1 ? 1 : .001f;
     case ACT_SELU: return y >= 0 ? 1.0507f : y + 1.0507f * 1.6732f;
+    case ACT_MISH:
+    case ACT_SWISH:
+    case ACT_HARD_MISH:
+        /* not a function of the output: their backward needs the input
+         * (act_forward_only; training refuses them) */
+        return NAN;
     case ACT_N: break;
     }
     return 1;

@@ -28,7 +28,7 @@ void connected_forward(const layer *l, const network *net, const float *in)
     if (l->batch_normalize && net->train && !l->frozen)
         layer_batchnorm_train(l, l->out, l->n, 1);
     else if (l->batch_normalize)
-        layer_batchnorm(l->out, l->batch, l->n, 1, l->mean, l->var, l->scales, l->biases);
+        layer_batchnorm(l, l->out, l->n, 1);
     else
         layer_add_bias(l->out, l->batch, l->n, 1, l->biases);
     act_apply(l->out, (size_t)l->batch * l->outputs, l->act);

@@ -8,6 +8,24 @@
 #include "yolo/net/isa.h"
 #include "yolo/net/layers.h"
 
+/* AlexeyAB's convolution options that change its forward pass: only at
+ * their defaults (the stride's for stride_x and stride_y). */
+static int conv_ab_keys(const layer *l, cfg *c, cfg_section *s, yerr *err)
+{
+    static const char *const zero[] = {"antialiasing", "assisted_excitation", "bin_output",
+                                       "coordconv", "reverse", "rotate", "stretch",
+                                       "stretch_sway", "sway"};
+    for (size_t k = 0; k < sizeof zero / sizeof zero[0]; k++)
+        if (layer_default_only(c, s, zero[k], 0, err) < 0)
+            return -1;
+    return layer_default_only(c, s, "dilation", 1, err) < 0 ||
+                   layer_default_only(c, s, "stride_x", (float)l->stride, err) < 0 ||
+                   layer_default_only(c, s, "stride_y", (float)l->stride, err) < 0 ||
+                   layer_unsupported(c, s, "share_index", err) < 0
+               ? -1
+               : 0;
+}
+
 static int conv_keys(layer *l, cfg *c, cfg_section *s, yerr *err)
 {
     int padflag = 0;
@@ -21,7 +39,7 @@ static int conv_keys(layer *l, cfg *c, cfg_section *s, yerr *err)
         cfg_int(c, s, "flipped", 0, 0, 1, &l->flipped, err) < 0 ||
         layer_activation(l, c, s, "logistic", err) < 0 ||
         layer_unsupported(c, s, "binary", err) < 0 || layer_unsupported(c, s, "xnor", err) < 0 ||
-        layer_unsupported(c, s, "dot", err) < 0)
+        layer_unsupported(c, s, "dot", err) < 0 || conv_ab_keys(l, c, s, err) < 0)
         return -1;
     /* pad=1 is a flag meaning "same" padding and overrides padding= */
     if (padflag)
@@ -207,7 +225,7 @@ void conv_forward(const layer *l, const network *net, const float *in)
     if (batch_stats) {
         layer_batchnorm_act_train(l, l->out, l->n, spatial);
     } else if (l->batch_normalize && !l->folded) {
-        layer_batchnorm(l->out, l->batch, l->n, spatial, l->mean, l->var, l->scales, l->biases);
+        layer_batchnorm(l, l->out, l->n, spatial);
         act_apply(l->out, (size_t)l->batch * l->outputs, l->act);
     } else {
         layer_bias_act(l->out, l->batch, l->n, spatial, l->biases, l->act);
@@ -275,7 +293,7 @@ void conv_backward(const layer *l, const network *net, const float *in, float *d
 }
 
 /* darknet's inference batch norm is y = (x - mean) * s + bias with
- * s = scale / (sqrt(var) + 1e-6); x is linear in the weights, so
+ * s = scale * layer_bn_inv(var); x is linear in the weights, so
  * W' = W * s per filter and bias' = bias - mean * s give the same y. */
 void conv_fold(layer *l)
 {
@@ -283,7 +301,7 @@ void conv_fold(layer *l)
         return;
     size_t per = l->nweights / l->n;     /* one filter's weights */
     for (int f = 0; f < l->n; f++) {
-        float s = l->scales[f] / (sqrtf(l->var[f]) + .000001f);
+        float s = l->scales[f] * layer_bn_inv(l, l->var[f]);
         for (size_t i = 0; i < per; i++)
             l->weights[f * per + i] *= s;
         l->biases[f] -= l->mean[f] * s;

@@ -20,6 +20,23 @@ int layer_activation(layer *l, cfg *c, cfg_section *s, const char *def, yerr *er
     if (a < 0)
         return cfg_fail(c, s, "activation", err, "unknown activation '%s'", name);
     l->act = (act_type)a;
+    if (a >= ACT_AB_FIRST && !c->ab_line)
+        for (int k = 0; k < s->n; k++)
+            if (!strcmp(s->kv[k].key, "activation"))
+                c->ab_line = s->kv[k].line;
+    if (act_forward_only(l->act))
+        l->no_backward = "activation";
+    return 0;
+}
+
+int layer_default_only(cfg *c, cfg_section *s, const char *key, float def, yerr *err)
+{
+    float v;
+    if (cfg_float(c, s, key, def, -1e30f, 1e30f, &v, err) < 0)
+        return -1;
+    if (v != def)
+        return cfg_fail(c, s, key, err, "only %g (the default) is supported by this project",
+                        (double)def);
     return 0;
 }
 
@@ -97,17 +114,23 @@ void layer_im2col(const float *im, int ch, int h, int w, int size, int stride, i
     layer_im2col_rows(im, ch, h, w, size, stride, pad, out_w, 0, out_h, col);
 }
 
-void layer_batchnorm(float *x, int batch, int n, int spatial, const float *mean,
-                     const float *var, const float *scales, const float *biases)
+float layer_bn_inv(const layer *l, float var)
 {
+    /* pjreddie's darknet divides by sqrt(var) + 1e-6, AlexeyAB's by
+     * sqrt(var + 1e-5) */
+    return l->bn_ab ? 1.0f / sqrtf(var + .00001f) : 1.0f / (sqrtf(var) + .000001f);
+}
+
+void layer_batchnorm(const layer *l, float *x, int n, int spatial)
+{
+    int batch = l->batch;
 #pragma omp parallel for collapse(2) schedule(static) if ((long)batch * n * spatial > 65536)
     for (int b = 0; b < batch; b++)
         for (int f = 0; f < n; f++) {
             float *p = x + ((size_t)b * n + f) * spatial;   /* [spatial] */
-            /* darknet divides by sqrt(var) + 1e-6, not sqrt(var + eps) */
-            float inv = 1.0f / (sqrtf(var[f]) + .000001f);
+            float inv = layer_bn_inv(l, l->var[f]);
             for (int i = 0; i < spatial; i++)
-                p[i] = (p[i] - mean[f]) * inv * scales[f] + biases[f];
+                p[i] = (p[i] - l->mean[f]) * inv * l->scales[f] + l->biases[f];
         }
 }
 

@@ -2,19 +2,65 @@
  * which pad/2 goes before the image; what falls outside never wins. So a
  * size=2 stride=1 pool keeps the shape, padding only right and bottom.
  * In a training network the forward pass also keeps where each max is
- * (l->indexes), and the backward pass sends each delta there. */
+ * (l->indexes), and the backward pass sends each delta there.
+ * AlexeyAB's maxpool_depth=1 pools across channels instead: output channel
+ * g at each position is the max of input channels g, g + out_channels,
+ * g + 2*out_channels, ... (forward only so far). */
 #include <float.h>
 
 #include "yolo/net/isa.h"
 #include "yolo/net/layers.h"
+
+/* AlexeyAB's options this project does not implement: only their defaults
+ * (stride_x and stride_y: the stride). */
+static int maxpool_ab_defaults(layer *l, cfg *c, cfg_section *s, yerr *err)
+{
+    int sx, sy;
+    if (cfg_int(c, s, "stride_x", l->stride, 1, 64, &sx, err) < 0 ||
+        cfg_int(c, s, "stride_y", l->stride, 1, 64, &sy, err) < 0)
+        return -1;
+    if (sx != l->stride || sy != l->stride)
+        return cfg_fail(c, s, sx != l->stride ? "stride_x" : "stride_y", err,
+                        "a stride other than stride=%d is not supported by this project",
+                        l->stride);
+    static const char *const keys[] = {"antialiasing", "maxpool_zero_nonmax"};
+    for (int k = 0; k < 2; k++) {
+        int v;
+        if (cfg_int(c, s, keys[k], 0, 0, 1 << 16, &v, err) < 0)
+            return -1;
+        if (v)
+            return cfg_fail(c, s, keys[k], err, "not supported by this project");
+    }
+    return 0;
+}
+
+/* maxpool_depth: the shape stays, out_channels channels. */
+static int depth_make(layer *l, cfg *c, cfg_section *s, yerr *err)
+{
+    if (cfg_int(c, s, "out_channels", 1, 1, 1 << 16, &l->out_c, err) < 0)
+        return -1;
+    if (l->out_c > l->c)
+        return cfg_fail(c, s, "out_channels", err, "%d output channels from %d input channels",
+                        l->out_c, l->c);
+    l->out_h = l->h, l->out_w = l->w;
+    l->nout = (size_t)l->out_c * l->out_h * l->out_w;
+    l->no_backward = "maxpool_depth";
+    return 0;
+}
 
 int maxpool_make(layer *l, cfg *c, cfg_section *s, const network *net, int index, yerr *err)
 {
     (void)net, (void)index;
     if (cfg_int(c, s, "stride", 1, 1, 64, &l->stride, err) < 0 ||
         cfg_int(c, s, "size", l->stride, 1, 64, &l->size, err) < 0 ||
-        cfg_int(c, s, "padding", l->size - 1, 0, 64, &l->pad, err) < 0)
+        cfg_int(c, s, "padding", l->size - 1, 0, 64, &l->pad, err) < 0 ||
+        cfg_int(c, s, "maxpool_depth", 0, 0, 1, &l->depth, err) < 0 ||
+        maxpool_ab_defaults(l, c, s, err) < 0)
         return -1;
+    if (l->depth)
+        return depth_make(l, c, s, err);
+    if (cfg_has(s, "out_channels"))
+        return cfg_fail(c, s, "out_channels", err, "only with maxpool_depth=1");
     if (l->h + l->pad < l->size || l->w + l->pad < l->size)
         return cfg_fail(c, s, "size", err, "window %d larger than the %dx%d input", l->size,
                         l->w, l->h);
@@ -141,9 +187,32 @@ ISA_INLINE void pool_plane_body(const layer *l,
 }
 ISA_CLONES(pool_plane, (const layer *l, const float *in, int p), (l, in, p))
 
+/* maxpool_depth: out [batch, out_c, h, w], channel g the max over input
+ * channels g + k*out_c (k >= 0) at each position; NaN never wins. */
+static void depth_forward(const layer *l, const float *in)
+{
+    size_t hw = (size_t)l->h * l->w;
+#pragma omp parallel for collapse(2) schedule(static) if ((long)l->batch * l->c * hw > 65536)
+    for (int b = 0; b < l->batch; b++)
+        for (int g = 0; g < l->out_c; g++) {
+            float *dst = l->out + ((size_t)b * l->out_c + g) * hw;   /* [h, w] */
+            for (size_t i = 0; i < hw; i++)
+                dst[i] = -FLT_MAX;
+            for (int k = g; k < l->c; k += l->out_c) {
+                const float *src = in + ((size_t)b * l->c + k) * hw;
+                for (size_t i = 0; i < hw; i++)
+                    dst[i] = src[i] > dst[i] ? src[i] : dst[i];
+            }
+        }
+}
+
 void maxpool_forward(const layer *l, const network *net, const float *in)
 {
     (void)net;
+    if (l->depth) {
+        depth_forward(l, in);
+        return;
+    }
     void (*plane)(const layer *, const float *, int) = ISA_PICK(isa_active(), pool_plane);
     int planes = l->batch * l->c;
 #pragma omp parallel for schedule(static) if ((long)planes * l->out_h * l->out_w > 65536)

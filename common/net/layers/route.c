@@ -1,5 +1,7 @@
 /* [route]: the outputs of earlier layers, concatenated along channels
- * (layers=-1,61: negative is relative to this layer, else absolute). */
+ * (layers=-1,61: negative is relative to this layer, else absolute).
+ * AlexeyAB's groups=G, group_id=K take only the K-th of G equal slices of
+ * each source's channels (yolov4-tiny's CSP blocks). */
 #include <string.h>
 
 #include "yolo/net/layers.h"
@@ -22,6 +24,11 @@ int route_make(layer *l, cfg *c, cfg_section *s, const network *net, int index, 
         return -1;
     if (l->n == 0)
         return cfg_fail(c, s, NULL, err, "route needs layers=");
+    if (cfg_int(c, s, "groups", 1, 1, 1 << 16, &l->groups, err) < 0 ||
+        cfg_int(c, s, "group_id", 0, 0, l->groups - 1, &l->group_id, err) < 0)
+        return -1;
+    if (l->groups > 1)
+        l->no_backward = "groups";
     for (int i = 0; i < l->n; i++) {
         if (resolve(c, s, "layers", v[i], index, &l->from[i], err) < 0)
             return -1;
@@ -33,8 +40,11 @@ int route_make(layer *l, cfg *c, cfg_section *s, const network *net, int index, 
                             src->out_h);
         if ((long long)l->outputs + src->outputs > 1 << 28)
             return cfg_fail(c, s, "layers", err, "the concatenation is too large");
-        l->out_c += src->out_c;
-        l->outputs += src->outputs;
+        if (src->out_c % l->groups)
+            return cfg_fail(c, s, "groups", err, "layer %d's %d channels do not split into %d "
+                            "groups", l->from[i], src->out_c, l->groups);
+        l->out_c += src->out_c / l->groups;
+        l->outputs += src->outputs / l->groups;
     }
     l->out_h = net->l[l->from[0]].out_h;
     l->out_w = net->l[l->from[0]].out_w;
@@ -51,8 +61,10 @@ void route_forward(const layer *l, const network *net, const float *in)
         float *dst = l->out + (size_t)b * l->outputs;    /* [out_c, out_h, out_w] */
         for (int i = 0; i < l->n; i++) {
             const layer *src = &net->l[l->from[i]];
-            memcpy(dst, src->out + (size_t)b * src->outputs, (size_t)src->outputs * sizeof *dst);
-            dst += src->outputs;
+            size_t part = (size_t)src->outputs / l->groups;   /* one group's channels */
+            memcpy(dst, src->out + (size_t)b * src->outputs + part * l->group_id,
+                   part * sizeof *dst);
+            dst += part;
         }
     }
 }

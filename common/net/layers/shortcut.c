@@ -1,6 +1,9 @@
 /* [shortcut]: out = alpha * previous + beta * layer[from], then the
  * activation. When the two shapes differ, darknet adds with a stride or a
- * repeat along width and height over the channels both have; so do we. */
+ * repeat along width and height over the channels both have; so do we.
+ * (AlexeyAB's adds over the first channels both have, as this does for
+ * maps of one size, as in yolov3-tiny-prn; maps of different sizes it
+ * does not accept. Its weighted sums, weights_type, are not supported.) */
 #include <string.h>
 
 #include "yolo/net/layers.h"
@@ -8,8 +11,19 @@
 int shortcut_make(layer *l, cfg *c, cfg_section *s, const network *net, int index, yerr *err)
 {
     int v = 0;
-    if (!cfg_has(s, "from"))
+    const char *from = cfg_str(s, "from", NULL);
+    if (!from)
         return cfg_fail(c, s, NULL, err, "shortcut needs from=");
+    if (strchr(from, ','))
+        return cfg_fail(c, s, "from", err, "a sum of several layers (AlexeyAB's) is not "
+                        "supported by this project");
+    /* AlexeyAB's weighted sums: only "none", which is what this does (so
+     * the keys are used, not reported) */
+    if (cfg_word(c, s, "weights_type", "none", err) < 0 ||
+        cfg_word(c, s, "weights_normalization", "none", err) < 0)
+        return -1;
+    cfg_str(s, "weights_type", NULL);
+    cfg_str(s, "weights_normalization", NULL);
     if (cfg_int(c, s, "from", 0, -100000, 100000, &v, err) < 0 ||
         layer_activation(l, c, s, "linear", err) < 0 ||
         cfg_float(c, s, "alpha", 1, -1e6f, 1e6f, &l->alpha, err) < 0 ||

@@ -1,7 +1,11 @@
 /* [yolo] (yolov3's head): per cell and masked anchor, 4 box values,
  * objectness and class scores, laid out [n][4 + 1 + classes][h][w]. Its
  * forward output is the raw input (rescale decodes); yolo_activate is what
- * darknet's forward does in place: logistic on x, y, objectness, classes. */
+ * darknet's forward does in place: logistic on x, y, objectness, classes,
+ * and (AlexeyAB's scale_x_y = s) x, y = s * x - (s - 1) / 2, which lets a
+ * box centre reach its cell's edges. AlexeyAB's training keys (iou_loss,
+ * iou_normalizer, cls_normalizer, max_delta, beta_nms, nms_kind, ...) are
+ * accepted, their words checked, and left unused: reported. */
 #include "yolo/net/layers.h"
 
 int yolo_make(layer *l, cfg *c, cfg_section *s, const network *net, int index, yerr *err)
@@ -12,8 +16,16 @@ int yolo_make(layer *l, cfg *c, cfg_section *s, const network *net, int index, y
         cfg_int(c, s, "num", 1, 1, NET_MAX_ANCHORS, &l->total, err) < 0 ||
         cfg_ints(c, s, "mask", l->mask, NET_MAX_ANCHORS, &l->n, 0, l->total - 1, err) < 0 ||
         cfg_floats(c, s, "anchors", l->anchors, 2 * NET_MAX_ANCHORS, &na, err) < 0 ||
-        layer_unsupported(c, s, "map", err) < 0)
+        layer_unsupported(c, s, "map", err) < 0 ||
+        cfg_float(c, s, "scale_x_y", 1, .01f, 100, &l->scale_xy, err) < 0 ||
+        layer_default_only(c, s, "new_coords", 0, err) < 0 ||
+        layer_unsupported(c, s, "embedding_layer", err) < 0 ||
+        cfg_word(c, s, "iou_loss", "mse iou giou diou ciou", err) < 0 ||
+        cfg_word(c, s, "iou_thresh_kind", "iou giou diou ciou", err) < 0 ||
+        cfg_word(c, s, "nms_kind", "default greedynms diounms cornersnms", err) < 0)
         return -1;
+    if (l->scale_xy != 1)
+        l->no_backward = "scale_x_y";   /* yolo-loss's gradient does not know it yet */
     if (l->n == 0) {    /* no mask: every anchor */
         l->n = l->total;
         for (int i = 0; i < l->n; i++)
@@ -47,6 +59,9 @@ void yolo_activate(const layer *l, float *x)
             /* p: [5 + classes, h, w] of anchor n */
             act_apply(p, 2 * wh, ACT_LOGISTIC);
             act_apply(p + 4 * wh, (1 + (size_t)l->classes) * wh, ACT_LOGISTIC);
+            if (l->scale_xy != 1)
+                for (size_t i = 0; i < 2 * wh; i++)
+                    p[i] = p[i] * l->scale_xy - (l->scale_xy - 1) / 2;
         }
 }
 

@@ -3,7 +3,9 @@
  * not know for that section (a typo), a key given twice, a value that is not
  * of its type or out of range are errors naming file and line. Keys darknet
  * knows but this project does not use are kept and can be listed
- * (cfg_unused), so a stage can report them. */
+ * (cfg_unused), so a stage can report them. The keys are pjreddie's darknet's
+ * and AlexeyAB's (its fork, the yolov4 cfgs): a cfg using one only
+ * AlexeyAB's reads is in its dialect (ab_line). */
 #ifndef YOLO_CFG_H
 #define YOLO_CFG_H
 
@@ -44,6 +46,8 @@ typedef struct cfg {
     char *path;         /* for messages */
     cfg_section *s;     /* [n]: s[0] is [net], then one per layer */
     int n;
+    int ab_line;        /* the line of the first key (or activation) only AlexeyAB's
+                           darknet knows, 0 if none: the cfg is in its dialect */
 } cfg;
 
 int cfg_load(cfg *c, const char *path, yerr *err);
@@ -64,6 +68,10 @@ int cfg_float(const cfg *c, cfg_section *s, const char *key, float def, float mi
 const char *cfg_str(cfg_section *s, const char *key, const char *def);
 /* Is the key there? (marks it used) */
 int cfg_has(cfg_section *s, const char *key);
+/* Checks that key, when given, is one of the space-separated words, without
+ * marking it used (a key this project does not use, with a typo still
+ * caught). */
+int cfg_word(const cfg *c, const cfg_section *s, const char *key, const char *words, yerr *err);
 /* Comma-separated lists, at most maxn items: *n items into v. Absent: *n = 0. */
 int cfg_ints(const cfg *c, cfg_section *s, const char *key, int *v, int maxn, int *n, int min,
              int max, yerr *err);

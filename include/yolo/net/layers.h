@@ -56,8 +56,11 @@ void detection_activate(const layer *l, float *x);
 
 /* Reads the activation key (default def) into l->act. */
 int layer_activation(layer *l, cfg *c, cfg_section *s, const char *def, yerr *err);
-/* Fails if the section sets key to anything but its default (a darknet
- * option this project does not implement). */
+/* Fails if the section sets the number key to anything but def (an
+ * option this project does not implement; AlexeyAB's mostly). */
+int layer_default_only(cfg *c, cfg_section *s, const char *key, float def, yerr *err);
+/* Fails if the section sets key at all (a darknet option this project does
+ * not implement). */
 int layer_unsupported(cfg *c, cfg_section *s, const char *key, yerr *err);
 
 /* im2col as darknet lays it out: col[(ch*size + ky)*size + kx][oy*out_w + ox]
@@ -79,10 +82,13 @@ void layer_col2im_rows(const float *col, int ch, int h, int w, int size, int str
  * leading pad) that land inside an input of n positions. */
 void layer_inside(int n, int out_n, int k, int stride, int pad, int *lo, int *hi);
 
-/* Inference batch norm, in place on x [batch, n, spatial]:
- * x = (x - mean) / (sqrt(var) + 1e-6) * scale + bias, as darknet. */
-void layer_batchnorm(float *x, int batch, int n, int spatial, const float *mean,
-                     const float *var, const float *scales, const float *biases);
+/* Inference batch norm, in place on x [l->batch, n, spatial], with l's
+ * rolling statistics, scales and biases: x = (x - mean) * layer_bn_inv(var)
+ * * scale + bias. */
+void layer_batchnorm(const layer *l, float *x, int n, int spatial);
+/* 1 / (sqrt(var) + 1e-6) as pjreddie's darknet, or 1 / sqrt(var + 1e-5) as
+ * AlexeyAB's (l->bn_ab: a cfg in its dialect). */
+float layer_bn_inv(const layer *l, float var);
 /* conv: folds batch norm into weights and biases (net_fold_bn). */
 void conv_fold(layer *l);
 /* conv: 1 and cv (the layer at its current batch) when Winograd suits its

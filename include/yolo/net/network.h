@@ -18,11 +18,14 @@
 #include "yolo/net/cfg.h"
 #include "yolo/base/err.h"
 
-/* darknet's activations, with darknet's spelling in the cfg. */
+/* darknet's activations, with darknet's spelling in the cfg; from ACT_MISH
+ * on, those only AlexeyAB's darknet has (ACT_AB_FIRST). */
 typedef enum {
     ACT_LOGISTIC, ACT_RELU, ACT_RELIE, ACT_LINEAR, ACT_RAMP, ACT_TANH, ACT_PLSE, ACT_LEAKY,
-    ACT_ELU, ACT_LOGGY, ACT_STAIR, ACT_HARDTAN, ACT_LHTAN, ACT_SELU, ACT_N
+    ACT_ELU, ACT_LOGGY, ACT_STAIR, ACT_HARDTAN, ACT_LHTAN, ACT_SELU,
+    ACT_MISH, ACT_SWISH, ACT_HARD_MISH, ACT_N
 } act_type;
+#define ACT_AB_FIRST ACT_MISH
 
 #define NET_MAX_ROUTE 16      /* layers one [route] may concatenate */
 #define NET_MAX_ANCHORS 64    /* anchor boxes of a region / yolo head */
@@ -43,11 +46,20 @@ typedef struct layer {
     int folded;               /* conv: batch norm folded into weights and biases */
     int frozen;               /* training: below a stopbackward=1 or --freeze (net->frozen):
                                  no gradient, no update, batch norm as at inference */
+    int bn_ab;                /* batch norm as AlexeyAB's: 1/sqrt(var + 1e-5) (a cfg in
+                                 its dialect), not 1/(sqrt(var) + 1e-6) */
     int reverse;              /* reorg: space-to-depth undone; upsample: stride < 0 */
     float scale;              /* upsample: output multiplier */
     float alpha, beta;        /* shortcut: out = alpha*prev + beta*from */
     float temperature;        /* softmax */
     int from[NET_MAX_ROUTE];  /* route: source layers; shortcut: from[0] */
+    int group_id;             /* route: which of `groups` equal channel slices of each
+                                 source it takes (AlexeyAB's; groups 1: all) */
+    int depth;                /* maxpool: AlexeyAB's maxpool_depth, a max across channels
+                                 (out_c of them) at each position instead of a window */
+    float scale_xy;           /* yolo: AlexeyAB's scale_x_y (1: none) */
+    const char *no_backward;  /* the cfg key whose option has a forward pass but no
+                                 backward yet (training refuses the cfg), or NULL */
 
     /* heads */
     int classes, coords, softmax, background, total, side, sqrt_wh, rescore;
@@ -232,11 +244,15 @@ void net_zero_grads(network *net);
 void net_backward(network *net);
 
 int act_parse(const char *s);            /* -1 if unknown */
+/* The activations whose derivative is not a function of their output
+ * (mish, swish, hard_mish): no backward yet, inference only. */
+int act_forward_only(act_type a);
 void act_apply(float *x, size_t n, act_type a);
 
 /* What darknet's head forward leaves in the output: logistic on x, y (and
  * objectness, and classes unless softmax), softmax over classes when the
- * head says so. x is the head's raw output [batch, outputs]. For tests
+ * head says so; a yolo head's x, y then scaled by scale_x_y about .5
+ * (AlexeyAB's). x is the head's raw output [batch, outputs]. For tests
  * against libdarknet and for decoders. */
 void head_activate(const layer *l, float *x);
 

@@ -1,5 +1,7 @@
 /* Non-maximum suppression over a record's `detections`: greedy (darknet's
- * do_nms_sort), per class or class-agnostic, and soft-NMS (Bodla et al.
+ * do_nms_sort; or with DIoU in place of IoU, AlexeyAB's diounms_sort, which
+ * yolov4's nms_kind=greedynms asks for), per class or class-agnostic, and
+ * soft-NMS (Bodla et al.
  * 2017, "Improving Object Detection With One Line of Code"), linear or
  * Gaussian. IoU is box_iou (common/data/box.c).
  *
@@ -34,12 +36,16 @@ typedef struct nms_cfg {
     long max_det;          /* at most this many entries per record, best first */
     int clip;              /* clip the kept boxes to [0, width] x [0, height] (the
                               record needs width and height when it has entries) */
+    double diou;           /* greedy: 0, IoU; > 0, box_diou with this beta, on boxes
+                              in image-relative coordinates (x / width, y / height) as
+                              AlexeyAB's detector has them (the record needs width and
+                              height when it has entries) */
 } nms_cfg;
 
 /* One entry as the suppression sees it. */
 typedef struct nms_item {
     double score;          /* decayed by soft-NMS */
-    box b;
+    box b;                 /* --diou: in image-relative coordinates */
     int cls;               /* -1 for every entry when agnostic */
     size_t i;              /* position in the input */
 } nms_item;
@@ -51,10 +57,11 @@ typedef struct nms_work {
     size_t cap;
 } nms_work;
 
-/* Suppresses among v[0, n). Returns the number kept, k; w->kept[0, k)
+/* Suppresses among v[0, n) (of an image w x h: scales the boxes for
+ * --diou only). Returns the number kept, k; w->kept[0, k)
  * holds them in output order with their final scores (input positions in
  * .i). -1 out of memory. */
-long nms_run(const nms_cfg *c, const ydet *v, size_t n, nms_work *w);
+long nms_run(const nms_cfg *c, const ydet *v, size_t n, double w, double h, nms_work *nw);
 
 /* Rewrites r's detections with the kept entries, each as it was read with
  * only score (soft-NMS) and bbox (--clip) replaced. 1 done, 0 passed

@@ -52,6 +52,8 @@ typedef struct rescale_head {
     int na;                    /* A: region num, yolo len(mask), detection num */
     int h, w;                  /* grid */
     int softmax, sqrt_wh;      /* region (and detection) softmax; detection sqrt */
+    double scale_xy;           /* yolo: AlexeyAB's scale_x_y (1 when absent): the centre's
+                                  logistic s becomes s * scale_xy - (scale_xy - 1) / 2 */
     int net_w, net_h;
     double anchors[2 * RESCALE_MAX_ANCHORS]; /* [2*na] the head's own pairs: region in
                                                 grid cells, yolo in network pixels (mask

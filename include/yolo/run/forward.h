@@ -43,7 +43,8 @@ typedef struct fwd_config {
     int upto, has_upto;         /* with has_upto, save_path gets layers [0, upto) only */
     int w, h;                   /* network size, 0: the cfg's */
     int batch;                  /* records per forward pass, 1..FWD_MAX_BATCH */
-    int resize;                 /* 0: letterbox (darknet's detector test), 1: stretch */
+    int resize;                 /* 0: letterbox (darknet's detector test), 1: stretch,
+                                   -1: as the cfg says (fwd_cfg_resize) */
     int strict;                 /* a bad image stops the run instead of `error` */
     int direct;                 /* 3x3 convolutions by im2col + GEMM, not Winograd */
     long wino_mib;              /* MiB Winograd's weights may take (-1: no limit) */
@@ -76,6 +77,13 @@ typedef struct fwd {
     trainer tr;                 /* with cf.train */
     int training;               /* tr is planned (train_free needed) */
 } fwd;
+
+/* The resize a cfg asks for, into *resize (1 stretch, 0 letterbox): its
+ * [net] letter_box when given (AlexeyAB's key: 1 letterbox), else a stretch
+ * for a cfg in AlexeyAB's dialect (cfg.ab_line: its detector stretches
+ * unless letter_box=1) and a letterbox for the others (pjreddie's detector
+ * letterboxes). -1 with err for a bad letter_box. */
+int fwd_cfg_resize(cfg *c, int *resize, yerr *err);
 
 /* Reads the cfg and the weights (or makes random ones), saves them if asked,
  * folds batch norm and allocates the batch. Errors name the file: a bad cfg
