@@ -2,6 +2,7 @@
  * layer type's X_make), then one allocation for every float, then pointers
  * into it. Runs the forward pass and prints a darknet-like summary. */
 #include <stdint.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -379,29 +380,36 @@ static int allocate(network *net, int adam, yerr *err)
     return 0;
 }
 
-/* Training freezes the layers up to the last with stopbackward=1 (darknet:
- * the backward pass stops there, so it and the layers below keep their
- * weights) and the first o->freeze ones. Read always: a cfg with a bad
- * stopbackward is refused whatever the run. */
+/* The cfg's stopbackward (darknet: the backward pass stops at the layer,
+ * so it and the layers below keep their weights): 1 for the whole run, N >
+ * 1 for the first N steps (AlexeyAB's, as his GPU build reads it:
+ * yolov4-custom.cfg has stopbackward=800). Read always: a bad value is
+ * refused whatever the run. */
 static int freeze_layers(cfg *c, network *net, const net_opts *o, yerr *err)
 {
-    int upto = 0;
-    for (int i = 0; i < net->n; i++) {
-        int stop = 0;
-        if (cfg_int(c, &c->s[i + 1], "stopbackward", 0, 0, 1, &stop, err) < 0)
+    for (int i = 0; i < net->n; i++)
+        if (cfg_int(c, &c->s[i + 1], "stopbackward", 0, 0, INT_MAX, &net->l[i].stopbackward,
+                    err) < 0)
             return -1;
-        if (stop)
-            upto = i + 1;
-    }
     if (o->freeze > net->n)
         return yerr_set(err, YOLO_EUSAGE, "%s: %d layers to freeze; the network has %d",
                         c->path, o->freeze, net->n);
-    if (o->freeze > upto)
-        upto = o->freeze;
-    net->frozen = net->train ? upto : 0;
-    for (int i = 0; i < net->frozen; i++)
-        net->l[i].frozen = 1;
+    net->freeze = o->freeze;
+    net_freeze_at(net, 0);
     return 0;
+}
+
+void net_freeze_at(network *net, long step)
+{
+    int upto = net->freeze;
+    for (int i = 0; i < net->n; i++) {
+        int stop = net->l[i].stopbackward;
+        if ((stop == 1 || stop > step) && stop > 0 && i + 1 > upto)
+            upto = i + 1;
+    }
+    net->frozen = net->train ? upto : 0;
+    for (int i = 0; i < net->n; i++)
+        net->l[i].frozen = i < net->frozen;
 }
 
 int net_plan_opts(cfg *c, network *net, const net_opts *o, yerr *err)
@@ -706,7 +714,8 @@ static void keep_state(network *nn, const network *old)
             memcpy(nn->moment2, old->moment2, bytes);
     }
     for (int i = 0; i < old->n; i++)
-        nn->l[i].folded = old->l[i].folded;
+        nn->l[i].folded = old->l[i].folded, nn->l[i].frozen = old->l[i].frozen;
+    nn->frozen = old->frozen;   /* the step's, not step 0's */
     nn->folded = old->folded;
     nn->rng = old->rng;
     nn->major = old->major, nn->minor = old->minor, nn->revision = old->revision;
@@ -718,7 +727,7 @@ int net_resize(cfg *c, network *net, int w, int h, yerr *err)
     if (net_resizable(net, err) < 0)
         return -1;
     net_opts o = {.w = w, .h = h, .batch = net->batch, .reuse = net->reuse,
-                  .train = net->train, .adam = net->moment2 != NULL, .freeze = net->frozen};
+                  .train = net->train, .adam = net->moment2 != NULL, .freeze = net->freeze};
     network nn;
     if (net_load_opts(c, &nn, &o, err) < 0)
         return -1;

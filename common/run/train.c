@@ -181,6 +181,7 @@ int train_start(trainer *t, network *net, const int *heads, int nheads, yerr *er
         return -1;
     if (t->tc.resume)
         resume_validations(t);
+    net_freeze_at(net, t->step);
     catch_stops();
     if (open_grads(t, err) < 0)
         return -1;
@@ -450,6 +451,7 @@ static int update(trainer *t, network *net, const yrep *rep, yerr *err)
     net->seen += (uint64_t)t->pending;
     t->step++;
     t->passes = 0;
+    net_freeze_at(net, t->step);   /* a stopbackward=N lifts after step N */
     t->step_records = t->records;
     t->step_skipped = t->skipped;
     t->step_rng = t->rng;

@@ -112,6 +112,7 @@ net_cfg() {
 }
 net_cfg > "$T/net.cfg"
 net_cfg 'stopbackward=1\n' > "$T/stop.cfg"
+net_cfg 'stopbackward=3\n' > "$T/stop3.cfg"
 synth-voc --quiet --out "$T/d" --count 16 --size 64x64 --seed 5 --max-objects 2 \
   --min-size 0.2 --split-ratios 1,0,0
 voc-parse --quiet --classes "$T/d/classes.names" "$T/d" > "$T/all.mp"
@@ -144,15 +145,23 @@ check "without --freeze, layers 0..3 moved" \
   test "$(body "$T/free.weights" 0 "$n4")" != "$(body "$T/init.weights" 0 "$n4")"
 check "stopbackward=1 on layer 2 (the second conv) trains as --freeze 4: the same weights, bit for bit" \
   cmp -s "$T/stop.weights" "$T/frozen.weights"
+# stopbackward=N > 1 (AlexeyAB's, yolov4-custom.cfg's 800): frozen for the
+# first N steps, then trained
+train "$T/stop3.cfg" "$T/s3.weights" --random 1 --max-batches 3
+train "$T/net.cfg" "$T/f3.weights" --random 1 --freeze 4 --max-batches 3
+check "stopbackward=3: its first 3 steps are --freeze 4's, bit for bit" cmp -s "$T/s3.weights" "$T/f3.weights"
+train "$T/stop3.cfg" "$T/s4.weights" --random 1
+check "... and step 4 trains layers 0..3 (they move)" \
+  test "$(body "$T/s4.weights" 0 "$n4")" != "$(body "$T/init.weights" 0 "$n4")"
 timeout $TO darknet-forward --cfg "$T/net.cfg" --random 1 --train --grad "$T/g" --freeze 9 \
   < "$T/all.mp" > "$T/out" 2> "$T/err"
 rc=$?
 check_eq "--freeze 9 on an 8-layer net: refused before it starts (exit 1), said, nothing on stdout" \
   "$rc $(grep -c '9 layers to freeze; the network has 8' "$T/err") $(wc -c < "$T/out")" "1 1 0"
-printf '[net]\nwidth=64\nheight=64\nchannels=3\n\n[convolutional]\nfilters=6\nsize=1\nstopbackward=2\n\n[yolo]\nmask=0\nanchors=1,1\nclasses=1\nnum=1\n' > "$T/bad.cfg"
+printf '[net]\nwidth=64\nheight=64\nchannels=3\n\n[convolutional]\nfilters=6\nsize=1\nstopbackward=-1\n\n[yolo]\nmask=0\nanchors=1,1\nclasses=1\nnum=1\n' > "$T/bad.cfg"
 darknet-forward --cfg "$T/bad.cfg" --random 1 < /dev/null 2> "$T/err"
 rc=$?
-check_eq "stopbackward=2: a cfg error (exit 2) naming the line and the key" \
+check_eq "stopbackward=-1: a cfg error (exit 2) naming the line and the key" \
   "$rc $(grep -c 'bad.cfg:[0-9]*: \[convolutional\] stopbackward' "$T/err")" "2 1"
 
 # a backbone through train.sh -b: seen and the schedule start at 0

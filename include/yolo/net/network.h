@@ -44,8 +44,10 @@ typedef struct layer {
     int size, stride, pad, groups;
     int batch_normalize, flipped;
     int folded;               /* conv: batch norm folded into weights and biases */
-    int frozen;               /* training: below a stopbackward=1 or --freeze (net->frozen):
+    int frozen;               /* training: below a stopbackward or --freeze (net->frozen):
                                  no gradient, no update, batch norm as at inference */
+    int stopbackward;         /* the cfg's: 1 freezes it and the layers below, N > 1 for the
+                                 first N steps (net_freeze_at) */
     int bn_ab;                /* batch norm as AlexeyAB's: 1/sqrt(var + 1e-5) (a cfg in
                                  its dialect), not 1/(sqrt(var) + 1e-6) */
     int reverse;              /* reorg: space-to-depth undone; upsample: stride < 0 */
@@ -123,8 +125,9 @@ typedef struct network {
     float *work;              /* [nwork] im2col / scratch */
     int train;                /* built for training: deltas, gradients, batch statistics;
                                  forward uses batch statistics and dropout */
-    int frozen;               /* training: layers [0, frozen) are frozen (layer.frozen): the
-                                 last layer with stopbackward=1, or net_opts.freeze, + 1 */
+    int frozen;               /* training: layers [0, frozen) are frozen now (layer.frozen):
+                                 net_freeze_at's answer for the step */
+    int freeze;               /* net_opts.freeze: layers frozen whatever the cfg says */
     float *grads;             /* [nparams] dL/d params, in file order (training) */
     float *momentum;          /* [nparams] SGD's velocity, or Adam's first moment (training) */
     float *moment2;           /* [nparams] Adam's second moment (training with adam) */
@@ -242,6 +245,10 @@ double net_bflops(const network *net);
 void net_zero_deltas(network *net);
 void net_zero_grads(network *net);
 void net_backward(network *net);
+/* Which layers are frozen for step `step` (steps done so far): those up to
+ * the last with stopbackward 1 or above step, and the first net->freeze.
+ * Sets net->frozen and each layer's frozen; none when not training. */
+void net_freeze_at(network *net, long step);
 
 int act_parse(const char *s);            /* -1 if unknown */
 /* The activations whose derivative is not a function of their output
