@@ -107,7 +107,8 @@ check_match "--strict: exit 2 naming the record and key" "$rc $(cat "$T/err")" \
 check_eq "--strict: the record before it written, nothing of the bad one" \
   "$(records-to-json "$T/out.mp" | jq -r .id | tr '\n' ' ')" "0 "
 for spec in '{"class":1,"score":0.5,"bbox":[5,0,1,1]}|bbox.*inverted' '{"class":-1,"score":0.5,"bbox":[0,0,1,1]}|class' \
-            '{"score":0.5,"bbox":[0,0,1,1]}|class' '7|expected a map' '{"class":1,"score":0.5,"bbox":[0,0,1,"a"]}|bbox'; do
+            '{"score":0.5,"bbox":[0,0,1,1]}|class' '7|expected a map' '{"class":1,"score":0.5,"bbox":[0,0,1,"a"]}|bbox' \
+            '{"class":1,"score":0.5,"bbox":[0,0,1,1],"track_id":1.5}|track_id.*not an integer'; do
   bad "${spec%%|*}" | track --strict > /dev/null 2> "$T/err"; rc=$?
   check_match "bad entry ${spec%%|*}: exit 2 naming it" "$rc $(cat "$T/err")" "^2 track: .*record 1: key 'detections\[0\]': .*${spec##*|}"
 done

@@ -11,6 +11,10 @@
         noise, misses (more when another object covers one), low scores
         while partly covered, and false positives; the truth, one JSON line
         per frame, goes to TRUTH.
+    track-synth.py oracle MIN_SCORE < stream.mp > tracked.mp
+        what a tracker that knew the truth would write: every entry of a real
+        object (`gt` >= 0) scoring >= MIN_SCORE gets its object's number + 1
+        as track_id, the false positives none (the bound for the scores).
     track-synth.py score TRUTH < tracked.mp
         CLEAR MOT (Bernardin and Stiefelhagen 2008) of the entries with a
         track_id against the truth at IoU >= 0.5: MOTA, MOTP, ID switches,
@@ -205,6 +209,15 @@ def score(truth_path):
         "motp": round(iou_sum / max(matches, 1), 4)}))
 
 
+def oracle(min_score):
+    out = sys.stdout.buffer
+    for rec in msgpack.Unpacker(sys.stdin.buffer, raw=False):
+        for d in rec["detections"]:
+            if d["gt"] >= 0 and d["score"] >= min_score:
+                d["track_id"] = d["gt"] + 1
+        out.write(msgpack.packb(rec, use_bin_type=True))
+
+
 def main():
     a = sys.argv[1:]
     if a[:1] == ["gen"] and len(a) == 2:
@@ -212,6 +225,8 @@ def main():
     elif a[:1] == ["paths"] and len(a) == 8:
         opt = dict(zip(a[1:7:2], a[2:7:2]))
         paths(int(opt["--seed"]), int(opt["--frames"]), int(opt["--objects"]), a[7])
+    elif a[:1] == ["oracle"] and len(a) == 2:
+        oracle(float(a[1]))
     elif a[:1] == ["score"] and len(a) == 2:
         score(a[1])
     else:
