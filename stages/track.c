@@ -50,7 +50,7 @@ static const cli_desc desc = {
         "it. Entries keep their order and fields. A record with 'error' passes through and is a\n"
         "frame in which nothing was seen; so is a record without 'detections' or with a bad\n"
         "entry, which gets 'error' (a warning, counted), or with --strict stops the run (exit 2).\n"
-        "docs/detection.md (Tracking) has the method.",
+        "docs/detection.md (section track) has the method and the measured scores.",
     .opts = opts,
     .reads_records = 1,
     .writes_records = 1,

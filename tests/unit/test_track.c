@@ -383,11 +383,42 @@ static void test_lifecycle(void)
     tracker_free(&tk);
 }
 
+/* A class group of more than TRACK_HUNGARIAN_MAX tracks with partners is
+ * matched greedily (counted); one of 400 by the Hungarian algorithm. */
+static void test_bound(void)
+{
+    for (int k = 0; k < 2; k++) {
+        int n = k ? TRACK_HUNGARIAN_MAX + 88 : 400;
+        ydet *v = malloc((size_t)n * sizeof *v);
+        for (int j = 0; j < n; j++) { /* a grid of 40 px boxes, 10 px apart, moving right */
+            double x = (j % 25) * 50.0, y = (j / 25) * 50.0;
+            v[j] = (ydet){.cls = 0, .score = 0.9, .bbox = {x, y, x + 40, y + 40}};
+        }
+        tracker tk;
+        tracker_init(&tk, &base_cfg);
+        int ok = 1;
+        for (int f = 0; f < 4; f++) {
+            ok &= tracker_step(&tk, v, (size_t)n) == 0;
+            for (int j = 0; j < n; j++) {
+                ok &= tk.ids[j] == j + 1;
+                v[j].bbox.x1 += 2, v[j].bbox.x2 += 2;
+            }
+        }
+        CHECK(ok && tk.greedy_fallbacks == (k ? 3 : 0),
+              "%d boxes in one class: ids kept over 4 frames, %s (fallbacks %ld)", n,
+              k ? "greedy past the Hungarian bound, counted" : "by the Hungarian algorithm",
+              tk.greedy_fallbacks);
+        tracker_free(&tk);
+        free(v);
+    }
+}
+
 int main(void)
 {
     test_assign();
     test_kalman();
     test_matching();
     test_lifecycle();
+    test_bound();
     return check_done();
 }

@@ -3,7 +3,7 @@
  * two-stage association (Zhang et al. 2022, "ByteTrack: Multi-Object
  * Tracking by Associating Every Detection Box"). One record is one frame, in
  * order; the tracker's state lives between records. docs/detection.md
- * ("Tracking") has the method and its parameters.
+ * (section track) has the method and its parameters.
  *
  * Per frame: every live track's Kalman filter predicts its box; detections
  * are matched to the predictions by IoU (box_iou, common/data/box.c), with
