@@ -1,5 +1,4 @@
 #include <float.h>
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -388,7 +387,7 @@ static int associate(tracker *tk, const ydet *v, size_t n, trk_kind tkind, det_k
     }
     /* walk both lists class by class */
     size_t a = 0, b = 0;
-    while (rc == 0 && nt > 0 && a < nt && b < nd) {
+    while (rc == 0 && a < nt && b < nd) {
         if (ts[a].cls != ds[b].cls) {
             ts[a].cls < ds[b].cls ? a++ : b++;
             continue;
