@@ -36,7 +36,8 @@ static int read_det(const rec *r, const msgpack_object *m, const char *path, yde
         return rec_fail(r, err, path, "expected a map, got %s", mp_object_type_name(m));
     const msgpack_object *c = mp_map_get(m, "class"), *s = mp_map_get(m, "score"),
                          *b = mp_map_get(m, "bbox"), *nm = mp_map_get(m, "name"),
-                         *ob = mp_map_get(m, "objectness"), *p = mp_map_get(m, "prediction");
+                         *ob = mp_map_get(m, "objectness"), *p = mp_map_get(m, "prediction"),
+                         *tid = mp_map_get(m, "track_id");
     int64_t cls;
     if (!c || mp_as_i64(c, &cls) < 0 || cls < 0 || cls >= RESCALE_MAX_CLASSES)
         return rec_fail(r, err, path, "'class' is missing or not an integer in [0, %d)",
@@ -59,6 +60,10 @@ static int read_det(const rec *r, const msgpack_object *m, const char *path, yde
     if (p && mp_as_i64(p, &d->pred) < 0)
         return rec_fail(r, err, path, "'prediction' is %s, not an integer",
                         mp_object_type_name(p));
+    int64_t id;
+    if (tid && mp_as_i64(tid, &id) < 0)
+        return rec_fail(r, err, path, "'track_id' is %s, not an integer",
+                        mp_object_type_name(tid));
     return 0;
 }
 

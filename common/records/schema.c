@@ -86,7 +86,7 @@ static const field object_fields[] = {
 };
 static const field detection_fields[] = {
     {"class", T_INT}, {"score", T_NUM}, {"bbox", T_BOX}, {"name", T_STR},
-    {"objectness", T_NUM}, {"prediction", T_INT}, {NULL, 0},
+    {"objectness", T_NUM}, {"prediction", T_INT}, {"track_id", T_INT}, {NULL, 0},
 };
 static const field head_fields[] = {
     {"type", T_STR}, {"tensor", T_TENSOR}, {"anchors", T_LIST}, {"mask", T_LIST},

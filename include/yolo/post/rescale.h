@@ -35,7 +35,7 @@ int dets_pack(msgpack_packer *pk, const ydet *v, size_t n);
 /* Reads r's detections into l (emptied first). Each entry needs class (int
  * >= 0), score (finite number) and bbox (4 finite numbers); name,
  * objectness and prediction are read when present (objectness NAN and
- * prediction -1 when absent). 1, 0 if r has no detections, -1 with err
+ * prediction -1 when absent), and track_id checked to be an integer. 1, 0 if r has no detections, -1 with err
  * naming the record and the path (detections[3].score). */
 int rec_get_detections(rec *r, detlist *l, yerr *err);
 
