@@ -79,7 +79,7 @@ while [ $i -lt $kills ]; do
   timeout $TO $TRAIN -o "$T/C" "$T/d" "$T/net.cfg" --save-every 1 2> /dev/null &
   tp=$!
   n=0
-  while [ "$(wc -l < "$T/C/log.jsonl")" -lt $at ] && kill -0 $tp 2> /dev/null && [ $n -lt 3000 ]; do
+  while [ "$(wc -l < "$T/C/log.jsonl")" -lt $at ] && kill -0 $tp 2> /dev/null && [ $n -lt 12000 ]; do
     sleep 0.01; n=$((n + 1))
   done
   pkill -$sig -f "darknet-forward --cfg $T/net.cfg" 2> /dev/null
@@ -87,7 +87,7 @@ while [ $i -lt $kills ]; do
   timeout $TO $TRAIN -o "$T/C" -w "$T/C/weights" "$T/d" "$T/net.cfg" --save-every 1 --resume \
     2> "$T/errC"; rc=$?
   r=$(same_as_a "$T/C")
-  [ "$rc $r" = "0 SAME" ] && same=$((same + 1)) || report="$report $sig@$at:rc=$rc,$r"
+  [ "$rc $r" = "0 SAME" ] && same=$((same + 1)) || report="$report $sig@$at(logged $(wc -l < "$T/C/log.jsonl" 2> /dev/null)):rc=$rc,$r,$(tail -1 "$T/errC")"
 done
 check_eq "SIGTERM, SIGINT or SIGKILL to darknet-forward at step 3..32, then --resume: the unstopped run's weights and log, $kills times of $kills" \
   "$same$report" "$kills"
