@@ -598,11 +598,26 @@ const float *net_forward_layer(network *net, int i, const float *in)
     return l->out;
 }
 
+/* Layers i and i + 1 as one (conv_pool_forward), when the outputs share
+ * memory (an inference build: nothing looks at layer i's output but layer
+ * i + 1). 1 done, 0 run them one by one. */
+static int forward_pair(network *net, int i, const float *in)
+{
+    if (!net->reuse || net->train || i + 1 >= net->n || net->l[i].last_use != i + 1)
+        return 0;
+    return conv_pool_forward(&net->l[i], &net->l[i + 1], in) == 0;
+}
+
 const float *net_forward(network *net)
 {
     const float *in = net->input;          /* [batch, c, h, w] of the layer to run */
-    for (int i = 0; i < net->n; i++)
+    for (int i = 0; i < net->n; i++) {
+        if (forward_pair(net, i, in)) {
+            in = net->l[++i].out;
+            continue;
+        }
         in = net_forward_layer(net, i, in);
+    }
     return in;
 }
 

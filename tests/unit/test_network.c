@@ -611,6 +611,59 @@ static void test_threads(const char *cfgpath, int wino)
     omp_set_num_threads(2);
 }
 
+/* The heads of cfgpath at 96x96, batch 2, seed 5, folded, Winograd where
+ * it goes, built with outputs sharing memory (reuse: the first layer and
+ * its 2x2 maxpool run as one, conv_pool_forward) or not; *n floats. */
+static float *head_outputs(const char *cfgpath, int reuse, size_t *n)
+{
+    cfg c;
+    network net;
+    yerr err = {0};
+    float *all = NULL;
+    if (cfg_load(&c, cfgpath, &err) < 0)
+        return NULL;
+    if (net_load_opts(&c, &net, &(net_opts){.w = 96, .h = 96, .batch = 2, .reuse = reuse},
+                      &err) < 0) {
+        cfg_free(&c);
+        return NULL;
+    }
+    weights_random(&net, 5);
+    net_fold_bn(&net);
+    int heads[8], nh = net_heads(&net, heads, 8);
+    if (net_winograd(&net, NET_WINO_ALL, &err) >= 0 && nh > 0) {
+        fill_input(&net, 100);
+        fill_input(&net, 100);
+        for (int i = 0; i < net.inputs; i++)   /* the second image another */
+            net.input[net.inputs + i] = 1 - net.input[i];
+        net_forward(&net);
+        *n = 0;
+        for (int k = 0; k < nh; k++)
+            *n += (size_t)net.l[heads[k]].outputs * net.batch;
+        all = malloc(*n * sizeof *all);
+        for (int k = 0, at = 0; all && k < nh; k++) {
+            size_t m = (size_t)net.l[heads[k]].outputs * net.batch;
+            memcpy(all + at, net.l[heads[k]].out, m * sizeof *all);
+            at += (int)m;
+        }
+    }
+    net_free(&net);
+    cfg_free(&c);
+    return all;
+}
+
+/* The first layer and its maxpool as one (an inference build) give the
+ * bits of the two run apart, in the family the suite runs. */
+static void test_fused_pool(const char *cfgpath)
+{
+    size_t n1 = 0, n2 = 0;
+    float *fused = head_outputs(cfgpath, 1, &n1), *apart = head_outputs(cfgpath, 0, &n2);
+    CHECK(fused && apart && n1 == n2 && n1 > 0 && !memcmp(fused, apart, n1 * sizeof *fused),
+          "%s (%s): conv + maxpool run as one give the heads' bits of the two apart", cfgpath,
+          isa_name(isa_active()));
+    free(fused);
+    free(apart);
+}
+
 int main(void)
 {
     test_fixtures();
@@ -619,6 +672,8 @@ int main(void)
     test_errors();
     test_summary();
     test_wino_budget();
+    test_fused_pool(DATA_CFGS "yolov2-tiny-voc.cfg");
+    test_fused_pool(DATA_CFGS "yolov3-tiny.cfg");
     for (int wino = 0; wino <= 1; wino++) {
         test_families(FX "/mixed-a.cfg", wino);
         test_families(DATA_CFGS "yolov2-tiny-voc.cfg", wino);

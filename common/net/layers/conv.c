@@ -2,7 +2,10 @@
  * rolling statistics; training: the batch's) or bias, then the activation.
  * Backward: the activation's and batch norm's derivatives, then per group
  * dW += delta . col^T and din += col2im(W^T . delta). */
+#include <float.h>
 #include <math.h>
+#include <omp.h>
+#include <stdlib.h>
 
 #include "yolo/net/gemm.h"
 #include "yolo/net/isa.h"
@@ -143,36 +146,67 @@ static int conv_few_shape(const layer *l)
     return l->size == 3 && l->stride == 1 && l->pad == 1 && l->groups == 1 && l->c <= 4;
 }
 
-/* Output row y of image b, filter by filter: out [w] = conv(in [batch, c,
- * h, w]), then, given bias [n], act(out + bias). Each output row (in L1)
+/* Output row y of image b for filter f into o [w]: conv(in [batch, c, h,
+ * w]), then, given bias [n], act(o + bias). Each output row (in L1)
  * gathers three taps of each input row at once. */
+static inline __attribute__((always_inline)) void few_filter_row(const layer *l, const float *in,
+                                                                const float *bias, int b, int y,
+                                                                int f, float *o)
+{
+    int h = l->h, w = l->w, c = l->c;
+    float b0 = bias ? bias[f] : 0;
+#pragma omp simd
+    for (int x = 0; x < w; x++)
+        o[x] = b0;
+    for (int ch = 0; ch < c; ch++)
+        for (int ky = 0; ky < 3; ky++) {
+            int r = y + ky - 1;
+            if (r < 0 || r >= h)
+                continue;
+            const float *src = in + (((size_t)b * c + ch) * h + r) * w;   /* [w] */
+            const float *k = l->weights + (((size_t)f * c + ch) * 3 + ky) * 3;
+            float k0 = k[0], k1 = k[1], k2 = k[2];
+            o[0] += k1 * src[0] + (w > 1 ? k2 * src[1] : 0);
+#pragma omp simd
+            for (int x = 1; x < w - 1; x++)
+                o[x] += k0 * src[x - 1] + k1 * src[x] + k2 * src[x + 1];
+            if (w > 1)
+                o[w - 1] += k0 * src[w - 2] + k1 * src[w - 1];
+        }
+    if (bias)
+        act_span(o, (size_t)w, l->act);
+}
+
+/* Output row y of image b, every filter, into l->out. */
 static inline __attribute__((always_inline)) void few_row(const layer *l, const float *in,
                                                          const float *bias, int b, int y)
 {
-    int h = l->h, w = l->w, n = l->n, c = l->c;
-    for (int f = 0; f < n; f++) {
-        float *o = l->out + (((size_t)b * n + f) * h + y) * w;           /* [w] */
-        float b0 = bias ? bias[f] : 0;
-#pragma omp simd
-        for (int x = 0; x < w; x++)
-            o[x] = b0;
-        for (int ch = 0; ch < c; ch++)
-            for (int ky = 0; ky < 3; ky++) {
-                int r = y + ky - 1;
-                if (r < 0 || r >= h)
-                    continue;
-                const float *src = in + (((size_t)b * c + ch) * h + r) * w;   /* [w] */
-                const float *k = l->weights + (((size_t)f * c + ch) * 3 + ky) * 3;
-                float k0 = k[0], k1 = k[1], k2 = k[2];
-                o[0] += k1 * src[0] + (w > 1 ? k2 * src[1] : 0);
-#pragma omp simd
-                for (int x = 1; x < w - 1; x++)
-                    o[x] += k0 * src[x - 1] + k1 * src[x] + k2 * src[x + 1];
-                if (w > 1)
-                    o[w - 1] += k0 * src[w - 2] + k1 * src[w - 1];
-            }
-        if (bias)
-            act_span(o, (size_t)w, l->act);
+    for (int f = 0; f < l->n; f++)
+        few_filter_row(l, in, bias, b, y, f,
+                       l->out + (((size_t)b * l->n + f) * l->h + y) * l->w);
+}
+
+/* Pooled row py of image b: each filter's conv rows 2py and 2py + 1 into
+ * rows [2, w], then the 2x2 stride-2 maxima into pool->out, compared as
+ * maxpool's window_max compares them (from -FLT_MAX, `v > best`, row by
+ * row), so the bits are conv_few's then maxpool's. */
+static inline __attribute__((always_inline)) void few_pool_row(const layer *l, const layer *pool,
+                                                              const float *in, int b, int py,
+                                                              float *rows)
+{
+    int w = l->w, ow = pool->out_w;
+    for (int f = 0; f < l->n; f++) {
+        few_filter_row(l, in, l->biases, b, 2 * py, f, rows);
+        few_filter_row(l, in, l->biases, b, 2 * py + 1, f, rows + w);
+        float *o = pool->out + (((size_t)b * l->n + f) * pool->out_h + py) * ow;   /* [ow] */
+        for (int px = 0; px < ow; px++) {
+            const float v[4] = {rows[2 * px], rows[2 * px + 1], rows[w + 2 * px],
+                                rows[w + 2 * px + 1]};
+            float best = -FLT_MAX;
+            for (int k = 0; k < 4; k++)
+                best = v[k] > best ? v[k] : best;
+            o[px] = best;
+        }
     }
 }
 
@@ -189,6 +223,52 @@ static inline __attribute__((always_inline)) void few_row(const layer *l, const 
 CONV_FEW(avx512, ISA_TARGET_AVX512)
 CONV_FEW(avx2, ISA_TARGET_AVX2)
 CONV_FEW(base, )
+
+/* few_pool_row over every pooled row of the batch, in parallel; scratch
+ * [threads, 2, w], a thread's own part by its number. */
+#define CONV_FEW_POOL(suffix, attr)                                                          \
+    attr static void conv_few_pool_##suffix(const layer *l, const layer *pool, const float *in, \
+                                            float *scratch, int threads)                    \
+    {                                                                                        \
+        _Pragma("omp parallel for schedule(static) num_threads(threads)")                   \
+        for (long row = 0; row < (long)l->batch * pool->out_h; row++)                        \
+            few_pool_row(l, pool, in, (int)(row / pool->out_h), (int)(row % pool->out_h),    \
+                         scratch + (size_t)omp_get_thread_num() * 2 * l->w);                 \
+    }
+CONV_FEW_POOL(avx512, ISA_TARGET_AVX512)
+CONV_FEW_POOL(avx2, ISA_TARGET_AVX2)
+CONV_FEW_POOL(base, )
+
+/* Whether conv_pool_forward can run conv (as conv_forward would run it:
+ * conv_few with bias and activation fused, no Winograd) and pool (2x2,
+ * stride 2, no padding before, even map: every window inside) as one. */
+static int few_pool_shape(const layer *l, const layer *pool)
+{
+    wino_conv cv;
+    int fused = !(l->batch_normalize && !l->folded);
+    return l->type == CFG_CONVOLUTIONAL && conv_few_shape(l) && fused &&
+           !(l->wino_u && conv_wino_shape(l, &cv)) && pool->type == CFG_MAXPOOL && !pool->depth &&
+           pool->size == 2 && pool->stride == 2 && pool->pad / 2 == 0 && l->h % 2 == 0 &&
+           l->w % 2 == 0 && pool->out_h == l->h / 2 && pool->out_w == l->w / 2 &&
+           pool->c == l->n && pool->batch == l->batch;
+}
+
+int conv_pool_forward(const layer *l, const layer *pool, const float *in)
+{
+    if (!few_pool_shape(l, pool))
+        return -1;
+    int threads = omp_get_max_threads();
+    float *scratch = malloc((size_t)threads * 2 * l->w * sizeof *scratch); /* [threads, 2, w] */
+    if (!scratch)
+        return -1;
+    switch (isa_active()) {
+    case ISA_AVX512: conv_few_pool_avx512(l, pool, in, scratch, threads); break;
+    case ISA_AVX2: conv_few_pool_avx2(l, pool, in, scratch, threads); break;
+    default: conv_few_pool_base(l, pool, in, scratch, threads); break;
+    }
+    free(scratch);
+    return 0;
+}
 
 /* out [batch, n, h, w] = conv(in [batch, c, h, w]), then, given bias [n],
  * act(out + bias). */

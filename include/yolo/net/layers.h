@@ -95,6 +95,13 @@ void conv_fold(layer *l);
  * shape (3x3, stride 1, pad 1, one group) and runs it faster
  * (wino_worth_it), else 0. */
 int conv_wino_shape(const layer *l, wino_conv *cv);
+/* A first layer (conv_few's shape, bias and activation fused) and the 2x2
+ * stride-2 [maxpool] after it, run as one: each pair of conv rows is pooled
+ * as it is made, so the conv's output is never written (inference, when the
+ * pool is its only reader). The bits of conv_forward then maxpool_forward.
+ * 0, or -1 when the pair does not qualify or scratch memory is short (the
+ * caller runs the two layers). */
+int conv_pool_forward(const layer *l, const layer *pool, const float *in);
 
 /* x [batch, n, spatial] = act(x + biases[n]), one pass. */
 void layer_bias_act(float *x, int batch, int n, int spatial, const float *biases, act_type a);
