@@ -138,6 +138,10 @@ static int note_name(dataset *d, rec *r, size_t j, const yobj *o, yerr *err)
     if (o->name_len == 0 || o->name_len > NAMES_MAX_LEN)
         return rec_fail(r, err, path, "%s: without --names the class names come from the "
                         "records", o->name_len ? "longer than 255 bytes" : "empty or missing");
+    for (size_t k = 0; k < o->name_len; k++)
+        if ((unsigned char)o->name[k] < 0x20)
+            return rec_fail(r, err, path, "has a control character (byte %zu): a names file "
+                            "holds one name a line", k);
     size_t c = (size_t)o->cls;
     if (c >= d->nseen) {
         if (yvec_fit((void **)&d->seen, &d->capseen, c + 1, sizeof *d->seen) < 0)
@@ -229,6 +233,7 @@ static int note_categories(dataset *d, rec *r, yerr *err)
         memcpy(d->cats, d->scratch_cats, d->nscratch * sizeof *d->cats);
         d->ncats = d->nscratch;
         d->cats_rec = r->index;
+        d->cats_in = d->last_in;
         return 0;
     }
     if (d->nscratch != d->ncats || memcmp(d->cats, d->scratch_cats, d->ncats * sizeof *d->cats))
@@ -285,6 +290,11 @@ static void file_name(const char *src, size_t *base, size_t *stem)
 
 int dataset_add(dataset *d, rec *r, yerr *err)
 {
+    if (!d->inputs.len || strcmp((char *)d->inputs.p + d->last_in, r->src)) {
+        d->last_in = d->inputs.len;
+        if (ybuf_put(&d->inputs, r->src, strlen(r->src) + 1) < 0)
+            return yerr_set(err, YOLO_EIO, "out of memory");
+    }
     if (rec_has(r, "error"))
         return yrep_problem(d->rep, &d->probs, DATASET_P_ERROR, "record skipped", err,
                             "%s: record %ld: has 'error' set", r->src, r->index);
@@ -308,7 +318,7 @@ int dataset_add(dataset *d, rec *r, yerr *err)
         return err->code ? -1 : yerr_set(err, YOLO_EIO, "out of memory");
     dataset_img *m = &d->img[d->nimg++];
     *m = (dataset_img){.src = at, .w = (int)wh[0], .h = (int)wh[1], .coco_id = coco_id,
-                       .obj0 = obj0, .nobj = d->nobj - obj0, .rec = r->index};
+                       .obj0 = obj0, .nobj = d->nobj - obj0, .rec = r->index, .in = d->last_in};
     file_name((char *)d->paths.p + at, &m->base, &m->stem);
     return 0;
 }
@@ -355,39 +365,69 @@ static int cmp_stem(const void *a, const void *b)
 }
 
 /* Two images that would be written under one name (labels, annotations and
- * placed images are named by the image's stem). */
+ * placed images are named by the image's stem); kept images where nothing
+ * is named after them in DIR: one image listed twice. */
 static int check_stems(const dataset *d, yerr *err)
 {
-    if (d->cfg->images == DATASET_KEEP && d->cfg->format != DATASET_VOC)
-        return 0; /* nothing is named after the image in DIR */
+    int whole = d->cfg->images == DATASET_KEEP && d->cfg->format != DATASET_VOC;
     stem_ref *v = malloc((d->nimg ? d->nimg : 1) * sizeof *v);
     if (!v)
         return yerr_set(err, YOLO_EIO, "out of memory");
-    for (size_t i = 0; i < d->nimg; i++)
-        v[i] = (stem_ref){src_of(d, &d->img[i]) + d->img[i].base, d->img[i].stem, &d->img[i]};
+    for (size_t i = 0; i < d->nimg; i++) {
+        const dataset_img *m = &d->img[i];
+        const char *src = src_of(d, m);
+        v[i] = whole ? (stem_ref){src, strlen(src), m} : (stem_ref){src + m->base, m->stem, m};
+    }
     qsort(v, d->nimg, sizeof *v, cmp_stem);
     int rc = 0;
     for (size_t i = 1; i < d->nimg && rc == 0; i++)
         if (cmp_stem(&v[i - 1], &v[i]) == 0) {
             const dataset_img *a = v[i - 1].m, *b = v[i].m;
-            if (a->rec > b->rec) {
+            if (a > b) { /* in the order read */
                 const dataset_img *t = a;
                 a = b;
                 b = t;
             }
-            rc = yerr_set(err, YOLO_EINPUT, "records %ld and %ld: %s and %s would both be "
-                          "written as '%.*s' (file names must differ, whatever their extension)",
-                          a->rec, b->rec, src_of(d, a), src_of(d, b), (int)a->stem,
-                          src_of(d, a) + a->base);
+            const char *ia = (const char *)d->inputs.p + a->in,
+                       *ib = (const char *)d->inputs.p + b->in;
+            rc = whole ? yerr_set(err, YOLO_EINPUT, "%s: record %ld and %s: record %ld: both "
+                                  "are image %s", ia, a->rec, ib, b->rec, src_of(d, a))
+                       : yerr_set(err, YOLO_EINPUT, "%s: record %ld and %s: record %ld: %s and "
+                                  "%s would both be written as '%.*s' (file names must differ, "
+                                  "whatever their extension)", ia, a->rec, ib, b->rec,
+                                  src_of(d, a), src_of(d, b), (int)a->stem,
+                                  src_of(d, a) + a->base);
         }
     free(v);
     return rc;
 }
 
-static int cmp_i64(const void *a, const void *b)
+static int cmp_coco_id(const void *a, const void *b)
 {
-    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
-    return (x > y) - (x < y);
+    const dataset_img *x = *(const dataset_img *const *)a, *y = *(const dataset_img *const *)b;
+    int c = (x->coco_id > y->coco_id) - (x->coco_id < y->coco_id);
+    return c ? c : (x > y) - (x < y);
+}
+
+/* Two records with one coco_id: -1 with err naming both. */
+static int unique_coco_ids(const dataset *d, yerr *err)
+{
+    const dataset_img **v = malloc(d->nimg * sizeof *v);
+    if (!v)
+        return yerr_set(err, YOLO_EIO, "out of memory");
+    for (size_t i = 0; i < d->nimg; i++)
+        v[i] = &d->img[i];
+    qsort(v, d->nimg, sizeof *v, cmp_coco_id);
+    int rc = 0;
+    for (size_t i = 1; i < d->nimg && rc == 0; i++)
+        if (v[i]->coco_id == v[i - 1]->coco_id)
+            rc = yerr_set(err, YOLO_EINPUT, "%s: record %ld and %s: record %ld: both have "
+                          "coco_id %lld (image ids must be unique)",
+                          (const char *)d->inputs.p + v[i - 1]->in, v[i - 1]->rec,
+                          (const char *)d->inputs.p + v[i]->in, v[i]->rec,
+                          (long long)v[i]->coco_id);
+    free(v);
+    return rc;
 }
 
 /* COCO ids: the records' coco_id when every record has one (unique), else
@@ -400,25 +440,13 @@ static int coco_ids(dataset *d, yerr *err)
     if (d->with_coco_id != (long)d->nimg || d->nimg == 0) {
         for (size_t i = 0; i < d->nimg; i++)
             d->img[i].coco_id = (int64_t)i + 1;
-    } else {
-        int64_t *v = malloc(d->nimg * sizeof *v);
-        if (!v)
-            return yerr_set(err, YOLO_EIO, "out of memory");
-        for (size_t i = 0; i < d->nimg; i++)
-            v[i] = d->img[i].coco_id;
-        qsort(v, d->nimg, sizeof *v, cmp_i64);
-        size_t i = 1;
-        while (i < d->nimg && v[i] != v[i - 1])
-            i++;
-        int64_t dup = i < d->nimg ? v[i] : 0;
-        free(v);
-        if (i < d->nimg)
-            return yerr_set(err, YOLO_EINPUT, "coco_id %lld is on two records: image ids "
-                            "must be unique", (long long)dup);
+    } else if (unique_coco_ids(d, err) < 0) {
+        return -1;
     }
     if (d->cats_rec >= 0 && d->ncats < (size_t)d->names.n)
-        return yerr_set(err, YOLO_EINPUT, "record %ld: key 'coco_category_ids': %zu ids for "
-                        "%d classes", d->cats_rec, d->ncats, d->names.n);
+        return yerr_set(err, YOLO_EINPUT, "%s: record %ld: key 'coco_category_ids': %zu ids "
+                        "for %d classes", (const char *)d->inputs.p + d->cats_in, d->cats_rec,
+                        d->ncats, d->names.n);
     return 0;
 }
 
@@ -440,6 +468,7 @@ void dataset_free(dataset *d)
     free(d->scratch_cats);
     free(d->names_path);
     ybuf_free(&d->paths);
+    ybuf_free(&d->inputs);
     names_free(&d->names);
     objlist_free(&d->objs);
     yrep_problems_free(&d->probs);

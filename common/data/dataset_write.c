@@ -192,7 +192,8 @@ static int link_file(dsw *w, const char *src, const char *dst, int there, yerr *
     if (ybuf_putc(&w->tmp, 0) < 0)
         return oom(err);
     const char *at = there ? (const char *)w->tmp.p : dst;
-    unlink(w->tmp.p ? (const char *)w->tmp.p : "");
+    if (there)
+        unlink(at); /* a link left by a run killed here */
     if (symlink(src, at) != 0)
         return yerr_set(err, YOLO_EIO, "%s: cannot make a link to %s: %s", at, src,
                         strerror(errno));

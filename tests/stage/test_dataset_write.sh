@@ -233,6 +233,11 @@ voc-parse -q --split val "$T/cv" | records-to-json > "$T/back.json"
 check_eq "COCO -> voc -> voc-parse: the boxes clipped and rounded to whole pixels" \
   "$(same voc-noid "$T/coco.jsonl" "$T/back.json")" ok
 check_eq "ids: the COCO image ids made file stems" "$(jq -r .id "$T/back.json" | tr '\n' ' ')" "000001 000002 000003 "
+records-to-json --full "$T/coco.mp" | jq -c 'if .coco_id == 7 then .coco_category_ids = [3, 7, 8] else . end' \
+  | json-to-records > "$T/bad.mp"
+dsw --format coco --out "$T/cc" --split val "$T/bad.mp"
+check_eq "records with two coco_category_ids lists: exit 2 naming record and key" "$rc $(cat "$T/err")" \
+  "2 dataset-write: $T/bad.mp: record 1: key 'coco_category_ids': differs from record 0's (one list for the whole stream)"
 dsw --format coco --out "$T/cc" --split val "$T/coco.mp"
 J=$T/cc/annotations/instances_val.json
 check_eq "COCO -> coco: the image and category ids kept" \
@@ -287,7 +292,7 @@ check_match "coco_id on some records only: numbered 1.. instead, said" "$rc $(ca
 bad '.coco_id = 5'
 dsw --format coco --out "$T/b2" --split train "$T/bad.mp"
 check_eq "a coco_id on two records: exit 2" "$rc $(cat "$T/err")" \
-  "2 dataset-write: coco_id 5 is on two records: image ids must be unique"
+  "2 dataset-write: $T/bad.mp: record 0 and $T/bad.mp: record 1: both have coco_id 5 (image ids must be unique)"
 check_eq "nothing made by the bad runs" "$(ls -d "$T/b1" "$T/b2" 2>&1 | grep -c 'No such')" 2
 mkdir -p "$T/elsewhere" && cp "$T/voc/JPEGImages/$first.jpg" "$T/elsewhere/"
 bad 'if .id == "'"$first"'" then .image = "'"$T/elsewhere/$first.jpg"'" else . end'
@@ -295,8 +300,16 @@ jq -c 'select(.id == "'"$first"'") | .image = "'"$T/voc/JPEGImages/$first.png"'"
 cp "$T/voc/JPEGImages/$first.jpg" "$T/voc/JPEGImages/$first.png"
 dsw --format yolo --out "$T/b1" --split train "$T/bad.mp"
 check_eq "two images of one stem: exit 2 naming both" "$rc $(cat "$T/err")" \
-  "2 dataset-write: records 0 and $n: $T/elsewhere/$first.jpg and $T/voc/JPEGImages/$first.png would both be written as '$first' (file names must differ, whatever their extension)" 
+  "2 dataset-write: $T/bad.mp: record 0 and $T/bad.mp: record $n: $T/elsewhere/$first.jpg and $T/voc/JPEGImages/$first.png would both be written as '$first' (file names must differ, whatever their extension)" 
 check_eq "... nothing made" "$(ls "$T/b1" 2>&1 | wc -l)" 1
+cat "$T/trk.mp" "$T/trk.mp" > "$T/bad.mp"
+dsw --format yolo --out "$T/b1" --split train --images keep "$T/bad.mp"
+check_eq "keep: one image listed twice: exit 2" "$rc $(cat "$T/err")" \
+  "2 dataset-write: $T/bad.mp: record 0 and $T/bad.mp: record $n: both are image $T/vk/JPEGImages/$first.jpg"
+bad 'if .id == "'"$first"'" then .objects[0].name = "a\nb" else . end'
+dsw --format yolo --out "$T/b1" --split train "$T/bad.mp"
+check_eq "a name with a line break: exit 2" "$rc $(cat "$T/err")" \
+  "2 dataset-write: $T/bad.mp: record 0: key 'objects[0].name': has a control character (byte 1): a names file holds one name a line"
 jq -c 'if .id == "'"$first"'" then .image = "elsewhere/x.jpg" else . end' "$T/tr.json" | json-to-records > "$T/bad.mp"
 (cd "$T" && dataset-write --format yolo --out b3 --split train bad.mp > "$T/out" 2> "$T/err"); rc=$?
 check_match "an image that is not there: skipped with a warning naming it, counted" "$rc $(cat "$T/err" | tr '\n' ' ')" \

@@ -55,7 +55,8 @@ typedef struct dataset_img {
     int w, h;
     int64_t coco_id;        /* the record's, when every record has one */
     size_t obj0, nobj;      /* its boxes: dataset.obj[obj0, obj0 + nobj) */
-    long rec;               /* the record's index, for messages */
+    long rec;               /* the record's index in its input, for messages */
+    size_t in;              /* its input's name: offset in dataset.inputs */
 } dataset_img;
 
 /* A class's name as the records give it, and the first record giving it. */
@@ -76,6 +77,8 @@ typedef struct dataset {
     dataset_obj *obj;       /* [nobj], [capobj] */
     size_t nobj, capobj;
     ybuf paths;             /* the images' absolute paths, NUL-terminated */
+    ybuf inputs;            /* the inputs' names, NUL-terminated: the last is the one read */
+    size_t last_in;         /* the last one's offset */
     names names;            /* the class list: --names, the folder's, or the records' */
     const char *names_from; /* the file it was read from, or NULL (the records') */
     char *names_path;       /* the names file found in DIR and read, owned */
@@ -84,6 +87,7 @@ typedef struct dataset {
     int64_t *cats;          /* [ncats] coco_category_ids of the first record with it */
     size_t ncats, capcats;
     long cats_rec;          /* that record's index, -1: none */
+    size_t cats_in;         /* its input's name: offset in inputs */
     int64_t *scratch_cats;
     size_t nscratch, capscratch;
     long with_coco_id;      /* records read with a coco_id */
