@@ -656,9 +656,12 @@ int dataset_write(dataset *d, yerr *err)
     dsw w = {.d = d, .cfg = d->cfg};
     yolotxt_init(&w.lt, NULL, &d->names, 0);
     int rc = dataset_abspath(&w.dir, d->cfg->out) < 0 ? oom(err) : 0;
-    while (rc == 0 && w.dir.len > 2 && w.dir.p[w.dir.len - 2] == '/') {
-        w.dir.p[w.dir.len - 2] = 0; /* DIR/ is DIR */
-        w.dir.len--;
+    for (int cut = 1; rc == 0 && cut;) { /* DIR/ and DIR/. are DIR */
+        char *p = (char *)w.dir.p;
+        size_t n = w.dir.len - 1;
+        cut = n > 1 && p[n - 1] == '/' ? 1 : n > 2 && p[n - 1] == '.' && p[n - 2] == '/' ? 2 : 0;
+        p[n - cut] = 0;
+        w.dir.len -= (size_t)cut;
     }
     if (rc == 0)
         rc = write_layout(&w, err);

@@ -168,6 +168,11 @@ check_eq "a data.yaml not of dataset-write's: refused" "$rc $(cat "$T/err")" \
   "1 dataset-write: $T/other/data.yaml is there with other contents: --force writes over it"
 check_eq "... with nothing written" "$(ls "$T/other")" "data.yaml"
 
+mkdir -p "$T/dot"
+(cd "$T/dot" && dataset-write -q --format yolo --out ./ --split train "$T/tr.mp")
+check_eq "--out ./: the paths name the folder itself" "$(sed -n 2p "$T/dot/data.yaml") $(head -1 "$T/dot/train.txt")" \
+  "path: \"$T/dot\" $T/dot/images/train/$first.jpg"
+
 # --- --images copy and keep -------------------------------------------------------
 dsw --format yolo --out "$T/yc" --split train --images copy "$T/tr.mp"
 check "copy: the images are files" test -f "$T/yc/images/train/$first.jpg" -a ! -L "$T/yc/images/train/$first.jpg"
