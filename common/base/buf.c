@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "yolo/base/buf.h"
@@ -161,6 +162,46 @@ int ybuf_save(const ybuf *b, const char *path, yerr *err)
     if (yfile_open(&w, path, err) < 0)
         return -1;
     return yfile_commit(&w, !b->len || fwrite(b->p, 1, b->len, w.f) == b->len, err);
+}
+
+/* One folder: made (1), there already (0), or -1. */
+static int make_dir(const char *path, yerr *err)
+{
+    struct stat st;
+    if (mkdir(path, 0777) == 0)
+        return 1;
+    if (errno == EEXIST && stat(path, &st) == 0 && S_ISDIR(st.st_mode))
+        return 0;
+    return yerr_set(err, YOLO_EIO, "cannot make folder %s: %s", path,
+                    errno == EEXIST ? "a file is in the way" : strerror(errno));
+}
+
+/* Makes buf (a path the caller may cut at a '/' and restore) and notes it. */
+static int make_noted(const char *path, ybuf *made, yerr *err)
+{
+    int rc = make_dir(path, err);
+    if (rc == 1 && made && ybuf_put(made, path, strlen(path) + 1) < 0)
+        return yerr_set(err, YOLO_EIO, "out of memory");
+    return rc < 0 ? -1 : 0;
+}
+
+int ydir_make(const char *path, ybuf *made, yerr *err)
+{
+    char buf[4096];
+    if (snprintf(buf, sizeof buf, "%s", path) >= (int)sizeof buf)
+        return yerr_set(err, YOLO_EIO, "%s: path too long", path);
+    struct stat st;
+    if (stat(buf, &st) == 0 && S_ISDIR(st.st_mode))
+        return 0;
+    for (char *p = buf + 1; *p; p++)
+        if (*p == '/' && p[-1] != '/') {
+            *p = 0;
+            int rc = make_noted(buf, made, err);
+            *p = '/';
+            if (rc < 0)
+                return -1;
+        }
+    return make_noted(buf, made, err);
 }
 
 int ybuf_feed_fd(int fd, const char *name, size_t chunk, const ybuf_feeder *f, yerr *err)

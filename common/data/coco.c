@@ -1063,3 +1063,24 @@ size_t coco_summary(const coco *d, char *buf, size_t n)
                  d->skipped_cats);
     return total;
 }
+
+int coco_get_category_ids(rec *r, int64_t **v, size_t *cap, size_t *n, yerr *err)
+{
+    const msgpack_object_array *a;
+    int rc = rec_get_array(r, "coco_category_ids", &a, err);
+    if (rc < 1)
+        return rc;
+    if (a->size > NAMES_MAX)
+        return rec_fail(r, err, "coco_category_ids", "more than %d entries", NAMES_MAX);
+    if (yvec_fit((void **)v, cap, a->size ? a->size : 1, sizeof **v) < 0)
+        return yerr_set(err, YOLO_EIO, "out of memory");
+    for (uint32_t i = 0; i < a->size; i++)
+        if (mp_as_i64(&a->ptr[i], &(*v)[i]) < 0) {
+            char path[48];
+            snprintf(path, sizeof path, "coco_category_ids[%u]", i);
+            return rec_fail(r, err, path, "expected an integer, got %s",
+                            mp_object_type_name(&a->ptr[i]));
+        }
+    *n = a->size;
+    return 1;
+}

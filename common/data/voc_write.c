@@ -29,32 +29,6 @@ static int has_entries(const char *dir, yerr *err)
     return any;
 }
 
-static int make_dir(const char *path, yerr *err)
-{
-    struct stat st;
-    if (mkdir(path, 0777) == 0 || (errno == EEXIST && stat(path, &st) == 0 && S_ISDIR(st.st_mode)))
-        return 0;
-    return yerr_set(err, YOLO_EIO, "cannot make folder %s: %s", path,
-                    errno == EEXIST ? "a file is in the way" : strerror(errno));
-}
-
-/* mkdir -p: each parent in turn, then path itself. */
-static int make_dirs(const char *path, yerr *err)
-{
-    char buf[PATH_CAP];
-    if (snprintf(buf, sizeof buf, "%s", path) >= (int)sizeof buf)
-        return yerr_set(err, YOLO_EIO, "%s: path too long", path);
-    for (char *p = buf + 1; *p; p++)
-        if (*p == '/' && p[-1] != '/') {
-            *p = 0;
-            int rc = make_dir(buf, err);
-            *p = '/';
-            if (rc < 0)
-                return -1;
-        }
-    return make_dir(buf, err);
-}
-
 int vocw_prepare(const char *dir, int force, yerr *err)
 {
     struct stat st;
@@ -66,13 +40,13 @@ int vocw_prepare(const char *dir, int force, yerr *err)
             return yerr_set(err, YOLO_EUSAGE,
                             "%s: folder is not empty (--force writes into it anyway)", dir);
     }
-    if (make_dirs(dir, err) < 0)
+    if (ydir_make(dir, NULL, err) < 0)
         return -1;
     for (size_t i = 0; i < sizeof subdirs / sizeof *subdirs; i++) {
         char sub[PATH_CAP];
         if (snprintf(sub, sizeof sub, "%s/%s", dir, subdirs[i]) >= (int)sizeof sub)
             return yerr_set(err, YOLO_EIO, "%s: path too long", dir);
-        if (make_dir(sub, err) < 0)
+        if (ydir_make(sub, NULL, err) < 0)
             return -1;
     }
     return 0;
@@ -133,22 +107,20 @@ static int write_object(xmlTextWriterPtr w, const yobj *o)
            el_int(w, "ymax", ymax) || close_el(w) || close_el(w);
 }
 
-static int write_head(xmlTextWriterPtr w, const char *folder, const char *id, int width,
-                      int height)
+static int write_head(xmlTextWriterPtr w, const vocw_head *h)
 {
     return xmlTextWriterSetIndent(w, 1) < 0 ||
            xmlTextWriterSetIndentString(w, BAD_CAST "\t") < 0 ||
            xmlTextWriterStartDocument(w, NULL, "UTF-8", NULL) < 0 || open_el(w, "annotation") ||
-           el_str(w, "folder", folder, strlen(folder)) ||
-           xmlTextWriterWriteFormatElement(w, BAD_CAST "filename", "%s.jpg", id) < 0 ||
-           open_el(w, "source") || el_str(w, "database", "synth-voc", 9) || close_el(w) ||
-           open_el(w, "size") || el_int(w, "width", width) || el_int(w, "height", height) ||
-           el_int(w, "depth", 3) || close_el(w) || el_int(w, "segmented", 0);
+           el_str(w, "folder", h->folder, strlen(h->folder)) ||
+           el_str(w, "filename", h->filename, strlen(h->filename)) || open_el(w, "source") ||
+           el_str(w, "database", h->database, strlen(h->database)) || close_el(w) ||
+           open_el(w, "size") || el_int(w, "width", h->width) ||
+           el_int(w, "height", h->height) || el_int(w, "depth", 3) || close_el(w) ||
+           el_int(w, "segmented", 0);
 }
 
-/* The whole annotation into b; 0, or -1 when libxml2 or memory failed. */
-static int annotation_xml(ybuf *b, const char *folder, const char *id, int width, int height,
-                          const yobj *v, size_t n)
+int vocw_annotation_xml(ybuf *b, const vocw_head *h, const yobj *v, size_t n)
 {
     xmlOutputBufferPtr ob = xmlOutputBufferCreateIO(to_ybuf, no_close, b, NULL);
     if (!ob)
@@ -158,7 +130,7 @@ static int annotation_xml(ybuf *b, const char *folder, const char *id, int width
         xmlOutputBufferClose(ob);
         return -1;
     }
-    int bad = write_head(w, folder, id, width, height);
+    int bad = write_head(w, h);
     for (size_t i = 0; i < n && !bad; i++)
         bad = write_object(w, &v[i]);
     bad = bad || xmlTextWriterEndDocument(w) < 0; /* closes <annotation>, flushes */
@@ -169,11 +141,13 @@ static int annotation_xml(ybuf *b, const char *folder, const char *id, int width
 int vocw_annotation(const char *dir, const char *folder, const char *id, int w, int h,
                     const yobj *v, size_t n, yerr *err)
 {
-    char path[PATH_CAP];
+    char path[PATH_CAP], filename[VOCW_ID_LEN + 8];
     if (vocw_path(path, sizeof path, dir, "Annotations", id, ".xml", err) < 0)
         return -1;
+    snprintf(filename, sizeof filename, "%s.jpg", id);
+    vocw_head head = {folder, filename, "synth-voc", w, h};
     ybuf b = {0};
-    int rc = annotation_xml(&b, folder, id, w, h, v, n) < 0
+    int rc = vocw_annotation_xml(&b, &head, v, n) < 0
                  ? yerr_set(err, YOLO_EIO, "%s: cannot build the XML (out of memory?)", path)
                  : ybuf_save(&b, path, err);
     ybuf_free(&b);

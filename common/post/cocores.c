@@ -13,6 +13,7 @@
 #include <yajl_parse.h>
 
 #include "yolo/base/json.h"
+#include "yolo/data/coco.h"
 #include "yolo/post/cocores.h"
 #include "yolo/post/rescale.h"
 #include "yolo/records/mp.h"
@@ -140,27 +141,12 @@ int cocores_image_id(rec *r, const cocores_ids *o, int64_t *id, yerr *err)
 /* The record's coco_category_ids into m->v. */
 static int record_list(rec *r, cocores_cats *m, yerr *err)
 {
-    const msgpack_object_array *a;
-    int rc = rec_get_array(r, "coco_category_ids", &a, err);
-    if (rc < 0)
-        return -1;
+    int rc = coco_get_category_ids(r, &m->v, &m->cap, &m->n, err);
     if (rc == 0)
         return rec_fail(r, err, "coco_category_ids",
                         "missing: no category ids for the classes (coco-parse writes them; "
                         "else give --category-ids FILE or --category-id-offset N)");
-    if (a->size > COCORES_MAX_CLASSES)
-        return rec_fail(r, err, "coco_category_ids", "more than %d entries", COCORES_MAX_CLASSES);
-    if (yvec_fit((void **)&m->v, &m->cap, a->size ? a->size : 1, sizeof *m->v) < 0)
-        return yerr_set(err, YOLO_EIO, "out of memory");
-    for (uint32_t i = 0; i < a->size; i++)
-        if (mp_as_i64(&a->ptr[i], &m->v[i]) < 0) {
-            char path[48];
-            snprintf(path, sizeof path, "coco_category_ids[%u]", i);
-            return rec_fail(r, err, path, "expected an integer, got %s",
-                            mp_object_type_name(&a->ptr[i]));
-        }
-    m->n = a->size;
-    return 0;
+    return rc < 0 ? -1 : 0;
 }
 
 int cocores_record_cats(rec *r, const cocores_ids *o, cocores_cats *m, yerr *err)

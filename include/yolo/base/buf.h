@@ -54,6 +54,12 @@ int yfile_commit(yfile *w, int ok, yerr *err);
  * rename, is YOLO_EIO naming the path. */
 int ybuf_save(const ybuf *b, const char *path, yerr *err);
 
+/* mkdir -p: makes path and each missing folder above it. Each folder made
+ * is appended to *made (when not NULL) as a NUL-terminated path, parents
+ * first, so that a run that fails can remove them again. 0, or -1 with
+ * YOLO_EIO naming the folder (a file in the way, no permission). */
+int ydir_make(const char *path, ybuf *made, yerr *err);
+
 /* FNV-1a over n bytes, 64 bits: a key for a path, a check of a block of
  * parameters (not a cryptographic hash). */
 uint64_t ybuf_fnv1a(const void *p, size_t n);

@@ -73,4 +73,11 @@ int coco_record(coco *d, size_t i, rec *r, yerr *err);
  * what was skipped goes into buf. */
 size_t coco_summary(const coco *d, char *buf, size_t n);
 
+/* A record's coco_category_ids (class c's COCO category id at [c]) into
+ * (*v)[0, *n), *v grown as yvec_fit does (*cap allocated). 1, 0 when r has
+ * none, -1 with err naming the record and key (not a list of integers, more
+ * than NAMES_MAX entries; YOLO_EIO out of memory). The one reading of the
+ * key: coco-results, eval-map --results, dataset-write. */
+int coco_get_category_ids(rec *r, int64_t **v, size_t *cap, size_t *n, yerr *err);
+
 #endif

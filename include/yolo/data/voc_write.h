@@ -10,6 +10,7 @@
 
 #include <stddef.h>
 
+#include "yolo/base/buf.h"
 #include "yolo/base/err.h"
 #include "yolo/data/objects.h"
 
@@ -33,6 +34,19 @@ int vocw_path(char *out, size_t cap, const char *dir, const char *sub, const cha
  * the annotation's <folder> (VOC puts the dataset's name there). */
 int vocw_annotation(const char *dir, const char *folder, const char *id, int w, int h,
                     const yobj *v, size_t n, yerr *err);
+
+/* What an annotation says of its image besides the objects. */
+typedef struct vocw_head {
+    const char *folder;     /* <folder>: the dataset's name */
+    const char *filename;   /* <filename>: the image, in JPEGImages/ (or a path) */
+    const char *database;   /* <source><database>: who wrote it */
+    int width, height;      /* <size>; <depth> is 3 */
+} vocw_head;
+
+/* The annotation XML of an image with objects v[0, n) appended to b, boxes
+ * as vocw_annotation writes them (dataset-write). 0, or -1 when libxml2 or
+ * memory failed. */
+int vocw_annotation_xml(ybuf *b, const vocw_head *h, const yobj *v, size_t n);
 
 /* The four ImageSets/Main lists for images 1..n: image i is in which[i-1]
  * (0 train, 1 val, 2 test); trainval is train and val. Ids ascending. */
