@@ -6,19 +6,20 @@
 # contiguous part of the images listed, so in shard order they are the
 # whole stream, byte for byte).
 #
-#   pipelines/shard.sh [-b BIN] [-C DIR] [-t THREADS] SCRIPT K/N READER ARG... ['|' STAGE ARG...]...
+#   pipelines/shard.sh [-b BIN] [-C DIR] [-t THREADS] [-i FAMILY] SCRIPT K/N READER ARG... ['|' STAGE ARG...]...
 #
 # SCRIPT: the caller's name for messages ("eval.sh: shard 2/2: darknet-forward
 # killed by signal 9 (KILL)"); '|': a word of its own between two stages;
 # -b: the stages' folder (default: bin/ beside pipelines/); -C: work in DIR,
 # so that relative paths mean what they meant to the caller; -t: the
-# stages' OMP_NUM_THREADS (default: as set, else every core).
+# stages' OMP_NUM_THREADS (default: as set, else every core); -i: their
+# YOLO_ISA (environment variables do not cross ssh).
 set -euo pipefail
-usage() { { printf 'Usage:'; sed -n '9,15p' "$0" | sed 's/^# \{0,1\}//'; } >&2; exit 1; }
-bin=$(dirname "$0")/../bin dir=. threads=
-while getopts "b:C:t:h" o; do
+usage() { { printf 'Usage:'; sed -n '8,16p' "$0" | sed 's/^# \{0,1\}//'; } >&2; exit 1; }
+bin=$(dirname "$0")/../bin dir=. threads= isa=
+while getopts "b:C:t:i:h" o; do
   case $o in
-    b) bin=$OPTARG ;; C) dir=$OPTARG ;; t) threads=$OPTARG ;; *) usage ;;
+    b) bin=$OPTARG ;; C) dir=$OPTARG ;; t) threads=$OPTARG ;; i) isa=$OPTARG ;; *) usage ;;
   esac
 done
 shift $((OPTIND - 1))
@@ -28,6 +29,7 @@ shift 2
 . "$(dirname "$0")/stages.sh"
 PATH="$bin:$PATH"
 [ -z "$threads" ] || export OMP_NUM_THREADS="$threads"
+[ -z "$isa" ] || export YOLO_ISA="$isa"
 cd "$dir"
 
 # The stages as one command line for eval, each word quoted, the reader

@@ -68,7 +68,8 @@ shard_count() {
 # ways with GNU parallel, each shard a pipeline of them whose first stage
 # reads part K of N (pipelines/shard.sh), and the shards' records on stdout
 # in shard order, which is input order. LOGINS empty: N shards at a time on
-# this machine, each with OMP_NUM_THREADS cores / N (unless it is set);
+# this machine, each with OMP_NUM_THREADS cores / N (unless it is set;
+# OMP_NUM_THREADS and YOLO_ISA, when set, are handed to every shard);
 # else GNU parallel's --sshlogin list (":" is this machine), one shard at a
 # time a machine, each with all its cores: the same command there, which
 # must see the stages, the data, the cfg and the weights at the same paths
@@ -76,8 +77,8 @@ shard_count() {
 # no other starts; those running end, and the status is the failed shard's
 # (its stage named by shard.sh).
 run_shards() {
-  local script=$1 n=$2 logins=$3 here bin k
-  local -a where threads=() parts=()
+  local script=$1 n=$2 logins=$3 here bin k threads=${OMP_NUM_THREADS:-}
+  local -a where=(-j "$n") opts=() parts=()
   shift 3
   if ! command -v parallel > /dev/null; then
     echo "$script: -j and -S need GNU parallel (Debian package parallel:" \
@@ -86,16 +87,13 @@ run_shards() {
   fi
   here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
   bin=$(cd "${BIN:-$here/../bin}" && pwd)
-  if [ -n "$logins" ]; then
-    where=(-j 1 -S "$logins")
-  else
-    where=(-j "$n")
-    local cores
-    cores=$(nproc)
-    [ $((cores / n)) -ge 1 ] || cores=$n
-    threads=(-t "${OMP_NUM_THREADS:-$((cores / n))}")
+  [ -z "$logins" ] || where=(-j 1 -S "$logins")
+  if [ -z "$threads" ] && [ -z "$logins" ]; then
+    threads=$(($(nproc) / n))
+    [ "$threads" -ge 1 ] || threads=1
   fi
-  [ -z "${OMP_NUM_THREADS:-}" ] || threads=(-t "$OMP_NUM_THREADS")
+  [ -z "$threads" ] || opts+=(-t "$threads")
+  [ -z "${YOLO_ISA:-}" ] || opts+=(-i "$YOLO_ISA")
   for ((k = 0; k < n; k++)); do parts+=("$k/$n"); done
   # -q: the words reach shard.sh as they are, here or over ssh; -k: output in
   # shard order; --lb: the first running shard's messages as they come;
@@ -103,6 +101,6 @@ run_shards() {
   # while one before it was running (GNU parallel 20221122); --will-cite:
   # no citation notice.
   parallel --will-cite -q -k --lb --halt soon,fail=1 "${where[@]}" \
-    bash "$here/shard.sh" -b "$bin" -C "$PWD" ${threads[@]+"${threads[@]}"} "$script" {} "$@" \
+    bash "$here/shard.sh" -b "$bin" -C "$PWD" ${opts[@]+"${opts[@]}"} "$script" {} "$@" \
     ::: "${parts[@]}"
 }

@@ -100,7 +100,16 @@ check_eq "detect.sh -j 2: exit 0, the same pictures, records and sheet, byte for
   "0 0 20 same"
 check_match "... and says where they are" "$(cat "$T/e2")" "detect.sh: 19 pictures in $T/o2; records in $T/o2/detections.mp"
 
+YOLO_ISA=generic ev -j 2 "$T/d" "$CFG" "$T/w.weights" > /dev/null 2> "$T/err"
+check_eq "YOLO_ISA is handed to each shard" "$(grep -c 'kernels generic' "$T/err")" 2
+
 # --- failures: the run fails, the shard and its stage named ---------------------
+mkdir "$T/nopar"
+for c in dirname mktemp rm cat; do ln -s "$(command -v $c)" "$T/nopar/"; done
+PATH=$T/nopar "$(command -v bash)" pipelines/eval.sh -j 2 "$T/d" "$CFG" "$T/w.weights" > "$T/out" 2> "$T/err"; rc=$?
+check_eq "eval.sh -j without GNU parallel: exit 3, says which package, no table" \
+  "$rc $(wc -c < "$T/out") $(head -1 "$T/err")" \
+  "3 0 eval.sh: -j and -S need GNU parallel (Debian package parallel: scripts/deps.sh test installs it)"
 for bad in 0 x 1000000; do
   ev -j "$bad" "$T/d" "$CFG" "$T/w.weights" > "$T/out" 2> "$T/err"; rc=$?
   check_eq "eval.sh -j $bad: exit 1, why" "$rc $(cat "$T/err") $(wc -c < "$T/out")" \
@@ -157,6 +166,8 @@ if sshd_up; then
   ev -S shardhost,shardhost "$T/d" "$CFG" "$T/w.weights" > "$T/ts" 2> "$T/es"; rc=$?
   check_eq "eval.sh -S shardhost,shardhost (ssh to this machine): exit 0, the same table" \
     "$rc $(cmp "$T/t1" "$T/ts" && echo same)" "0 same"
+  check_eq "... YOLO_ISA handed over ssh" \
+    "$(YOLO_ISA=generic ev -S shardhost "$T/d" "$CFG" "$T/w.weights" 2>&1 > /dev/null | grep -c 'kernels generic')" 1
   ev -j 3 -S shardhost,: "$T/d" "$CFG" "$T/w.weights" > "$T/ts" 2> /dev/null; rc=$?
   check_eq "eval.sh -j 3 -S shardhost,: (ssh and this machine): the same table" \
     "$rc $(cmp "$T/t1" "$T/ts" && echo same)" "0 same"
