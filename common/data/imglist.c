@@ -288,7 +288,8 @@ int imglist_shard(imglist *l, long k, long n, yerr *err)
     for (size_t i = l->next; i < l->n; i++)
         if (i < lo || i >= hi)
             free(l->v[i]);
-    memmove(l->v + l->next, l->v + lo, (hi - lo) * sizeof *l->v);
+    if (hi > lo)
+        memmove(l->v + l->next, l->v + lo, (hi - lo) * sizeof *l->v);
     l->n = l->next + (hi - lo);
     return 0;
 }

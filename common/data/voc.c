@@ -503,7 +503,8 @@ static void shard(voc_list *l, long k, long n)
     for (size_t i = 0; i < l->n; i++)
         if (i < lo || i >= hi)
             free_item(&l->v[i]);
-    memmove(l->v, l->v + lo, (hi - lo) * sizeof *l->v);
+    if (hi > lo)
+        memmove(l->v, l->v + lo, (hi - lo) * sizeof *l->v);
     l->n = hi - lo;
 }
 
