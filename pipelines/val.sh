@@ -30,7 +30,7 @@ tmp=$(mktemp -d "${TMPDIR:-/tmp}/val.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
 # eval.sh's reports (timings, notes) would fill the training's output at each
 # validation: they are shown only when it fails
-map=$(bash "$here/eval.sh" -s "$split" ${names:+-n "$names"} -j "$data" "$cfg" "$weights" \
+map=$(bash "$here/eval.sh" -s "$split" ${names:+-n "$names"} -J "$data" "$cfg" "$weights" \
   2> "$tmp/eval.err" | jq '.voc10.map' ||
   { s=("${PIPESTATUS[@]}"); cat "$tmp/eval.err" >&2; stages_failed val.sh "eval.sh jq" "${s[@]}"; })
 # shellcheck disable=SC2086

@@ -21,7 +21,9 @@ pc_exists() {
 }
 # command or file -> Debian package
 build_cmd="gcc:gcc make:make pkg-config:pkg-config"
-test_cmd="jq:jq /usr/bin/python3:python3 cmp:diffutils"
+# GNU parallel runs the shards of pipelines/eval.sh and detect.sh -j, -S
+# (the pipelines say so when it is missing; the tests use it)
+test_cmd="jq:jq /usr/bin/python3:python3 cmp:diffutils parallel:parallel"
 test_py="msgpack:python3-msgpack numpy:python3-numpy"
 
 missing=""

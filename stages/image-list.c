@@ -2,14 +2,16 @@
  * records: id, image, width, height. How a pipeline starts from photos. */
 #include <string.h>
 
+#include "yolo/base/parse.h"
 #include "yolo/cli/cli.h"
 #include "yolo/data/imglist.h"
 
-enum { OPT_STRICT = 1, OPT_ID };
+enum { OPT_STRICT = 1, OPT_ID, OPT_SHARD };
 
 typedef struct il_cfg {
     int strict;
     int id_path;
+    long shard_k, shard_n;   /* --shard: part k of n of the paths listed */
 } il_cfg;
 
 static const cli_opt opts[] = {
@@ -18,6 +20,7 @@ static const cli_opt opts[] = {
     {OPT_ID, "id", 0, "stem|path",
      "id: the file name without its extension (stem, default), or the whole path\n"
      "                             without it (path: unique when file names repeat)"},
+    {OPT_SHARD, "shard", 0, "K/N", "only part K of N of the images listed (0 <= K < N)"},
     {0, NULL, 0, NULL, NULL},
 };
 
@@ -37,7 +40,8 @@ static const cli_desc desc = {
         "A path that is missing, unreadable or not an image is a warning and is skipped;\n"
         "the count comes in one line at the end. With --strict it is an error (exit 2).\n"
         "Two images with the same id (a/x.jpg, b/x.jpg) are a warning: --id path gives\n"
-        "ids that are unique (a/x, b/x).\n\n"
+        "ids that are unique (a/x, b/x).\n"
+        PARSE_SHARD_HELP "\nWith --shard, a list on standard input is read to its end first.\n\n"
         "Example: image-list photos/ | records-to-json",
     .opts = opts,
     .writes_records = 1,
@@ -53,13 +57,15 @@ static int on_option(cli *c, void *ctx, int id, const char *arg)
             return cli_usage_error(c, "option --id: '%s' is not stem or path", arg);
         g->id_path = arg[0] == 'p';
     }
+    if (id == OPT_SHARD && parse_shard(arg, &g->shard_k, &g->shard_n) < 0)
+        return cli_usage_error(c, "option --shard: '%s' is not K/N with 0 <= K < N", arg);
     return 0;
 }
 
 int main(int argc, char **argv)
 {
     cli c;
-    il_cfg g = {0};
+    il_cfg g = {.shard_n = 1};
     cli_init(&c, &desc);
     if (cli_parse(&c, argc, argv, on_option, &g) < 0)
         return c.status;
@@ -70,7 +76,9 @@ int main(int argc, char **argv)
     int rc = imglist_open(&l, &c.rep, g.strict, c.files, c.nfiles, &err);
     l.id_path = g.id_path;
     rec_init(&r);
-    if (rc == 0 && !l.from_stdin)
+    if (rc == 0 && g.shard_n > 1)
+        rc = imglist_shard(&l, g.shard_k, g.shard_n, &err);
+    if (rc == 0 && !l.in)
         c.total = (long)l.n;
     while (rc == 0 && (rc = imglist_next(&l, &path, &err)) == 1) {
         if ((rc = imglist_record(&l, path, &r, &err)) == 1)

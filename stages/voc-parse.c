@@ -14,7 +14,7 @@ static const cli_opt opts[] = {
     {OPT_ANN, "annotations", 0, "DIR", "a devkit's annotations folder, if not Annotations"},
     {OPT_IMG, "images", 0, "DIR", "a devkit's images folder, if not JPEGImages"},
     {OPT_SKIP_DIFFICULT, "skip-difficult", 0, NULL, "leave out objects marked difficult"},
-    {OPT_SHARD, "shard", 0, "K/N", "only images K, K+N, K+2N, ... of the list (0 <= K < N)"},
+    {OPT_SHARD, "shard", 0, "K/N", "only part K of N of the images listed (0 <= K < N)"},
     {OPT_STRICT, "strict", 0, NULL, "stop at the first problem in the data (exit 2)"},
     {0, NULL, 0, NULL, NULL},
 };
@@ -32,9 +32,8 @@ static const cli_desc desc = {
         "--annotations and --images is a folder inside each DEVKIT, or an absolute path. A\n"
         "FILE.xml is read by itself (--split does not apply), with its images in the\n"
         "folder beside its own (FILE.xml's ../JPEGImages). width and height come from\n"
-        "<size>, or from the JPEG header when it is missing or 0. --shard counts the\n"
-        "images listed, from 0, before any is skipped: N runs with K = 0..N-1 together\n"
-        "give every image once.\n\n"
+        "<size>, or from the JPEG header when it is missing or 0.\n"
+        PARSE_SHARD_HELP "\n\n"
         "Without --classes the class list is DEVKIT/classes.names, else the one *.names\n"
         "file in DEVKIT (hidden files left out; more than one is an error, exit 1: say\n"
         "which with --classes), else VOC's 20 names; FILE.xml's DEVKIT is the folder above\n"

@@ -17,7 +17,7 @@ static const cli_opt opts[] = {
     {OPT_LIST, "list", 0, "RULE",
      "a LIST's lines starting ./: darknet (default: from the\n"
      "                             current directory) or ultralytics (the list's folder)"},
-    {OPT_SHARD, "shard", 0, "K/N", "only images K, K+N, K+2N, ... of the list (0 <= K < N)"},
+    {OPT_SHARD, "shard", 0, "K/N", "only part K of N of the images listed (0 <= K < N)"},
     {OPT_STRICT, "strict", 0, NULL, "stop at the first problem in the data (exit 2)"},
     {0, NULL, 0, NULL, NULL},
 };
@@ -28,8 +28,7 @@ static const cli_desc desc = {
     .summary = "Read a YOLO txt dataset (darknet's or ultralytics' layout) and write one record\n"
                "per image: id (the file stem), image, width and height (from the image's header),\n"
                "objects (class, name, bbox in pixels, difficult, truncated), as voc-parse does.",
-    .details = YOLODATA_RULES "--shard counts the images listed, from 0, before any is "
-               "skipped: N runs with\nK = 0..N-1 together give every image once.\n\n"
+    .details = YOLODATA_RULES PARSE_SHARD_HELP "\nWith --shard the lists are read twice: once to count the images.\n\n"
                YOLOTXT_PATH_RULES "\n" YOLOTXT_RULES "\n\n"
                "Example: yolo-parse --split val data.yaml | records-to-json",
     .opts = opts,

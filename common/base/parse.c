@@ -76,3 +76,17 @@ int parse_shard(const char *s, long *k, long *n)
     *n = (long)v[1];
     return 0;
 }
+
+/* Part k of n starts after k parts: k * (total / n) items, and one more for
+ * each of the first total % n parts before it. No product can pass total. */
+static size_t shard_start(size_t k, size_t n, size_t total)
+{
+    size_t q = total / n, r = total % n;
+    return k * q + (k < r ? k : r);
+}
+
+void parse_shard_range(long k, long n, size_t total, size_t *lo, size_t *hi)
+{
+    *lo = shard_start((size_t)k, (size_t)n, total);
+    *hi = shard_start((size_t)k + 1, (size_t)n, total);
+}

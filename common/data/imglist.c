@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 
 #include "yolo/base/buf.h"
+#include "yolo/base/parse.h"
 #include "yolo/image/image.h"
 #include "yolo/data/imglist.h"
 
@@ -264,6 +265,33 @@ int imglist_next(imglist *l, const char **path, yerr *err)
     }
     *path = l->v[l->next++];
     return 1;
+}
+
+int imglist_shard(imglist *l, long k, long n, yerr *err)
+{
+    int rc;
+    while (l->in && (rc = read_line(l, err)) != 0) {
+        if (rc < 0)
+            return -1;
+        const char *p = line_path(l);
+        if (!p)
+            return yerr_set(err, YOLO_EIO, "out of memory");
+        if (add_path(l, p, err) < 0)
+            return -1;
+    }
+    if (l->in)
+        end_list(l);
+    size_t lo, hi;
+    parse_shard_range(k, n, l->n - l->next, &lo, &hi);
+    lo += l->next;
+    hi += l->next;
+    for (size_t i = l->next; i < l->n; i++)
+        if (i < lo || i >= hi)
+            free(l->v[i]);
+    if (hi > lo)
+        memmove(l->v + l->next, l->v + lo, (hi - lo) * sizeof *l->v);
+    l->n = l->next + (hi - lo);
+    return 0;
 }
 
 /* The slot of key k (not 0) in the id table: its own, or the empty one

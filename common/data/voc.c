@@ -14,6 +14,7 @@
 #include <libxml/parser.h>
 #include <libxml/tree.h>
 
+#include "yolo/base/parse.h"
 #include "yolo/image/image.h"
 #include "yolo/data/voc.h"
 
@@ -494,17 +495,17 @@ static int add_xml(voc_list *l, voc_reader *p, const char *xml, yerr *err)
     return push_item(l, base, len, xml, (size_t)src, 0, err);
 }
 
-/* Keeps items k, k + n, k + 2n, ... */
+/* Keeps part k of n of the items (parse_shard_range: contiguous). */
 static void shard(voc_list *l, long k, long n)
 {
-    size_t w = 0;
-    for (size_t i = 0; i < l->n; i++) {
-        if (i % (size_t)n == (size_t)k)
-            l->v[w++] = l->v[i];
-        else
+    size_t lo, hi;
+    parse_shard_range(k, n, l->n, &lo, &hi);
+    for (size_t i = 0; i < l->n; i++)
+        if (i < lo || i >= hi)
             free_item(&l->v[i]);
-    }
-    l->n = w;
+    if (hi > lo)
+        memmove(l->v, l->v + lo, (hi - lo) * sizeof *l->v);
+    l->n = hi - lo;
 }
 
 int voc_list_build(voc_list *l, voc_reader *p, char *const *inputs, int ninputs, yerr *err)

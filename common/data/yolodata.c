@@ -2,12 +2,14 @@
 #include <ctype.h>
 #include <errno.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
 
+#include "yolo/base/parse.h"
 #include "yolo/data/yaml.h"
 #include "yolo/data/yolodata.h"
 
@@ -456,6 +458,47 @@ static int add_input(yolodata *d, const char *in, yerr *err)
     return rc;
 }
 
+/* Opens the next source of images into l: a list to read, or a folder's
+ * images (rep: where a folder without any is warned about). */
+static int open_source(imglist *l, const yrep *rep, const yolodata_src *s, yerr *err)
+{
+    if (s->list)
+        return imglist_read_list(l, s->path, s->dot_base, err);
+    size_t before = l->n;
+    if (imglist_add(l, s->path, err) < 0)
+        return -1;
+    if (l->n == before && is_dir(s->path))
+        yrep_warn(rep, "%s: no images in it (*.jpg, *.jpeg, *.png, *.bmp, any case)", s->path);
+    return 0;
+}
+
+/* The images the sources list, in *total: a listing of its own that reads
+ * no image and says nothing (the pass that writes the records warns), so
+ * that --shard's contiguous part can be told before the first record. 0, or
+ * -1 as that pass would stop (a list that cannot be opened; with strict, a
+ * problem in the listing). */
+static int count_listed(const yolodata *d, size_t *total, yerr *err)
+{
+    imglist l;
+    const char *path;
+    size_t cur = 0;
+    int rc;
+    imglist_init(&l, NULL, d->cfg->strict);
+    *total = 0;
+    while ((rc = imglist_next(&l, &path, err)) >= 0) {
+        if (rc == 1)
+            ++*total;
+        else if (cur == d->nsrc)
+            break;
+        else if (open_source(&l, NULL, &d->src[cur++], err) < 0)
+            rc = -1;
+        if (rc < 0)
+            break;
+    }
+    imglist_free(&l);
+    return rc < 0 ? -1 : 0;
+}
+
 int yolodata_open(yolodata *d, const yrep *rep, const yolodata_cfg *cfg, char *const *inputs,
                   int ninputs, yerr *err)
 {
@@ -480,19 +523,13 @@ int yolodata_open(yolodata *d, const yrep *rep, const yolodata_cfg *cfg, char *c
     if (d->declared && d->declared != d->classes.n)
         return yerr_set(err, YOLO_EINPUT, "%s: %ld classes, but %s names %d", d->declared_at,
                         d->declared, d->names_from, d->classes.n);
-    return 0;
-}
-
-/* Opens the next source of images: a list to read, or a folder's images. */
-static int open_source(yolodata *d, const yolodata_src *s, yerr *err)
-{
-    if (s->list)
-        return imglist_read_list(&d->images, s->path, s->dot_base, err);
-    size_t before = d->images.n;
-    if (imglist_add(&d->images, s->path, err) < 0)
+    d->first = 0;
+    d->end = SIZE_MAX;
+    size_t total;
+    if (cfg->shard_n > 1 && count_listed(d, &total, err) < 0)
         return -1;
-    if (d->images.n == before && is_dir(s->path))
-        yrep_warn(d->rep, "%s: no images in it (*.jpg, *.jpeg, *.png, *.bmp, any case)", s->path);
+    if (cfg->shard_n > 1)
+        parse_shard_range(cfg->shard_k, cfg->shard_n, total, &d->first, &d->end);
     return 0;
 }
 
@@ -507,11 +544,14 @@ int yolodata_next(yolodata *d, rec *r, yerr *err)
         if (rc == 0) {
             if (d->cur == d->nsrc)
                 return 0;
-            if (open_source(d, &d->src[d->cur++], err) < 0)
+            if (open_source(&d->images, d->rep, &d->src[d->cur++], err) < 0)
                 return -1;
             continue;
         }
-        if (d->listed++ % d->cfg->shard_n != d->cfg->shard_k)
+        size_t at = d->listed++;
+        if (at >= d->end)
+            return 0;   /* the shard's part is done: the rest need not be listed */
+        if (at < d->first)
             continue;
         if ((rc = imglist_record(&d->images, path, r, err)) < 0)
             return -1;

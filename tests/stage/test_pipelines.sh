@@ -10,8 +10,8 @@ darknet-forward --quiet --cfg "$CFG" --random 4 --save-weights "$T/w.weights" < 
 synth-voc --quiet --out "$T/data" --count 12 --size 128x96 --seed 3
 ntest=$(wc -l < "$T/data/ImageSets/Main/test.txt" | tr -d ' ')
 
-bash pipelines/eval.sh -j -d "$T/pics" "$T/data" "$CFG" "$T/w.weights" > "$T/map.json" 2> "$T/err"; rc=$?
-check_eq "eval.sh -j: exit 0, one JSON object" "$rc $(jq -c 'keys' "$T/map.json")" '0 ["coco","voc07","voc10"]'
+bash pipelines/eval.sh -J -d "$T/pics" "$T/data" "$CFG" "$T/w.weights" > "$T/map.json" 2> "$T/err"; rc=$?
+check_eq "eval.sh -J: exit 0, one JSON object" "$rc $(jq -c 'keys' "$T/map.json")" '0 ["coco","voc07","voc10"]'
 check_eq "... per class of classes.names, in the three conventions" \
   "$(jq -c '[(.voc07.ap | keys_unsorted), (.coco.ap_per_class | keys_unsorted)]' "$T/map.json")" \
   '[["circle","square","triangle","cross","star"],["circle","square","triangle","cross","star"]]'

@@ -142,7 +142,8 @@ mkdir -p "$U/export"
 printf 'train: ../images/train\nnames: [person, bicycle]\n' > "$U/export/data.yaml"
 check_eq "a split path ../x that is not there is read as x (ultralytics' rule for exports)" \
   "$(yolo-parse "$U/export/data.yaml" | boxes | wc -l | tr -d ' ')" 2
-check_eq "--shard 1/2" "$(yolo-parse --shard 1/2 "$T/map.yaml" | boxes | cut -d' ' -f1 | tr '\n' ' ')" "t2 v1 "
+check_eq "--shard 1/2: the second half of the images listed" \
+  "$(yolo-parse --shard 1/2 "$T/map.yaml" | boxes | cut -d' ' -f1 | tr '\n' ' ')" "e1 v1 "
 check_eq "--names overrides the data.yaml's" \
   "$(printf 'a\nb\n' > "$T/ab.names"; yolo-parse --names "$T/ab.names" "$U/data.yaml" | boxes | head -1)" "t1 100x50 0:a:40,15,60,35"
 

@@ -73,10 +73,41 @@ static void test_reals(void)
           "the message of a real pair (%s)", err.msg);
 }
 
+/* --shard's parts: contiguous, in order, covering every item once, sizes
+ * differing by one at most, for totals smaller and larger than n, and for
+ * an n near 2^53 (no product overflows). */
+static void test_shard_range(void)
+{
+    static const size_t totals[] = {0, 1, 2, 5, 7, 100, 1001};
+    static const long ns[] = {1, 2, 3, 7, 64};
+    int ok = 1;
+    for (size_t t = 0; t < sizeof totals / sizeof *totals; t++)
+        for (size_t j = 0; j < sizeof ns / sizeof *ns; j++) {
+            size_t at = 0, lo, hi, small = (size_t)-1, big = 0;
+            for (long k = 0; k < ns[j]; k++) {
+                parse_shard_range(k, ns[j], totals[t], &lo, &hi);
+                ok &= lo == at && hi >= lo;
+                small = hi - lo < small ? hi - lo : small;
+                big = hi - lo > big ? hi - lo : big;
+                at = hi;
+            }
+            ok &= at == totals[t] && big - small <= 1;
+        }
+    CHECK(ok, "parts follow one another, cover the whole, differ in size by one at most");
+    size_t lo, hi;
+    parse_shard_range(1, 3, 7, &lo, &hi);
+    CHECK(lo == 3 && hi == 5, "7 items in 3: [0, 3) [3, 5) [5, 7), part 1 is [%zu, %zu)", lo, hi);
+    parse_shard_range(9007199254740990L, 9007199254740991L, 10000000, &lo, &hi);
+    CHECK(lo == 10000000 && hi == 10000000, "the last of 2^53 - 1 parts of 1e7 items: empty");
+    parse_shard_range(5, 9007199254740991L, 10000000, &lo, &hi);
+    CHECK(lo == 5 && hi == 6, "part 5 of 2^53 - 1: item 5 alone");
+}
+
 int main(void)
 {
     test_whole();
     test_alone_and_order();
     test_reals();
+    test_shard_range();
     return check_done();
 }

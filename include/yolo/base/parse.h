@@ -6,6 +6,8 @@
 #ifndef YOLO_PARSE_H
 #define YOLO_PARSE_H
 
+#include <stddef.h>
+
 #include "yolo/base/err.h"
 
 /* The largest whole number a pair may hold: 2^53 - 1, up to which a double
@@ -30,9 +32,22 @@ typedef struct parse_pair_spec {
  * larger" (PARSE_LE) or ", the first smaller" (PARSE_LT) after it. */
 int parse_pair(const char *s, const parse_pair_spec *p, double v[2], yerr *err);
 
-/* --shard's "K/N" of the dataset parsers (voc-parse, yolo-parse): keep items
- * K, K + N, K + 2N, ... (0 <= K < N, whole numbers). 0, or -1 if it is not
- * that (the stage says so). */
+/* --shard's "K/N" of the readers (voc-parse, yolo-parse, coco-parse,
+ * image-list): part K of N (0 <= K < N, whole numbers). 0, or -1 if it is
+ * not that (the stage says so). */
 int parse_shard(const char *s, long *k, long *n);
+
+/* Which of total items (0, 1, ... in the reader's order) part k of n holds:
+ * [*lo, *hi), contiguous, so that parts 0, 1, ..., n-1 one after the other
+ * are the items in their order (`cat` of the shards is the whole stream).
+ * Sizes differ by one at most: the first total % n parts have one more.
+ * k = 0, n = 1: all of them. */
+void parse_shard_range(long k, long n, size_t total, size_t *lo, size_t *hi);
+
+/* What --shard does, for the readers' --help (no final newline). */
+#define PARSE_SHARD_HELP                                                                 \
+    "--shard K/N: part K of N of the images listed (counted before any is skipped),\n"    \
+    "contiguous, sizes differing by one at most: the outputs of K = 0, 1, ..., N-1\n"     \
+    "one after the other (cat) are the output without --shard, byte for byte."
 
 #endif

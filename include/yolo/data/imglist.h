@@ -63,6 +63,11 @@ int imglist_add(imglist *l, const char *path, yerr *err);
  * folder a line starting "./" is taken from. Any other list must be done
  * (imglist_next returned 0). 0, or -1 (the file cannot be opened: YOLO_EIO). */
 int imglist_read_list(imglist *l, const char *list, const char *dot_base, yerr *err);
+/* Keeps part k of n of the paths (parse_shard_range: contiguous), before the
+ * first is handed out: a list being read (standard input) is read to its end
+ * first, its paths held (its problems then name no line). 0, or -1 as
+ * imglist_add, or the list cannot be read (YOLO_EIO). */
+int imglist_shard(imglist *l, long k, long n, yerr *err);
 /* The next path: 1, 0 at the end (of the paths added and the list being
  * read), -1 with err set. */
 int imglist_next(imglist *l, const char **path, yerr *err);

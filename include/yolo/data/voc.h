@@ -57,7 +57,8 @@ typedef struct voc_cfg {
     const char *img_dir;    /* a devkit's images folder ("JPEGImages") */
     int skip_difficult;     /* leave out objects marked difficult */
     int strict;             /* the first problem is an error */
-    long shard_k, shard_n;  /* keep images k, k + n, k + 2n, ... (0 and 1: all) */
+    long shard_k, shard_n;  /* keep part k of n of the list (parse_shard_range; 0 and
+                             * 1: all) */
 } voc_cfg;
 
 /* One image to read: its annotation file and where its image lives. */

@@ -53,7 +53,8 @@ typedef struct yolodata_cfg {
     const char *split;      /* --split, or NULL: train */
     int list_rule;          /* how a LIST's "./" lines are read: YOLODATA_LIST_* */
     int strict;             /* the first problem is an error */
-    long shard_k, shard_n;  /* keep images k, k + n, k + 2n, ... (0 and 1: all) */
+    long shard_k, shard_n;  /* keep part k of n of the images listed (parse_shard_range;
+                             * 0 and 1: all) */
 } yolodata_cfg;
 
 /* Where images come from, in order: a folder or image (imglist_add), or a
@@ -75,7 +76,8 @@ typedef struct yolodata {
     size_t nsrc, src_cap, cur;
     imglist images;
     yolotxt labels;
-    long listed;            /* images handed out so far: the shard counts them */
+    size_t listed;          /* images handed out so far: the shard counts them */
+    size_t first, end;      /* the shard's part: images [first, end) of those listed */
     ybuf path;              /* paths put together */
 } yolodata;
 
