@@ -696,6 +696,7 @@ static void keep_state(network *nn, const network *old)
         nn->l[i].folded = old->l[i].folded;
     nn->folded = old->folded;
     nn->rng = old->rng;
+    nn->sync = old->sync;
     nn->major = old->major, nn->minor = old->minor, nn->revision = old->revision;
     nn->seen = old->seen, nn->seen_bytes = old->seen_bytes;
 }
