@@ -347,6 +347,9 @@ report() {
     i=$(blame "${own[@]}")
     echo "$me: ${stage[$i]} failed (status ${st[$i]})" >&2
     failed "${st[$i]}"
+  elif [ "${st[$FWD]}" -eq 0 ] && [ "$rank" -gt 0 ]; then
+    echo "$me: done (rank 0 writes the weights, the log and the plot)" >&2
+    exit 0
   elif [ "${st[$FWD]}" -eq 0 ]; then
     echo "$me: weights in $out/weights, log $out/log.jsonl, plot $out/loss.svg" >&2
     exit 0

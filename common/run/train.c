@@ -119,6 +119,12 @@ static int resume_state(trainer *t, network *net, yerr *err)
         t->no_state = rc == 1;
         return rc < 0 ? -1 : 0;
     }
+    /* each rank's stream position is records: with another number of ranks
+     * the shards, and so the positions, are other ones */
+    if (st.ranks != t->dist.size)
+        return yerr_set(err, YOLO_EUSAGE, "%s: written by a run of %d rank%s, resumed with %d: "
+                        "resume with as many (mpirun -np %d)", path, st.ranks,
+                        st.ranks == 1 ? "" : "s", t->dist.size, st.ranks);
     t->step = st.step;
     t->records = t->step_records = st.records;
     t->skipped = t->step_skipped = st.skipped;
@@ -357,7 +363,7 @@ static int write_checkpoint(trainer *t, network *net, yerr *err)
      * goes on with the records of the step it did not finish */
     train_state st = {.step = t->step, .seen = net->seen, .records = t->step_records,
                       .skipped = t->step_skipped, .rng = t->step_rng,
-                      .weights_hash = tstate_hash(net)};
+                      .weights_hash = tstate_hash(net), .ranks = t->dist.size};
     /* the state first: a kill before the weights are in place leaves the
      * old weights and, as .state.prev, their state */
     if (tstate_path(t->tc.checkpoint, path, sizeof path, err) < 0 ||
@@ -471,10 +477,28 @@ static int validate(trainer *t, network *net, const yrep *rep, yerr *err)
 
 /* ---- across ranks ------------------------------------------------------------ */
 
+/* Without --sync-bn each rank's batch norm moved its rolling statistics
+ * towards its own batch's: their mean over the ranks keeps every rank's
+ * weights file the same (with it, they moved alike). */
+static int average_rolling(trainer *t, network *net, yerr *err)
+{
+    if (t->tc.sync_bn || !t->bn_floats)
+        return 0;
+    bn_rolling(t, net, 1);
+    if (dist_sum_f32(&t->dist, t->bn_saved, t->bn_floats, err) < 0)
+        return -1;
+    for (size_t i = 0; i < t->bn_floats; i++)
+        t->bn_saved[i] /= (float)t->dist.size;
+    bn_rolling(t, net, 0);
+    return 0;
+}
+
 /* The step's images, loss sums and gradient sums of every rank, added
  * together: each rank then makes the update of the whole batch. */
 static int reduce_step(trainer *t, network *net, yerr *err)
 {
+    if (average_rolling(t, net, err) < 0)
+        return -1;
     double v[TLOG_MAX_PARTS + 2];   /* images back-propagated, logged, the loss parts */
     v[0] = (double)t->pending, v[1] = (double)t->sums.images;
     for (int j = 0; j < TLOG_MAX_PARTS; j++)
