@@ -18,15 +18,9 @@ export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=0}
 TRAIN="bash $(pwd)/pipelines/train.sh"
 MPI="timeout $TO mpirun --oversubscribe --bind-to none -np 2 -x OMP_NUM_THREADS -x AUGMENT -x PATH -x BIN -x ASAN_OPTIONS"
 
-net_cfg() {   # $1: batch, $2: subdivisions
-  printf '[net]\nwidth=64\nheight=64\nchannels=3\nbatch=%s\nsubdivisions=%s\n' "$1" "$2"
-  printf 'learning_rate=0.01\nmomentum=0.9\ndecay=0.0005\nmax_batches=1000\npolicy=constant\n'
-  for f in 8 16 32; do
-    printf '\n[convolutional]\nbatch_normalize=1\nfilters=%s\nsize=3\nstride=1\npad=1\nactivation=leaky\n' $f
-    printf '\n[maxpool]\nsize=2\nstride=2\n'
-  done
-  printf '\n[convolutional]\nsize=1\nstride=1\npad=1\nfilters=30\nactivation=linear\n'
-  printf '\n[yolo]\nmask=0,1,2\nanchors=10,10, 20,20, 36,32\nclasses=5\nnum=3\njitter=0\nignore_thresh=.7\n'
+. tests/stage/train/micro-net.sh
+keys() {   # $1 batch, $2 subdivisions
+  printf 'batch=%s\nsubdivisions=%s\nlearning_rate=0.01\nmomentum=0.9\ndecay=0.0005\nmax_batches=1000\npolicy=constant' "$1" "$2"
 }
 # the largest difference of weights files $1 and $2 over the largest change
 # of $1 from $3 (the start)
@@ -49,7 +43,7 @@ rank_pids() {
 }
 state_of() { records-to-json -q "$1" | jq -c "$2"; }
 
-net_cfg 8 1 > "$T/net.cfg"
+net_cfg "$(keys 8 1)" > "$T/net.cfg"
 synth-voc --quiet --out "$T/d" --count 16 --size 64x64 --seed 5 --max-objects 2 \
   --min-size 0.2 --split-ratios 1,0,0
 darknet-forward --quiet --cfg "$T/net.cfg" --random 1 --save-weights "$T/w0" < /dev/null
@@ -73,6 +67,14 @@ else
 fi
 check "... and the same run twice gives the same bytes" cmp -s "$T/one/weights" "$T/one-s/weights"
 
+if [ -z "$have_mpi" ] && command -v mpirun > /dev/null 2>&1; then
+  out=$($MPI $TRAIN -o "$T/nompi" "$T/d" "$T/net.cfg" --max-batches 2 2>&1)
+  check_match "a build without MPI under mpirun: refused, saying so (status 1)" "$? $out" \
+    "^1 .*started by mpirun with 2 ranks, but this build has no MPI"
+else
+  skip "a build without MPI under mpirun: refused, saying so" \
+    "${have_mpi:+this darknet-forward has MPI}${have_mpi:-no mpirun}"
+fi
 if ! command -v mpirun > /dev/null 2>&1 || [ -z "$have_mpi" ]; then
   why="no mpirun (openmpi-bin) or darknet-forward built without MPI (libopenmpi-dev; scripts/deps.sh mpi)"
   for d in "2 ranks x batch 4 --sync-bn = 1 process x batch 8" "without --sync-bn the batch statistics differ" \
@@ -107,7 +109,7 @@ check_eq "rank 0 alone writes: the files of one run, the .state says 2 ranks, 4 
 check_match "rank 1 says rank 0 writes the files; each message names its rank" "$(cat "$T/two.err")" \
   "train.sh \(rank 1 of 2\): done \(rank 0 writes"
 
-net_cfg 8 8 > "$T/odd.cfg"
+net_cfg "$(keys 8 8)" > "$T/odd.cfg"
 out=$($MPI $TRAIN -o "$T/odd" "$T/d" "$T/odd.cfg" --max-batches 2 2>&1)
 check_match "a batch that does not split into subdivisions x ranks: refused (status 1)" "$? $out" \
   "^1 .*batch 8 does not divide into 16 subdivisions x ranks"
