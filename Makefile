@@ -20,6 +20,13 @@ else
   BIN := bin
   OPT := -O2
 endif
+# MPI=0: without Open MPI even when libopenmpi-dev is installed (into
+# build/MODE-nompi/): darknet-forward then refuses to run under mpirun
+MPI ?= 1
+ifeq ($(MPI),0)
+  MODE := $(MODE)-nompi
+  BIN := build/$(MODE)/bin
+endif
 BUILD := build/$(MODE)
 
 CC ?= gcc
@@ -53,11 +60,15 @@ ifeq ($(filter clean,$(MAKECMDGOALS)),)
 include $(BUILD)/config.mk
 endif
 $(BUILD)/config.mk: scripts/deps.sh
-	@sh scripts/deps.sh build
+	@MPI=$(MPI) sh scripts/deps.sh build
 	@mkdir -p $(@D)
 	@{ echo "PKG_CFLAGS := $$(pkg-config --cflags $(PKGS)) $$($(BLAS_PC) --cflags openblas)"; \
 	   echo "PKG_LIBS := $$(pkg-config --libs $(PKGS)) $$($(BLAS_PC) --libs openblas)" \
-	        "-Wl,-rpath,$(BLAS_LIBDIR)"; } > $@.tmp && mv $@.tmp $@
+	        "-Wl,-rpath,$(BLAS_LIBDIR)"; \
+	   if [ "$(MPI)" != 0 ] && pkg-config --exists ompi-c; then \
+	     echo "PKG_CFLAGS += -DDIST_MPI $$(pkg-config --cflags ompi-c)"; \
+	     echo "PKG_LIBS += $$(pkg-config --libs ompi-c)"; \
+	   else echo "# built without MPI (no libopenmpi-dev, or MPI=0)"; fi; } > $@.tmp && mv $@.tmp $@
 
 CFLAGS_ALL = $(CFLAGS_BASE) $(PKG_CFLAGS) $(CFLAGS)
 LDLIBS_ALL = $(PKG_LIBS) -lm $(LDLIBS)
@@ -83,7 +94,7 @@ $(BUILD)/tools/%: $(BUILD)/tests/tools/%.o $(LIB)
 	$(CC) $(LDFLAGS_BASE) $(LDFLAGS) $< $(LIB) $(LDLIBS_ALL) -o $@
 
 deps:
-	@sh scripts/deps.sh test
+	@MPI=$(MPI) sh scripts/deps.sh test
 
 test: deps $(STAGES) $(UNITS) $(TOOLS)
 	@BIN=$(BIN) BUILD=$(BUILD) MODE=$(MODE) sh tests/run.sh

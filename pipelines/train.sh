@@ -27,15 +27,25 @@
 # Stages come from $BIN (bin/). The stages run as jobs watched here: when
 # one fails the others are stopped, and the status is the failed stage's
 # (128 + N for one that signal N ended, named as such).
+# Data-parallel: `mpirun -np N pipelines/train.sh ...` runs one pipeline per
+# rank (Open MPI's OMPI_COMM_WORLD_RANK/SIZE): rank r reads images r, r+N, ...
+# of the split (voc-parse --shard r/N), darknet-forward trains batch / N
+# images a step and sums the gradients of all ranks before each update, and
+# rank 0 alone writes DIR/weights, the log and the plot and validates
+# (docs/scale-out.md). CFG must then be a file, not a template.
 # Stopping: SIGINT (Ctrl-C) or SIGTERM to train.sh, or to darknet-forward
 # itself, is a stop asked for: darknet-forward ends the pass in progress
 # and writes the checkpoint (whatever --save-every says), the other stages
 # end quietly, and train.sh exits 130 (SIGINT) or 143 (SIGTERM), saying so
 # and how to resume.
 set -euo pipefail
+# under mpirun: this rank of ranks; the messages name it
+rank=${OMPI_COMM_WORLD_RANK:-0} ranks=${OMPI_COMM_WORLD_SIZE:-1}
+me=train.sh
+[ "$ranks" -le 1 ] || me="train.sh (rank $rank of $ranks)"
 # a stop asked for before every stage runs (ask_stop then) ends the script
 stop_early() {
-  echo "train.sh: stopped as asked (SIG$1) before training started" >&2
+  echo "$me: stopped as asked (SIG$1) before training started" >&2
   exit $((128 + $(kill -l "$1")))
 }
 trap 'stop_early INT' INT
@@ -57,10 +67,11 @@ shift 2
 [ -n "$names" ] || { [ -f "$data/classes.names" ] && names=$data/classes.names; } || true
 classes=()
 [ -z "$names" ] || classes=(--classes "$names")
-multiscale=()
+multiscale=() shard=()
 [ -z "$sizes" ] || multiscale=(--sizes "$sizes")
+[ "$ranks" -le 1 ] || shard=(--shard "$rank/$ranks")
 [ -z "$weights" ] || [ -z "$backbone" ] || {
-  echo "train.sh: -b BACKBONE starts a run, -w WEIGHTS goes on from weights: not both" >&2; exit 1; }
+  echo "$me: -b BACKBONE starts a run, -w WEIGHTS goes on from weights: not both" >&2; exit 1; }
 start=(--random "$seed")
 [ -z "$weights" ] || start=(--weights "$weights")
 [ -z "$backbone" ] || start=(--weights "$backbone" --partial --random "$seed")
@@ -70,18 +81,28 @@ PATH="${BIN:-$here/../bin}:$PATH"
 # pipelines/make-cfg.sh writes OUT/net.cfg for the dataset (classes, filters,
 # anchors; with -t MINUTES a schedule timed on this machine; MAKE_CFG: more of
 # its options, e.g. "--size 320"), and that is trained; --resume keeps it.
-if [ ! -f "$cfg" ] && [[ $cfg != */* ]]; then
+if [ ! -f "$cfg" ] && [[ $cfg != */* ]] && [ "$ranks" -gt 1 ]; then
+  echo "$me: no file $cfg: under mpirun CFG is a file (every rank the same; write it first with pipelines/make-cfg.sh)" >&2
+  exit 1
+elif [ ! -f "$cfg" ] && [[ $cfg != */* ]]; then
   mkdir -p "$out"
   if [[ " $* " != *" --resume "* ]] || [ ! -f "$out/net.cfg" ]; then
-    echo "train.sh: no file $cfg: writing $out/net.cfg from the template $cfg (pipelines/make-cfg.sh)" >&2
+    echo "$me: no file $cfg: writing $out/net.cfg from the template $cfg (pipelines/make-cfg.sh)" >&2
     # shellcheck disable=SC2086
     bash "$here/make-cfg.sh" -s "$split" ${names:+-n "$names"} ${minutes:+--minutes "$minutes"} \
       ${MAKE_CFG:-} -o "$out/net.cfg" "$cfg" "$data" || exit
   fi
   cfg=$out/net.cfg
-  echo "train.sh: training $cfg" >&2
+  echo "$me: training $cfg" >&2
 elif [ -n "$minutes" ]; then
-  echo "train.sh: -t MINUTES goes with a template name (CFG $cfg is a file)" >&2; exit 1
+  echo "$me: -t MINUTES goes with a template name (CFG $cfg is a file)" >&2; exit 1
+fi
+# multi-scale under mpirun: a new size every 10 steps, as one process has it
+# (encode-targets' default is 10 cfg batches of records; a rank's stream has
+# batch / N records a step). Every rank draws the same sizes (the same seed).
+if [ -n "$sizes" ] && [ "$ranks" -gt 1 ]; then
+  b=$(sed -n 's/^[[:space:]]*batch[[:space:]]*=[[:space:]]*\([0-9][0-9]*\).*/\1/p' "$cfg" | head -n 1)
+  multiscale+=(--size-every $((10 * ${b:-1} / ranks)))
 fi
 # --resume goes on where the checkpoint's .state says: the encoder leaves out
 # the records already trained through (numbered as before, so they are
@@ -99,7 +120,7 @@ resume_position() {
     state=$(records-to-json -q "$f") || exit 2
     n=$(printf '%s' "$state" | sed -n 's/.*"records": *\([0-9][0-9]*\).*/\1/p')
     k=$(printf '%s' "$state" | sed -n 's/.*"seen": *\([0-9][0-9]*\).*/\1/p')
-    [ -n "$n" ] && [ -n "$k" ] || { echo "train.sh: $f: no records or seen in it" >&2; exit 2; }
+    [ -n "$n" ] && [ -n "$k" ] || { echo "$me: $f: no records or seen in it" >&2; exit 2; }
     [ "$k" = "$wseen" ] || continue
     skip=(--skip "$n") seen=(--seen "$k")
     return
@@ -204,7 +225,8 @@ trap 'ask_stop TERM' TERM
 
 # As many epochs as the steps need: encode-targets stops when darknet-forward
 # has done its steps and closes its input.
-voc-parse --split "$split" ${classes[@]+"${classes[@]}"} "$data" > "$tmp/parsed" &
+voc-parse --split "$split" ${classes[@]+"${classes[@]}"} ${shard[@]+"${shard[@]}"} "$data" \
+  > "$tmp/parsed" &
 pids[UP]=$!
 encode-targets --cfg "$cfg" --epochs 100000 --seed "$seed" ${AUGMENT---shuffle} \
   ${multiscale[@]+"${multiscale[@]}"} ${skip[@]+"${skip[@]}"} < "$tmp/parsed" > "$tmp/in" &
@@ -299,11 +321,11 @@ stopped() {
   local where="checkpoint: $out/weights; resume with -w $out/weights --resume"
   [ "$out/weights" -nt "$tmp/started" ] ||
     where="no checkpoint written (darknet-forward was stopped before it could write one)"
-  echo "train.sh: stopped at step $(last_step) as asked (SIG$asked); $where" >&2
+  echo "$me: stopped at step $(last_step) as asked (SIG$asked); $where" >&2
   exit $((128 + $(kill -l "$asked")))
 }
 failed() {
-  echo "train.sh: failed (status $1); the last checkpoint, if any, is $out/weights" >&2
+  echo "$me: failed (status $1); the last checkpoint, if any, is $out/weights" >&2
   exit "$1"
 }
 # Says how the run ended and exits with its status: a stage a signal killed
@@ -319,14 +341,17 @@ report() {
     if [ "${st[$i]}" -gt 128 ]; then killed+=("$i"); else own+=("$i"); fi
   done
   if [ ${#killed[@]} -gt 0 ]; then
-    for i in "${killed[@]}"; do echo "train.sh: ${stage[$i]} $(ended_how "${st[$i]}")" >&2; done
+    for i in "${killed[@]}"; do echo "$me: ${stage[$i]} $(ended_how "${st[$i]}")" >&2; done
     failed "${st[${killed[0]}]}"
   elif [ ${#own[@]} -gt 0 ]; then
     i=$(blame "${own[@]}")
-    echo "train.sh: ${stage[$i]} failed (status ${st[$i]})" >&2
+    echo "$me: ${stage[$i]} failed (status ${st[$i]})" >&2
     failed "${st[$i]}"
+  elif [ "${st[$FWD]}" -eq 0 ] && [ "$rank" -gt 0 ]; then
+    echo "$me: done (rank 0 writes the weights, the log and the plot)" >&2
+    exit 0
   elif [ "${st[$FWD]}" -eq 0 ]; then
-    echo "train.sh: weights in $out/weights, log $out/log.jsonl, plot $out/loss.svg" >&2
+    echo "$me: weights in $out/weights, log $out/log.jsonl, plot $out/loss.svg" >&2
     exit 0
   elif [ -n "$asked" ]; then
     stopped

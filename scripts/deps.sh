@@ -1,7 +1,11 @@
 #!/bin/sh
 # Checks that the Debian packages a make goal needs are installed; installs the
 # missing ones with apt-get when running as root, else prints the exact command
-# and fails. Usage: scripts/deps.sh build|test
+# and fails. Usage: scripts/deps.sh build|test|mpi
+# Open MPI (openmpi-bin, libopenmpi-dev: data-parallel training under mpirun,
+# docs/scale-out.md) is optional for build and test: installed with the rest
+# when running as root, else only named; the build then has no MPI. `mpi`
+# asks for it alone, as the others do for theirs. MPI=0 leaves it out.
 set -eu
 goal=${1:-build}
 
@@ -25,9 +29,12 @@ build_cmd="gcc:gcc make:make pkg-config:pkg-config"
 # (the pipelines say so when it is missing; the tests use it)
 test_cmd="jq:jq /usr/bin/python3:python3 cmp:diffutils parallel:parallel"
 test_py="msgpack:python3-msgpack numpy:python3-numpy"
+mpi_pc="ompi-c:libopenmpi-dev"
+mpi_cmd="mpirun:openmpi-bin"
 
-missing=""
+missing="" optional=""
 add() { case " $missing " in *" $1 "*) ;; *) missing="$missing $1" ;; esac; }
+add_optional() { case " $optional " in *" $1 "*) ;; *) optional="$optional $1" ;; esac; }
 
 for pair in $build_cmd; do
   command -v "${pair%%:*}" >/dev/null 2>&1 || add "${pair#*:}"
@@ -53,6 +60,22 @@ if [ "$goal" = test ]; then
   done
 fi
 
+if [ "${MPI:-1}" != 0 ]; then
+  for pair in $mpi_cmd; do
+    command -v "${pair%%:*}" >/dev/null 2>&1 || add_optional "${pair#*:}"
+  done
+  for pair in $mpi_pc; do
+    pkg-config --exists "${pair%%:*}" 2>/dev/null || add_optional "${pair#*:}"
+  done
+fi
+if [ "$goal" = mpi ]; then
+  missing=$optional optional=""
+elif [ -n "$optional" ] && [ "$(id -u)" = 0 ]; then
+  missing="$missing$optional" optional=""
+elif [ -n "$optional" ]; then
+  echo "deps: optional, for training under mpirun:$optional (not installed: building" \
+       "without MPI; sudo apt-get install -y --no-install-recommends$optional)" >&2
+fi
 [ -z "$missing" ] && exit 0
 cmd="apt-get install -y --no-install-recommends$missing"
 if [ "$(id -u)" = 0 ]; then

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "yolo/cli/cli.h"
+#include "yolo/run/dist.h"
 #include "yolo/run/forward.h"
 #include "yolo/net/isa.h"
 
@@ -13,7 +14,7 @@ enum {
     OPT_LETTERBOX, OPT_RESIZE, OPT_STRICT, OPT_SUMMARY, OPT_TRAIN, OPT_GRAD, OPT_CHECKPOINT,
     OPT_SAVE_EVERY, OPT_LOG, OPT_PLOT, OPT_MAX_BATCHES, OPT_RESUME, OPT_ADAM, OPT_SUBDIV,
     OPT_SEED, OPT_VAL_CMD, OPT_VAL_EVERY, OPT_BEST, OPT_PATIENCE, OPT_CONV, OPT_WINO_MEM,
-    OPT_PARTIAL, OPT_UPTO, OPT_FREEZE
+    OPT_PARTIAL, OPT_UPTO, OPT_FREEZE, OPT_SYNC_BN
 };
 
 static const cli_opt opts[] = {
@@ -70,6 +71,9 @@ static const cli_opt opts[] = {
     {OPT_BEST, "best", 0, "FILE", "--train: the weights of the best validation go here"},
     {OPT_PATIENCE, "patience", 0, "K", "--train: stop after K validations without a better "
                                        "one"},
+    {OPT_SYNC_BN, "sync-bn", 0, NULL, "--train under mpirun: batch norm's statistics over "
+                                      "every rank's images, as one process with the whole "
+                                      "batch (needs a build with MPI)"},
     {0, NULL, 0, NULL, NULL},
 };
 
@@ -90,7 +94,11 @@ static const cli_desc desc = {
         "viewers show it (the rows it could not read grey), with a warning once per image\n"
         "(--strict stops). Records with 'error' pass through untouched.\n"
         "Batch norm is folded into the weights; outputs share memory between layers.\n"
-        "At the end (not with --quiet) the time spent in the network is reported.",
+        "At the end (not with --quiet) the time spent in the network is reported.\n"
+        "--train under mpirun (OMPI_COMM_WORLD_SIZE > 1) trains data-parallel: each rank\n"
+        "on its own stream with batch / ranks images a step, the gradients summed across\n"
+        "ranks before each update; rank 0 alone writes --checkpoint, --log, --plot and\n"
+        "validates (docs/scale-out.md).",
     .opts = opts,
     .reads_records = 1,
     .writes_records = 1,
@@ -115,6 +123,7 @@ static int train_option(cli *c, train_config *tc, int id, const char *arg)
     case OPT_RESUME: tc->resume = 1; return 1;
     case OPT_VAL_CMD: tc->val_cmd = arg; return 1;
     case OPT_BEST: tc->best = arg; return 1;
+    case OPT_SYNC_BN: tc->sync_bn = 1; return 1;
     case OPT_VAL_EVERY:
         return cli_long(c, "val-every", arg, 1, LONG_MAX, &tc->val_every) < 0 ? -1 : 1;
     case OPT_PATIENCE:
@@ -218,10 +227,14 @@ static int check_options(cli *c, const df_opts *o)
     if (!o->train && (tc->grad_path || tc->checkpoint || tc->save_every || tc->log_path ||
                       tc->plot_path || tc->max_batches || tc->resume || tc->adam ||
                       tc->subdivisions || tc->seed || tc->val_cmd || tc->val_every ||
-                      tc->best || tc->patience || tc->freeze))
+                      tc->best || tc->patience || tc->freeze || tc->sync_bn))
         return cli_usage_error(c, "--grad, --checkpoint, --save-every, --log, --plot, "
                                   "--max-batches, --resume, --adam, --subdivisions, --seed, "
-                                  "--freeze and the --val options go with --train");
+                                  "--freeze, --sync-bn and the --val options go with --train");
+    if (tc->sync_bn && !dist_available())
+        return cli_usage_error(c, "--sync-bn: this darknet-forward is built without MPI "
+                                  "(libopenmpi-dev was missing: scripts/deps.sh mpi, then "
+                                  "rebuild)");
     if ((tc->val_every || tc->best || tc->patience) && !tc->val_cmd)
         return cli_usage_error(c, "--val-every, --best and --patience go with --val-cmd");
     if (tc->val_cmd && !tc->checkpoint)

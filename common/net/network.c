@@ -733,6 +733,7 @@ static void keep_state(network *nn, const network *old)
     nn->frozen = old->frozen;   /* the step's, not step 0's */
     nn->folded = old->folded;
     nn->rng = old->rng;
+    nn->sync = old->sync;
     nn->major = old->major, nn->minor = old->minor, nn->revision = old->revision;
     nn->seen = old->seen, nn->seen_bytes = old->seen_bytes;
 }

@@ -426,11 +426,16 @@ static double now(void)
 /* batch_ops.middle: the network over the images of the slots before stop. */
 static int middle(void *ctx, int stop, yerr *err)
 {
-    (void)err;
     fwd *f = ctx;
     int k = 0;
     for (int i = 0; i < stop; i++)
         k += f->b.s[i].run;
+    /* the ranks' batch statistics are summed in every pass: one without an
+     * image here would leave the others waiting */
+    if (k == 0 && stop > 0 && f->net.sync.sum)
+        return yerr_set(err, YOLO_EINPUT, "rank %d: no image in a pass (every record of it has "
+                        "`error`; records %ld..%ld): --sync-bn needs one on every rank",
+                        f->tr.dist.rank, f->b.s[0].r.index, f->b.s[stop - 1].r.index);
     if (k > 0) {
         net_set_batch(&f->net, k);
         double t0 = now();

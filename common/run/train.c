@@ -51,6 +51,13 @@ static double now(void)
     return (double)t.tv_sec + t.tv_nsec / 1e9;
 }
 
+/* Ranks other than 0 leave the run's files and the validation to rank 0. */
+static void other_rank(train_config *tc)
+{
+    tc->checkpoint = tc->log_path = tc->plot_path = tc->val_cmd = tc->best = NULL;
+    tc->val_every = tc->patience = 0;
+}
+
 int train_plan(trainer *t, cfg *c, const train_config *tc, yerr *err)
 {
     memset(t, 0, sizeof *t);
@@ -58,6 +65,10 @@ int train_plan(trainer *t, cfg *c, const train_config *tc, yerr *err)
     t->grad_fd = -1;
     for (int i = 0; i < TRAIN_MAX_BATCH; i++)
         rec_init(&t->back[i]);
+    if (dist_init(&t->dist, err) < 0)
+        return -1;
+    if (t->dist.rank > 0)
+        other_rank(&t->tc);
     if (optim_parse(c, &t->opt, err) < 0)
         return -1;
     if (tc->batch)
@@ -68,10 +79,11 @@ int train_plan(trainer *t, cfg *c, const train_config *tc, yerr *err)
         t->opt.max_batches = (int)tc->max_batches;
     if (tc->adam)
         t->opt.adam = 1;
-    if (t->opt.batch % t->opt.subdivisions)
-        return yerr_set(err, YOLO_EUSAGE, "batch %d does not divide into %d subdivisions",
-                        t->opt.batch, t->opt.subdivisions);
-    t->minibatch = t->opt.batch / t->opt.subdivisions;
+    int ranks = t->dist.size;
+    if (t->opt.batch % (t->opt.subdivisions * ranks))
+        return yerr_set(err, YOLO_EUSAGE, "batch %d does not divide into %d subdivisions%s",
+                        t->opt.batch, t->opt.subdivisions * ranks, ranks > 1 ? " x ranks" : "");
+    t->minibatch = t->opt.batch / (t->opt.subdivisions * ranks);
     if (t->minibatch > TRAIN_MAX_BATCH)
         return yerr_set(err, YOLO_EUSAGE, "%d images per pass (batch %d / subdivisions %d): at "
                         "most %d; raise subdivisions", t->minibatch, t->opt.batch,
@@ -107,6 +119,12 @@ static int resume_state(trainer *t, network *net, yerr *err)
         t->no_state = rc == 1;
         return rc < 0 ? -1 : 0;
     }
+    /* each rank's stream position is records: with another number of ranks
+     * the shards, and so the positions, are other ones */
+    if (st.ranks != t->dist.size)
+        return yerr_set(err, YOLO_EUSAGE, "%s: written by a run of %d rank%s, resumed with %d: "
+                        "resume with as many (mpirun -np %d)", path, st.ranks,
+                        st.ranks == 1 ? "" : "s", t->dist.size, st.ranks);
     t->step = st.step;
     t->records = t->step_records = st.records;
     t->skipped = t->step_skipped = st.skipped;
@@ -154,6 +172,27 @@ static int bn_alloc(trainer *t, const network *net, yerr *err)
     return 0;
 }
 
+/* net_sync's sum: an MPI failure never returns here (MPI's default error
+ * handler, MPI_ERRORS_ARE_FATAL, ends every rank with its message). */
+static void sync_sum(void *ctx, double *v, size_t n)
+{
+    yerr ignored;
+    dist_sum_f64(ctx, v, n, &ignored);
+}
+
+/* --sync-bn under mpirun: batch norm's statistics over every rank's images. */
+static int sync_bn(trainer *t, network *net, yerr *err)
+{
+    int most = 0;
+    for (int i = 0; i < net->n; i++)
+        if (net->l[i].batch_normalize && net->l[i].n > most)
+            most = net->l[i].n;
+    if (!(t->sync_scratch = malloc((2 * (size_t)most + 1) * sizeof *t->sync_scratch)))
+        return yerr_set(err, YOLO_EIO, "out of memory");
+    net->sync = (net_sync){.sum = sync_sum, .ctx = &t->dist, .scratch = t->sync_scratch};
+    return 0;
+}
+
 int train_start(trainer *t, network *net, const int *heads, int nheads, yerr *err)
 {
     if (nheads > TRAIN_MAX_HEADS)
@@ -167,7 +206,8 @@ int train_start(trainer *t, network *net, const int *heads, int nheads, yerr *er
     if (t->tc.resume && resume_state(t, net, err) < 0)
         return -1;
     t->first_step = t->step;
-    if (bn_alloc(t, net, err) < 0)
+    if (bn_alloc(t, net, err) < 0 ||
+        (t->tc.sync_bn && t->dist.size > 1 && sync_bn(t, net, err) < 0))
         return -1;
     bn_rolling(t, net, 1);
     if (t->step >= t->opt.max_batches)
@@ -324,7 +364,7 @@ static int write_checkpoint(trainer *t, network *net, yerr *err)
      * goes on with the records of the step it did not finish */
     train_state st = {.step = t->step, .seen = net->seen, .records = t->step_records,
                       .skipped = t->step_skipped, .rng = t->step_rng,
-                      .weights_hash = tstate_hash(net)};
+                      .weights_hash = tstate_hash(net), .ranks = t->dist.size};
     /* the state first: a kill before the weights are in place leaves the
      * old weights and, as .state.prev, their state */
     if (tstate_path(t->tc.checkpoint, path, sizeof path, err) < 0 ||
@@ -436,9 +476,61 @@ static int validate(trainer *t, network *net, const yrep *rep, yerr *err)
     return t->tc.best ? weights_write(net, t->tc.best, err) : 0;
 }
 
+/* ---- across ranks ------------------------------------------------------------ */
+
+/* Without --sync-bn each rank's batch norm moved its rolling statistics
+ * towards its own batch's: their mean over the ranks keeps every rank's
+ * weights file the same (with it, they moved alike). */
+static int average_rolling(trainer *t, network *net, yerr *err)
+{
+    if (t->tc.sync_bn || !t->bn_floats)
+        return 0;
+    bn_rolling(t, net, 1);
+    if (dist_sum_f32(&t->dist, t->bn_saved, t->bn_floats, err) < 0)
+        return -1;
+    for (size_t i = 0; i < t->bn_floats; i++)
+        t->bn_saved[i] /= (float)t->dist.size;
+    bn_rolling(t, net, 0);
+    return 0;
+}
+
+/* The step's images, loss sums and gradient sums of every rank, added
+ * together: each rank then makes the update of the whole batch. */
+static int reduce_step(trainer *t, network *net, yerr *err)
+{
+    if (average_rolling(t, net, err) < 0)
+        return -1;
+    double v[TLOG_MAX_PARTS + 2];   /* images back-propagated, logged, the loss parts */
+    v[0] = (double)t->pending, v[1] = (double)t->sums.images;
+    for (int j = 0; j < TLOG_MAX_PARTS; j++)
+        v[2 + j] = j < t->sums.n ? t->sums.sum[j] : 0;
+    if (dist_sum_f64(&t->dist, v, TLOG_MAX_PARTS + 2, err) < 0)
+        return -1;
+    t->pending = (long)v[0], t->sums.images = (long)v[1];
+    for (int j = 0; j < t->sums.n; j++)
+        t->sums.sum[j] = v[2 + j];
+    return t->pending > 0 ? dist_sum_f32(&t->dist, net->grads, net->nparams, err) : 0;
+}
+
+/* After the step: whether any rank was asked to stop (signal, patience), so
+ * that all stop at this step; every TRAIN_CHECK_EVERY steps, that the
+ * weights are still the same on every rank. */
+static int agree(trainer *t, network *net, yerr *err)
+{
+    double stop = train_signalled() || t->out_of_patience;
+    if (dist_sum_f64(&t->dist, &stop, 1, err) < 0)
+        return -1;
+    t->stop_all = stop > 0;
+    char what[64];
+    snprintf(what, sizeof what, "step %ld: the weights' checksum", t->step);
+    return t->step % TRAIN_CHECK_EVERY ? 0 : dist_same(&t->dist, tstate_hash(net), what, err);
+}
+
 /* The optimiser step, once a cfg batch of images (or more) has gone through. */
 static int update(trainer *t, network *net, const yrep *rep, yerr *err)
 {
+    if (t->dist.size > 1 && reduce_step(t, net, err) < 0)
+        return -1;
     /* darknet counts the step's images before asking for the rate: step k
      * (from 1) runs at the rate of k */
     float rate = optim_rate(&t->opt, t->step + 1);
@@ -459,7 +551,7 @@ static int update(trainer *t, network *net, const yrep *rep, yerr *err)
     int rc = log_step(t, rate, net->seen, err);
     t->pending = 0;
     memset(&t->sums, 0, sizeof t->sums);
-    if (rc == 0) {
+    if (rc == 0 && t->dist.rank == 0) {
         char line[160];
         tlog_progress(&t->log, t->opt.max_batches, line, sizeof line);
         yrep_progress(rep, line);
@@ -469,6 +561,8 @@ static int update(trainer *t, network *net, const yrep *rep, yerr *err)
         rc = checkpoint(t, net, err);
     if (rc == 0 && val)
         rc = validate(t, net, rep, err);
+    if (rc == 0 && t->dist.size > 1)
+        rc = agree(t, net, err);
     return rc;
 }
 
@@ -508,8 +602,13 @@ int train_step(trainer *t, network *net, const batch *b, const yrep *rep, yerr *
     /* a step is `subdivisions` passes of the stream, records with `error`
      * included: its place in the schedule is where the stream is, and a
      * resumed run counts the same steps */
-    if (++t->passes == t->opt.subdivisions && update(t, net, rep, err) < 0)
+    int stepped = ++t->passes == t->opt.subdivisions;
+    if (stepped && update(t, net, rep, err) < 0)
         return -1;
+    if (t->dist.size > 1) {   /* the ranks stop together, at the end of a step */
+        t->ended_together = stepped && (t->step >= t->opt.max_batches || t->stop_all);
+        return t->ended_together;
+    }
     return t->step >= t->opt.max_batches || train_signalled() || t->out_of_patience;
 }
 
@@ -561,8 +660,24 @@ static void note_stop(const trainer *t, int sig, const yrep *rep)
 
 /* A stop asked by signal writes the checkpoint whatever --save-every says,
  * even before this run's first step: there is always one to go on from. */
+/* Under mpirun the ranks end at the same step with the same weights: an
+ * input that ended on one rank only would leave the others waiting. */
+static int finish_together(trainer *t, network *net, yerr *err)
+{
+    if (!t->ended_together)
+        return yerr_set(err, YOLO_EINPUT, "rank %d: the input ended at step %ld, before "
+                        "max_batches (%d) and before the other ranks: under mpirun every rank "
+                        "reads an endless stream (encode-targets --epochs)", t->dist.rank,
+                        t->step, t->opt.max_batches);
+    char what[64];
+    snprintf(what, sizeof what, "step %ld (the end): the weights' checksum", t->step);
+    return dist_same(&t->dist, tstate_hash(net), what, err);
+}
+
 int train_finish(trainer *t, network *net, const yrep *rep, yerr *err)
 {
+    if (t->dist.size > 1 && finish_together(t, net, err) < 0)
+        return -1;
     int sig = train_signalled(), save = sig || t->step > t->first_step;
     if (sig)
         note_stop(t, sig, rep);
@@ -580,6 +695,7 @@ int train_finish(trainer *t, network *net, const yrep *rep, yerr *err)
         yrep_warn(rep, "%ld steps (%ld to %ld), %llu images seen; weights in %s", t->step -
                   t->first_step, t->first_step, t->step, (unsigned long long)net->seen,
                   t->tc.checkpoint);
+    t->ok = 1;
     return 0;
 }
 
@@ -602,4 +718,11 @@ void train_free(trainer *t)
     t->log_open = 0;
     free(t->bn_saved);
     t->bn_saved = NULL;
+    free(t->sync_scratch);
+    t->sync_scratch = NULL;
+    /* after a failure MPI is left as it is: the launcher sees this rank end
+     * without MPI_Finalize and stops the others, which would otherwise wait
+     * for it in their next sum */
+    if (t->ok)
+        dist_finalize(&t->dist);
 }

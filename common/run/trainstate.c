@@ -57,7 +57,8 @@ static int fill(rec *r, const train_state *s, const network *net, yerr *err)
         rec_set_i64(r, "skipped", (int64_t)s->skipped, err) < 0 || set_rng(r, &s->rng, err) < 0 ||
         set_u64(r, "weights", s->weights_hash, err) < 0 ||
         rec_set_cstr(r, "optimizer", net->moment2 ? "adam" : "sgd", err) < 0 ||
-        set_moment(r, "momentum", net->momentum, net->nparams, err) < 0)
+        set_moment(r, "momentum", net->momentum, net->nparams, err) < 0 ||
+        (s->ranks > 1 && rec_set_i64(r, "ranks", s->ranks, err) < 0))
         return -1;
     return net->moment2 ? set_moment(r, "moment2", net->moment2, net->nparams, err) : 0;
 }
@@ -166,7 +167,13 @@ static int take(rec *r, train_state *s, network *net, yerr *err)
         get_count(r, "skipped", &s->skipped, err) < 0 || get_rng(r, &s->rng, err) < 0 ||
         get_optimizer(r, net, err) < 0)
         return -1;
-    if (step > (uint64_t)1 << 40 || s->skipped > s->records || s->seen > s->records)
+    uint64_t ranks = 1;
+    if (rec_has(r, "ranks") && get_count(r, "ranks", &ranks, err) < 0)
+        return -1;
+    if (ranks < 1 || ranks > 1 << 20)
+        return rec_fail(r, err, "ranks", "%llu: not a number of ranks", (unsigned long long)ranks);
+    s->ranks = (int)ranks;
+    if (step > (uint64_t)1 << 40 || s->skipped > s->records || s->seen > s->records * ranks)
         return rec_fail(r, err, "step", "step %llu, %llu records, %llu skipped, %llu seen: "
                         "not one run's counts", (unsigned long long)step,
                         (unsigned long long)s->records, (unsigned long long)s->skipped,

@@ -17,16 +17,7 @@ TO=120        # no stage may hang: every run is under timeout
 export OMP_NUM_THREADS=1
 mkfifo "$T/g"
 
-# net.cfg: the micro net; $1 the [net] training keys, one per line
-net_cfg() {
-  printf '[net]\nwidth=64\nheight=64\nchannels=3\n%b\n' "$1"
-  for f in 8 16 32; do
-    printf '\n[convolutional]\nbatch_normalize=1\nfilters=%s\nsize=3\nstride=1\npad=1\nactivation=leaky\n' $f
-    printf '\n[maxpool]\nsize=2\nstride=2\n'
-  done
-  printf '\n[convolutional]\nsize=1\nstride=1\npad=1\nfilters=30\nactivation=linear\n'
-  printf '\n[yolo]\nmask=0,1,2\nanchors=10,10, 20,20, 36,32\nclasses=5\nnum=3\njitter=0\nignore_thresh=.7\n'
-}
+. tests/stage/train/micro-net.sh
 # seen in a weights file's header (bytes 12..20, uint64 LE from version 0.2)
 seen_of() { od -An -j12 -N8 -tu8 --endian=little "$1" | tr -d ' '; }
 # the log's iterations and seen, one "it:seen" per line, joined by spaces

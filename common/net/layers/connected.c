@@ -25,7 +25,9 @@ void connected_forward(const layer *l, const network *net, const float *in)
 {
     gemm_f32(&(gemm_shape){.tb = 1, .m = l->batch, .n = l->n, .k = l->inputs, .alpha = 1,
                            .lda = l->inputs, .ldb = l->inputs, .ldc = l->n}, in, l->weights, l->out);
-    if (l->batch_normalize && net->train && !l->frozen)
+    if (l->batch_normalize && net->train && !l->frozen && net->sync.sum)
+        layer_batchnorm_sync_train(l, l->out, l->n, 1, ACT_LINEAR, &net->sync);
+    else if (l->batch_normalize && net->train && !l->frozen)
         layer_batchnorm_train(l, l->out, l->n, 1);
     else if (l->batch_normalize)
         layer_batchnorm(l, l->out, l->n, 1);
@@ -38,9 +40,10 @@ void connected_forward(const layer *l, const network *net, const float *in)
  * din [batch, inputs] += delta [batch, n] . W [n, inputs]. */
 void connected_backward(const layer *l, const network *net, const float *in, float *din)
 {
-    (void)net;
     act_backward(l->out, l->delta, (size_t)l->batch * l->outputs, l->act);
-    if (l->batch_normalize)
+    if (l->batch_normalize && net->sync.sum)
+        layer_batchnorm_sync_backward(l, NULL, l->delta, l->n, 1, ACT_LINEAR, &net->sync);
+    else if (l->batch_normalize)
         layer_batchnorm_backward(l, l->delta, l->n, 1);
     else
         layer_bias_backward(l->bias_grads, l->delta, l->batch, l->n, 1);

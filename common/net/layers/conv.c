@@ -302,7 +302,9 @@ void conv_forward(const layer *l, const network *net, const float *in)
     } else {
         conv_direct(l, net, in);
     }
-    if (batch_stats) {
+    if (batch_stats && net->sync.sum) {
+        layer_batchnorm_sync_train(l, l->out, l->n, spatial, l->act, &net->sync);
+    } else if (batch_stats) {
         layer_batchnorm_act_train(l, l->out, l->n, spatial);
     } else if (l->batch_normalize && !l->folded) {
         layer_batchnorm(l, l->out, l->n, spatial);
@@ -349,7 +351,9 @@ void conv_backward(const layer *l, const network *net, const float *in, float *d
 {
     int m = l->n / l->groups, k = l->c / l->groups * l->size * l->size;
     int spatial = l->out_h * l->out_w;
-    if (l->batch_normalize) {
+    if (l->batch_normalize && net->sync.sum) {
+        layer_batchnorm_sync_backward(l, l->out, l->delta, l->n, spatial, l->act, &net->sync);
+    } else if (l->batch_normalize) {
         layer_batchnorm_act_backward(l, l->out, l->delta, l->n, spatial);
     } else {
         act_backward(l->out, l->delta, (size_t)l->batch * l->outputs, l->act);

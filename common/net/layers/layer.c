@@ -263,12 +263,11 @@ ISA_INLINE void channel_stats(const layer *l, const float *x, int n, int spatial
     l->var[f] = .99f * l->var[f] + .01f * l->bn_var[f];
 }
 
-/* Channel f of layer_batchnorm(_act)_train: the statistics, then each
- * block normalised, scaled, shifted and activated while it is in cache. */
-ISA_INLINE void bn_train_body(const layer *l, float *x, int n,
-                                                               int spatial, act_type a, int f)
+/* Channel f of x [batch, n, spatial] normalised with bn_mean[f] and
+ * bn_var[f], scaled, shifted and activated, block by block: x_norm keeps
+ * the normalised values. */
+ISA_INLINE void bn_normalise(const layer *l, float *x, int n, int spatial, act_type a, int f)
 {
-    channel_stats(l, x, n, spatial, f);
     /* darknet divides by sqrt(var) + 1e-6, not sqrt(var + eps) */
     float inv = 1.0f / (sqrtf(l->bn_var[f]) + .000001f), m = l->bn_mean[f];
     float scale = l->scales[f], bias = l->biases[f];
@@ -285,6 +284,15 @@ ISA_INLINE void bn_train_body(const layer *l, float *x, int n,
             act_span_inline(p + i, (size_t)len, a);
         }
     }
+}
+
+/* Channel f of layer_batchnorm(_act)_train: the statistics, then each
+ * block normalised, scaled, shifted and activated while it is in cache. */
+ISA_INLINE void bn_train_body(const layer *l, float *x, int n,
+                                                               int spatial, act_type a, int f)
+{
+    channel_stats(l, x, n, spatial, f);
+    bn_normalise(l, x, n, spatial, a, f);
 }
 ISA_CLONES(bn_train, (const layer *l, float *x, int n, int spatial, act_type a, int f),
            (l, x, n, spatial, a, f))
@@ -337,14 +345,14 @@ ISA_INLINE void block_sums(const float *d, const float *xn, int len, double *sum
  * is not quite the derivative of its own forward.) With y, delta is first
  * multiplied by activation a's derivative, block by block in the pass that
  * sums. */
-ISA_INLINE void bn_back_body(const layer *l, const float *y,
-                                                              float *delta, int n, int spatial,
-                                                              act_type a, int f)
+/* Channel f's sum(g) and sum(g * xhat) over delta [batch, n, spatial]
+ * (activation a's derivative applied first when y is given), added to the
+ * bias and scale gradients. */
+ISA_INLINE void bn_back_sums(const layer *l, const float *y, float *delta, int n, int spatial,
+                             act_type a, int f, double *sum_d, double *sum_dx)
 {
-    int batch = l->batch;
-    size_t count = (size_t)batch * spatial;
-    double sum_d = 0, sum_dx = 0;
-    for (int b = 0; b < batch; b++) {
+    *sum_d = 0, *sum_dx = 0;
+    for (int b = 0; b < l->batch; b++) {
         size_t off = ((size_t)b * n + f) * spatial;
         float *d = delta + off;
         const float *xn = l->x_norm + off;                /* [spatial] each */
@@ -352,15 +360,21 @@ ISA_INLINE void bn_back_body(const layer *l, const float *y,
             int len = spatial - i < LAYER_BLOCK ? spatial - i : LAYER_BLOCK;
             if (y)
                 act_grad_span_inline(y + off + i, d + i, (size_t)len, a);
-            block_sums(d + i, xn + i, len, &sum_d, &sum_dx);
+            block_sums(d + i, xn + i, len, sum_d, sum_dx);
         }
     }
-    l->bias_grads[f] += (float)sum_d;
-    l->scale_grads[f] += (float)sum_dx;
+    l->bias_grads[f] += (float)*sum_d;
+    l->scale_grads[f] += (float)*sum_dx;
+}
+
+/* Channel f's delta turned into dL/dx, from the sums over count values. */
+ISA_INLINE void bn_back_apply(const layer *l, float *delta, int n, int spatial, int f,
+                              double sum_d, double sum_dx, double count)
+{
     float s = sqrtf(l->bn_var[f]), inv = 1.0f / (s + .000001f), g = l->scales[f];
     float mean_g = (float)(sum_d * g / count);
     float k = s > 0 && count > 1 ? (float)(sum_dx * g / ((count - 1) * (double)s)) : 0;
-    for (int b = 0; b < batch; b++) {
+    for (int b = 0; b < l->batch; b++) {
         size_t off = ((size_t)b * n + f) * spatial;
         float *d = delta + off;
         const float *xn = l->x_norm + off;
@@ -368,6 +382,15 @@ ISA_INLINE void bn_back_body(const layer *l, const float *y,
         for (int i = 0; i < spatial; i++)
             d[i] = (d[i] * g - mean_g) * inv - xn[i] * k;
     }
+}
+
+ISA_INLINE void bn_back_body(const layer *l, const float *y,
+                                                              float *delta, int n, int spatial,
+                                                              act_type a, int f)
+{
+    double sum_d, sum_dx;
+    bn_back_sums(l, y, delta, n, spatial, a, f, &sum_d, &sum_dx);
+    bn_back_apply(l, delta, n, spatial, f, sum_d, sum_dx, (double)((size_t)l->batch * spatial));
 }
 ISA_CLONES(bn_back,
            (const layer *l, const float *y, float *delta, int n, int spatial, act_type a, int f),
@@ -392,6 +415,71 @@ void layer_batchnorm_act_backward(const layer *l, const float *y, float *delta, 
                                   int spatial)
 {
     batchnorm_backward(l, y, delta, n, spatial, l->act);
+}
+
+/* ---- batch norm across processes (net_sync) -------------------------------
+ * The same arithmetic as above with the sums of every process: the mean
+ * from the summed plane sums and counts, the variance from the summed
+ * squared deviations about that mean (two passes, as stable as the Chan
+ * merge of one process), and backward's two sums. Plain C (the baseline
+ * family): a data-parallel run is bound by its reductions, not these loops. */
+
+/* Channel f's plane sums (mean 0) or squared deviations about m, in double. */
+static double channel_sum(const layer *l, const float *x, int n, int spatial, int f, int sq,
+                          double m)
+{
+    double s = 0;
+    for (int b = 0; b < l->batch; b++) {
+        const float *p = x + ((size_t)b * n + f) * spatial;   /* [spatial] */
+        for (int i = 0; i < spatial; i += LAYER_BLOCK) {
+            int len = spatial - i < LAYER_BLOCK ? spatial - i : LAYER_BLOCK;
+            s += sq ? block_sqdev(p + i, len, m) : block_sum(p + i, len);
+        }
+    }
+    return s;
+}
+
+void layer_batchnorm_sync_train(const layer *l, float *x, int n, int spatial, act_type a,
+                                const net_sync *s)
+{
+    double *v = s->scratch, *mean = s->scratch + n + 1;   /* [n + 1] sums, count; [n] */
+    int par = (long)l->batch * n * spatial > 65536;
+#pragma omp parallel for schedule(static) if (par)
+    for (int f = 0; f < n; f++)
+        v[f] = channel_sum(l, x, n, spatial, f, 0, 0);
+    v[n] = (double)l->batch * spatial;
+    s->sum(s->ctx, v, (size_t)n + 1);
+    double count = v[n];
+    for (int f = 0; f < n; f++)
+        mean[f] = v[f] / count;
+#pragma omp parallel for schedule(static) if (par)
+    for (int f = 0; f < n; f++)
+        v[f] = channel_sum(l, x, n, spatial, f, 1, mean[f]);
+    s->sum(s->ctx, v, (size_t)n);
+    for (int f = 0; f < n; f++) {
+        l->bn_mean[f] = (float)mean[f];
+        l->bn_var[f] = count > 1 ? (float)(v[f] / (count - 1)) : 0;
+        l->mean[f] = .99f * l->mean[f] + .01f * l->bn_mean[f];
+        l->var[f] = .99f * l->var[f] + .01f * l->bn_var[f];
+    }
+#pragma omp parallel for schedule(static) if (par)
+    for (int f = 0; f < n; f++)
+        bn_normalise(l, x, n, spatial, a, f);
+}
+
+void layer_batchnorm_sync_backward(const layer *l, const float *y, float *delta, int n,
+                                   int spatial, act_type a, const net_sync *s)
+{
+    double *v = s->scratch;     /* [2n + 1]: sum(g), sum(g * xhat) per channel, the count */
+    int par = (long)l->batch * n * spatial > 65536;
+#pragma omp parallel for schedule(static) if (par)
+    for (int f = 0; f < n; f++)
+        bn_back_sums(l, y, delta, n, spatial, a, f, &v[f], &v[n + f]);
+    v[2 * n] = (double)l->batch * spatial;
+    s->sum(s->ctx, v, 2 * (size_t)n + 1);
+#pragma omp parallel for schedule(static) if (par)
+    for (int f = 0; f < n; f++)
+        bn_back_apply(l, delta, n, spatial, f, v[f], v[n + f], v[2 * n]);
 }
 
 /* Channel k of layer_col2im_rows. */

@@ -173,6 +173,15 @@ void layer_batchnorm_backward(const layer *l, float *delta, int n, int spatial);
  * output) is applied on the way, then as layer_batchnorm_backward. */
 void layer_batchnorm_act_backward(const layer *l, const float *y, float *delta, int n,
                                   int spatial);
+/* layer_batchnorm_act_train and _act_backward (a ACT_LINEAR: the plain
+ * ones) with the batch statistics and backward's per-channel sums of every
+ * process of a data-parallel run added together through s (network.h's
+ * net_sync), so that each process computes what one process with all their
+ * images in its batch would. */
+void layer_batchnorm_sync_train(const layer *l, float *x, int n, int spatial, act_type a,
+                                const net_sync *s);
+void layer_batchnorm_sync_backward(const layer *l, const float *y, float *delta, int n,
+                                   int spatial, act_type a, const net_sync *s);
 /* din [batch, outputs] += l->delta: backward of a layer whose output is its
  * input (the heads). */
 void layer_delta_through(const layer *l, float *din);

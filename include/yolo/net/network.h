@@ -109,6 +109,18 @@ typedef struct layer {
     float probability;        /* dropout */
 } layer;
 
+/* Batch norm's training statistics summed across the processes of a
+ * data-parallel run (darknet-forward --sync-bn; run/dist does the sums):
+ * N processes at batch B each then normalise, and back-propagate through the
+ * statistics, as one process at batch N * B does. sum adds every process's
+ * v [n] into each, in place; scratch holds 2 * C + 1 doubles, C the most
+ * channels of a batch-norm layer. sum NULL: each process's own batch. */
+typedef struct net_sync {
+    void (*sum)(void *ctx, double *v, size_t n);
+    void *ctx;
+    double *scratch;
+} net_sync;
+
 typedef struct network {
     char *path;               /* the cfg's path */
     int batch, c, h, w, inputs;
@@ -132,6 +144,7 @@ typedef struct network {
     float *momentum;          /* [nparams] SGD's velocity, or Adam's first moment (training) */
     float *moment2;           /* [nparams] Adam's second moment (training with adam) */
     struct yrng *rng;         /* dropout's random state (training), the caller's */
+    net_sync sync;            /* training: batch statistics across processes (the caller's) */
     size_t nwork;
     float *wino;              /* [nwino]: Winograd's transformed weights, then its workspace
                                  wino_work (net_winograd; a block of its own) */

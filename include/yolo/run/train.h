@@ -29,6 +29,7 @@
 #include "yolo/net/network.h"
 #include "yolo/net/optim.h"
 #include "yolo/base/rng.h"
+#include "yolo/run/dist.h"
 #include "yolo/run/trainlog.h"
 #include "yolo/run/trainstate.h"
 
@@ -57,7 +58,16 @@ typedef struct train_config {
     const char *best;           /* the best validated weights go here */
     long patience;              /* stop after this many validations without a better one
                                    (0: never) */
+    int sync_bn;                /* under mpirun: batch norm's statistics over every rank's
+                                   images (net_sync) */
 } train_config;
+
+/* Under mpirun (yolo/run/dist.h) each rank trains on its shard with
+ * batch / ranks images per step; the steps' gradient sums, image counts and
+ * loss sums are added across ranks before the update, the weights are
+ * compared by checksum every TRAIN_CHECK_EVERY steps and at the end, and
+ * rank 0 alone writes the checkpoint, log and plot and validates. */
+#define TRAIN_CHECK_EVERY 10
 
 /* The loss parts of the records of one step, summed. */
 typedef struct train_sums {
@@ -102,8 +112,16 @@ typedef struct trainer {
     double best_score;          /* the best validation's: mAP, or -val_loss without one */
     long stale;                 /* validations since the best */
     int out_of_patience;
+    dist dist;                  /* this process's rank (size 1: a plain run) */
+    double *sync_scratch;       /* net_sync's [2 * channels + 1] (--sync-bn under mpirun) */
+    int stop_all;               /* under mpirun: a rank was stopped by signal or patience */
+    int ended_together;         /* every rank stopped at the same step (checked at the end) */
+    int ok;                     /* train_finish succeeded: MPI ends normally, else aborts */
 } trainer;
 
+/* Reads the schedule; joins the ranks under mpirun (each trains batch /
+ * (subdivisions * ranks) images per pass; ranks other than 0 write no
+ * checkpoint, log, plot or validation). */
 int train_plan(trainer *t, cfg *c, const train_config *tc, yerr *err);
 /* Opens the named pipe (blocks until the loss stage opens it for writing),
  * the log, and sets the schedule's position. With resume, the checkpoint's
@@ -128,6 +146,8 @@ int train_step(trainer *t, network *net, const batch *b, const yrep *rep, yerr *
  * After SIGINT/SIGTERM the checkpoint is written even when this run made no
  * step yet. */
 int train_finish(trainer *t, network *net, const yrep *rep, yerr *err);
+/* Under mpirun: MPI ends, or (after a failure, so that no rank waits for
+ * ever on this one) aborts every rank. */
 void train_free(trainer *t);
 
 /* The signal (SIGINT or SIGTERM, the first to arrive) that asked the run

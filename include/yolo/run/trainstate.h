@@ -12,6 +12,8 @@
  *   optimizer  str       "sgd" or "adam"
  *   momentum   f32 [P]   SGD's velocity or Adam's first moment, P parameters
  *   moment2    f32 [P]   Adam's second moment (adam only)
+ *   ranks      int       data-parallel (mpirun): the number of ranks, each of
+ *                        which read `records` of its own stream (absent: 1)
  *
  * A checkpoint writes it before the weights, the previous one kept as
  * WEIGHTS.state.prev, each file whole and then renamed: a run killed at any
@@ -33,6 +35,8 @@ typedef struct train_state {
     uint64_t skipped;
     yrng rng;
     uint64_t weights_hash;   /* tstate_hash of the parameters the state goes with */
+    int ranks;               /* processes of a data-parallel run (0 or 1: one); records and
+                                skipped are then rank 0's stream's */
 } train_state;
 
 /* FNV-1a over the bytes of net's parameters (the weights file's body). */
