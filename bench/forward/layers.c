@@ -4,7 +4,9 @@
  * on its own with net_forward_layer. REPS timed passes after 2 untimed
  * ones; prints per layer its shape and mean ms ("W": by Winograd), the
  * sum, and the first pass's time (which also faults in memory, starts the
- * threads and warms the caches).
+ * threads and warms the caches). Then the whole pass as darknet-forward
+ * runs it (net_forward: the first layer and its 2x2 maxpool as one where
+ * they qualify, conv_pool_forward), and that pair alone.
  *
  *   make && PKG_LIBS=$(sed -n 's/^PKG_LIBS := //p' build/release/config.mk)
  *   cc -std=c11 -O2 -fopenmp -Iinclude -D_POSIX_C_SOURCE=200809L bench/forward/layers.c \
@@ -16,6 +18,7 @@
 #include <time.h>
 
 #include "yolo/net/cfg.h"
+#include "yolo/net/layers.h"
 #include "yolo/net/network.h"
 #include "yolo/net/weights.h"
 
@@ -90,6 +93,19 @@ int main(int argc, char **argv)
     }
     printf("# %s: %.2f ms a pass (mean of %d), first pass %.2f ms\n", argv[1], sum * 1e3, reps,
            first * 1e3);
+    double t0 = now();
+    for (int r = 0; r < reps; r++)
+        net_forward(&net);
+    printf("# net_forward (as darknet-forward runs it): %.2f ms a pass\n",
+           (now() - t0) / reps * 1e3);
+    if (net.n > 1 && net.l[0].last_use == 1 && conv_pool_forward(&net.l[0], &net.l[1],
+                                                                 net.input) == 0) {
+        t0 = now();
+        for (int r = 0; r < reps; r++)
+            conv_pool_forward(&net.l[0], &net.l[1], net.input);
+        printf("# layers 0 and 1 as one (conv_pool_forward): %.2f ms, apart %.2f ms\n",
+               (now() - t0) / reps * 1e3, (t[0] + t[1]) / reps * 1e3);
+    }
     net_free(&net);
     cfg_free(&c);
     return 0;
