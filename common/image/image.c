@@ -200,6 +200,15 @@ void img_put_row(img *im, int y, const unsigned char *px, int ps)
     }
 }
 
+int img_from_rgb(const unsigned char *rgb, int w, int h, img *out, yerr *err)
+{
+    if (img_alloc(out, w, h, 3, err) != 0)
+        return IMG_ENOMEM;
+    for (int y = 0; y < h; y++)
+        img_put_row(out, y, rgb + (size_t)y * w * 3, 3);
+    return 0;
+}
+
 void img_fill_grey(img *im, int y0)
 {
     const float grey = (float)(128 / 255.);

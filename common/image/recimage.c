@@ -20,14 +20,49 @@ int rec_image_size_differs(rec *r, int w, int h, int64_t rwh[2], yerr *err)
 
 /* rec_load_image's note when the record's size is not im's: 0 (the note
  * set or clear), or -1 (err set) for a width or height that is no size. */
-static int note_size(rec *r, const img *im, yerr *note, yerr *err)
+static int note_size(rec *r, const img *im, const char *key, yerr *note, yerr *err)
 {
     int64_t rwh[2];
     int rc = rec_image_size_differs(r, im->w, im->h, rwh, err);
     if (rc > 0)
-        rec_fail(r, note, "image", "the record says %lldx%lld, the JPEG decodes as %dx%d",
-                 (long long)rwh[0], (long long)rwh[1], im->w, im->h);
+        rec_fail(r, note, key, "the record says %lldx%lld, the %s %dx%d",
+                 (long long)rwh[0], (long long)rwh[1],
+                 strcmp(key, "frame") ? "JPEG decodes as" : "frame is", im->w, im->h);
     return rc < 0 ? -1 : 0;
+}
+
+int rec_get_frame(rec *r, img *im, yerr *err)
+{
+    tensor_view t;
+    int rc = rec_get_tensor(r, "frame", &t, err);
+    if (rc <= 0)
+        return rc;
+    if (t.dtype != TENSOR_U8 || t.ndim != 3 || t.shape[2] != 3) {
+        char got[96];
+        tensor_shape_str(&t, got, sizeof got);
+        return rec_fail(r, err, "frame", "expected u8 [height,width,3] (RGB bytes), got %s %s",
+                        tensor_dtype_name(t.dtype), got);
+    }
+    if (t.shape[0] < 1 || t.shape[1] < 1 || t.shape[0] > IMG_MAX_SIDE ||
+        t.shape[1] > IMG_MAX_SIDE || t.shape[0] * t.shape[1] > IMG_MAX_PIXELS)
+        return rec_fail(r, err, "frame", "%lldx%lld: not a frame size (1 to %d a side, %ld "
+                        "pixels)", (long long)t.shape[1], (long long)t.shape[0], IMG_MAX_SIDE,
+                        (long)IMG_MAX_PIXELS);
+    if (img_from_rgb(t.data, (int)t.shape[1], (int)t.shape[0], im, err) < 0)
+        return yerr_prefix(err, "%s: record %ld: key 'frame'", r->src, r->index);
+    return 1;
+}
+
+/* rec_load_image from `frame`: 1, or -1 (bad frame, out of memory). */
+static int load_frame(rec *r, img *im, rec_image_notes *notes, yerr *err)
+{
+    if (rec_get_frame(r, im, err) < 0)
+        return -1;
+    if (note_size(r, im, "frame", &notes->size, err) < 0) {
+        img_free(im);
+        return -1;
+    }
+    return 1;
 }
 
 int rec_load_image(rec *r, img *im, rec_image_notes *notes, yerr *err)
@@ -37,6 +72,8 @@ int rec_load_image(rec *r, img *im, rec_image_notes *notes, yerr *err)
     char path[4096];
     notes->size.code = notes->damaged.code = 0;
     notes->about = 0;
+    if (rec_has(r, "frame"))
+        return load_frame(r, im, notes, err);
     int rc = rec_get_str(r, "image", &s, &len, err);
     if (rc < 0)
         return -1;
@@ -58,7 +95,7 @@ int rec_load_image(rec *r, img *im, rec_image_notes *notes, yerr *err)
     }
     if (notes->damaged.code)
         yerr_prefix(&notes->damaged, "%s: record %ld: key 'image'", r->src, r->index);
-    if (note_size(r, im, &notes->size, err) < 0) {
+    if (note_size(r, im, "image", &notes->size, err) < 0) {
         img_free(im);
         return -1;
     }
