@@ -55,10 +55,14 @@ void vid_av_error(int averr, char *buf, size_t n)
  * can only leave a flag, so this one is file-wide. */
 static volatile sig_atomic_t stop_signal;
 
+/* The first signal asks for a clean end; a second one is not waited on. */
 static void on_signal(int sig)
 {
-    if (!stop_signal)
-        stop_signal = sig;
+    if (stop_signal) {
+        signal(sig, SIG_DFL);
+        raise(sig);
+    }
+    stop_signal = sig;
 }
 
 void vid_catch_signals(void)
@@ -122,8 +126,10 @@ static void why(const vid_in *v, int averr, char *buf, size_t n)
 {
     char e[128];
     vid_av_error(averr, e, sizeof e);
-    if (v->last_log[0] && strcmp(v->last_log, e) != 0)
+    if (v->last_log[0] && !strstr(v->last_log, e))
         snprintf(buf, n, "%s (%s)", v->last_log, e);
+    else if (v->last_log[0])
+        snprintf(buf, n, "%s", v->last_log);
     else
         snprintf(buf, n, "%s", e);
 }
@@ -219,9 +225,12 @@ static int open_decoder(vid_in *v, yerr *err)
     if (s < 0 || !codec) {
         int i = s < 0 ? av_find_best_stream(v->fmt, AVMEDIA_TYPE_VIDEO, -1, -1, NULL, 0) : s;
         const AVCodecParameters *p = i >= 0 ? v->fmt->streams[i]->codecpar : NULL;
-        return yerr_set(err, YOLO_EINPUT, "%s: unsupported codec '%s': this FFmpeg has no "
-                        "decoder for it", v->cfg.source,
-                        p ? avcodec_get_name(p->codec_id) : "unknown");
+        char tag[AV_FOURCC_MAX_STRING_SIZE] = "?";
+        if (p)
+            av_fourcc_make_string(tag, p->codec_tag);
+        return yerr_set(err, YOLO_EINPUT, "%s: unsupported codec '%s' (tag %s): this FFmpeg "
+                        "has no decoder for it", v->cfg.source,
+                        p ? avcodec_get_name(p->codec_id) : "unknown", tag);
     }
     v->stream = s;
     AVStream *st = v->fmt->streams[s];
@@ -415,7 +424,7 @@ static void input_done(vid_in *v, int rc)
     v->draining = 1;
     avcodec_send_packet(v->dec, NULL);
     if (stop_signal) {
-        v->end = VID_END_EOF;
+        v->end = VID_END_STOPPED;
         snprintf(v->end_msg, sizeof v->end_msg, "stopped by signal %d", (int)stop_signal);
     } else if (rc == AVERROR_EOF) {
         v->end = VID_END_EOF;

@@ -66,12 +66,12 @@ static const AVCodec *pick_codec(const vidw_cfg *c, const AVOutputFormat *of, ye
 }
 
 /* 4:2:0 when the encoder takes it (what players expect), else its best
- * match for RGB. */
+ * match for RGB; rawvideo: RGB itself. */
 static enum AVPixelFormat pick_pix_fmt(const AVCodec *codec)
 {
     const enum AVPixelFormat *p = codec->pix_fmts;
-    if (!p)
-        return AV_PIX_FMT_YUV420P;
+    if (!p)    /* rawvideo takes any: the pictures' own bytes */
+        return codec->id == AV_CODEC_ID_RAWVIDEO ? AV_PIX_FMT_RGB24 : AV_PIX_FMT_YUV420P;
     for (int i = 0; p[i] != AV_PIX_FMT_NONE; i++)
         if (p[i] == AV_PIX_FMT_YUV420P || p[i] == AV_PIX_FMT_YUVJ420P)
             return p[i];

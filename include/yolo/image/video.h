@@ -59,6 +59,7 @@ typedef enum {
     VID_END_TRUNCATED,    /* a file that ends before its own index or size says */
     VID_END_LOST,         /* a camera or network stream failed (connection dropped) */
     VID_END_TIMEOUT,      /* a camera or network stream gave nothing for `timeout` s */
+    VID_END_STOPPED,      /* SIGINT or SIGTERM (vid_catch_signals) */
 } vid_end;
 
 typedef struct vid_frame {
