@@ -31,7 +31,7 @@ static int note_size(rec *r, const img *im, const char *key, yerr *note, yerr *e
     return rc < 0 ? -1 : 0;
 }
 
-int rec_get_frame(rec *r, img *im, yerr *err)
+int rec_frame_bytes(rec *r, const unsigned char **rgb, int *w, int *h, yerr *err)
 {
     tensor_view t;
     int rc = rec_get_tensor(r, "frame", &t, err);
@@ -48,7 +48,18 @@ int rec_get_frame(rec *r, img *im, yerr *err)
         return rec_fail(r, err, "frame", "%lldx%lld: not a frame size (1 to %d a side, %ld "
                         "pixels)", (long long)t.shape[1], (long long)t.shape[0], IMG_MAX_SIDE,
                         (long)IMG_MAX_PIXELS);
-    if (img_from_rgb(t.data, (int)t.shape[1], (int)t.shape[0], im, err) < 0)
+    *rgb = t.data;
+    *w = (int)t.shape[1], *h = (int)t.shape[0];
+    return 1;
+}
+
+int rec_get_frame(rec *r, img *im, yerr *err)
+{
+    const unsigned char *rgb;
+    int w, h, rc = rec_frame_bytes(r, &rgb, &w, &h, err);
+    if (rc <= 0)
+        return rc;
+    if (img_from_rgb(rgb, w, h, im, err) < 0)
         return yerr_prefix(err, "%s: record %ld: key 'frame'", r->src, r->index);
     return 1;
 }

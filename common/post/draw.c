@@ -601,6 +601,16 @@ static int collect_items(draw_job *j, rec *r, yerr *err)
     return 0;
 }
 
+/* r's `frame` as j->frame (and j->im for the sheet): 1, or -1. */
+static int load_frame(draw_job *j, rec *r, yerr *err)
+{
+    if (rec_frame_bytes(r, &j->frame, &j->pic_w, &j->pic_h, err) < 0)
+        return -1;
+    if (j->cfg.sheet && img_from_rgb(j->frame, j->pic_w, j->pic_h, &j->im, err) < 0)
+        return yerr_prefix(err, "%s: record %ld: key 'frame'", r->src, r->index);
+    return 1;
+}
+
 /* Loads r's image (or frame) into j->im. 1 loaded, 0 not (a problem
  * reported), -1. A
  * truncated or corrupt image is drawn as it decodes; its warning, and that
@@ -611,14 +621,15 @@ static int load_image(draw_job *j, rec *r, yerr *err)
     size_t len;
     char path[4097];
     img_free(&j->im);
+    j->frame = NULL;
     if (rec_has(r, "frame"))     /* a video frame: bad is bad input, as a bad `image` str */
-        return rec_get_frame(r, &j->im, err);
+        return load_frame(j, r, err);
     int rc = rec_get_str(r, "image", &s, &len, err);
     if (rc < 0)
         return -1;
     if (rc == 0)
         return yrep_problem(j->rep, &j->probs, DRAW_P_IMAGE, "not drawn", err,
-                            "%s: record %ld: no 'image' or 'frame' key", r->src, r->index);
+                            "%s: record %ld: no 'image' key", r->src, r->index);
     if (len >= sizeof path || memchr(s, '\0', len))
         return rec_fail(r, err, "image", "not a usable path (too long, or holds a NUL byte)");
     memcpy(path, s, len);
@@ -637,6 +648,7 @@ static int load_image(draw_job *j, rec *r, yerr *err)
                                            err, "%s: record %ld: image: %s", r->src, r->index,
                                            damaged.msg) < 0)
         return -1;
+    j->pic_w = j->im.w, j->pic_h = j->im.h;
     return 1;
 }
 
@@ -645,12 +657,12 @@ static int load_image(draw_job *j, rec *r, yerr *err)
 static int check_image_size(const draw_job *j, rec *r, yerr *err)
 {
     int64_t rwh[2];
-    int rc = rec_image_size_differs(r, j->im.w, j->im.h, rwh, err);
+    int rc = rec_image_size_differs(r, j->pic_w, j->pic_h, rwh, err);
     if (rc <= 0)
         return rc;
-    int k = rwh[0] == j->im.w;   /* 0: the width differs, 1: only the height */
-    return rec_fail(r, err, k ? "height" : "width", "is %lld, but the image is %dx%d",
-                    (long long)rwh[k], j->im.w, j->im.h);
+    int k = rwh[0] == j->pic_w;   /* 0: the width differs, 1: only the height */
+    return rec_fail(r, err, k ? "height" : "width", "is %lld, but the %s is %dx%d",
+                    (long long)rwh[k], j->frame ? "frame" : "image", j->pic_w, j->pic_h);
 }
 
 /* The picture of r written into --out under a name made from its id. */
@@ -674,14 +686,22 @@ static int write_picture(draw_job *j, rec *r, const char *id, size_t id_len, yer
     return jpegw_save(&j->jw, path, j->cv.p, j->cv.w, j->cv.h, j->cfg.quality, err);
 }
 
-/* j->im at its own size in j->cv, with j->items drawn on it (n of them). */
+/* The picture (j->frame's bytes as they are, else j->im) at its own size in
+ * j->cv, with j->items drawn on it (n of them). */
 static int draw_picture(draw_job *j, size_t n, yerr *err)
 {
-    if (j->cv.w != j->im.w || j->cv.h != j->im.h)
-        draw_canvas_free(&j->cv);
     j->have_picture = 0;
-    if (draw_canvas_from_img(&j->cv, &j->im, j->im.w, j->im.h, err) < 0)
-        return -1;
+    if (j->frame && (!j->cv.p || j->cv.w != j->pic_w || j->cv.h != j->pic_h)) {
+        draw_canvas_free(&j->cv);
+        if (draw_canvas_alloc(&j->cv, j->pic_w, j->pic_h, err) < 0)
+            return -1;
+    } else if (!j->frame) {
+        draw_canvas_free(&j->cv);
+        if (draw_canvas_from_img(&j->cv, &j->im, j->im.w, j->im.h, err) < 0)
+            return -1;
+    }
+    if (j->frame)
+        memcpy(j->cv.p, j->frame, (size_t)j->pic_w * j->pic_h * 3);
     j->have_picture = 1;
     draw_scene(&j->cv, j->items.v, n, 1, 1, draw_style_for(j->cv.w, j->cv.h));
     return 0;
@@ -741,10 +761,9 @@ static int video_repeat(draw_job *j, rec *r, yerr *err)
 static int video_plain(draw_job *j, rec *r, yerr *err)
 {
     yerr ignored;
-    img_free(&j->im);
     if (!j->cfg.video.path)
         return 0;
-    if (rec_get_frame(r, &j->im, &ignored) != 1)
+    if (rec_frame_bytes(r, &j->frame, &j->pic_w, &j->pic_h, &ignored) != 1)
         return video_repeat(j, r, err);
     return draw_picture(j, 0, err) < 0 ? -1 : video_frame(j, r, err);
 }

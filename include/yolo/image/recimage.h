@@ -26,6 +26,9 @@ typedef struct rec_image_notes {
  * key when it is not such a tensor (YOLO_EINPUT: no more than IMG_MAX_SIDE
  * a side, IMG_MAX_PIXELS) or memory ran out (YOLO_EIO). */
 int rec_get_frame(rec *r, img *im, yerr *err);
+/* The same `frame` seen in place: 1 with *rgb ([h][w][3] bytes inside the
+ * record, valid while it is), *w and *h; 0 when absent; -1 as above. */
+int rec_frame_bytes(rec *r, const unsigned char **rgb, int *w, int *h, yerr *err);
 
 /* Decodes r's `image` into *im (r's `frame` instead when it has one). Returns 1 with the image; 0 when this
  * record cannot give one (no `image`, an unusable path, a missing or

@@ -204,7 +204,9 @@ typedef struct draw_job {
     const yrep *rep;       /* where warnings go */
     yrep_problems probs;
     jpegw jw;
-    img im;                /* the record's image */
+    img im;                /* the record's image (a frame: only for the sheet) */
+    const unsigned char *frame; /* the record's `frame` bytes [pic_h][pic_w][3], or NULL */
+    int pic_w, pic_h;      /* the record's picture size */
     draw_canvas cv;        /* the picture being drawn */
     draw_list items;       /* [n] what is drawn on it */
     objlist objs;          /* scratch for `objects` */
