@@ -155,16 +155,15 @@ static int open_failed(vid_in *v, int averr, yerr *err)
                     is_camera(v->cfg.source) ? " the camera" : "", w);
 }
 
-static int make_options(const vid_in_cfg *cfg, AVDictionary **d, yerr *err)
+int vid_dict(const char *const *kv, int n, struct AVDictionary **d, const char *what, yerr *err)
 {
-    for (int i = 0; i < cfg->noptions; i++) {
-        const char *eq = strchr(cfg->options[i], '=');
+    for (int i = 0; i < n; i++) {
+        const char *eq = strchr(kv[i], '=');
         char key[128];
-        if (!eq || eq == cfg->options[i] || (size_t)(eq - cfg->options[i]) >= sizeof key)
-            return yerr_set(err, YOLO_EUSAGE, "input option '%s': expected KEY=VALUE",
-                            cfg->options[i]);
-        memcpy(key, cfg->options[i], (size_t)(eq - cfg->options[i]));
-        key[eq - cfg->options[i]] = 0;
+        if (!eq || eq == kv[i] || (size_t)(eq - kv[i]) >= sizeof key)
+            return yerr_set(err, YOLO_EUSAGE, "%s option '%s': expected KEY=VALUE", what, kv[i]);
+        memcpy(key, kv[i], (size_t)(eq - kv[i]));
+        key[eq - kv[i]] = 0;
         if (av_dict_set(d, key, eq + 1, 0) < 0)
             return yerr_set(err, YOLO_EIO, "out of memory");
     }
@@ -199,7 +198,7 @@ static int open_input(vid_in *v, yerr *err)
         return yerr_set(err, YOLO_EIO, "out of memory");
     v->fmt->opaque = v->last_log;
     v->fmt->interrupt_callback = (AVIOInterruptCB){interrupted, v};
-    if (make_options(cfg, &d, err) < 0) {
+    if (vid_dict(cfg->options, cfg->noptions, &d, "input", err) < 0) {
         av_dict_free(&d);
         return -1;
     }

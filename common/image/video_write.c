@@ -20,21 +20,6 @@ static int av_failed(vidw *v, int code, int averr, yerr *err, const char *what)
     return yerr_set(err, code, "%s: %s: %s", v->cfg.path, what, e);
 }
 
-static int dict_from(const char *const *kv, int n, AVDictionary **d, yerr *err)
-{
-    for (int i = 0; i < n; i++) {
-        const char *eq = strchr(kv[i], '=');
-        char key[128];
-        if (!eq || eq == kv[i] || (size_t)(eq - kv[i]) >= sizeof key)
-            return yerr_set(err, YOLO_EUSAGE, "encoder option '%s': expected KEY=VALUE", kv[i]);
-        memcpy(key, kv[i], (size_t)(eq - kv[i]));
-        key[eq - kv[i]] = 0;
-        if (av_dict_set(d, key, eq + 1, 0) < 0)
-            return yerr_set(err, YOLO_EIO, "out of memory");
-    }
-    return 0;
-}
-
 static const AVOutputFormat *pick_format(const vidw_cfg *c, yerr *err)
 {
     const char *name = c->format ? c->format : to_stdout(c) ? "mjpeg" : NULL;
@@ -109,7 +94,7 @@ static int open_encoder(vidw *v, const AVCodec *codec, AVRational rate, yerr *er
     if (v->mux->oformat->flags & AVFMT_GLOBALHEADER)
         e->flags |= AV_CODEC_FLAG_GLOBAL_HEADER;
     AVDictionary *d = NULL;
-    int rc = dict_from(v->cfg.options, v->cfg.noptions, &d, err);
+    int rc = vid_dict(v->cfg.options, v->cfg.noptions, &d, "encoder", err);
     if (rc == 0 && strcmp(codec->name, "libx264") == 0 && !av_dict_get(d, "preset", NULL, 0))
         av_dict_set(&d, "preset", "veryfast", 0);
     if (rc == 0 && (rc = avcodec_open2(e, codec, &d)) < 0)

@@ -29,6 +29,10 @@
 void vid_quiet_ffmpeg(void);
 /* FFmpeg's words for an AVERROR code. */
 void vid_av_error(int averr, char *buf, size_t n);
+/* KEY=VALUE strings kv [n] into FFmpeg's dictionary *d: 0, or -1 with err
+ * (YOLO_EUSAGE "WHAT option 'x': expected KEY=VALUE"; YOLO_EIO). */
+struct AVDictionary;
+int vid_dict(const char *const *kv, int n, struct AVDictionary **d, const char *what, yerr *err);
 
 /* SIGINT and SIGTERM end the frames cleanly (vid_next returns 0, "stopped
  * by signal N") instead of killing the process in the middle of a record;
