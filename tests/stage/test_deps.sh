@@ -24,15 +24,15 @@ export FAKE_LOG="$T/apt.log"
 out=$(PATH="$T/fake:$PATH" FAKE_UID=1000 sh scripts/deps.sh build 2>&1); rc=$?
 check_eq "not root, packages missing: exit 1" "$rc" 1
 check_match "not root: names the missing packages" "$out" \
-  "missing Debian packages: libmsgpack-dev libturbojpeg0-dev libjpeg62-turbo-dev libpng-dev libopenblas-openmp-dev libyajl-dev"
+  "missing Debian packages: libmsgpack-dev libturbojpeg0-dev libjpeg62-turbo-dev libpng-dev libopenblas-openmp-dev libyajl-dev libavformat-dev libavcodec-dev libswscale-dev libavutil-dev libavdevice-dev"
 check_match "not root: prints the exact command" "$out" \
-  "run:  sudo apt-get update && sudo apt-get install -y --no-install-recommends libmsgpack-dev libturbojpeg0-dev libjpeg62-turbo-dev libpng-dev libopenblas-openmp-dev libyajl-dev$"
+  "run:  sudo apt-get update && sudo apt-get install -y --no-install-recommends libmsgpack-dev libturbojpeg0-dev libjpeg62-turbo-dev libpng-dev libopenblas-openmp-dev libyajl-dev libavformat-dev libavcodec-dev libswscale-dev libavutil-dev libavdevice-dev$"
 check "not root: nothing installed" [ ! -e "$FAKE_LOG" ]
 
 out=$(PATH="$T/fake:$PATH" FAKE_UID=0 sh scripts/deps.sh build 2>&1); rc=$?
 check_eq "root: exit 0 after installing" "$rc" 0
 check_match "root: apt-get installs exactly the missing packages" "$(tail -1 "$FAKE_LOG")" \
-  "^apt-get install -y -qq -o DPkg::Lock::Timeout=300 --no-install-recommends libmsgpack-dev libturbojpeg0-dev libjpeg62-turbo-dev libpng-dev libopenblas-openmp-dev libyajl-dev$"
+  "^apt-get install -y -qq -o DPkg::Lock::Timeout=300 --no-install-recommends libmsgpack-dev libturbojpeg0-dev libjpeg62-turbo-dev libpng-dev libopenblas-openmp-dev libyajl-dev libavformat-dev libavcodec-dev libswscale-dev libavutil-dev libavdevice-dev$"
 
 # all there (the real pkg-config): nothing to do, nothing printed
 out=$(sh scripts/deps.sh test 2>&1); rc=$?
