@@ -30,7 +30,7 @@ endif
 BUILD := build/$(MODE)
 
 CC ?= gcc
-PKGS := msgpack yajl libxml-2.0 libturbojpeg libjpeg libpng
+PKGS := msgpack yajl libxml-2.0 libturbojpeg libjpeg libpng libavformat libavcodec libswscale libavutil libavdevice
 # OpenBLAS's OpenMP build, found by its own .pc file (scripts/deps.sh says why)
 BLAS_LIBDIR := /usr/lib/$(shell $(CC) -print-multiarch 2>/dev/null || echo x86_64-linux-gnu)/openblas-openmp
 BLAS_PC := PKG_CONFIG_LIBDIR=$(BLAS_LIBDIR)/pkgconfig pkg-config

@@ -14,7 +14,8 @@ goal=${1:-build}
 # and OpenMP's spin against each other): its .pc file is looked up alone.
 build_pc="msgpack:libmsgpack-dev libxml-2.0:libxml2-dev libturbojpeg:libturbojpeg0-dev
 libjpeg:libjpeg62-turbo-dev libpng:libpng-dev openblas-openmp:libopenblas-openmp-dev
-yajl:libyajl-dev"
+yajl:libyajl-dev libavformat:libavformat-dev libavcodec:libavcodec-dev
+libswscale:libswscale-dev libavutil:libavutil-dev libavdevice:libavdevice-dev"
 multiarch=$(gcc -print-multiarch 2>/dev/null || echo x86_64-linux-gnu)
 pc_exists() {
   case $1 in
@@ -26,8 +27,9 @@ pc_exists() {
 # command or file -> Debian package
 build_cmd="gcc:gcc make:make pkg-config:pkg-config"
 # GNU parallel runs the shards of pipelines/eval.sh and detect.sh -j, -S
-# (the pipelines say so when it is missing; the tests use it)
-test_cmd="jq:jq /usr/bin/python3:python3 cmp:diffutils parallel:parallel"
+# (the pipelines say so when it is missing; the tests use it); the ffmpeg
+# program makes the video tests' videos
+test_cmd="jq:jq /usr/bin/python3:python3 cmp:diffutils parallel:parallel ffmpeg:ffmpeg"
 test_py="msgpack:python3-msgpack numpy:python3-numpy"
 mpi_pc="ompi-c:libopenmpi-dev"
 mpi_cmd="mpirun:openmpi-bin"

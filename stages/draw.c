@@ -1,6 +1,7 @@
 /* draw: the detections (and ground truth) of each record drawn on its image,
- * written as JPEGs or a contact sheet; the records pass on unchanged. The
- * work is in common/post/draw.c. */
+ * written as JPEGs, a contact sheet or a video; the records pass on
+ * unchanged. The work is in common/post/draw.c. */
+#include <string.h>
 #include <unistd.h>
 
 #include "yolo/cli/cli.h"
@@ -8,7 +9,7 @@
 
 enum {
     OPT_OUT = 1, OPT_SHEET, OPT_TRUTH, OPT_THRESH, OPT_NAMES, OPT_QUALITY, OPT_THUMB,
-    OPT_SHEET_MAX, OPT_STRICT
+    OPT_SHEET_MAX, OPT_STRICT, OPT_VIDEO, OPT_VFORMAT, OPT_VCODEC, OPT_VOPTION, OPT_FPS
 };
 
 typedef struct stage_cfg {
@@ -27,6 +28,15 @@ static const cli_opt opts[] = {
     {OPT_SHEET_MAX, "sheet-max", 0, "N",
      "sheet: at most N thumbnails, the first drawn (default 100; N x PX^2 <= 16M)"},
     {OPT_STRICT, "strict", 0, NULL, "a missing or truncated image, no id or a repeated id is an error (exit 2)"},
+    {OPT_VIDEO, "video", 0, "FILE", "write every record as a frame of one video (FILE '-': "
+                                    "standard output, records not passed on)"},
+    {OPT_VFORMAT, "video-format", 0, "NAME", "FFmpeg's muxer: mp4, matroska, avi, mjpeg, nut, "
+                                             "... (default: by FILE's extension; '-': mjpeg)"},
+    {OPT_VCODEC, "video-codec", 0, "NAME", "the encoder: libx264, mpeg4, mjpeg, rawvideo, ... "
+                                           "(default: the format's own)"},
+    {OPT_VOPTION, "video-option", 0, "KEY=VALUE", "an encoder option (repeatable): crf=20, "
+                                                  "preset=slow, q:v=3, ..."},
+    {OPT_FPS, "fps", 0, "F", "the video's frame rate (default: the records' fps, else 25)"},
     {0, NULL, 0, NULL, NULL},
 };
 
@@ -34,7 +44,7 @@ static const cli_desc desc = {
     .name = "draw",
     .args = "[FILE]...",
     .summary = "Draw the detections of each record (FILEs in turn, or standard input) on its\n"
-               "image, and pass the records on unchanged.",
+               "image or video frame, and pass the records on unchanged.",
     .details =
         "Each record's 'image' (a JPEG) is drawn with a box per detection in its class's\n"
         "colour and a label 'name 0.87' in a built-in font; line width and text size grow\n"
@@ -51,7 +61,14 @@ static const cli_desc desc = {
         "warning (an error with --strict). A truncated JPEG that still decodes is drawn as\n"
         "viewers show it (the rows it could not read grey), with a warning once per image\n"
         "(an error with --strict). Records pass on byte for byte, except when standard\n"
-        "output is a terminal (draw ends the pipeline): then they are dropped.",
+        "output is a terminal (draw ends the pipeline): then they are dropped.\n"
+        "A record's 'frame' (from the frames stage) is its picture when it has one.\n"
+        "--video FILE encodes every record in order as one frame at the records' own size\n"
+        "and rate (the first record's), through FFmpeg: a record with 'error' is its frame\n"
+        "without boxes, one with no picture repeats the frame before. A detection's\n"
+        "track_id shows as '#12 name 0.87'.\n"
+        "Example: frames in.mp4 | darknet-forward ... | rescale | nms | draw --video out.mp4\n"
+        "         draw --video - in.mp | ffplay -     (MJPEG on standard output)",
     .opts = opts,
     .reads_records = 1,
     .writes_records = 1,
@@ -82,14 +99,35 @@ static int on_option(cli *c, void *ctx, int id, const char *arg)
         d->thumb = (int)v;
         return 0;
     case OPT_SHEET_MAX: return cli_long(c, "sheet-max", arg, 1, 1000000, &d->sheet_max);
+    case OPT_VIDEO: d->video.path = arg; return 0;
+    case OPT_VFORMAT: d->video.format = arg; return 0;
+    case OPT_VCODEC: d->video.codec = arg; return 0;
+    case OPT_FPS: return cli_double(c, "fps", arg, 1e-3, 1000, &d->fps);
+    case OPT_VOPTION:
+        if (d->video.noptions == VID_MAX_OPTIONS)
+            return cli_usage_error(c, "at most %d --video-option", VID_MAX_OPTIONS);
+        d->video.options[d->video.noptions++] = arg;
+        return 0;
     }
     return -1;
 }
 
+/* The video on standard output takes the records' place there. */
+static int video_to_stdout(const draw_cfg *d) { return d->video.path && !strcmp(d->video.path, "-"); }
+
 static int check_options(cli *c, const draw_cfg *d)
 {
-    if (!d->out_dir && !d->sheet)
-        return cli_usage_error(c, "nothing to write: give --out DIR, --sheet FILE or both");
+    if (!d->out_dir && !d->sheet && !d->video.path)
+        return cli_usage_error(c, "nothing to write: give --out DIR, --sheet FILE or --video FILE");
+    if (!d->video.path && (d->video.format || d->video.codec || d->video.noptions || d->fps))
+        return cli_usage_error(c, "--video-format, --video-codec, --video-option and --fps go "
+                                  "with --video FILE");
+    if (video_to_stdout(d) && strcmp(c->outname, "<stdout>") != 0)
+        return cli_usage_error(c, "--video - writes the video on standard output: -o has no "
+                                  "records to take");
+    if (video_to_stdout(d) && isatty(STDOUT_FILENO))
+        return cli_usage_error(c, "--video -: standard output is a terminal (pipe it into "
+                                  "ffplay - or an ffmpeg command)");
     if (d->sheet_max * (long)d->thumb * d->thumb > DRAW_SHEET_MAX_PIXELS)
         return cli_usage_error(c, "--sheet-max %ld of %d-pixel thumbnails is over %ld pixels",
                                d->sheet_max, d->thumb, DRAW_SHEET_MAX_PIXELS);
@@ -117,7 +155,8 @@ int main(int argc, char **argv)
     g.d.nm = g.names_path ? &nm : NULL;
     if (rc == 0)
         rc = draw_job_open(&j, &c.rep, &g.d, &err);
-    int pass = !isatty(STDOUT_FILENO); /* -o FILE has replaced a terminal */
+    /* -o FILE has replaced a terminal; --video - takes standard output */
+    int pass = !isatty(STDOUT_FILENO) && !video_to_stdout(&g.d);
     while (rc == 0 && (rc = cli_read(&c, &r, &err)) == 1)
         if ((rc = draw_job_record(&j, &r, &err)) == 0 && pass)
             rc = rec_write(&c.out, &r, &err);

@@ -200,6 +200,20 @@ static void row_to_planes(const unsigned char *px, int ps, int w, float *o, size
     }
 }
 
+int img_from_rgb(const unsigned char *rgb, int w, int h, img *out, yerr *err)
+{
+    if (img_alloc(out, w, h, 3, err) != 0)
+        return IMG_ENOMEM;
+    float v[256];   /* img_put_row's values, a division each once */
+    for (int b = 0; b < 256; b++)
+        v[b] = (float)(b / 255.);
+    size_t plane = (size_t)w * h;
+    for (size_t i = 0; i < plane; i++)
+        for (int ch = 0; ch < 3; ch++)
+            out->data[ch * plane + i] = v[rgb[3 * i + ch]];
+    return 0;
+}
+
 static void fit_put_row(img *im, int y, const unsigned char *px, int ps);
 
 void img_put_row(img *im, int y, const unsigned char *px, int ps)

@@ -258,16 +258,18 @@ static box scaled(box b, double sx, double sy)
     return (box){b.x1 * sx, b.y1 * sy, b.x2 * sx, b.y2 * sy};
 }
 
-/* "name 0.87" for a detection, "name" for a truth; "class 7" when the
- * name is empty. */
+/* "name 0.87" for a detection ("#12 name 0.87" when tracked), "name" for a
+ * truth; "class 7" when the name is empty. */
 static size_t label_text(const draw_item *it, char *buf, size_t cap)
 {
-    int n;
+    int n = it->has_track ? snprintf(buf, cap, "#%lld ", (long long)it->track) : 0;
     size_t nl = it->name_len > NAMES_MAX_LEN ? NAMES_MAX_LEN : it->name_len;
+    if (n < 0 || (size_t)n >= cap)
+        n = 0;
     if (nl == 0)
-        n = snprintf(buf, cap, "class %d", it->cls);
+        n += snprintf(buf + n, cap - (size_t)n, "class %d", it->cls);
     else
-        n = snprintf(buf, cap, "%.*s", (int)nl, it->name);
+        n += snprintf(buf + n, cap - (size_t)n, "%.*s", (int)nl, it->name);
     if (!it->truth && n >= 0 && (size_t)n < cap)
         n += snprintf(buf + n, cap - (size_t)n, " %.2f", it->score);
     return n < 0 ? 0 : (size_t)n < cap ? (size_t)n : cap - 1;
@@ -313,6 +315,8 @@ int draw_get_detections(rec *r, detlist *scratch, draw_list *l, double thresh, c
         const ydet *d = &scratch->v[i];
         draw_item it = {.bbox = d->bbox, .cls = d->cls, .score = d->score, .name = d->name,
                         .name_len = d->name_len};
+        it.track = d->track;   /* rec_get_detections checked it */
+        it.has_track = d->track >= 0;
         use_names(&it, nm);
         if (it.score >= thresh && draw_list_push(l, &it) < 0)
             return yerr_set(err, YOLO_EIO, "out of memory");
@@ -505,6 +509,8 @@ static const yrep_kind problem_kinds[DRAW_NPROBLEMS] = {
     [DRAW_P_NOID] = {"record not drawn (no id)", "records not drawn (no id)"},
     [DRAW_P_DUP] = {"id seen before, file renamed", "ids seen before, files renamed"},
     [DRAW_P_DAMAGED] = {"truncated or corrupt image drawn", "truncated or corrupt images drawn"},
+    [DRAW_P_RESIZED] = {"picture of another size scaled to the video's",
+                        "pictures of another size scaled to the video's"},
 };
 
 /* A folder the run will write into: there (or made, one level) and writable. */
@@ -590,7 +596,18 @@ static int collect_items(draw_job *j, rec *r, yerr *err)
     return 0;
 }
 
-/* Loads r's image into j->im. 1 loaded, 0 not (a problem reported), -1. A
+/* r's `frame` as j->frame (and j->im for the sheet): 1, or -1. */
+static int load_frame(draw_job *j, rec *r, yerr *err)
+{
+    if (rec_frame_bytes(r, &j->frame, &j->pic_w, &j->pic_h, err) < 0)
+        return -1;
+    if (j->cfg.sheet && img_from_rgb(j->frame, j->pic_w, j->pic_h, &j->im, err) < 0)
+        return yerr_prefix(err, "%s: record %ld: key 'frame'", r->src, r->index);
+    return 1;
+}
+
+/* Loads r's image (or frame) into j->im. 1 loaded, 0 not (a problem
+ * reported), -1. A
  * truncated or corrupt image is drawn as it decodes; its warning, and that
  * of an image not drawn, is given once per image in a run. */
 static int load_image(draw_job *j, rec *r, yerr *err)
@@ -598,6 +615,10 @@ static int load_image(draw_job *j, rec *r, yerr *err)
     const char *s;
     size_t len;
     char path[4097];
+    img_free(&j->im);
+    j->frame = NULL;
+    if (rec_has(r, "frame"))     /* a video frame: bad is bad input, as a bad `image` str */
+        return load_frame(j, r, err);
     int rc = rec_get_str(r, "image", &s, &len, err);
     if (rc < 0)
         return -1;
@@ -610,7 +631,6 @@ static int load_image(draw_job *j, rec *r, yerr *err)
     path[len] = '\0';
     yerr lerr, damaged;
     uint64_t about = ybuf_fnv1a(path, len);
-    img_free(&j->im);
     int lrc = img_load(path, &j->im, &damaged, &lerr);
     if (lrc == IMG_ENOMEM) {   /* the machine's problem, not the image's: stop */
         *err = lerr;
@@ -623,6 +643,7 @@ static int load_image(draw_job *j, rec *r, yerr *err)
                                            err, "%s: record %ld: image: %s", r->src, r->index,
                                            damaged.msg) < 0)
         return -1;
+    j->pic_w = j->im.w, j->pic_h = j->im.h;
     return 1;
 }
 
@@ -631,12 +652,12 @@ static int load_image(draw_job *j, rec *r, yerr *err)
 static int check_image_size(const draw_job *j, rec *r, yerr *err)
 {
     int64_t rwh[2];
-    int rc = rec_image_size_differs(r, j->im.w, j->im.h, rwh, err);
+    int rc = rec_image_size_differs(r, j->pic_w, j->pic_h, rwh, err);
     if (rc <= 0)
         return rc;
-    int k = rwh[0] == j->im.w;   /* 0: the width differs, 1: only the height */
-    return rec_fail(r, err, k ? "height" : "width", "is %lld, but the image is %dx%d",
-                    (long long)rwh[k], j->im.w, j->im.h);
+    int k = rwh[0] == j->pic_w;   /* 0: the width differs, 1: only the height */
+    return rec_fail(r, err, k ? "height" : "width", "is %lld, but the %s is %dx%d",
+                    (long long)rwh[k], j->frame ? "frame" : "image", j->pic_w, j->pic_h);
 }
 
 /* The picture of r written into --out under a name made from its id. */
@@ -657,18 +678,96 @@ static int write_picture(draw_job *j, rec *r, const char *id, size_t id_len, yer
     }
     if ((size_t)snprintf(path, sizeof path, "%s/%s.jpg", j->cfg.out_dir, stem) >= sizeof path)
         return yerr_set(err, YOLO_EIO, "%s: output path too long", j->cfg.out_dir);
-    draw_canvas_free(&j->cv);
-    if (draw_canvas_from_img(&j->cv, &j->im, j->im.w, j->im.h, err) < 0)
-        return -1;
-    draw_scene(&j->cv, j->items.v, j->items.n, 1, 1, draw_style_for(j->cv.w, j->cv.h));
     return jpegw_save(&j->jw, path, j->cv.p, j->cv.w, j->cv.h, j->cfg.quality, err);
+}
+
+/* The picture (j->frame's bytes as they are, else j->im) at its own size in
+ * j->cv, with j->items drawn on it (n of them). */
+static int draw_picture(draw_job *j, size_t n, yerr *err)
+{
+    j->have_picture = 0;
+    if (j->frame && (!j->cv.p || j->cv.w != j->pic_w || j->cv.h != j->pic_h)) {
+        draw_canvas_free(&j->cv);
+        if (draw_canvas_alloc(&j->cv, j->pic_w, j->pic_h, err) < 0)
+            return -1;
+    } else if (!j->frame) {
+        draw_canvas_free(&j->cv);
+        if (draw_canvas_from_img(&j->cv, &j->im, j->im.w, j->im.h, err) < 0)
+            return -1;
+    }
+    if (j->frame)
+        memcpy(j->cv.p, j->frame, (size_t)j->pic_w * j->pic_h * 3);
+    j->have_picture = 1;
+    draw_scene(&j->cv, j->items.v, n, 1, 1, draw_style_for(j->cv.w, j->cv.h));
+    return 0;
+}
+
+/* ---- video ------------------------------------------------------------- */
+
+/* The video's rate: --fps, else the first record's `fps`, else 25. */
+static double video_rate(draw_job *j, rec *r, yerr *err)
+{
+    double fps = j->cfg.fps;
+    if (fps > 0)
+        return fps;
+    int rc = rec_get_f64(r, "fps", &fps, err);
+    if (rc < 0)
+        return -1;
+    if (rc == 1 && !(fps > 0 && fps <= 1000))
+        return rec_fail(r, err, "fps", "%g is not a frame rate (above 0, at most 1000)", fps);
+    if (rc == 0) {
+        yrep_note(j->rep, "the records give no fps: the video is %g frames a second (--fps)",
+                  DRAW_DEFAULT_FPS);
+        fps = DRAW_DEFAULT_FPS;
+    }
+    return fps;
+}
+
+/* j->cv as the video's next frame; the video opened at the first one. */
+static int video_frame(draw_job *j, rec *r, yerr *err)
+{
+    if (!j->vw.open) {
+        double fps = video_rate(j, r, err);
+        if (fps < 0 || vidw_open(&j->vw, &j->cfg.video, j->cv.w, j->cv.h, fps, err) < 0)
+            return -1;
+    }
+    if ((j->cv.w != j->vw.w || j->cv.h != j->vw.h) &&
+        yrep_problem(j->rep, &j->probs, DRAW_P_RESIZED, "scaled", err,
+                     "%s: record %ld: a %dx%d picture in a %dx%d video", r->src, r->index,
+                     j->cv.w, j->cv.h, j->vw.w, j->vw.h) < 0)
+        return -1;
+    return vidw_write(&j->vw, j->cv.p, j->cv.w, j->cv.h, err);
+}
+
+/* A record that gives no picture: the last frame again (none yet: lost). */
+static int video_repeat(draw_job *j, rec *r, yerr *err)
+{
+    if (!j->cfg.video.path)
+        return 0;
+    if (!j->have_picture) {
+        j->lost++;
+        return 0;
+    }
+    j->repeated++;
+    return video_frame(j, r, err);
+}
+
+/* A record with `error`: its frame as it is, or the last one again. */
+static int video_plain(draw_job *j, rec *r, yerr *err)
+{
+    yerr ignored;
+    if (!j->cfg.video.path)
+        return 0;
+    if (rec_frame_bytes(r, &j->frame, &j->pic_w, &j->pic_h, &ignored) != 1)
+        return video_repeat(j, r, err);
+    return draw_picture(j, 0, err) < 0 ? -1 : video_frame(j, r, err);
 }
 
 int draw_job_record(draw_job *j, rec *r, yerr *err)
 {
     if (rec_has(r, "error")) {
         j->error_records++;
-        return 0;
+        return video_plain(j, r, err);
     }
     const char *id;
     size_t id_len;
@@ -677,14 +776,19 @@ int draw_job_record(draw_job *j, rec *r, yerr *err)
         return -1;
     if (rc == 0 || id_len == 0)
         return yrep_problem(j->rep, &j->probs, DRAW_P_NOID, "not drawn", err,
-                            "%s: record %ld: no 'id' (or an empty one)", r->src, r->index);
+                            "%s: record %ld: no 'id' (or an empty one)", r->src, r->index) < 0
+                   ? -1 : video_repeat(j, r, err);
     if (collect_items(j, r, err) < 0 || (rc = load_image(j, r, err)) < 0)
         return -1;
     if (rc == 0)
-        return 0;
+        return video_repeat(j, r, err);
     if (check_image_size(j, r, err) < 0)
         return -1;
+    if ((j->cfg.out_dir || j->cfg.video.path) && draw_picture(j, j->items.n, err) < 0)
+        return -1;
     if (j->cfg.out_dir && write_picture(j, r, id, id_len, err) < 0)
+        return -1;
+    if (j->cfg.video.path && video_frame(j, r, err) < 0)
         return -1;
     if (j->cfg.sheet &&
         draw_sheet_add(&j->sheet, &j->im, j->items.v, j->items.n, id, id_len, err) < 0)
@@ -703,12 +807,21 @@ int draw_job_finish(draw_job *j, yerr *err)
     if (j->error_records)
         yrep_warn(j->rep, "%ld record%s with 'error' passed on, not drawn", j->error_records,
                   j->error_records == 1 ? "" : "s");
+    if (j->repeated)
+        yrep_warn(j->rep, "%ld record%s without a picture: the frame before shown again",
+                  j->repeated, j->repeated == 1 ? "" : "s");
+    if (j->lost)
+        yrep_warn(j->rep, "%ld record%s without a picture before the first frame: not in "
+                  "the video", j->lost, j->lost == 1 ? "" : "s");
+    if (j->vw.open && vidw_close(&j->vw, err) < 0)
+        return -1;
     yrep_summary(j->rep, &j->probs);
     return 0;
 }
 
 void draw_job_close(draw_job *j)
 {
+    vidw_close(&j->vw, NULL);
     jpegw_free(&j->jw);
     img_free(&j->im);
     draw_canvas_free(&j->cv);

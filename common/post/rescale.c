@@ -60,8 +60,8 @@ static int read_det(const rec *r, const msgpack_object *m, const char *path, yde
     if (p && mp_as_i64(p, &d->pred) < 0)
         return rec_fail(r, err, path, "'prediction' is %s, not an integer",
                         mp_object_type_name(p));
-    int64_t id;
-    if (tid && mp_as_i64(tid, &id) < 0)
+    d->track = -1;
+    if (tid && mp_as_i64(tid, &d->track) < 0)
         return rec_fail(r, err, path, "'track_id' is %s, not an integer",
                         mp_object_type_name(tid));
     return 0;
@@ -328,7 +328,8 @@ static int emit(const pred_box *p, const double *prob, int classes, const rescal
             st->nonfinite++;
             continue;
         }
-        ydet d = {.cls = j, .score = s, .objectness = p->obj, .bbox = b, .pred = p->index};
+        ydet d = {.cls = j, .score = s, .objectness = p->obj, .bbox = b, .pred = p->index,
+                  .track = -1};
         if (detlist_push(out, &d) < 0)
             return -1;
     }

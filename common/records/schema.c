@@ -105,7 +105,8 @@ static const field top_scalars[] = {
     {"id", T_STR}, {"image", T_STR}, {"width", T_INT}, {"height", T_INT},
     {"coco_id", T_INT}, {"coco_category_ids", T_LIST}, {"error", T_STR},
     {"input", T_TENSOR}, {"target", T_LIST},
-    {"truth", T_TENSOR}, {NULL, 0},
+    {"truth", T_TENSOR}, {"frame", T_TENSOR}, {"pts", T_INT}, {"time", T_NUM},
+    {"fps", T_NUM}, {"wall", T_NUM}, {NULL, 0},
 };
 
 int rec_get_image_side(rec *r, const char *key, int64_t *v, yerr *err)

@@ -25,15 +25,15 @@ export FAKE_LOG="$T/apt.log"
 out=$(PATH="$T/fake:$PATH" FAKE_UID=1000 MPI=0 sh scripts/deps.sh build 2>&1); rc=$?
 check_eq "not root, packages missing: exit 1" "$rc" 1
 check_match "not root: names the missing packages" "$out" \
-  "missing Debian packages: libmsgpack-dev libturbojpeg0-dev libjpeg62-turbo-dev libpng-dev libopenblas-openmp-dev libyajl-dev"
+  "missing Debian packages: libmsgpack-dev libturbojpeg0-dev libjpeg62-turbo-dev libpng-dev libopenblas-openmp-dev libyajl-dev libavformat-dev libavcodec-dev libswscale-dev libavutil-dev libavdevice-dev"
 check_match "not root: prints the exact command" "$out" \
-  "run:  sudo apt-get update && sudo apt-get install -y --no-install-recommends libmsgpack-dev libturbojpeg0-dev libjpeg62-turbo-dev libpng-dev libopenblas-openmp-dev libyajl-dev$"
+  "run:  sudo apt-get update && sudo apt-get install -y --no-install-recommends libmsgpack-dev libturbojpeg0-dev libjpeg62-turbo-dev libpng-dev libopenblas-openmp-dev libyajl-dev libavformat-dev libavcodec-dev libswscale-dev libavutil-dev libavdevice-dev$"
 check "not root: nothing installed" [ ! -e "$FAKE_LOG" ]
 
 out=$(PATH="$T/fake:$PATH" FAKE_UID=0 MPI=0 sh scripts/deps.sh build 2>&1); rc=$?
 check_eq "root: exit 0 after installing" "$rc" 0
 check_match "root: apt-get installs exactly the missing packages" "$(tail -1 "$FAKE_LOG")" \
-  "^apt-get install -y -qq -o DPkg::Lock::Timeout=300 --no-install-recommends libmsgpack-dev libturbojpeg0-dev libjpeg62-turbo-dev libpng-dev libopenblas-openmp-dev libyajl-dev$"
+  "^apt-get install -y -qq -o DPkg::Lock::Timeout=300 --no-install-recommends libmsgpack-dev libturbojpeg0-dev libjpeg62-turbo-dev libpng-dev libopenblas-openmp-dev libyajl-dev libavformat-dev libavcodec-dev libswscale-dev libavutil-dev libavdevice-dev$"
 
 # Open MPI, optional: installed with the rest as root (openmpi-bin too when
 # this machine has no mpirun), only named otherwise; `mpi` asks for it alone
@@ -42,7 +42,7 @@ check_match "not root: Open MPI named as optional (building without MPI), beside
   "^1 .*deps: optional, for training under mpirun:( openmpi-bin)? libopenmpi-dev \(not installed: building without MPI"
 out=$(PATH="$T/fake:$PATH" FAKE_UID=0 sh scripts/deps.sh build 2>&1); rc=$?
 check_match "root: Open MPI installed with the missing packages" "$rc $(tail -1 "$FAKE_LOG")" \
-  "^0 apt-get install .* libyajl-dev( openmpi-bin)? libopenmpi-dev$"
+  "^0 apt-get install .* libyajl-dev( [a-z0-9.-]+)* libopenmpi-dev$"
 out=$(PATH="$T/fake:$PATH" FAKE_UID=1000 sh scripts/deps.sh mpi 2>&1); rc=$?
 check_match "deps.sh mpi, not root: exit 1, names Open MPI alone" "$rc $out" \
   "^1 .*missing Debian packages:( openmpi-bin)? libopenmpi-dev"

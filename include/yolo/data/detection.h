@@ -21,6 +21,7 @@ typedef struct ydet {
     double objectness;
     box bbox;                  /* original-image pixels */
     int64_t pred;              /* the prediction's index in the record (see rescale_head) */
+    int64_t track;             /* its track_id (track), -1 without one */
     const struct msgpack_object *src; /* the entry as read (rec_get_detections), or NULL */
 } ydet;
 

@@ -111,6 +111,11 @@ int img_started(const img *im);
  * a byte / 255 in double, as darknet's `/255.`. For the decoders. */
 void img_put_row(img *im, int y, const unsigned char *px, int ps);
 
+/* A w x h picture given as bytes rgb [h][w][3] (a video frame) into a new
+ * 3-channel img, each value a byte / 255 as the decoders make it. 0, or
+ * IMG_ENOMEM (err: YOLO_EIO). */
+int img_from_rgb(const unsigned char *rgb, int w, int h, img *out, yerr *err);
+
 /* The rows at the bottom of im that are all grey 128 / 255: where a decoder
  * had no data (a cut JPEG's zero coefficients, a cut PNG's rows left as
  * img_fill_grey made them). */

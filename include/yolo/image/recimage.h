@@ -21,7 +21,16 @@ typedef struct rec_image_notes {
                          image is reported once per run; 0 without a usable path */
 } rec_image_notes;
 
-/* Decodes r's `image` into *im. Returns 1 with the image; 0 when this
+/* r's `frame` (a u8 [h, w, 3] tensor of RGB bytes, docs/records.md) as a
+ * new img: 1, 0 when r has no `frame`, -1 with err naming the record and
+ * key when it is not such a tensor (YOLO_EINPUT: no more than IMG_MAX_SIDE
+ * a side, IMG_MAX_PIXELS) or memory ran out (YOLO_EIO). */
+int rec_get_frame(rec *r, img *im, yerr *err);
+/* The same `frame` seen in place: 1 with *rgb ([h][w][3] bytes inside the
+ * record, valid while it is), *w and *h; 0 when absent; -1 as above. */
+int rec_frame_bytes(rec *r, const unsigned char **rgb, int *w, int *h, yerr *err);
+
+/* Decodes r's `image` into *im (r's `frame` instead when it has one). Returns 1 with the image; 0 when this
  * record cannot give one (no `image`, an unusable path, a missing or
  * undecodable image: err names the record and key, for the stage to set
  * `error` or stop with --strict); -1 when `image` is not a str or the record's

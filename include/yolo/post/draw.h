@@ -11,12 +11,14 @@
 #define YOLO_DRAW_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "yolo/data/box.h"
 #include "yolo/base/report.h"
 #include "yolo/base/err.h"
 #include "yolo/image/image.h"
 #include "yolo/image/jpeg_write.h"
+#include "yolo/image/video_write.h"
 #include "yolo/data/names.h"
 #include "yolo/data/objects.h"
 #include "yolo/records/record.h"
@@ -92,6 +94,8 @@ typedef struct draw_item {
     int truth;           /* a ground-truth object: dashed, labelled below, no score */
     const char *name;    /* [name_len], not owned (the record or a names list) */
     size_t name_len;
+    int has_track;       /* a tracked detection: its label starts "#track " */
+    int64_t track;
     size_t seq;          /* position in the record: ties of score keep it */
 } draw_item;
 
@@ -120,7 +124,9 @@ void draw_scene(draw_canvas *cv, const draw_item *v, size_t n, double sx, double
 /* ---- records ------------------------------------------------------------ */
 
 /* Appends r's detections with score >= thresh to l, read with
- * rec_get_detections (yolo/rescale.h) into scratch. Names come from nm when
+ * rec_get_detections (yolo/rescale.h) into scratch, each with its
+ * `track_id` when it has one (an integer, else an error naming
+ * detections[i].track_id). Names come from nm when
  * it has the class (nm may be NULL), else from the detection. 1 if r has
  * detections, 0 if not, -1 with err naming the record and the path
  * (detections[3].score) for a value that breaks the schema. */
@@ -185,23 +191,31 @@ typedef struct draw_cfg {
     int quality;           /* JPEG quality */
     int thumb;             /* --thumb */
     long sheet_max;        /* --sheet-max */
+    vidw_cfg video;        /* --video: every record a frame of one video (path NULL: none) */
+    double fps;            /* its rate; 0: the first record's `fps`, else 25 */
 } draw_cfg;
 
-enum { DRAW_P_IMAGE, DRAW_P_NOID, DRAW_P_DUP, DRAW_P_DAMAGED, DRAW_NPROBLEMS };
+#define DRAW_DEFAULT_FPS 25.0
+
+enum { DRAW_P_IMAGE, DRAW_P_NOID, DRAW_P_DUP, DRAW_P_DAMAGED, DRAW_P_RESIZED, DRAW_NPROBLEMS };
 
 typedef struct draw_job {
     draw_cfg cfg;
     const yrep *rep;       /* where warnings go */
     yrep_problems probs;
     jpegw jw;
-    img im;                /* the record's image */
+    img im;                /* the record's image (a frame: only for the sheet) */
+    const unsigned char *frame; /* the record's `frame` bytes [pic_h][pic_w][3], or NULL */
+    int pic_w, pic_h;      /* the record's picture size */
     draw_canvas cv;        /* the picture being drawn */
     draw_list items;       /* [n] what is drawn on it */
     objlist objs;          /* scratch for `objects` */
     detlist dets;          /* scratch for `detections` */
     draw_stems stems;
     draw_sheet sheet;
-    long drawn, error_records;
+    vidw vw;               /* --video, opened at the first picture */
+    int have_picture;      /* cv holds the last frame written (a record without one repeats it) */
+    long drawn, error_records, repeated, lost;
 } draw_job;
 
 /* Makes the --out folder if missing (one level) and checks it is a folder
@@ -209,14 +223,20 @@ typedef struct draw_job {
  * (YOLO_EIO naming the folder). */
 int draw_job_open(draw_job *j, const yrep *rep, const draw_cfg *cfg, yerr *err);
 /* Draws one record (a record with `error` is counted, not drawn). The
- * record is not changed. A truncated or corrupt JPEG is drawn as it decodes
+ * record is not changed. With --video every record is one frame: a record
+ * with `error` is its `frame` as it is (no boxes), and one that gives no
+ * picture (error without a frame, no id, an image not decoded) repeats
+ * the last frame, so that the video keeps the stream's timing. A truncated or corrupt JPEG is drawn as it decodes
  * (img_load), with a warning once per image. 0, or -1 with err:
  * YOLO_EINPUT for a record that breaks the schema, whose image size differs
  * from its width and height, or (strict) a missing, truncated or corrupt
  * image; YOLO_EIO for a file that cannot be written. */
 int draw_job_record(draw_job *j, rec *r, yerr *err);
-/* After the last record: writes the sheet, prints the closing counts. */
+/* After the last record: writes the sheet, ends the video, prints the
+ * closing counts. */
 int draw_job_finish(draw_job *j, yerr *err);
+/* Frees the job; a video still open (the run failed) is ended first, so
+ * that the frames written so far play. */
 void draw_job_close(draw_job *j);
 
 #endif
