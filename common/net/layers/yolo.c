@@ -24,8 +24,6 @@ int yolo_make(layer *l, cfg *c, cfg_section *s, const network *net, int index, y
         cfg_word(c, s, "iou_thresh_kind", "iou giou diou ciou", err) < 0 ||
         cfg_word(c, s, "nms_kind", "default greedynms diounms cornersnms", err) < 0)
         return -1;
-    if (l->scale_xy != 1)
-        l->no_backward = "scale_x_y";   /* yolo-loss's gradient does not know it yet */
     if (l->n == 0) {    /* no mask: every anchor */
         l->n = l->total;
         for (int i = 0; i < l->n; i++)
