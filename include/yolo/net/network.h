@@ -58,6 +58,9 @@ typedef struct layer {
     int depth;                /* maxpool: AlexeyAB's maxpool_depth, a max across channels
                                  (out_c of them) at each position instead of a window */
     float scale_xy;           /* yolo: AlexeyAB's scale_x_y (1: none) */
+    char iou_loss[8];         /* yolo: AlexeyAB's iou_loss (mse, iou, giou, diou, ciou; ""
+                                 when the cfg gives none), for yolo-loss */
+    float iou_norm, cls_norm; /* yolo: his iou_normalizer, cls_normalizer (1: none) */
     const char *no_backward;  /* the cfg key whose option has a forward pass but no
                                  backward yet (training refuses the cfg), or NULL */
 
