@@ -225,6 +225,7 @@ def _route(l, c, h, w, prev):
     if any(s[1:] != shapes[0][1:] for s in shapes):
         l.fail(f"cannot concatenate shapes {shapes}")
     l.groups, l.group_id = l.get("groups", 1), l.get("group_id", 0)
+    l.src_c = [s[0] for s in shapes]      # plain ints: the ONNX export's slices are constant
     if any(s[0] % l.groups for s in shapes) or not 0 <= l.group_id < l.groups:
         l.fail(f"groups={l.groups} group_id={l.group_id} on channels {[s[0] for s in shapes]}")
     return sum(s[0] // l.groups for s in shapes), shapes[0][1], shapes[0][2]
@@ -387,9 +388,11 @@ def _maxpool_fwd(l, x, outs):
 
 
 def _route_fwd(l, x, outs):
+    if l.groups == 1:
+        return torch.cat([outs[i] for i in l.srcs], 1)
     parts = []
-    for i in l.srcs:
-        c = outs[i].shape[1] // l.groups
+    for i, c in zip(l.srcs, l.src_c):
+        c //= l.groups
         parts.append(outs[i][:, c * l.group_id:c * (l.group_id + 1)])
     return torch.cat(parts, 1)
 
