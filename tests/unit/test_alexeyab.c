@@ -69,9 +69,12 @@ static void test_keys(void)
           c.ab_line);
     char list[256] = "";
     cfg_unused(&c, count_unused, list);
-    CHECK(!strcmp(list, "mosaic iou_loss iou_normalizer cls_normalizer max_delta resize beta_nms "
-                        "nms_kind "),
-          "the training keys are reported as unused: '%s'", list);
+    CHECK(!strcmp(list, "mosaic max_delta resize beta_nms nms_kind "),
+          "the training keys yolo-loss does not take are reported as unused: '%s'", list);
+    CHECK(!strcmp(net.l[1].iou_loss, "ciou") && net.l[1].iou_norm == .07f &&
+              net.l[1].cls_norm == 1,
+          "iou_loss, iou_normalizer and cls_normalizer kept for yolo-loss (%s %g %g)",
+          net.l[1].iou_loss, (double)net.l[1].iou_norm, (double)net.l[1].cls_norm);
     CHECK(net.l[1].scale_xy == 1.05f, "scale_x_y read (%g)", (double)net.l[1].scale_xy);
     net_free(&net);
     cfg_free(&c);
