@@ -1,6 +1,7 @@
 #!/bin/sh
 # Network forward speed at 416x416, in one run on this machine, for
-# yolov2-voc, yolov2-tiny-voc and yolov3-tiny (issue 4, point 6):
+# yolov2-voc, yolov2-tiny-voc, yolov3-tiny (issue 4, point 6) and
+# yolov4-tiny (issue 18, point 5; AlexeyAB's dialect: no column (b)):
 #
 #  (a) bin/darknet-forward: the "network X ms/image" it reports (forward
 #      only, decode excluded) over IMAGES images, median of REPS runs after a
@@ -84,7 +85,7 @@ IMAGES=${IMAGES:-20}
 REPS=${REPS:-3}
 DK_IMAGES=${DK_IMAGES:-6}
 RUNS=${RUNS:-10}
-NETS=${NETS:-"yolov2-voc yolov2-tiny-voc yolov3-tiny"}
+NETS=${NETS:-"yolov2-voc yolov2-tiny-voc yolov3-tiny yolov4-tiny"}
 BATCHES=${BATCHES:-"1 8"}
 ISAS=${ISAS:-}
 SKIP=${SKIP:-}
@@ -307,7 +308,11 @@ n = d.DarknetNet(sys.argv[1]); n.random_init(1); n.save_weights(sys.argv[2])" "$
       say "    (darknet-forward does not print its kernel family: shown as YOLO_ISA or the CPU's best, starred${ISAS:+; YOLO_ISA may not be honoured yet})"
   fi
 
-  if [ $HAVE_DK = 1 ]; then
+  # Debian's darknet is pjreddie's: a cfg in AlexeyAB's dialect (yolov4-tiny:
+  # route groups, scale_x_y, his batch norm) is not its to run
+  ab=0; grep -Eq '^ *(groups|group_id|scale_x_y|mosaic|maxpool_depth) *=|activation *= *(mish|swish|hard_mish)' "$cfg" && ab=1
+  [ $HAVE_DK = 1 ] && [ $ab = 1 ] && say "(b) darknet: skipped, $net is in AlexeyAB's dialect, which Debian's (pjreddie's) darknet does not read"
+  if [ $HAVE_DK = 1 ] && [ $ab = 0 ]; then
     classes=$(awk -F= '/^classes/ { c = $2 } END { print c + 0 }' "$cfg")
     seq 1 "$classes" | sed 's/^/class/' > "$T/names"
     printf 'classes=%s\nnames=%s/names\n' "$classes" "$T" > "$T/bench.data"

@@ -11,7 +11,7 @@
 
 enum {
     OPT_VERSION = 1, OPT_VARIANT, OPT_COORD, OPT_OBJ, OPT_NOOBJ, OPT_CLASS, OPT_THRESH,
-    OPT_IGNORE, OPT_SEEN, OPT_EVERY
+    OPT_IGNORE, OPT_SEEN, OPT_EVERY, OPT_IOU_LOSS, OPT_IOU_NORM, OPT_CLS_NORM
 };
 
 typedef struct yl_cfg {
@@ -31,6 +31,10 @@ static const cli_opt opts[] = {
     {OPT_IGNORE, "ignore-thresh", 0, "T", "v3: no no-object penalty past this best IoU (.7)"},
     {OPT_SEEN, "seen", 0, "N",
      "darknet v2: images seen before the first record (0; warm-up below 12800)"},
+    {OPT_IOU_LOSS, "iou-loss", 0, "KIND",
+     "v3 box term: mse (darknet's), iou, giou, diou or ciou (default: the head's iou_loss)"},
+    {OPT_IOU_NORM, "iou-normalizer", 0, "X", "v3: box term times X (default: the head's, or 1)"},
+    {OPT_CLS_NORM, "cls-normalizer", 0, "X", "v3: class term times X (default: the head's, or 1)"},
     {OPT_EVERY, "every", 0, "N", "a summary line on stderr every N records (default: at end)"},
     {0, NULL, 0, NULL, NULL},
 };
@@ -44,7 +48,9 @@ static const cli_desc desc = {
         "Reads output (darknet-forward), target and truth (encode-targets); writes\n"
         "loss {total, xy, wh, obj, noobj, class, avg_iou, recall50, count} and grad (a\n"
         "list aligned with output: dLoss/d raw value, f32, each head's shape). The version\n"
-        "follows the head type: region v2, yolo v3, detection v1. The formulas are in\n"
+        "follows the head type: region v2, yolo v3, detection v1. A yolo head's entry\n"
+        "may carry AlexeyAB's iou_loss, iou_normalizer and cls_normalizer (darknet-forward\n"
+        "writes the cfg's), which the options override. The formulas are in\n"
         "docs/losses.md. Records with 'error' pass through untouched. A record without\n"
         "output or target (or truth, for v2 and v3), with shapes that disagree, a class\n"
         "out of range or a NaN or infinity stops the run (exit 2): a NaN must not reach\n"
@@ -76,6 +82,12 @@ static int on_option(cli *c, void *ctx, int id, const char *arg)
     case OPT_IGNORE: return cli_double(c, "ignore-thresh", arg, 0, 1, &g->lc.ignore_thresh);
     case OPT_SEEN: return cli_long(c, "seen", arg, 0, 1000000000000L, &g->lc.seen);
     case OPT_EVERY: return cli_long(c, "every", arg, 1, 1000000000L, &g->every);
+    case OPT_IOU_LOSS:
+        if ((g->lc.box = loss_box_kind(arg)) >= 0)
+            return 0;
+        return cli_usage_error(c, "option --iou-loss: '%s' is not one of: " LOSS_BOX_WORDS, arg);
+    case OPT_IOU_NORM: return cli_double(c, "iou-normalizer", arg, 0, 1e6, &g->lc.iou_norm);
+    case OPT_CLS_NORM: return cli_double(c, "cls-normalizer", arg, 0, 1e6, &g->lc.cls_norm);
     }
     return -1;
 }
@@ -83,7 +95,8 @@ static int on_option(cli *c, void *ctx, int id, const char *arg)
 int main(int argc, char **argv)
 {
     cli c;
-    yl_cfg g = {.lc = {.given = {NAN, NAN, NAN, NAN, NAN}, .ignore_thresh = NAN}};
+    yl_cfg g = {.lc = {.given = {NAN, NAN, NAN, NAN, NAN}, .ignore_thresh = NAN, .box = -1,
+                       .iou_norm = NAN, .cls_norm = NAN}};
     cli_init(&c, &desc);
     if (cli_parse(&c, argc, argv, on_option, &g) < 0)
         return c.status;

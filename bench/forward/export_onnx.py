@@ -23,7 +23,7 @@ ONNX form (their values are dn_torch's, which --ref checks):
 The rest traces to plain operators: conv + bias (batch norm folded) ->
 Conv; leaky -> LeakyRelu; reorg (its exact permutation,
 dn_torch.reorg_index) -> Reshape, Gather of a constant index, Reshape;
-route -> Concat; shortcut -> Mul/Add; the heads (region, yolo) are the
+route -> Concat (AlexeyAB's groups: constant Slices first); shortcut -> Mul/Add; the heads (region, yolo) are the
 graph's outputs, raw, as darknet-forward writes them. --plain exports the
 traced graph without the two rewrites.
 

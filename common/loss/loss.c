@@ -7,6 +7,8 @@
 #include "yolo/data/box.h"
 #include "yolo/loss/loss.h"
 
+#define LOSS_PI 3.14159265358979323846
+
 /* ---- parameters ---------------------------------------------------------- */
 
 loss_params loss_params_for(const loss_cfg *cfg, int version)
@@ -34,6 +36,15 @@ loss_params loss_params_for(const loss_cfg *cfg, int version)
 }
 
 double loss_total(const loss_terms *t) { return t->xy + t->wh + t->obj + t->noobj + t->cls; }
+
+int loss_box_kind(const char *word)
+{
+    static const char *const words[] = {"mse", "iou", "giou", "diou", "ciou"};
+    for (int k = 0; k < (int)(sizeof words / sizeof *words); k++)
+        if (!strcmp(word, words[k]))
+            return k;
+    return -1;
+}
 
 size_t loss_head_preds(const loss_head *h) { return (size_t)h->na * h->h * h->w; }
 
@@ -93,17 +104,33 @@ static size_t gidx(const loss_head *h, int a, int k, size_t cell)
     return ((size_t)a * (5 + h->classes) + k) * hw + cell;
 }
 
-/* The prediction's box, fractions of the network input. Anchors are grid
- * cells for v2 and network pixels for v3. */
-static box grid_pred(const loss_head *h, const double *out, int a, size_t cell)
+/* The centre's offset in its cell from the logit t: sigm(t), or with
+ * AlexeyAB's scale_x_y s (v3), s sigm(t) - (s - 1) / 2. */
+static double centre_offset(const loss_head *h, double t)
+{
+    double s = h->version == LOSS_V3 ? h->scale_xy : 1;
+    return s * sigm(t) - (s - 1) / 2;
+}
+
+/* The prediction's box (centre x, y and size w, h), fractions of the
+ * network input, into c[4]. Anchors are grid cells for v2 and network
+ * pixels for v3. */
+static void grid_pred_xywh(const loss_head *h, const double *out, int a, size_t cell, double c[4])
 {
     int x = (int)(cell % h->w), y = (int)(cell / h->w);
     double sw = h->version == LOSS_V2 ? h->w : h->net_w;
     double sh = h->version == LOSS_V2 ? h->h : h->net_h;
-    return centre_box((x + sigm(out[gidx(h, a, 0, cell)])) / h->w,
-                      (y + sigm(out[gidx(h, a, 1, cell)])) / h->h,
-                      h->anchors[2 * a] * exp(out[gidx(h, a, 2, cell)]) / sw,
-                      h->anchors[2 * a + 1] * exp(out[gidx(h, a, 3, cell)]) / sh);
+    c[0] = (x + centre_offset(h, out[gidx(h, a, 0, cell)])) / h->w;
+    c[1] = (y + centre_offset(h, out[gidx(h, a, 1, cell)])) / h->h;
+    c[2] = h->anchors[2 * a] * exp(out[gidx(h, a, 2, cell)]) / sw;
+    c[3] = h->anchors[2 * a + 1] * exp(out[gidx(h, a, 3, cell)]) / sh;
+}
+
+static box grid_pred(const loss_head *h, const double *out, int a, size_t cell)
+{
+    double c[4];
+    grid_pred_xywh(h, out, a, cell, c);
+    return centre_box(c[0], c[1], c[2], c[3]);
 }
 
 static box grid_target(const loss_head *h, const double *tgt, int a, size_t cell)
@@ -149,6 +176,103 @@ static double noobj_weight(const loss_head *h, double best)
     return keep ? h->p.noobj : 0;
 }
 
+/* ---- IoU box losses (v3, AlexeyAB's iou_loss) ------------------------------ */
+
+/* A value and its gradient over the predicted box's (x, y, w, h). */
+typedef struct dval {
+    double v, d[4];
+} dval;
+
+static dval dv_const(double v) { return (dval){v, {0, 0, 0, 0}}; }
+static dval dv_add(dval a, dval b, double kb)
+{
+    for (int i = 0; i < 4; i++)
+        a.d[i] += kb * b.d[i];
+    a.v += kb * b.v;
+    return a;
+}
+static dval dv_mul(dval a, dval b)
+{
+    dval r = {a.v * b.v, {0}};
+    for (int i = 0; i < 4; i++)
+        r.d[i] = a.d[i] * b.v + a.v * b.d[i];
+    return r;
+}
+static dval dv_div(dval a, dval b)
+{
+    dval r = {a.v / b.v, {0}};
+    for (int i = 0; i < 4; i++)
+        r.d[i] = (a.d[i] * b.v - a.v * b.d[i]) / (b.v * b.v);
+    return r;
+}
+/* min(a, b) / max(a, b): the chosen one's gradient (a on a tie) */
+static dval dv_min(dval a, dval b) { return a.v <= b.v ? a : b; }
+static dval dv_max(dval a, dval b) { return a.v >= b.v ? a : b; }
+
+/* One axis of the predicted box (centre c, size s at gradient slots ic,
+ * is) and of the truth (centre g, size gs): the intersection's and the
+ * enclosing box's extents. */
+static void axis_extents(double c, double s, int ic, int is, double g, double gs, dval *inter,
+                         dval *hull)
+{
+    dval lo = dv_const(c - s / 2), hi = dv_const(c + s / 2);
+    lo.d[ic] = hi.d[ic] = 1;
+    lo.d[is] = -.5, hi.d[is] = .5;
+    dval glo = dv_const(g - gs / 2), ghi = dv_const(g + gs / 2);
+    *inter = dv_add(dv_min(hi, ghi), dv_max(lo, glo), -1);
+    if (inter->v <= 0)
+        *inter = dv_const(0);
+    *hull = dv_add(dv_max(hi, ghi), dv_min(lo, glo), -1);
+}
+
+/* CIoU's aspect term v = 4/pi^2 (atan(gw/gh) - atan(w/h))^2. */
+static dval ciou_v(const double p[4], const double g[4])
+{
+    double k = 4 / (LOSS_PI * LOSS_PI), e = atan(g[2] / g[3]) - atan(p[2] / p[3]);
+    double q = p[2] * p[2] + p[3] * p[3];
+    dval v = dv_const(k * e * e);
+    v.d[2] = -2 * k * e * p[3] / q;    /* d atan(w/h)/dw = h / (w^2 + h^2) */
+    v.d[3] = 2 * k * e * p[2] / q;
+    return v;
+}
+
+/* The box loss of prediction p against truth g (centre x, y, size w, h,
+ * fractions): 1 - IoU, 1 - GIoU, 1 - DIoU or 1 - DIoU + alpha v (CIoU,
+ * alpha given: held constant), with its exact gradient over p's x, y, w, h
+ * (a subgradient where a min or max ties or the boxes just touch). *iou:
+ * the plain IoU. */
+static dval box_loss(int kind, const double p[4], const double g[4], double alpha, double *iou)
+{
+    dval iw, ih, cw, ch;
+    axis_extents(p[0], p[2], 0, 2, g[0], g[2], &iw, &cw);
+    axis_extents(p[1], p[3], 1, 3, g[1], g[3], &ih, &ch);
+    dval inter = dv_mul(iw, ih), area = dv_const(p[2] * p[3]);
+    area.d[2] = p[3], area.d[3] = p[2];
+    dval uni = dv_add(dv_add(area, dv_const(g[2] * g[3]), 1), inter, -1);
+    dval u = dv_div(inter, uni), loss = dv_add(dv_const(1), u, -1);
+    *iou = u.v;
+    if (kind == LOSS_BOX_GIOU)     /* 1 - IoU + (C - U) / C = 2 - IoU - U / C */
+        return dv_add(dv_add(loss, dv_const(1), 1), dv_div(uni, dv_mul(cw, ch)), -1);
+    if (kind == LOSS_BOX_DIOU || kind == LOSS_BOX_CIOU) {
+        dval dx = dv_const(p[0] - g[0]), dy = dv_const(p[1] - g[1]);
+        dx.d[0] = 1, dy.d[1] = 1;
+        dval rho2 = dv_add(dv_mul(dx, dx), dv_mul(dy, dy), 1);
+        dval c2 = dv_add(dv_mul(cw, cw), dv_mul(ch, ch), 1);
+        loss = dv_add(loss, dv_div(rho2, c2), 1);
+        if (kind == LOSS_BOX_CIOU)
+            loss = dv_add(loss, ciou_v(p, g), alpha);
+    }
+    return loss;
+}
+
+/* CIoU's alpha = v / (1 - IoU + v) at the plan's point (0 where both are 0). */
+static double ciou_alpha(const double p[4], const double g[4])
+{
+    double iou;
+    dval l = box_loss(LOSS_BOX_IOU, p, g, 0, &iou), v = ciou_v(p, g);
+    return l.v + v.v > 0 ? v.v / (l.v + v.v) : 0;
+}
+
 static void plan_grid(const loss_head *h, const double *out, const double *tgt,
                       const double *truth, size_t ntruth, loss_plan *p)
 {
@@ -159,10 +283,16 @@ static void plan_grid(const loss_head *h, const double *out, const double *tgt,
         int a = (int)(i / hw);
         size_t cell = i % hw;
         box pb = grid_pred(h, out, a, cell);
-        p->conf_t[i] = p->conf_w[i] = p->noobj_w[i] = 0;
+        p->conf_t[i] = p->conf_w[i] = p->noobj_w[i] = p->alpha[i] = 0;
         p->warm[i] = 0;
         if (tgt[gidx(h, a, 4, cell)] == 1) {
             plan_assigned(h, p, i, box_iou(pb, grid_target(h, tgt, a, cell)));
+            if (h->version == LOSS_V3 && h->box == LOSS_BOX_CIOU) {
+                double pc[4], gc[4] = {tgt[gidx(h, a, 0, cell)], tgt[gidx(h, a, 1, cell)],
+                                       tgt[gidx(h, a, 2, cell)], tgt[gidx(h, a, 3, cell)]};
+                grid_pred_xywh(h, out, a, cell, pc);
+                p->alpha[i] = ciou_alpha(pc, gc);
+            }
         } else {
             p->noobj_w[i] = noobj_weight(h, best_truth_iou(pb, truth, ntruth));
             p->warm[i] = darknet2 && h->seen < LOSS_WARMUP_IMAGES;
@@ -198,15 +328,48 @@ static void apply_seed(const loss_head *h, const loss_plan *p, const double *o,
     t->cls += kk * softmax_ce(o + ic, tgt + ic, g + ic, h->classes, hw, kk);
 }
 
+/* v3's x or y term: k s [BCE(t, q) - H(q)] with q = (c + (s - 1)/2) / s, the
+ * cell offset c taken back through scale_x_y s; its gradient k (s sigm(t) -
+ * (s - 1)/2 - c) is darknet's (and AlexeyAB's) step. s = 1: BCE on c. */
+static void apply_v3_centre(const loss_head *h, double k, double o, double c, double *term,
+                            double *g)
+{
+    double s = h->scale_xy, q = (c + (s - 1) / 2) / s;
+    *term += k * s * (-q * log_sigm(o) - (1 - q) * log_sigm(-o) - entropy(q));
+    *g += k * (s * sigm(o) - (s - 1) / 2 - c);
+}
+
+/* v3 with an IoU box loss: k (1 - IoU etc.) of the decoded boxes, into xy;
+ * the gradient through x = (i + s sigm(t_x) - (s - 1)/2) / W and w =
+ * p_w e^{t_w} / net_w. */
+static void apply_iou_box(const loss_head *h, const loss_plan *p, const double *o,
+                          const double *tgt, double *g, int a, size_t cell, loss_terms *t)
+{
+    size_t idx[4], pred = (size_t)a * h->h * h->w + cell;
+    double pc[4], gc[4], iou;
+    for (int e = 0; e < 4; e++)
+        idx[e] = gidx(h, a, e, cell), gc[e] = tgt[idx[e]];
+    grid_pred_xywh(h, o, a, cell, pc);
+    dval l = box_loss(h->box, pc, gc, p->alpha[pred], &iou);
+    double k = h->p.coord * h->iou_norm;
+    double sx = sigm(o[idx[0]]), sy = sigm(o[idx[1]]);
+    double dpdt[4] = {h->scale_xy * sx * (1 - sx) / h->w, h->scale_xy * sy * (1 - sy) / h->h,
+                      pc[2], pc[3]};
+    t->xy += k * l.v;
+    for (int e = 0; e < 4; e++)
+        g[idx[e]] += k * l.d[e] * dpdt[e];
+}
+
 /* v2 darknet and v3: darknet's box targets tx = x*W - i, tw = log(w / anchor),
- * scaled by coord * (2 - w*h). v2 squares sigm(x) - tx; v3 uses BCE on it. */
+ * scaled by coord * (2 - w*h) (v3: times iou_normalizer). v2 squares
+ * sigm(x) - tx; v3 uses BCE on it (apply_v3_centre). */
 static void apply_dn_box(const loss_head *h, const double *o, const double *tgt, double *g,
                          int a, size_t cell, loss_terms *t)
 {
     int x = (int)(cell % h->w), y = (int)(cell / h->w);
     size_t ix = gidx(h, a, 0, cell), iy = gidx(h, a, 1, cell);
     size_t iw = gidx(h, a, 2, cell), ih = gidx(h, a, 3, cell);
-    double k = h->p.coord * (2 - tgt[iw] * tgt[ih]);
+    double k = h->p.coord * (2 - tgt[iw] * tgt[ih]) * (h->version == LOSS_V3 ? h->iou_norm : 1);
     double gx = tgt[ix] * h->w - x, gy = tgt[iy] * h->h - y;
     double sx = sigm(o[ix]), sy = sigm(o[iy]);
     if (h->version == LOSS_V2) {
@@ -214,10 +377,8 @@ static void apply_dn_box(const loss_head *h, const double *o, const double *tgt,
         g[ix] += k * (sx - gx) * sx * (1 - sx);
         g[iy] += k * (sy - gy) * sy * (1 - sy);
     } else {
-        t->xy += k * (-gx * log_sigm(o[ix]) - (1 - gx) * log_sigm(-o[ix]) - entropy(gx));
-        t->xy += k * (-gy * log_sigm(o[iy]) - (1 - gy) * log_sigm(-o[iy]) - entropy(gy));
-        g[ix] += k * (sx - gx);
-        g[iy] += k * (sy - gy);
+        apply_v3_centre(h, k, o[ix], gx, &t->xy, &g[ix]);
+        apply_v3_centre(h, k, o[iy], gy, &t->xy, &g[iy]);
     }
     double sw = h->version == LOSS_V2 ? h->w : h->net_w;
     double sh = h->version == LOSS_V2 ? h->h : h->net_h;
@@ -232,11 +393,12 @@ static void apply_dn_box(const loss_head *h, const double *o, const double *tgt,
 static void apply_v3_classes(const loss_head *h, const double *o, const double *tgt,
                              double *g, int a, size_t cell, loss_terms *t)
 {
+    double k = h->p.cls * h->cls_norm;
     for (int c = 0; c < h->classes; c++) {
         size_t i = gidx(h, a, 5 + c, cell);
         double q = tgt[i];
-        t->cls += h->p.cls * (-q * log_sigm(o[i]) - (1 - q) * log_sigm(-o[i]));
-        g[i] += h->p.cls * (sigm(o[i]) - q);
+        t->cls += k * (-q * log_sigm(o[i]) - (1 - q) * log_sigm(-o[i]));
+        g[i] += k * (sigm(o[i]) - q);
     }
 }
 
@@ -286,7 +448,10 @@ static void apply_grid(const loss_head *h, const loss_plan *p, const double *o,
             if (h->version == LOSS_V2 && h->variant == LOSS_SEED) {
                 apply_seed(h, p, o, tgt, g, a, cell, t);
             } else {
-                apply_dn_box(h, o, tgt, g, a, cell, t);
+                if (h->version == LOSS_V3 && h->box != LOSS_BOX_MSE)
+                    apply_iou_box(h, p, o, tgt, g, a, cell, t);
+                else
+                    apply_dn_box(h, o, tgt, g, a, cell, t);
                 size_t ic = gidx(h, a, 5, cell);
                 if (h->version == LOSS_V3)
                     apply_v3_classes(h, o, tgt, g, a, cell, t);
@@ -429,6 +594,7 @@ void loss_plan_free(loss_plan *p)
     free(p->conf_t);
     free(p->conf_w);
     free(p->noobj_w);
+    free(p->alpha);
     free(p->warm);
     free(p->resp);
     memset(p, 0, sizeof *p);
@@ -446,7 +612,10 @@ static int plan_reserve(loss_plan *p, size_t np, size_t cells, yerr *err)
         double *c = b ? realloc(p->noobj_w, np * sizeof *c) : NULL;
         if (c)
             p->noobj_w = c;
-        unsigned char *d = c ? realloc(p->warm, np) : NULL;
+        double *e = c ? realloc(p->alpha, np * sizeof *e) : NULL;
+        if (e)
+            p->alpha = e;
+        unsigned char *d = e ? realloc(p->warm, np) : NULL;
         if (!d)
             return yerr_set(err, YOLO_EIO, "out of memory");
         p->warm = d;

@@ -114,13 +114,32 @@ static int read_truth(rec *r, int version, int classes, loss_work *w, size_t *n,
     return 0;
 }
 
-static void to_loss_head(const rescale_head *rh, const loss_cfg *cfg, long seen, loss_head *h)
+/* The loss of head rh: the options' values over what its `output` entry
+ * says (a yolo head's AlexeyAB keys). An IoU box loss asked for a head that
+ * is not yolo: -1 with err naming the entry. */
+static int to_loss_head(rec *r, const rescale_head *rh, uint32_t i, const loss_cfg *cfg,
+                        long seen, loss_head *h, yerr *err)
 {
     *h = (loss_head){.version = head_version(rh), .variant = cfg->variant,
                      .classes = rh->classes, .na = rh->na, .h = rh->h, .w = rh->w,
                      .net_w = rh->net_w, .net_h = rh->net_h, .softmax = rh->softmax,
-                     .sqrt_wh = rh->sqrt_wh, .anchors = rh->anchors, .seen = seen};
+                     .sqrt_wh = rh->sqrt_wh, .anchors = rh->anchors, .seen = seen,
+                     .scale_xy = 1, .box = LOSS_BOX_MSE, .iou_norm = 1, .cls_norm = 1};
     h->p = loss_params_for(cfg, h->version);
+    if (h->version != LOSS_V3) {
+        char path[32];
+        snprintf(path, sizeof path, "output[%u]", i);
+        if (cfg->box > LOSS_BOX_MSE || !isnan(cfg->iou_norm) || !isnan(cfg->cls_norm))
+            return rec_fail(r, err, path, "--iou-loss, --iou-normalizer and --cls-normalizer "
+                                          "are for yolo heads (v3), this one is v%d",
+                            h->version);
+        return 0;
+    }
+    h->scale_xy = rh->scale_xy;
+    h->box = cfg->box >= 0 ? cfg->box : rh->iou_loss[0] ? loss_box_kind(rh->iou_loss) : 0;
+    h->iou_norm = isnan(cfg->iou_norm) ? rh->iou_norm : cfg->iou_norm;
+    h->cls_norm = isnan(cfg->cls_norm) ? rh->cls_norm : cfg->cls_norm;
+    return 0;
 }
 
 /* target[i]: f32 of the shape the head needs (section 5), copied to tgt. */
@@ -191,7 +210,8 @@ static int compute(rec *r, const loss_cfg *cfg, loss_work *w, uint32_t n, size_t
     for (uint32_t i = 0; i < n; i++) {
         const rescale_head *rh = &w->heads[i];
         loss_head h;
-        to_loss_head(rh, cfg, cfg->seen + w->seen, &h);
+        if (to_loss_head(r, rh, i, cfg, cfg->seen + w->seen, &h, err) < 0)
+            return -1;
         char path[40];
         snprintf(path, sizeof path, "output[%u].tensor", i);
         if (copy_finite(rh->t.data, rh->t.count, w->out + off, &bad) < 0)

@@ -121,8 +121,7 @@ static int build_layers(cfg *c, network *net, yerr *err)
     for (int i = 0; i < net->n; i++) {
         cfg_section *s = &c->s[i + 1];
         layer *l = &net->l[i], *prev = i ? &net->l[i - 1] : NULL;
-        *l = (layer){.type = s->type, .line = s->line, .batch = net->batch, .act = ACT_LINEAR,
-                     .bn_ab = c->ab_line > 0};
+        *l = (layer){.type = s->type, .line = s->line, .batch = net->batch, .act = ACT_LINEAR};
         if (!cfg_builds(s->type) || !ops[s->type].make)
             return cfg_fail(c, s, NULL, err, "this layer type is not built by this project");
         l->c = prev ? prev->out_c : net->c;
@@ -132,10 +131,6 @@ static int build_layers(cfg *c, network *net, yerr *err)
         if (no_weight_tricks(c, s, err) < 0 || ops[s->type].make(l, c, s, net, i, err) < 0 ||
             reads_head(c, s, net, i, err) < 0)
             return -1;
-        if (net->train && l->batch_normalize && l->bn_ab)
-            return cfg_fail(c, s, "batch_normalize", err, "layer %d: training with AlexeyAB's "
-                            "batch norm (1/sqrt(var + 1e-5): the cfg is in its dialect from "
-                            "line %d on) is not written yet", i, c->ab_line);
         if (net->train && l->no_backward)
             return cfg_fail(c, s, l->no_backward, err, "layer %d: inference only: this option's "
                             "backward pass is not written yet, so it cannot be trained", i);
@@ -145,6 +140,10 @@ static int build_layers(cfg *c, network *net, yerr *err)
                             "floats", l->out_w, l->out_h, l->out_c, NET_MAX_TENSOR);
         l->outputs = (int)outs;
     }
+    /* the dialect may show only at a later layer's activation: every layer's
+     * batch norm is his then */
+    for (int i = 0; i < net->n; i++)
+        net->l[i].bn_ab = c->ab_line > 0;
     return 0;
 }
 
@@ -271,11 +270,12 @@ static size_t plan_shared(network *net)
 _Static_assert(sizeof(int) == sizeof(float), "an int takes a float's room in the block");
 
 /* Training's floats for layer l: per image (delta, batch norm's normalised
- * values, dropout's factors, maxpool's indexes) and once (batch norm's batch
+ * values, the input of an activation that needs it, dropout's factors,
+ * maxpool's indexes) and once (batch norm's batch
  * mean, variance). */
 static size_t train_per_image(const layer *l)
 {
-    return (size_t)l->outputs * (1 + (size_t)l->batch_normalize) +
+    return (size_t)l->outputs * (1 + (size_t)l->batch_normalize + !!act_needs_input(l->act)) +
            (l->type == CFG_DROPOUT ? (size_t)l->inputs : 0) +
            (l->type == CFG_MAXPOOL ? (size_t)l->outputs : 0);
 }
@@ -332,6 +332,8 @@ static void bind_training(network *net, float *p, int adam)
             l->bn_mean = p, p += l->n;
             l->bn_var = p, p += l->n;
         }
+        if (act_needs_input(l->act))
+            l->pre = p, p += per;
         if (l->type == CFG_DROPOUT)
             l->drop = p, p += (size_t)l->inputs * net->batch;
         if (l->type == CFG_MAXPOOL)      /* only ever read and written as ints */
@@ -591,10 +593,29 @@ long net_winograd(network *net, size_t max_floats, yerr *err)
     return (long)net->nwino;
 }
 
+/* A copy of l that runs without its activation: the layer functions read
+ * l->act, and a copy is cheaper than a flag through every one of them. */
+static layer linear_copy(const layer *l)
+{
+    layer k = *l;
+    k.act = ACT_LINEAR;
+    return k;
+}
+
+/* Training with an activation that needs its input (layer.pre): the layer
+ * runs without it, keeps its output in pre, then activates. */
 const float *net_forward_layer(network *net, int i, const float *in)
 {
     const layer *l = &net->l[i];
-    ops[l->type].forward(l, net, in);
+    if (!l->pre) {
+        ops[l->type].forward(l, net, in);
+        return l->out;
+    }
+    layer k = linear_copy(l);
+    size_t n = (size_t)l->batch * l->outputs;
+    ops[l->type].forward(&k, net, in);
+    memcpy(l->pre, l->out, n * sizeof *l->pre);
+    act_apply(l->out, n, l->act);
     return l->out;
 }
 
@@ -635,12 +656,21 @@ void net_zero_grads(network *net) { memset(net->grads, 0, net->nparams * sizeof 
  * layer it runs hands none down. */
 void net_backward(network *net)
 {
-    for (int i = net->n - 1; i >= net->frozen; i--) {
-        const layer *l = &net->l[i];
-        const float *in = i ? net->l[i - 1].out : net->input;   /* what forward read */
-        float *din = i > net->frozen ? net->l[i - 1].delta : NULL;
+    for (int i = net->n - 1; i >= net->frozen; i--)
+        net_backward_layer(net, i, i > net->frozen ? net->l[i - 1].delta : NULL);
+}
+
+void net_backward_layer(network *net, int i, float *din)
+{
+    const layer *l = &net->l[i];
+    const float *in = i ? net->l[i - 1].out : net->input;   /* what forward read */
+    if (!l->pre) {
         ops[l->type].backward(l, net, in, din);
+        return;
     }
+    act_grad_in_span(l->pre, l->delta, (size_t)l->batch * l->outputs, l->act);
+    layer k = linear_copy(l);
+    ops[l->type].backward(&k, net, in, din);
 }
 
 double net_bflops(const network *net)

@@ -115,6 +115,41 @@ static int get_bool(const rec *r, const msgpack_object *m, const char *path, con
     return 0;
 }
 
+/* An optional number of AlexeyAB's on a yolo head (scale_x_y, iou_normalizer,
+ * cls_normalizer) in [min, max]; 1 when absent. */
+static int get_ab_num(const rec *r, const msgpack_object *m, const char *path,
+                      const rescale_head *h, const char *key, double min, double max, double *v,
+                      yerr *err)
+{
+    const msgpack_object *o = mp_map_get(m, key);
+    *v = 1;
+    if (o && (h->type != HEAD_YOLO || mp_as_f64(o, v) < 0 || !(*v >= min && *v <= max)))
+        return rec_fail(r, err, path, "'%s' must be a number in [%g, %g], on a yolo head", key,
+                        min, max);
+    return 0;
+}
+
+/* A yolo head's optional iou_loss: one of AlexeyAB's words; "" when absent. */
+static int get_iou_loss(const rec *r, const msgpack_object *m, const char *path,
+                        rescale_head *h, yerr *err)
+{
+    static const char *const words[] = {"mse", "iou", "giou", "diou", "ciou"};
+    const msgpack_object *o = mp_map_get(m, "iou_loss");
+    const char *s;
+    size_t n;
+    h->iou_loss[0] = 0;
+    if (!o)
+        return 0;
+    if (h->type == HEAD_YOLO && mp_as_str(o, &s, &n) == 0)
+        for (size_t k = 0; k < sizeof words / sizeof *words; k++)
+            if (n == strlen(words[k]) && !memcmp(s, words[k], n)) {
+                memcpy(h->iou_loss, words[k], n + 1);
+                return 0;
+            }
+    return rec_fail(r, err, path, "'iou_loss' must be mse, iou, giou, diou or ciou, on a yolo "
+                                  "head");
+}
+
 /* A list of numbers (anchors) or of ints (mask): [n] into f or i. */
 static int get_list(const rec *r, const msgpack_object *m, const char *path, const char *key,
                     int ints, double *f, int *iv, int *n, yerr *err)
@@ -251,14 +286,12 @@ int rescale_read_head(const rec *r, const msgpack_object *m, const char *path, r
         h->na = num;
         return check_detection(r, path, tpath, m, h, err);
     }
-    if (read_anchors(r, m, path, num, h, err) < 0)
+    if (read_anchors(r, m, path, num, h, err) < 0 ||
+        get_ab_num(r, m, path, h, "scale_x_y", .01, 100, &h->scale_xy, err) < 0 ||
+        get_ab_num(r, m, path, h, "iou_normalizer", 0, 1e6, &h->iou_norm, err) < 0 ||
+        get_ab_num(r, m, path, h, "cls_normalizer", 0, 1e6, &h->cls_norm, err) < 0 ||
+        get_iou_loss(r, m, path, h, err) < 0)
         return -1;
-    h->scale_xy = 1;
-    const msgpack_object *sxy = mp_map_get(m, "scale_x_y");
-    if (sxy && (h->type != HEAD_YOLO || mp_as_f64(sxy, &h->scale_xy) < 0 ||
-                !(h->scale_xy >= .01 && h->scale_xy <= 100)))
-        return rec_fail(r, err, path, "'scale_x_y' must be a number in [0.01, 100], on a yolo "
-                                      "head");
     return check_grid(r, tpath, h, err);
 }
 

@@ -333,14 +333,26 @@ static int pack_tensor(msgpack_packer *pk, const layer *l, int pos, yerr *err)
     return 0;
 }
 
+/* A yolo head's AlexeyAB keys that the cfg gives other than their
+ * defaults (scale_x_y, iou_loss, iou_normalizer, cls_normalizer): 0 to 4
+ * more fields of its `output` entry. */
+static int ab_fields(const layer *l, int *sxy, int *loss, int *inorm, int *cnorm)
+{
+    int yolo = l->type == CFG_YOLO;
+    *sxy = yolo && l->scale_xy != 1;
+    *loss = yolo && l->iou_loss[0];
+    *inorm = yolo && l->iou_norm != 1;
+    *cnorm = yolo && l->cls_norm != 1;
+    return *sxy + *loss + *inorm + *cnorm;
+}
+
 /* One `output` entry: docs/records.md section 5; nine fields for region and
- * yolo heads (ten for a yolo head with AlexeyAB's scale_x_y), ten for
- * detection. */
+ * yolo heads (and a yolo head's ab_fields), ten for detection. */
 static int pack_head(msgpack_packer *pk, const network *net, const layer *l, int pos, yerr *err)
 {
     const char *type = l->type == CFG_REGION ? "region" : l->type == CFG_YOLO ? "yolo" : "detection";
-    int sxy = l->type == CFG_YOLO && l->scale_xy != 1;
-    msgpack_pack_map(pk, l->type == CFG_DETECTION ? 10 : 9 + sxy);
+    int sxy, loss, inorm, cnorm, ab = ab_fields(l, &sxy, &loss, &inorm, &cnorm);
+    msgpack_pack_map(pk, l->type == CFG_DETECTION ? 10 : 9 + ab);
     mp_pack_key(pk, "type");
     msgpack_pack_str_with_body(pk, type, strlen(type));
     if (pack_tensor(pk, l, pos, err) < 0)
@@ -371,6 +383,18 @@ static int pack_head(msgpack_packer *pk, const network *net, const layer *l, int
     if (sxy) {
         mp_pack_key(pk, "scale_x_y");
         msgpack_pack_float(pk, l->scale_xy);
+    }
+    if (loss) {
+        mp_pack_key(pk, "iou_loss");
+        msgpack_pack_str_with_body(pk, l->iou_loss, strlen(l->iou_loss));
+    }
+    if (inorm) {
+        mp_pack_key(pk, "iou_normalizer");
+        msgpack_pack_float(pk, l->iou_norm);
+    }
+    if (cnorm) {
+        mp_pack_key(pk, "cls_normalizer");
+        msgpack_pack_float(pk, l->cls_norm);
     }
     return 0;
 }

@@ -205,8 +205,12 @@ def grid_parts(h, raw, tg):
     return A, C, H, W, o, t, an, gx, gy
 
 
-def pred_boxes(o, an, gx, gy, H, W):
-    return torch.stack([(gx + torch.sigmoid(o[:, 0])) / W, (gy + torch.sigmoid(o[:, 1])) / H,
+def pred_boxes(o, an, gx, gy, H, W, sxy=1.0):
+    """Decoded boxes; AlexeyAB's scale_x_y s takes the centre's logistic c to
+    s c - (s - 1) / 2."""
+    cx = torch.sigmoid(o[:, 0]) * sxy - (sxy - 1) / 2
+    cy = torch.sigmoid(o[:, 1]) * sxy - (sxy - 1) / 2
+    return torch.stack([(gx + cx) / W, (gy + cy) / H,
                         an[:, 0].view(-1, 1, 1) * torch.exp(o[:, 2]),
                         an[:, 1].view(-1, 1, 1) * torch.exp(o[:, 3])], dim=-1)
 
@@ -215,7 +219,7 @@ def plan(h, o, t, an, gx, gy, H, W, truth):
     """Detached: IoU of each prediction with its assigned box, best IoU with
     any truth box."""
     with torch.no_grad():
-        pb = pred_boxes(o, an, gx, gy, H, W)
+        pb = pred_boxes(o, an, gx, gy, H, W, h.get('scale_x_y', 1.0))
         u = iou(pb, t[:, 0:4].permute(0, 2, 3, 1))
         tb = torch.tensor(truth[:, :4])
         best = iou(pb.unsqueeze(-2), tb.view(1, 1, 1, -1, 4)).amax(-1) if len(truth) \
@@ -284,23 +288,61 @@ def ent(q):
                        torch.zeros_like(q))
 
 
+def iou_losses(p, g, kind):
+    """1 - IoU / GIoU / DIoU / CIoU of boxes [..., 4] (cx, cy, w, h) written
+    from the papers' definitions with torch's min and max; CIoU's alpha =
+    v / (1 - IoU + v) under no_grad (held constant)."""
+    p1, p2 = p[..., :2] - p[..., 2:] / 2, p[..., :2] + p[..., 2:] / 2
+    g1, g2 = g[..., :2] - g[..., 2:] / 2, g[..., :2] + g[..., 2:] / 2
+    inter_wh = (torch.minimum(p2, g2) - torch.maximum(p1, g1)).clamp(min=0)
+    inter = inter_wh[..., 0] * inter_wh[..., 1]
+    union = p[..., 2] * p[..., 3] + g[..., 2] * g[..., 3] - inter
+    u = inter / union
+    hull = torch.maximum(p2, g2) - torch.minimum(p1, g1)
+    if kind == 'iou':
+        return 1 - u
+    if kind == 'giou':
+        c = hull[..., 0] * hull[..., 1]
+        return 1 - (u - (c - union) / c)
+    rho2 = ((p[..., :2] - g[..., :2]) ** 2).sum(-1)
+    diou = 1 - u + rho2 / (hull ** 2).sum(-1)
+    if kind == 'diou':
+        return diou
+    v = 4 / np.pi ** 2 * (torch.atan(g[..., 2] / g[..., 3]) - torch.atan(p[..., 2] / p[..., 3])) ** 2
+    with torch.no_grad():
+        den = 1 - u + v
+        alpha = torch.where(den > 0, v / torch.where(den > 0, den, torch.ones_like(den)),
+                            torch.zeros_like(v))
+    return diou + alpha * v
+
+
 def loss_v3(h, raw, tg, truth, lam, s):
     A, C, H, W, o, t, an, gx, gy = grid_parts(h, raw, tg)
     u, best = plan(h, o, t, an, gx, gy, H, W, truth)
     m = t[:, 4] == 1
     stats(s, u, m)
     L = terms()
-    k = lam['coord'] * (2 - t[:, 2] * t[:, 3])
-    tx, ty = t[:, 0] * W - gx, t[:, 1] * H - gy
-    L['xy'] = (k * (bce(o[:, 0], tx) - ent(tx) + bce(o[:, 1], ty) - ent(ty)))[m].sum()
-    safe = lambda v: torch.where(m, v, torch.ones_like(v))
-    tw = torch.log(safe(t[:, 2]) / an[:, 0].view(-1, 1, 1))
-    th = torch.log(safe(t[:, 3]) / an[:, 1].view(-1, 1, 1))
-    L['wh'] = (k / 2 * ((o[:, 2] - tw) ** 2 + (o[:, 3] - th) ** 2))[m].sum()
+    sxy = h.get('scale_x_y', 1.0)
+    box = lam.get('box') or h.get('iou_loss', 'mse')
+    inorm = lam.get('iou_norm') or h.get('iou_normalizer', 1.0)
+    cnorm = lam.get('cls_norm') or h.get('cls_normalizer', 1.0)
+    if box == 'mse':
+        k = lam['coord'] * inorm * (2 - t[:, 2] * t[:, 3])
+        tx, ty = t[:, 0] * W - gx, t[:, 1] * H - gy
+        qx, qy = (tx + (sxy - 1) / 2) / sxy, (ty + (sxy - 1) / 2) / sxy
+        L['xy'] = (k * sxy * (bce(o[:, 0], qx) - ent(qx) + bce(o[:, 1], qy) - ent(qy)))[m].sum()
+        safe = lambda v: torch.where(m, v, torch.ones_like(v))
+        tw = torch.log(safe(t[:, 2]) / an[:, 0].view(-1, 1, 1))
+        th = torch.log(safe(t[:, 3]) / an[:, 1].view(-1, 1, 1))
+        L['wh'] = (k / 2 * ((o[:, 2] - tw) ** 2 + (o[:, 3] - th) ** 2))[m].sum()
+    else:
+        pb = pred_boxes(o, an, gx, gy, H, W, sxy)[m]
+        L['xy'] = lam['coord'] * inorm * iou_losses(pb, t[:, 0:4].permute(0, 2, 3, 1)[m],
+                                                    box).sum()
     L['obj'] = lam['obj'] * bce(o[:, 4], torch.ones_like(u))[m].sum()
     keep = ~m & ~(best > lam['thresh'])
     L['noobj'] = lam['noobj'] * bce(o[:, 4], torch.zeros_like(u))[keep].sum()
-    L['class'] = lam['cls'] * (bce(o[:, 5:], t[:, 5:]).sum(1))[m].sum()
+    L['class'] = lam['cls'] * cnorm * (bce(o[:, 5:], t[:, 5:]).sum(1))[m].sum()
     return L
 
 
@@ -423,6 +465,28 @@ def main():
                    for i, n in enumerate(counts)]))
     files.append(('v1.mp', '', [record(i, *v1_case(n, softmax=i % 2 == 1), 1, lamb(1))
                                 for i, n in enumerate(counts)]))
+
+    # AlexeyAB's keys in the heads' entries (as darknet-forward writes a
+    # yolov4 cfg's), and the options over them
+    def ab_case(n, **keys):
+        heads, targets, truth = v3_case(n)
+        for h in heads:
+            h.update(keys)
+        return heads, targets, truth
+    files.append(('v3-ab-ciou.mp', '', [record(i, *ab_case(n, scale_x_y=1.05, iou_loss='ciou',
+                                                            iou_normalizer=0.07), 3, lamb(3))
+                                         for i, n in enumerate(counts)]))
+    files.append(('v3-ab-mse.mp', '', [record(i, *ab_case(n, scale_x_y=1.2, iou_normalizer=0.5,
+                                                           cls_normalizer=2.0), 3, lamb(3))
+                                        for i, n in enumerate(counts)]))
+    files.append(('v3-giou.mp', '--iou-loss giou --iou-normalizer 0.5 --cls-normalizer 2',
+                  [record(i, *ab_case(n, scale_x_y=1.1, iou_loss='ciou'), 3,
+                          lamb(3, box='giou', iou_norm=0.5, cls_norm=2.0))
+                   for i, n in enumerate(counts)]))
+    files.append(('v3-diou.mp', '--iou-loss diou', [record(i, *v3_case(n), 3, lamb(3, box='diou'))
+                                                     for i, n in enumerate(counts)]))
+    files.append(('v3-iou.mp', '--iou-loss iou', [record(i, *v3_case(n), 3, lamb(3, box='iou'))
+                                                   for i, n in enumerate(counts)]))
     with open(os.path.join(outdir, 'fixtures.txt'), 'w') as f:
         f.write('# file, then yolo-loss options (written by make-fixtures.py)\n')
         for name, opts, recs in files:

@@ -27,8 +27,8 @@ while read -r f opts; do
   check_eq "$f: loss fields and every grad element agree with autograd to 1e-4" \
     "$(awk '$2 != 0 || $3 != 0 || $4 < 100' "$T/cmp.txt")" ""
 done < "$T/list"
-check_eq "the fixtures cover v1, v2 seed, v2 darknet (with the warm-up) and v3" \
-  "$(grep -c '^v' "$FIX/fixtures.txt")" 7
+check_eq "the fixtures cover v1, v2 seed, v2 darknet (with the warm-up), v3, and v3 with AlexeyAB's keys (scale_x_y, the IoU losses, the normalizers; from the entry and from the options)" \
+  "$(grep -c '^v' "$FIX/fixtures.txt")" 12
 
 # --- against libdarknet's own deltas (tests/loss/make-dn-fixtures.sh) -------------
 # |got - want| <= 1e-4 * max + 1e-6: darknet computes in float.
@@ -130,5 +130,18 @@ bad "v1 target without class" '.target[0].data[5:8] = [0, 0, 0] | .target[0].dat
   "record 1: key 'target\[0\]': element 5: an assigned box has no class" "$T/v1full.json"
 jq -c 'del(.truth)' "$T/v1full.json" | json-to-records | yolo-loss -q > /dev/null; rc=$?
 check_eq "v1 does not need truth: exit 0" "$rc" 0
+
+# --- AlexeyAB's keys: bad values, and the options where they do not apply ----------
+bad "iou_loss not one of his words" '.output[0].iou_loss = "cious"' \
+  "record 1: key 'output\[0\]': 'iou_loss' must be mse, iou, giou, diou or ciou"
+bad "a negative iou_normalizer" '.output[1].iou_normalizer = -1' \
+  "record 1: key 'output\[1\]': 'iou_normalizer' must be a number in \[0, 1e.06\]"
+yolo-loss -q --iou-loss ciou "$FIX/v2-seed.mp" > "$T/o.mp" 2> "$T/e"; rc=$?
+check_eq "--iou-loss on a region head (v2): exit 2, nothing written" "$rc:$(wc -c < "$T/o.mp" | tr -d ' ')" "2:0"
+check_match "... naming the record, the entry and why" "$(cat "$T/e")" \
+  "record 0: key 'output\[0\]': --iou-loss, --iou-normalizer and --cls-normalizer are for yolo heads"
+yolo-loss -q --iou-loss cious "$FIX/v3.mp" > "$T/o.mp" 2> "$T/e"; rc=$?
+check_eq "--iou-loss cious: usage error (exit 1)" "$rc" 1
+check_match "... listing the kinds" "$(cat "$T/e")" "'cious' is not one of: mse iou giou diou ciou"
 
 done_testing

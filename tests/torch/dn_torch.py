@@ -25,6 +25,12 @@ makes every parameter a leaf tensor (float64 by default):
     leaves = net.trainable()                   # [(layer, name, tensor)]
     heads, outs = net(x.double(), every=True, train=True)
 
+AlexeyAB's dialect (a cfg with one of the keys only his darknet reads, or
+one of his activations: AB_KEYS, as common/net/cfg.c lists them): every
+batch norm divides by sqrt(var + 1e-5) (net.bn_ab), [route] groups and
+group_id, [maxpool] maxpool_depth, the activations mish, swish and
+hard_mish; [yolo] scale_x_y is the decoder's (heads stay raw).
+
 Needs numpy and torch (Debian: python3-numpy, python3-torch).
 """
 import numpy as np
@@ -32,6 +38,30 @@ import torch
 import torch.nn.functional as F
 
 BN_EPS = .000001    # darknet: (x - mean) / (sqrt(var) + .000001)
+BN_EPS_AB = .00001  # AlexeyAB's: (x - mean) / sqrt(var + .00001)
+# The keys only AlexeyAB's darknet reads, per section (common/net/cfg.c's
+# lists); one of them, or one of AB_ACTS, puts a cfg in his dialect.
+AB_KEYS = {
+    "net": "adversarial_lr attention augment_speed badlabels_rejection_percentage blur "
+           "contrastive contrastive_color contrastive_jit_flip cutmix dynamic_minibatch "
+           "ema_alpha equidistant_point flip gaussian_noise label_smooth_eps "
+           "learning_rate_min letter_box loss_scale max_chart_loss mixup mosaic "
+           "mosaic_bound num_sigmas_reject_badlabels optimized_memory resize_step "
+           "seq_scales sequential_subdivisions sgdr_cycle sgdr_mult track try_fix_nan "
+           "unsupervised use_cuda_graph weights_reject_freq workspace_size_limit_MB",
+    "convolutional": "angle antialiasing assisted_excitation bin_output cbn coordconv "
+                     "dilation grad_centr reverse rotate share_index stretch stretch_sway "
+                     "stride_x stride_y sway",
+    "maxpool": "antialiasing maxpool_depth maxpool_zero_nonmax out_channels stride_x stride_y",
+    "route": "group_id groups",
+    "shortcut": "weights_normalization weights_type",
+    "region": "focal_loss resize",
+    "yolo": "beta_nms cls_normalizer counters_per_class delta_normalizer dets_for_show "
+            "dets_for_track embedding_layer focal_loss iou_loss iou_normalizer iou_thresh "
+            "iou_thresh_kind label_smooth_eps max_delta new_coords nms_kind obj_normalizer "
+            "objectness_smooth resize scale_x_y show_details sim_thresh track_ciou_norm "
+            "track_history_size"}
+AB_ACTS = ("mish", "swish", "hard_mish")
 HEADS = ("region", "yolo", "detection")
 ALIASES = {"conv": "convolutional", "network": "net", "max": "maxpool",
            "conn": "connected", "avg": "avgpool", "soft": "softmax"}
@@ -72,10 +102,31 @@ def _floats(s):
     return [float(v) for v in s.split(",") if v != ""]
 
 
+def is_ab(sections):
+    """Is the cfg (parse_cfg's sections) in AlexeyAB's dialect?"""
+    for kind, opts, _ in sections:
+        keys = AB_KEYS.get(kind, "").split()
+        if any(k in keys for k in opts) or opts.get("activation") in AB_ACTS:
+            return True
+    return False
+
+
+def _softplus_ab(x):
+    """AlexeyAB's softplus in mish: x above 20, e^x below -20."""
+    return torch.where(x > 20, x, torch.where(x < -20, torch.exp(x), torch.log1p(torch.exp(x))))
+
+
 def activate(x, act):
-    """darknet's activation by name (src/activations.h)."""
+    """darknet's activation by name (src/activations.h; mish, swish and
+    hard_mish: AlexeyAB's src/activations.c)."""
     if act == "linear":
         return x
+    if act == "mish":
+        return x * torch.tanh(_softplus_ab(x))
+    if act == "swish":
+        return x * torch.sigmoid(x)
+    if act == "hard_mish":
+        return torch.where(x > 0, x, torch.where(x > -2, x * x / 2 + x, torch.zeros_like(x)))
     if act == "leaky":
         return F.leaky_relu(x, .1)
     if act == "logistic":
@@ -152,6 +203,12 @@ def _maxpool(l, c, h, w, prev):
     l.stride = l.get("stride", 1)
     l.size = l.get("size", l.stride)
     l.pad = l.get("padding", l.size - 1)     # darknet's TOTAL padding
+    l.depth = l.get("maxpool_depth", 0)
+    if l.depth:                # across channels: out_channels of them, same map
+        l.out_channels = l.get("out_channels", 1)
+        if l.out_channels > c:
+            l.fail(f"{l.out_channels} output channels from {c} input channels")
+        return l.out_channels, h, w
     return c, (h + l.pad - l.size) // l.stride + 1, (w + l.pad - l.size) // l.stride + 1
 
 
@@ -167,7 +224,11 @@ def _route(l, c, h, w, prev):
     shapes = [prev[i] for i in l.srcs]
     if any(s[1:] != shapes[0][1:] for s in shapes):
         l.fail(f"cannot concatenate shapes {shapes}")
-    return sum(s[0] for s in shapes), shapes[0][1], shapes[0][2]
+    l.groups, l.group_id = l.get("groups", 1), l.get("group_id", 0)
+    l.src_c = [s[0] for s in shapes]      # plain ints: the ONNX export's slices are constant
+    if any(s[0] % l.groups for s in shapes) or not 0 <= l.group_id < l.groups:
+        l.fail(f"groups={l.groups} group_id={l.group_id} on channels {[s[0] for s in shapes]}")
+    return sum(s[0] // l.groups for s in shapes), shapes[0][1], shapes[0][2]
 
 
 def _reorg(l, c, h, w, prev):
@@ -282,8 +343,15 @@ def _batchnorm_train(l, y):
     with torch.no_grad():
         t["mean"] = .99 * t["mean"] + .01 * mean.to(t["mean"].dtype)
         t["var"] = .99 * t["var"] + .01 * var.to(t["var"].dtype)
-    x_norm = (y - mean.view(shape)) / (torch.sqrt(var.view(shape)) + BN_EPS)
+    x_norm = (y - mean.view(shape)) * _bn_inv(l, var.view(shape))
     return x_norm * t["scales"].view(shape)
+
+
+def _bn_inv(l, var):
+    """1 / (sqrt(var) + 1e-6), or AlexeyAB's 1 / sqrt(var + 1e-5)."""
+    if l.bn_ab:
+        return 1 / torch.sqrt(var + BN_EPS_AB)
+    return 1 / (torch.sqrt(var) + BN_EPS)
 
 
 def _conv_fwd(l, x, outs):
@@ -293,13 +361,22 @@ def _conv_fwd(l, x, outs):
         return activate(_batchnorm_train(l, y) + t["biases"].view(1, -1, 1, 1), l.act)
     if "fused_bias" not in t:
         if l.bn:
-            inv = 1 / (torch.sqrt(t["var"]) + BN_EPS)
+            inv = _bn_inv(l, t["var"])
             y = (y - t["mean"].view(1, -1, 1, 1)) * (inv * t["scales"]).view(1, -1, 1, 1)
         y = y + t["biases"].view(1, -1, 1, 1)
     return activate(y, l.act)
 
 
 def _maxpool_fwd(l, x, outs):
+    if l.depth:    # channel g: the max of input channels g, g + out_channels, ...
+        g = l.out_channels
+        parts = [x[:, k:k + g] for k in range(0, x.shape[1] - g + 1, g)]
+        rest = x.shape[1] % g
+        y = torch.stack(parts).amax(0) if parts else None
+        if rest:       # the last, partial group reaches the first `rest` channels
+            tail = torch.maximum(y[:, :rest], x[:, x.shape[1] - rest:])
+            y = torch.cat([tail, y[:, rest:]], 1)
+        return y
     h, w = x.shape[2:]
     out_h, out_w = l.out[1], l.out[2]
     before = l.pad // 2
@@ -311,7 +388,13 @@ def _maxpool_fwd(l, x, outs):
 
 
 def _route_fwd(l, x, outs):
-    return torch.cat([outs[i] for i in l.srcs], 1)
+    if l.groups == 1:
+        return torch.cat([outs[i] for i in l.srcs], 1)
+    parts = []
+    for i, c in zip(l.srcs, l.src_c):
+        c //= l.groups
+        parts.append(outs[i][:, c * l.group_id:c * (l.group_id + 1)])
+    return torch.cat(parts, 1)
 
 
 def _reorg_fwd(l, x, outs):
@@ -351,7 +434,7 @@ def _connected_fwd(l, x, outs):
     if getattr(l, "train", False) and l.bn:
         y = _batchnorm_train(l, y)
     elif l.bn:
-        y = (y - t["mean"]) / (torch.sqrt(t["var"]) + BN_EPS) * t["scales"]
+        y = (y - t["mean"]) * _bn_inv(l, t["var"]) * t["scales"]
     y = activate(y + t["biases"], l.act)
     return y.reshape(x.shape[0], l.n, 1, 1)
 
@@ -398,11 +481,13 @@ class DarknetNet(torch.nn.Module):
         if self.w <= 0 or self.h <= 0 or self.c <= 0:
             raise CfgError(f"{cfg_path}: [net] needs width, height and channels")
         self.layers, shapes = [], []
+        self.bn_ab = is_ab(sections)
         shape = (self.c, self.h, self.w)
         for i, (kind, opts, line) in enumerate(sections[1:]):
             if kind not in SHAPES:
                 raise CfgError(f"{cfg_path}:{line}: [{kind}] is not implemented in dn_torch")
             l = Layer(kind, opts, line, i)
+            l.bn_ab = self.bn_ab
             l.inp = shape
             shape = l.out = tuple(int(v) for v in SHAPES[kind](l, *shape, shapes))
             if min(shape) <= 0:
@@ -501,7 +586,7 @@ class DarknetNet(torch.nn.Module):
                 continue
             t = l.t
             if l.bn:
-                g = t["scales"] / (torch.sqrt(t["var"]) + BN_EPS)
+                g = t["scales"] * _bn_inv(l, t["var"])
                 t["weights"] = t["weights"] * g.view(-1, 1, 1, 1)
                 t["fused_bias"] = t["biases"] - t["mean"] * g
             else:

@@ -66,6 +66,11 @@ def net(w, h, c):
     return f"[net]\nwidth={w}\nheight={h}\nchannels={c}\n"
 
 
+def net_ab(w, h, c):
+    """A [net] in AlexeyAB's dialect (mosaic is his key): his batch norm."""
+    return net(w, h, c) + "mosaic=1\n"
+
+
 def sec(kind, **keys):
     return f"[{kind}]\n" + "".join(f"{k}={v}\n" for k, v in keys.items())
 
@@ -154,6 +159,39 @@ CASES = [
      + sec("upsample", stride=2) + sec("route", layers="-1,-5")
      + conv(filters=7, size=3, stride=1, pad=1, activation="linear")
      + sec("yolo", classes=2, num=2, mask="0")),
+    # AlexeyAB's: batch norm over sqrt(var + 1e-5) (a tiny variance shows it),
+    # mish, swish, hard_mish, route groups, maxpool_depth, SPP's pools
+    ("ab-conv-bn-mish", 2, net_ab(6, 5, 3) + conv(batch_normalize=1, filters=4, size=3,
+                                                  stride=1, pad=1, activation="mish")),
+    ("ab-conv-bn-smallvar", 2, net_ab(5, 5, 2) + conv(batch_normalize=1, filters=3, size=3,
+                                                      stride=1, pad=1, activation="linear"), .01),
+    ("ab-acts", 2, net(5, 5, 2) + conv(filters=3, size=3, stride=1, pad=1, activation="swish")
+     + conv(batch_normalize=1, filters=3, size=3, stride=1, pad=1, activation="hard_mish")
+     + conv(filters=3, size=1, stride=1, activation="mish")),
+    ("ab-route-groups", 2, net(4, 4, 2) + conv(filters=4, size=3, stride=1, pad=1,
+                                               activation="linear")
+     + conv(filters=6, size=1, stride=1, activation="linear")
+     + sec("route", layers="-1,-2", groups=2, group_id=1)
+     + sec("route", layers="-3", groups=2, group_id=0)
+     + sec("route", layers="-1,-2")),
+    ("ab-maxpool-depth", 2, net(4, 3, 2) + conv(filters=7, size=1, stride=1, activation="linear")
+     + sec("maxpool", maxpool_depth=1, out_channels=3)),
+    ("ab-spp", 1, net(6, 6, 2) + conv(filters=2, size=1, stride=1, activation="linear")
+     + sec("maxpool", size=5, stride=1)
+     + sec("route", layers="-1,-2")),
+    ("ab-shortcut-mish", 2, net(4, 4, 2) + conv(filters=3, size=3, stride=1, pad=1,
+                                                activation="linear")
+     + conv(filters=2, size=1, stride=1, activation="linear")
+     + sec("shortcut", **{"from": -2, "activation": "mish"})),
+    # a small yolov4-tiny: his batch norm, a CSP block (route groups), a
+    # stride-2 pool, a yolo head with scale_x_y
+    ("ab-mini-v4tiny", 2, net_ab(8, 8, 3) + conv(batch_normalize=1, filters=8, size=3, stride=1,
+                                                 pad=1, activation="leaky")
+     + sec("route", layers="-1", groups=2, group_id=1)
+     + conv(batch_normalize=1, filters=4, size=3, stride=1, pad=1, activation="leaky")
+     + sec("route", layers="-1,-3") + sec("maxpool", size=2, stride=2)
+     + conv(filters=7, size=1, stride=1, activation="linear")
+     + sec("yolo", classes=2, num=2, mask="1", scale_x_y=1.05)),
     ("region", 2, net(4, 4, 2) + conv(filters=14, size=3, stride=1, pad=1, activation="leaky")
      + sec("region", classes=2, coords=4, num=2, softmax=1)),
     ("yolo", 2, net(4, 4, 2) + conv(filters=8, size=1, stride=1, activation="linear")

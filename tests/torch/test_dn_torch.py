@@ -148,6 +148,8 @@ def head_activate(l, x):
         y = x.reshape(-1, 5 + classes, l.out[1] * l.out[2])
         y[:, :2] = sig(y[:, :2])
         y[:, 4:] = sig(y[:, 4:])
+        s = float(o.get("scale_x_y", 1))     # AlexeyAB's, about .5
+        y[:, :2] = y[:, :2] * s - (s - 1) / 2
     elif l.kind == "region":
         coords, classes = int(o.get("coords", 4)), int(o.get("classes", 20))
         bg, soft = int(o.get("background", 0)), int(o.get("softmax", 0))
@@ -174,12 +176,14 @@ def head_activate(l, x):
 
 def read_fixture(path):
     """(header dict, [layer dict]) of a .shapes or .fwd fixture."""
-    head, layers = {"seed": None, "ppm": None}, []
+    head, layers = {"seed": None, "ppm": None, "abw": None}, []
     with open(path) as f:
         for line in f:
             w = line.split()
             if line.startswith("# made by") and "forward" in w:
                 head["seed"] = int(w[w.index("forward") + 4])
+            elif line.startswith("# weights by python3 tests/darknet/ab-weights.py CFG"):
+                head["abw"] = int(w[6])      # AlexeyAB's fixtures: that script's weights
             elif line.startswith("# input"):
                 head["ppm"] = w[2]
             elif w and w[0] == "net":
@@ -215,9 +219,16 @@ def read_ppm(path):
     return (rgb.transpose(2, 0, 1)[None] / np.float32(255)).astype(np.float32)
 
 
-def fixture_weights(net, seed, cfgpath, w, h, tmp):
+def fixture_weights(net, seed, cfgpath, w, h, tmp, abw=None):
     """weights_random(seed) in net: pure Python for small nets, else via
-    bin/darknet-forward --random; False if neither."""
+    bin/darknet-forward --random; False if neither. With abw, the weights
+    tests/darknet/ab-weights.py writes from that seed."""
+    if abw is not None:
+        out = os.path.join(tmp, "ab.weights")
+        subprocess.run([sys.executable, "tests/darknet/ab-weights.py", cfgpath, str(abw), out],
+                       check=True, stdin=subprocess.DEVNULL, capture_output=True)
+        net.load_weights(out)
+        return True
     if net.nparams() < 200000:
         weights_random(net, seed)
         return True
@@ -246,19 +257,10 @@ def compare_layer(l, y, f):
     return max(worst, abs(np.abs(x).sum() - f["sumabs"]) / (f["sumabs"] or 1))
 
 
-# The fixtures of AlexeyAB's cfgs (tests/darknet/make-fixtures-ab.sh): his
-# layers and batch norm are in the C core only, so far.
-AB_FIXTURES = ("ab-", "yolov4")
-
-
 def check_fixture(t, name, tmp):
     head, fl = read_fixture(os.path.join(FX, name))
     if not os.path.exists(head["cfg"]):
         t.skip(f"{name}: {head['cfg']} not found")
-        return
-    if name.startswith(AB_FIXTURES):
-        t.skip(f"{name}: AlexeyAB's dialect (route groups, mish, his batch norm, ...) is not "
-               "in dn_torch yet")
         return
     net = dn_torch.DarknetNet(head["cfg"], head["w"], head["h"])
     t.check(len(net.layers) == head["n"] and net.nparams() == head["np"],
@@ -269,7 +271,8 @@ def check_fixture(t, name, tmp):
             f"{name}: every layer's shape and counts match darknet's (differ: {bad})")
     if head["seed"] is None:
         return
-    if not fixture_weights(net, head["seed"], head["cfg"], head["w"], head["h"], tmp):
+    if not fixture_weights(net, head["seed"], head["cfg"], head["w"], head["h"], tmp,
+                           head["abw"]):
         t.skip(f"{name}: outputs (needs bin/darknet-forward --random for weights)")
         return
     r = Rng(head["seed"] + 1)

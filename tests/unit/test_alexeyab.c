@@ -1,7 +1,7 @@
 /* AlexeyAB's cfg dialect (the yolov4 cfgs): its keys accepted and reported,
  * typos and options this project does not implement refused, route groups,
  * maxpool_depth, mish / swish / hard_mish, scale_x_y, its batch norm, the
- * resize a cfg asks for, training refused where no backward is written,
+ * resize a cfg asks for, training built (each of these has its backward),
  * and DIoU (data/box) with DIoU-NMS (post/nms). Agreement with AlexeyAB's
  * libdarknet itself is test_network's (the ab-* and v4 fixtures). */
 #include <math.h>
@@ -69,9 +69,12 @@ static void test_keys(void)
           c.ab_line);
     char list[256] = "";
     cfg_unused(&c, count_unused, list);
-    CHECK(!strcmp(list, "mosaic iou_loss iou_normalizer cls_normalizer max_delta resize beta_nms "
-                        "nms_kind "),
-          "the training keys are reported as unused: '%s'", list);
+    CHECK(!strcmp(list, "mosaic max_delta resize beta_nms nms_kind "),
+          "the training keys yolo-loss does not take are reported as unused: '%s'", list);
+    CHECK(!strcmp(net.l[1].iou_loss, "ciou") && net.l[1].iou_norm == .07f &&
+              net.l[1].cls_norm == 1,
+          "iou_loss, iou_normalizer and cls_normalizer kept for yolo-loss (%s %g %g)",
+          net.l[1].iou_loss, (double)net.l[1].iou_norm, (double)net.l[1].cls_norm);
     CHECK(net.l[1].scale_xy == 1.05f, "scale_x_y read (%g)", (double)net.l[1].scale_xy);
     net_free(&net);
     cfg_free(&c);
@@ -128,18 +131,27 @@ static void test_refusals(void)
             "groups that do not divide the channels");
     refused(NET "[convolutional]\nfilters=6\nactivation=relu6\n", 0, "unknown activation 'relu6'",
             "relu6 (AlexeyAB's CPU forward makes it 0)");
-    /* training: the forward-only options refused, naming layer and key */
-    refused(NET "[convolutional]\nfilters=4\n[route]\nlayers=-1\ngroups=2\ngroup_id=1\n", 1,
-            "t.cfg:9: [route] groups: layer 1: inference only", "training over route groups");
-    refused(NET "[convolutional]\nfilters=4\nactivation=swish\n", 1,
-            "t.cfg:7: [convolutional] activation: layer 0: inference only", "training over swish");
-    refused(NET "[maxpool]\nmaxpool_depth=1\nout_channels=2\n", 1,
-            "[maxpool] maxpool_depth: layer 0: inference only", "training over maxpool_depth");
-    refused(NET YOLO "scale_x_y=1.1\n", 1, "[yolo] scale_x_y: layer 1: inference only",
-            "training a head with scale_x_y");
-    refused(NET "mosaic=1\n[convolutional]\nfilters=4\nbatch_normalize=1\n", 1,
-            "[convolutional] batch_normalize: layer 0: training with AlexeyAB's batch norm",
-            "training AlexeyAB's batch norm");
+    /* training: what has a backward now builds (tests/unit/test_backward.c
+     * checks the gradients); refusing the rest stays, naming layer and key */
+    const char *trains[] = {
+        NET "[convolutional]\nfilters=4\n[route]\nlayers=-1\ngroups=2\ngroup_id=1\n",
+        NET "[convolutional]\nfilters=4\nactivation=swish\n",
+        NET "[maxpool]\nmaxpool_depth=1\nout_channels=2\n", NET YOLO "scale_x_y=1.1\n",
+        NET "mosaic=1\n[convolutional]\nfilters=4\nbatch_normalize=1\nactivation=mish\n"};
+    int built = 0;
+    for (size_t k = 0; k < sizeof trains / sizeof *trains; k++) {
+        cfg c;
+        network net;
+        yerr err = {0};
+        if (build(trains[k], 1, &c, &net, &err) == 0) {
+            built += net.train && (k != 4 || (net.l[0].bn_ab && net.l[0].pre));
+            net_free(&net), cfg_free(&c);
+        } else {
+            printf("# %s\n", err.msg);
+        }
+    }
+    CHECK(built == 5, "training builds route groups, swish, maxpool_depth, scale_x_y and "
+          "AlexeyAB's batch norm under mish (its input kept): %d of 5", built);
 }
 
 /* Runs text's network on input in [c, h, w] (every layer kept); 0 or -1. */
@@ -189,8 +201,27 @@ static void test_layers(void)
         }
         CHECK(act_parse(acts[k].name) == (int)acts[k].a && worst < 1e-6,
               "%s against its formula in double, x in [-30, 30]: worst %.3g", acts[k].name, worst);
-        CHECK(act_forward_only(acts[k].a) && isnan(act_slope(1, acts[k].a)),
-              "%s has no backward from its output (NaN, never silently wrong)", acts[k].name);
+        CHECK(act_needs_input(acts[k].a) && isnan(act_slope(1, acts[k].a)),
+              "%s has no derivative from its output (NaN, never silently wrong)", acts[k].name);
+        /* the derivative from the input against the derivative in double of
+         * the same formula (mish: its softplus branches at +-20) */
+        worst = 0;
+        for (double x0 = -30; x0 <= 30; x0 += .01) {
+            double x = (float)x0, want;      /* the same x on both sides of a kink */
+            if (acts[k].a == ACT_MISH) {
+                double sp = x > 20 ? x : x < -20 ? exp(x) : log1p(exp(x));
+                double dsp = x > 20 ? 1 : x < -20 ? exp(x) : 1 / (1 + exp(-x)), t = tanh(sp);
+                want = t + x * (1 - t * t) * dsp;
+            } else if (acts[k].a == ACT_SWISH) {
+                double sg = 1 / (1 + exp(-x));
+                want = sg + x * sg * (1 - sg);
+            } else {
+                want = x > 0 ? 1 : x > -2 ? x + 1 : 0;
+            }
+            worst = fmax(worst, fabs(act_slope_in((float)x, acts[k].a) - want));
+        }
+        CHECK(worst < 2e-6, "%s's derivative from its input against the formula's in double, "
+              "x in [-30, 30]: worst %.3g", acts[k].name, worst);
     }
 }
 

@@ -256,27 +256,6 @@ static int case_load(tcase *t, const char *name)
     return 0;
 }
 
-static void layer_backward(const layer *l, const network *net, const float *in, float *din)
-{
-    switch (l->type) {
-    case CFG_CONVOLUTIONAL: conv_backward(l, net, in, din); break;
-    case CFG_MAXPOOL: maxpool_backward(l, net, in, din); break;
-    case CFG_ROUTE: route_backward(l, net, in, din); break;
-    case CFG_REORG: reorg_backward(l, net, in, din); break;
-    case CFG_SHORTCUT: shortcut_backward(l, net, in, din); break;
-    case CFG_UPSAMPLE: upsample_backward(l, net, in, din); break;
-    case CFG_CONNECTED: connected_backward(l, net, in, din); break;
-    case CFG_DROPOUT: dropout_backward(l, net, in, din); break;
-    case CFG_LOCAL: local_backward(l, net, in, din); break;
-    case CFG_AVGPOOL: avgpool_backward(l, net, in, din); break;
-    case CFG_SOFTMAX: softmax_backward(l, net, in, din); break;
-    case CFG_REGION: region_backward(l, net, in, din); break;
-    case CFG_YOLO: yolo_backward(l, net, in, din); break;
-    case CFG_DETECTION: detection_backward(l, net, in, din); break;
-    default: break;
-    }
-}
-
 /* Clears the deltas and puts the upstream gradient into the last layer's. */
 static void seed_deltas(tcase *t)
 {
@@ -293,8 +272,7 @@ static void backward(tcase *t)
     for (int i = net->n - 1; i >= 0; i--) {
         const layer *l = &net->l[i];
         memcpy(t->seen[i], l->delta, outputs_of(l) * sizeof *l->delta);
-        layer_backward(l, net, i ? net->l[i - 1].out : net->input,
-                       i ? net->l[i - 1].delta : t->din);
+        net_backward_layer(net, i, i ? net->l[i - 1].delta : t->din);
     }
 }
 
@@ -449,6 +427,10 @@ static const char *const cases[] = {
     "upsample-down-odd",
     "connected", "connected-bn", "dropout", "local-pad", "local-s2", "avgpool", "softmax",
     "softmax-connected", "mini-v3", "region", "yolo", "detection",
+    /* AlexeyAB's dialect: his batch norm, mish, swish, hard_mish, route
+     * groups, maxpool_depth, SPP, a small yolov4-tiny */
+    "ab-conv-bn-mish", "ab-conv-bn-smallvar", "ab-acts", "ab-route-groups", "ab-maxpool-depth",
+    "ab-spp", "ab-shortcut-mish", "ab-mini-v4tiny",
 };
 
 /* ---- 2. dropout with a random state --------------------------------------------------- */
@@ -816,7 +798,8 @@ int main(void)
     test_whole();
     test_whole_wino();
     const char *smooth[] = {"conv-1x1-bn-logistic", "conv-s2-nopad-bn-elu", "conv-nopad-tanh",
-                            "local-s2", "softmax-connected", "softmax", "shortcut-sample"};
+                            "local-s2", "softmax-connected", "softmax", "shortcut-sample",
+                            "ab-conv-bn-mish", "ab-shortcut-mish"};
     for (size_t i = 0; i < sizeof smooth / sizeof *smooth; i++)
         test_finite_differences(smooth[i]);
     return check_done();

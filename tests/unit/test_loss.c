@@ -92,7 +92,8 @@ static void test_hand_v3(void)
 {
     /* 1 x 1 grid, 1 anchor, 1 class, no truth: only BCE of objectness to 0. */
     tcase c = {.h = {.version = LOSS_V3, .classes = 1, .na = 1, .h = 1, .w = 1, .net_w = 32,
-                     .net_h = 32, .p = defaults(LOSS_V3, 0)}};
+                     .net_h = 32, .p = defaults(LOSS_V3, 0), .scale_xy = 1, .iou_norm = 1,
+                     .cls_norm = 1}};
     c.anchors[0] = c.anchors[1] = 16;
     c.h.anchors = c.anchors;
     loss_plan pl = {0};
@@ -110,6 +111,41 @@ static void test_hand_v3(void)
     CHECK(c.grad[4] == -0.5 && c.grad[5] == -0.5 && fabs(t.iou_sum - 1) < 1e-12,
           "v3: grads sigm - 1, IoU 1");
     (void)L;
+    loss_plan_free(&pl);
+}
+
+/* IoU box losses by hand: prediction (.5, .5, .2, .2) (raw 0, 0, log .4, log
+ * .4 on a 1 x 1 grid, anchor 16 of 32), truth (.6, .5, .2, .2): IoU 1/3,
+ * the hull .3 x .2 (GIoU 1/3 too), centre distance^2 .01 over the hull's
+ * diagonal^2 .13; the same aspect ratio, so CIoU's v is 0. */
+static void test_hand_iou(void)
+{
+    tcase c = {.h = {.version = LOSS_V3, .classes = 1, .na = 1, .h = 1, .w = 1, .net_w = 32,
+                     .net_h = 32, .p = defaults(LOSS_V3, 0), .scale_xy = 1, .iou_norm = 1,
+                     .cls_norm = 1}};
+    c.anchors[0] = c.anchors[1] = 16;
+    c.h.anchors = c.anchors;
+    double out[6] = {0, 0, log(.4), log(.4), 0, 0}, tg[6] = {.6, .5, .2, .2, 1, 1};
+    memcpy(c.out, out, sizeof out);
+    memcpy(c.tgt, tg, sizeof tg);
+    const double want[4] = {2. / 3, 2. / 3, 2. / 3 + .01 / .13, 2. / 3 + .01 / .13};
+    const char *names[4] = {"iou", "giou", "diou", "ciou"};
+    loss_plan pl = {0};
+    loss_terms t;
+    for (int k = 0; k < 4; k++) {
+        c.h.box = LOSS_BOX_IOU + k;
+        c.h.iou_norm = .5;
+        run(&c, &pl, &t);
+        CHECK(fabs(t.xy - .5 * want[k]) < 1e-12 && t.wh == 0,
+              "%s by hand: xy = iou_normalizer .5 x %.6f (got %.12g)", names[k], want[k], t.xy);
+    }
+    /* scale_x_y 2: raw 0 still puts the centre at .5; the mse term's target
+     * in sigmoid space is (.6 + .5) / 2 */
+    c.h.box = LOSS_BOX_MSE, c.h.iou_norm = 1, c.h.scale_xy = 2;
+    run(&c, &pl, &t);
+    CHECK(fabs(c.grad[0] - (2 * .5 - .5 - .6) * (2 - .04)) < 1e-12,
+          "scale_x_y 2, mse: d/dt_x = k (s sigm - (s-1)/2 - g) = (2 - wh)(1 - .5 - .6) (%.6g)",
+          c.grad[0]);
     loss_plan_free(&pl);
 }
 
@@ -169,6 +205,9 @@ static void encode_grid(yrng *r, tcase *c)
                 double fy = fmin(fmax(t[1] * h->h - y, 0.02), 0.98);
                 c->out[gi(h, a, 0, y, x)] = log(fx / (1 - fx));
                 c->out[gi(h, a, 1, y, x)] = log(fy / (1 - fy));
+                /* an IoU loss has kinks where edges meet: not exactly on them */
+                for (int k = 0; h->box != LOSS_BOX_MSE && k < 4; k++)
+                    c->out[gi(h, a, k, y, x)] += .1 * rng_normal(r);
             }
         }
         for (int k = 0; k < 5 + h->classes; k++)
@@ -234,6 +273,8 @@ typedef struct fdspec {
     const char *name;
     int version, variant, softmax;
     long seen;
+    int box;                 /* v3: LOSS_BOX_* */
+    double scale_xy, iou_norm, cls_norm;   /* v3: 0 for 1 */
 } fdspec;
 
 static void test_fd(const fdspec *s)
@@ -250,7 +291,10 @@ static void test_fd(const fdspec *s)
         c->h = (loss_head){.version = s->version, .variant = s->variant, .classes = 3,
                            .na = s->version == LOSS_V1 ? 2 : 3, .h = 4, .w = 5, .net_w = 160,
                            .net_h = 128, .softmax = s->softmax, .sqrt_wh = 1,
-                           .p = defaults(s->version, s->variant), .seen = s->seen};
+                           .p = defaults(s->version, s->variant), .seen = s->seen,
+                           .box = s->box, .scale_xy = s->scale_xy ? s->scale_xy : 1,
+                           .iou_norm = s->iou_norm ? s->iou_norm : 1,
+                           .cls_norm = s->cls_norm ? s->cls_norm : 1};
         if (s->version == LOSS_V1)
             c->h.h = c->h.w = 3;
         double v2a[6] = {0.6, 0.9, 1.5, 1.2, 3, 2.5}, v3a[6] = {12, 20, 40, 30, 80, 60};
@@ -335,13 +379,21 @@ int main(void)
     test_defaults();
     test_hand_v1();
     test_hand_v3();
+    test_hand_iou();
     static const fdspec specs[] = {
-        {"v1", LOSS_V1, 0, 0, 0},
-        {"v1 softmax", LOSS_V1, 0, 1, 0},
-        {"v2 seed", LOSS_V2, LOSS_SEED, 1, 0},
-        {"v2 darknet", LOSS_V2, LOSS_DARKNET, 1, LOSS_WARMUP_IMAGES},
-        {"v2 darknet, warm-up", LOSS_V2, LOSS_DARKNET, 1, 100},
-        {"v3", LOSS_V3, 0, 0, 0},
+        {"v1", LOSS_V1, 0, 0, 0, 0, 0, 0, 0},
+        {"v1 softmax", LOSS_V1, 0, 1, 0, 0, 0, 0, 0},
+        {"v2 seed", LOSS_V2, LOSS_SEED, 1, 0, 0, 0, 0, 0},
+        {"v2 darknet", LOSS_V2, LOSS_DARKNET, 1, LOSS_WARMUP_IMAGES, 0, 0, 0, 0},
+        {"v2 darknet, warm-up", LOSS_V2, LOSS_DARKNET, 1, 100, 0, 0, 0, 0},
+        {"v3", LOSS_V3, 0, 0, 0, 0, 0, 0, 0},
+        {"v3 scale_x_y 1.2, iou_normalizer .5, cls_normalizer 2", LOSS_V3, 0, 0, 0,
+         LOSS_BOX_MSE, 1.2, .5, 2},
+        {"v3 iou", LOSS_V3, 0, 0, 0, LOSS_BOX_IOU, 0, 0, 0},
+        {"v3 giou", LOSS_V3, 0, 0, 0, LOSS_BOX_GIOU, 1.1, 0, 0},
+        {"v3 diou", LOSS_V3, 0, 0, 0, LOSS_BOX_DIOU, 0, .3, 0},
+        {"v3 ciou (alpha held constant), scale_x_y 1.05, iou_normalizer .07", LOSS_V3, 0, 0, 0,
+         LOSS_BOX_CIOU, 1.05, .07, 0},
     };
     for (size_t i = 0; i < sizeof specs / sizeof *specs; i++)
         test_fd(&specs[i]);

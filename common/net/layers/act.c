@@ -1,8 +1,9 @@
 /* darknet's activations, formula for formula (src/activations.h), so
  * outputs agree with libdarknet, and AlexeyAB's mish, swish and hard_mish
  * (its src/activations.c; not its relu6, which its CPU forward turns into
- * 0); head_activate, what darknet's detection
- * heads do to their output in place. */
+ * 0); their derivatives (darknet's from the output; mish, swish and
+ * hard_mish from the input, act_grad_in_span); head_activate, what
+ * darknet's detection heads do to their output in place. */
 #include <math.h>
 #include <string.h>
 
@@ -18,7 +19,7 @@ static const char *const names[ACT_N] = {
     [ACT_SWISH] = "swish",       [ACT_HARD_MISH] = "hard_mish",
 };
 
-int act_forward_only(act_type a) { return a == ACT_MISH || a == ACT_SWISH || a == ACT_HARD_MISH; }
+int act_needs_input(act_type a) { return a == ACT_MISH || a == ACT_SWISH || a == ACT_HARD_MISH; }
 
 /* darknet maps an unknown name to relu with a warning; we refuse it. */
 int act_parse(const char *s)
@@ -171,12 +172,48 @@ float act_slope(float y, act_type a)
     case ACT_MISH:
     case ACT_SWISH:
     case ACT_HARD_MISH:
-        /* not a function of the output: their backward needs the input
-         * (act_forward_only; training refuses them) */
+        /* not a function of the output (mish, swish and hard_mish have a
+         * minimum, so two inputs share an output): act_slope_in */
         return NAN;
     case ACT_N: break;
     }
     return 1;
+}
+
+/* The derivative of mish, swish or hard_mish at the input x, exactly that
+ * of act_one's formula (mish's softplus branches included: above 20 it is
+ * x, whose slope is 1; below -20 it is e^x, whose slope is e^x, not
+ * logistic(x)); tests/unit/test_backward.c checks it against the
+ * derivative in double at many points. Other activations: act_slope at
+ * act_one(x). */
+float act_slope_in(float x, act_type a)
+{
+    switch (a) {
+    case ACT_SWISH: {
+        float s = logistic(x);           /* (x s)' = s + x s (1 - s) */
+        return s + x * s * (1 - s);
+    }
+    case ACT_MISH: {
+        float sp, dsp;                   /* softplus and its slope, as mish() takes them */
+        if (x > 20)
+            sp = x, dsp = 1;
+        else if (x < -20)
+            sp = dsp = expf(x);
+        else
+            sp = log1pf(expf(x)), dsp = logistic(x);
+        float t = tanhf(sp);             /* (x tanh(sp))' = tanh(sp) + x (1 - tanh^2) sp' */
+        return t + x * (1 - t * t) * dsp;
+    }
+    case ACT_HARD_MISH: return x > 0 ? 1 : x > -2 ? x + 1 : 0;
+    default: return act_slope(act_one(x, a), a);
+    }
+}
+
+void act_grad_in_span(const float *x, float *delta, size_t n, act_type a)
+{
+#pragma omp parallel for schedule(static) if (n > 65536)
+    for (size_t i = 0; i < n; i++)
+        delta[i] *= act_slope_in(x[i], a);
 }
 
 void act_grad_span(const float *y, float *delta, size_t n, act_type a)

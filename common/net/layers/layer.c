@@ -24,8 +24,6 @@ int layer_activation(layer *l, cfg *c, cfg_section *s, const char *def, yerr *er
         for (int k = 0; k < s->n; k++)
             if (!strcmp(s->kv[k].key, "activation"))
                 c->ab_line = s->kv[k].line;
-    if (act_forward_only(l->act))
-        l->no_backward = "activation";
     return 0;
 }
 
@@ -268,8 +266,9 @@ ISA_INLINE void channel_stats(const layer *l, const float *x, int n, int spatial
  * the normalised values. */
 ISA_INLINE void bn_normalise(const layer *l, float *x, int n, int spatial, act_type a, int f)
 {
-    /* darknet divides by sqrt(var) + 1e-6, not sqrt(var + eps) */
-    float inv = 1.0f / (sqrtf(l->bn_var[f]) + .000001f), m = l->bn_mean[f];
+    /* pjreddie's darknet divides by sqrt(var) + 1e-6, AlexeyAB's by
+     * sqrt(var + 1e-5) */
+    float inv = layer_bn_inv(l, l->bn_var[f]), m = l->bn_mean[f];
     float scale = l->scales[f], bias = l->biases[f];
     for (int b = 0; b < l->batch; b++) {
         size_t off = ((size_t)b * n + f) * spatial;
@@ -340,7 +339,10 @@ ISA_INLINE void block_sums(const float *d, const float *xn, int len, double *sum
 /* With s = sqrt(var), e = 1e-6, N = batch * spatial and xhat = (x - mean) /
  * (s + e), dL/dx_i = (g_i - mean(g)) / (s + e) - xhat_i * sum(g * xhat) /
  * ((N - 1) s), where g = dL/dxhat = delta * scale: the mean's and the
- * unbiased variance's dependence on x included. (darknet's backward uses
+ * unbiased variance's dependence on x included. AlexeyAB's xhat = (x -
+ * mean) / D with D = sqrt(var + 1e-5) gives the same with D for s + e and
+ * for s alike (the last term is 2 D'(var) xhat_i sum(g xhat) / (N - 1),
+ * and 2 D' is 1/s for the first, 1/D for the second). (darknet's backward uses
  * sqrt(var + 1e-5) and N, not the forward's sqrt(var) + 1e-6 and N - 1: it
  * is not quite the derivative of its own forward.) With y, delta is first
  * multiplied by activation a's derivative, block by block in the pass that
@@ -371,9 +373,10 @@ ISA_INLINE void bn_back_sums(const layer *l, const float *y, float *delta, int n
 ISA_INLINE void bn_back_apply(const layer *l, float *delta, int n, int spatial, int f,
                               double sum_d, double sum_dx, double count)
 {
-    float s = sqrtf(l->bn_var[f]), inv = 1.0f / (s + .000001f), g = l->scales[f];
+    float s = sqrtf(l->bn_var[f]), inv = layer_bn_inv(l, l->bn_var[f]), g = l->scales[f];
     float mean_g = (float)(sum_d * g / count);
-    float k = s > 0 && count > 1 ? (float)(sum_dx * g / ((count - 1) * (double)s)) : 0;
+    double dvar2 = l->bn_ab ? inv : s > 0 ? 1 / (double)s : 0;   /* 2 D'(var) */
+    float k = count > 1 ? (float)(sum_dx * g * dvar2 / (count - 1)) : 0;
     for (int b = 0; b < l->batch; b++) {
         size_t off = ((size_t)b * n + f) * spatial;
         float *d = delta + off;

@@ -5,7 +5,8 @@
  * (l->indexes), and the backward pass sends each delta there.
  * AlexeyAB's maxpool_depth=1 pools across channels instead: output channel
  * g at each position is the max of input channels g, g + out_channels,
- * g + 2*out_channels, ... (forward only so far). */
+ * g + 2*out_channels, ...; in training it keeps which input channel's
+ * value won, and the backward pass sends the delta there. */
 #include <float.h>
 
 #include "yolo/net/isa.h"
@@ -44,7 +45,6 @@ static int depth_make(layer *l, cfg *c, cfg_section *s, yerr *err)
                         l->out_c, l->c);
     l->out_h = l->h, l->out_w = l->w;
     l->nout = (size_t)l->out_c * l->out_h * l->out_w;
-    l->no_backward = "maxpool_depth";
     return 0;
 }
 
@@ -188,22 +188,47 @@ ISA_INLINE void pool_plane_body(const layer *l,
 ISA_CLONES(pool_plane, (const layer *l, const float *in, int p), (l, in, p))
 
 /* maxpool_depth: out [batch, out_c, h, w], channel g the max over input
- * channels g + k*out_c (k >= 0) at each position; NaN never wins. */
+ * channels g + k*out_c (k >= 0) at each position; NaN never wins. In
+ * training, indexes [batch, out_c, h, w] = where in the image's input
+ * ([c, h, w]) the max is: the first largest channel, -1 if none beats
+ * -FLT_MAX. */
 static void depth_forward(const layer *l, const float *in)
 {
     size_t hw = (size_t)l->h * l->w;
 #pragma omp parallel for collapse(2) schedule(static) if ((long)l->batch * l->c * hw > 65536)
     for (int b = 0; b < l->batch; b++)
         for (int g = 0; g < l->out_c; g++) {
-            float *dst = l->out + ((size_t)b * l->out_c + g) * hw;   /* [h, w] */
+            size_t o = ((size_t)b * l->out_c + g) * hw;
+            float *dst = l->out + o;                            /* [h, w] */
+            int *at = l->indexes ? l->indexes + o : NULL;       /* [h, w] */
             for (size_t i = 0; i < hw; i++)
                 dst[i] = -FLT_MAX;
+            if (at)
+                for (size_t i = 0; i < hw; i++)
+                    at[i] = -1;
             for (int k = g; k < l->c; k += l->out_c) {
                 const float *src = in + ((size_t)b * l->c + k) * hw;
-                for (size_t i = 0; i < hw; i++)
+                for (size_t i = 0; i < hw; i++) {
+                    if (at && src[i] > dst[i])
+                        at[i] = (int)((size_t)k * hw + i);
                     dst[i] = src[i] > dst[i] ? src[i] : dst[i];
+                }
             }
         }
+}
+
+/* Each output's delta to the input channel its max came from. */
+static void depth_backward(const layer *l, float *din)
+{
+    size_t hw = (size_t)l->h * l->w, per = (size_t)l->out_c * hw;
+    for (int b = 0; b < l->batch; b++) {
+        const float *d = l->delta + b * per;                    /* [out_c, h, w] */
+        const int *at = l->indexes + b * per;
+        float *dst = din + (size_t)b * l->inputs;               /* [c, h, w] */
+        for (size_t o = 0; o < per; o++)
+            if (at[o] >= 0)
+                dst[at[o]] += d[o];
+    }
 }
 
 void maxpool_forward(const layer *l, const network *net, const float *in)
@@ -227,6 +252,10 @@ void maxpool_backward(const layer *l, const network *net, const float *in, float
     (void)net, (void)in;
     if (!din)
         return;
+    if (l->depth) {
+        depth_backward(l, din);
+        return;
+    }
     int planes = l->batch * l->c;
     size_t per = (size_t)l->out_h * l->out_w;
 #pragma omp parallel for schedule(static) if ((long)planes * l->out_h * l->out_w > 65536)

@@ -27,8 +27,6 @@ int route_make(layer *l, cfg *c, cfg_section *s, const network *net, int index, 
     if (cfg_int(c, s, "groups", 1, 1, 1 << 16, &l->groups, err) < 0 ||
         cfg_int(c, s, "group_id", 0, 0, l->groups - 1, &l->group_id, err) < 0)
         return -1;
-    if (l->groups > 1)
-        l->no_backward = "groups";
     for (int i = 0; i < l->n; i++) {
         if (resolve(c, s, "layers", v[i], index, &l->from[i], err) < 0)
             return -1;
@@ -69,7 +67,8 @@ void route_forward(const layer *l, const network *net, const float *in)
     }
 }
 
-/* Each source's slice of the delta goes back to that source's delta. */
+/* Each source's slice of the delta goes back to that source's delta, into
+ * the channel group forward took (group_id of groups). */
 void route_backward(const layer *l, const network *net, const float *in, float *din)
 {
     (void)in, (void)din;
@@ -77,10 +76,11 @@ void route_backward(const layer *l, const network *net, const float *in, float *
         const float *d = l->delta + (size_t)b * l->outputs;   /* [out_c, out_h, out_w] */
         for (int i = 0; i < l->n; i++) {
             const layer *src = &net->l[l->from[i]];
-            float *dst = src->delta + (size_t)b * src->outputs;
-            for (int j = 0; j < src->outputs; j++)
+            size_t part = (size_t)src->outputs / l->groups;   /* one group's channels */
+            float *dst = src->delta + (size_t)b * src->outputs + part * l->group_id;
+            for (size_t j = 0; j < part; j++)
                 dst[j] += d[j];
-            d += src->outputs;
+            d += part;
         }
     }
 }

@@ -3,10 +3,26 @@
  * forward output is the raw input (rescale decodes); yolo_activate is what
  * darknet's forward does in place: logistic on x, y, objectness, classes,
  * and (AlexeyAB's scale_x_y = s) x, y = s * x - (s - 1) / 2, which lets a
- * box centre reach its cell's edges. AlexeyAB's training keys (iou_loss,
- * iou_normalizer, cls_normalizer, max_delta, beta_nms, nms_kind, ...) are
- * accepted, their words checked, and left unused: reported. */
+ * box centre reach its cell's edges. Of AlexeyAB's training keys, iou_loss,
+ * iou_normalizer and cls_normalizer are kept for yolo-loss (darknet-forward
+ * writes them in the head's `output` entry); the others (max_delta,
+ * beta_nms, nms_kind, ...) are accepted, their words checked, and left
+ * unused: reported. */
+#include <string.h>
+
 #include "yolo/net/layers.h"
+
+/* iou_loss, iou_normalizer and cls_normalizer into l (the loss's). */
+static int yolo_loss_keys(layer *l, cfg *c, cfg_section *s, yerr *err)
+{
+    if (cfg_word(c, s, "iou_loss", "mse iou giou diou ciou", err) < 0 ||
+        cfg_float(c, s, "iou_normalizer", 1, 0, 1e6f, &l->iou_norm, err) < 0 ||
+        cfg_float(c, s, "cls_normalizer", 1, 0, 1e6f, &l->cls_norm, err) < 0)
+        return -1;
+    const char *w = cfg_str(s, "iou_loss", "");
+    memcpy(l->iou_loss, w, strlen(w) + 1);    /* one of the words: < 8 bytes */
+    return 0;
+}
 
 int yolo_make(layer *l, cfg *c, cfg_section *s, const network *net, int index, yerr *err)
 {
@@ -20,12 +36,10 @@ int yolo_make(layer *l, cfg *c, cfg_section *s, const network *net, int index, y
         cfg_float(c, s, "scale_x_y", 1, .01f, 100, &l->scale_xy, err) < 0 ||
         layer_default_only(c, s, "new_coords", 0, err) < 0 ||
         layer_unsupported(c, s, "embedding_layer", err) < 0 ||
-        cfg_word(c, s, "iou_loss", "mse iou giou diou ciou", err) < 0 ||
+        yolo_loss_keys(l, c, s, err) < 0 ||
         cfg_word(c, s, "iou_thresh_kind", "iou giou diou ciou", err) < 0 ||
         cfg_word(c, s, "nms_kind", "default greedynms diounms cornersnms", err) < 0)
         return -1;
-    if (l->scale_xy != 1)
-        l->no_backward = "scale_x_y";   /* yolo-loss's gradient does not know it yet */
     if (l->n == 0) {    /* no mask: every anchor */
         l->n = l->total;
         for (int i = 0; i < l->n; i++)

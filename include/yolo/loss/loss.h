@@ -26,6 +26,10 @@
 
 enum { LOSS_V1 = 1, LOSS_V2 = 2, LOSS_V3 = 3 };
 enum { LOSS_SEED = 0, LOSS_DARKNET = 1 };  /* v2's two formulations */
+/* v3's box term (AlexeyAB's iou_loss): darknet's per-coordinate one, or
+ * 1 - IoU, GIoU, DIoU or CIoU of the decoded boxes (docs/losses.md). */
+enum { LOSS_BOX_MSE, LOSS_BOX_IOU, LOSS_BOX_GIOU, LOSS_BOX_DIOU, LOSS_BOX_CIOU };
+#define LOSS_BOX_WORDS "mse iou giou diou ciou"   /* in the enum's order */
 
 #define LOSS_WARMUP_IMAGES 12800  /* darknet region layer: prior pull while seen < this */
 #define LOSS_WARMUP_SCALE 0.01    /* its weight */
@@ -44,7 +48,12 @@ typedef struct loss_cfg {
     loss_params given;  /* NAN fields take the version's default; thresh is v2's */
     double ignore_thresh; /* v3's threshold (loss_params.thresh for v3); NAN: default */
     long seen;          /* darknet v2: images seen before the first record */
+    int box;            /* v3: LOSS_BOX_*, or -1: each head's iou_loss (absent: mse) */
+    double iou_norm, cls_norm; /* v3: AlexeyAB's normalizers; NAN: each head's (absent: 1) */
 } loss_cfg;
+
+/* The LOSS_BOX_* of one of LOSS_BOX_WORDS, -1 if none. */
+int loss_box_kind(const char *word);
 
 /* The defaults of a version / variant with cfg's given values over them. */
 loss_params loss_params_for(const loss_cfg *cfg, int version);
@@ -69,6 +78,9 @@ typedef struct loss_head {
     const double *anchors;   /* [2*na]: grid cells (v2), network pixels (v3) */
     loss_params p;
     long seen;               /* darknet v2: images seen before this one */
+    double scale_xy;         /* v3: AlexeyAB's scale_x_y (1: none) */
+    int box;                 /* v3: LOSS_BOX_* */
+    double iou_norm, cls_norm; /* v3: box and class terms times these */
 } loss_head;
 
 size_t loss_head_preds(const loss_head *h);  /* predictions: A*H*W or S*S*num */
@@ -79,6 +91,7 @@ typedef struct loss_plan {
     double *conf_t;          /* [P] objectness target of an assigned prediction */
     double *conf_w;          /* [P] its weight; 0: not assigned */
     double *noobj_w;         /* [P] weight of the no-object term; 0: none */
+    double *alpha;           /* [P] CIoU's alpha of an assigned prediction (held constant) */
     unsigned char *warm;     /* [P] darknet v2 warm-up term applies */
     int *resp;               /* [S*S] v1: the responsible box of a cell, -1: none */
     double n_coord, n_conf;  /* seed: divisors of the coordinate/class and confidence sums */

@@ -135,6 +135,10 @@ static inline __attribute__((always_inline)) void act_span_inline(float *x, size
 }
 /* delta [n] *= the derivative of a at the outputs y [n]. */
 float act_slope(float y, act_type a);
+/* The derivative of a at the input x (mish, swish, hard_mish need it:
+ * act_needs_input), and delta [n] *= it at the inputs x [n]. */
+float act_slope_in(float x, act_type a);
+void act_grad_in_span(const float *x, float *delta, size_t n, act_type a);
 static inline __attribute__((always_inline)) void act_grad_span_inline(const float *restrict y,
                                                                       float *restrict delta,
                                                                       size_t n, act_type a)

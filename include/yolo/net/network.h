@@ -60,6 +60,9 @@ typedef struct layer {
     int depth;                /* maxpool: AlexeyAB's maxpool_depth, a max across channels
                                  (out_c of them) at each position instead of a window */
     float scale_xy;           /* yolo: AlexeyAB's scale_x_y (1: none) */
+    char iou_loss[8];         /* yolo: AlexeyAB's iou_loss (mse, iou, giou, diou, ciou; ""
+                                 when the cfg gives none), for yolo-loss */
+    float iou_norm, cls_norm; /* yolo: his iou_normalizer, cls_normalizer (1: none) */
     const char *no_backward;  /* the cfg key whose option has a forward pass but no
                                  backward yet (training refuses the cfg), or NULL */
 
@@ -104,6 +107,8 @@ typedef struct layer {
     float *x_norm;            /* batch norm: [batch, out_c, out_h, out_w] the normalised values */
     float *bn_mean, *bn_var;  /* batch norm: [n] this batch's mean and unbiased variance */
     float *drop;              /* dropout: [batch, inputs] each input's factor, 0 or 1/(1-p) */
+    float *pre;               /* an activation that needs its input (act_needs_input):
+                                 [batch, out_c, out_h, out_w] the values before it */
     int *indexes;             /* maxpool: [batch, out_c, out_h, out_w] where in its input
                                  plane ([h, w]) each output's max is, or -1 */
     float probability;        /* dropout */
@@ -262,11 +267,17 @@ void net_backward(network *net);
  * the last with stopbackward 1 or above step, and the first net->freeze.
  * Sets net->frozen and each layer's frozen; none when not training. */
 void net_freeze_at(network *net, long step);
+/* Layer i's part of net_backward, with din (dL/d its input: the previous
+ * layer's delta, or the caller's for layer 0; NULL: not wanted). Like
+ * net_forward_layer, it handles an activation that needs its input (the
+ * layer's own backward sees a linear one). */
+void net_backward_layer(network *net, int i, float *din);
 
 int act_parse(const char *s);            /* -1 if unknown */
 /* The activations whose derivative is not a function of their output
- * (mish, swish, hard_mish): no backward yet, inference only. */
-int act_forward_only(act_type a);
+ * (mish, swish, hard_mish: each has a minimum, so two inputs share an
+ * output): in training a layer with one keeps its input (layer.pre). */
+int act_needs_input(act_type a);
 void act_apply(float *x, size_t n, act_type a);
 
 /* What darknet's head forward leaves in the output: logistic on x, y (and

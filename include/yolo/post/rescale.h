@@ -54,6 +54,10 @@ typedef struct rescale_head {
     int softmax, sqrt_wh;      /* region (and detection) softmax; detection sqrt */
     double scale_xy;           /* yolo: AlexeyAB's scale_x_y (1 when absent): the centre's
                                   logistic s becomes s * scale_xy - (scale_xy - 1) / 2 */
+    char iou_loss[8];          /* yolo: AlexeyAB's iou_loss (mse iou giou diou ciou; "" when
+                                  absent), iou_normalizer and cls_normalizer (1 when absent):
+                                  for yolo-loss; decoding does not use them */
+    double iou_norm, cls_norm;
     int net_w, net_h;
     double anchors[2 * RESCALE_MAX_ANCHORS]; /* [2*na] the head's own pairs: region in
                                                 grid cells, yolo in network pixels (mask
