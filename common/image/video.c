@@ -17,38 +17,6 @@
 
 #include "yolo/image/video.h"
 
-/* ---- FFmpeg's messages ------------------------------------------------- */
-
-/* av_log's callback: a message about a format or codec context whose
- * opaque is a VID_LOG_LEN buffer (ours: a vid_in's or vidw's last_log) is
- * kept there, errors and warnings only; everything else is dropped, so the
- * libraries never write on the terminal. */
-static void keep_log(void *avcl, int level, const char *fmt, va_list vl)
-{
-    if (!avcl || level > AV_LOG_WARNING)
-        return;
-    const AVClass *cls = *(const AVClass **)avcl;
-    char *buf = NULL;
-    if (cls == avformat_get_class())
-        buf = ((AVFormatContext *)avcl)->opaque;
-    else if (cls == avcodec_get_class())
-        buf = ((AVCodecContext *)avcl)->opaque;
-    if (!buf)
-        return;
-    vsnprintf(buf, VID_LOG_LEN, fmt, vl);
-    size_t n = strlen(buf);
-    while (n && (buf[n - 1] == '\n' || buf[n - 1] == ' ' || buf[n - 1] == '.'))
-        buf[--n] = 0;
-}
-
-void vid_quiet_ffmpeg(void) { av_log_set_callback(keep_log); }
-
-void vid_av_error(int averr, char *buf, size_t n)
-{
-    if (av_strerror(averr, buf, n) < 0)
-        snprintf(buf, n, "FFmpeg error %d", averr);
-}
-
 /* ---- stopping ------------------------------------------------------------ */
 
 /* Set by SIGINT or SIGTERM once vid_catch_signals ran: a signal handler
@@ -153,21 +121,6 @@ static int open_failed(vid_in *v, int averr, yerr *err)
         return yerr_set(err, YOLO_EINPUT, "%s: not a video FFmpeg can read: %s", v->cfg.source, w);
     return yerr_set(err, YOLO_EIO, "%s: cannot open%s: %s", v->cfg.source,
                     is_camera(v->cfg.source) ? " the camera" : "", w);
-}
-
-int vid_dict(const char *const *kv, int n, struct AVDictionary **d, const char *what, yerr *err)
-{
-    for (int i = 0; i < n; i++) {
-        const char *eq = strchr(kv[i], '=');
-        char key[128];
-        if (!eq || eq == kv[i] || (size_t)(eq - kv[i]) >= sizeof key)
-            return yerr_set(err, YOLO_EUSAGE, "%s option '%s': expected KEY=VALUE", what, kv[i]);
-        memcpy(key, kv[i], (size_t)(eq - kv[i]));
-        key[eq - kv[i]] = 0;
-        if (av_dict_set(d, key, eq + 1, 0) < 0)
-            return yerr_set(err, YOLO_EIO, "out of memory");
-    }
-    return 0;
 }
 
 /* The options FFmpeg did not take are a usage error, named. */

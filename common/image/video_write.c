@@ -1,4 +1,11 @@
-/* Video out through FFmpeg's libraries (include/yolo/image/video_write.h). */
+/* Video out through FFmpeg's libraries (include/yolo/image/video_write.h),
+ * and the FFmpeg glue both directions share (video.h: vid_quiet_ffmpeg,
+ * vid_av_error, vid_dict). It lives here, not in video.c, so that a stage
+ * that only writes video (draw) does not link video.c's libavdevice, which
+ * brings libavfilter and a second BLAS with it (Debian's OpenBLAS for
+ * pthreads, whose start-up spins forever under a small ulimit -v). */
+#include <stdarg.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <libavcodec/avcodec.h>
@@ -6,7 +13,56 @@
 #include <libavutil/imgutils.h>
 #include <libswscale/swscale.h>
 
+#include "yolo/image/video.h"
 #include "yolo/image/video_write.h"
+
+/* ---- FFmpeg's messages ------------------------------------------------- */
+
+/* av_log's callback: a message about a format or codec context whose
+ * opaque is a VID_LOG_LEN buffer (ours: a vid_in's or vidw's last_log) is
+ * kept there, errors and warnings only; everything else is dropped, so the
+ * libraries never write on the terminal. */
+static void keep_log(void *avcl, int level, const char *fmt, va_list vl)
+{
+    if (!avcl || level > AV_LOG_WARNING)
+        return;
+    const AVClass *cls = *(const AVClass **)avcl;
+    char *buf = NULL;
+    if (cls == avformat_get_class())
+        buf = ((AVFormatContext *)avcl)->opaque;
+    else if (cls == avcodec_get_class())
+        buf = ((AVCodecContext *)avcl)->opaque;
+    if (!buf)
+        return;
+    vsnprintf(buf, VID_LOG_LEN, fmt, vl);
+    size_t n = strlen(buf);
+    while (n && (buf[n - 1] == '\n' || buf[n - 1] == ' ' || buf[n - 1] == '.'))
+        buf[--n] = 0;
+}
+
+void vid_quiet_ffmpeg(void) { av_log_set_callback(keep_log); }
+
+void vid_av_error(int averr, char *buf, size_t n)
+{
+    if (av_strerror(averr, buf, n) < 0)
+        snprintf(buf, n, "FFmpeg error %d", averr);
+}
+
+int vid_dict(const char *const *kv, int n, struct AVDictionary **d, const char *what, yerr *err)
+{
+    for (int i = 0; i < n; i++) {
+        const char *eq = strchr(kv[i], '=');
+        char key[128];
+        if (!eq || eq == kv[i] || (size_t)(eq - kv[i]) >= sizeof key)
+            return yerr_set(err, YOLO_EUSAGE, "%s option '%s': expected KEY=VALUE", what, kv[i]);
+        memcpy(key, kv[i], (size_t)(eq - kv[i]));
+        key[eq - kv[i]] = 0;
+        if (av_dict_set(d, key, eq + 1, 0) < 0)
+            return yerr_set(err, YOLO_EIO, "out of memory");
+    }
+    return 0;
+}
+
 
 static int to_stdout(const vidw_cfg *c) { return strcmp(c->path, "-") == 0; }
 

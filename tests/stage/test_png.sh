@@ -211,7 +211,7 @@ else
     "$T/big.jpg" | json-to-records > "$T/big.mp"
   # darknet-forward decodes into the network's size (img_load_fit): the
   # whole image is never held, so it fits where the full decode did not
-  (ulimit -v 500000; exec darknet-forward --quiet --cfg $TINY --random 5 "$T/big.mp") > "$T/out.mp" 2> "$T/err"; rc=$?
+  (ulimit -v 500000; exec timeout 120 darknet-forward --quiet --cfg $TINY --random 5 "$T/big.mp") > "$T/out.mp" 2> "$T/err"; rc=$?
   check_eq "darknet-forward on an 8000 x 8000 JPEG (768 MB of floats whole) in 500 MB: exit 0, all three records run" \
     "$rc $(records-to-json "$T/out.mp" | jq -r '.id + (if .output then ":out" else "" end)' | tr '\n' ' ')$(cat "$T/err")" \
     "0 dog:out big:out dog2:out "
@@ -219,13 +219,13 @@ else
   check "... in under 250 MiB of memory at its peak (no image: ~196 MiB; whole, the image alone takes 768 MB): $(cat "$T/rss") KiB" [ "$(cat "$T/rss")" -lt 256000 ]
   printf '{"id":"dog","image":"tests/data/images/dog.jpg","objects":[]}\n{"id":"big","image":"%s","objects":[]}\n{"id":"dog2","image":"tests/data/images/dog.jpg","objects":[]}\n' \
     "$T/big.jpg" | json-to-records > "$T/bigobj.mp"
-  (ulimit -v 500000; exec encode-targets --quiet --cfg $TINY --no-augment "$T/bigobj.mp") > "$T/out.mp" 2> "$T/err"; rc=$?
+  (ulimit -v 500000; exec timeout 120 encode-targets --quiet --cfg $TINY --no-augment "$T/bigobj.mp") > "$T/out.mp" 2> "$T/err"; rc=$?
   check_eq "encode-targets (which augments the whole image) runs out of memory on it: exit 3, why" \
     "$rc $(cat "$T/err")" \
     "3 encode-targets: $T/bigobj.mp: record 1: key 'image': $T/big.jpg: out of memory for 8000 x 8000 pixels"
   check_eq "out of memory: the record before it written, nothing after" \
     "$(records-to-json "$T/out.mp" | jq -r .id | tr '\n' ' ')" "dog "
-  (ulimit -v 500000; exec draw --out "$T/bigdraw" "$T/big.mp") > /dev/null 2> "$T/err"; rc=$?
+  (ulimit -v 500000; exec timeout 120 draw --out "$T/bigdraw" "$T/big.mp") > /dev/null 2> "$T/err"; rc=$?
   check_eq "draw: the same, exit 3" "$rc $(tail -1 "$T/err")" \
     "3 draw: $T/big.mp: record 1: image: $T/big.jpg: out of memory for 8000 x 8000 pixels"
 fi
