@@ -1,3 +1,4 @@
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>
@@ -226,5 +227,40 @@ int ybuf_feed_fd(int fd, const char *name, size_t chunk, const ybuf_feeder *f, y
             break;
     }
     free(buf);
+    return rc;
+}
+
+int yfile_lines(const char *path, size_t max_len, const char *what, yline_fn fn, void *ctx,
+                yerr *err)
+{
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return yerr_set(err, YOLO_EIO, "%s: %s", path, strerror(errno));
+    char *buf = malloc(max_len + 1);   /* [max_len + 1]: a line and its newline */
+    if (!buf) {
+        fclose(f);
+        return yerr_set(err, YOLO_EIO, "out of memory");
+    }
+    long line = 0;
+    int rc = 0;
+    while (rc == 0 && fgets(buf, (int)max_len + 1, f)) {
+        line++;
+        size_t len = strlen(buf);
+        if (len == max_len && buf[len - 1] != '\n') {
+            rc = yerr_set(err, YOLO_EINPUT, "%s:%ld: line too long for %s", path, line, what);
+            break;
+        }
+        char *s = buf;
+        while (len && isspace((unsigned char)s[len - 1]))
+            s[--len] = 0;
+        while (len && isspace((unsigned char)*s))
+            s++, len--;
+        if (len)
+            rc = fn(ctx, line, s, len, err);
+    }
+    if (rc == 0 && ferror(f))
+        rc = yerr_set(err, YOLO_EIO, "%s: read error", path);
+    free(buf);
+    fclose(f);
     return rc;
 }

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "yolo/base/buf.h"
 #include "yolo/data/names.h"
 
 static const char *const voc_names[20] = {
@@ -81,33 +82,23 @@ static int add_line(names *nm, const char *path, long line, const char *s, size_
     return 0;
 }
 
+/* yfile_lines' callback: one class name. */
+typedef struct names_file {
+    names *nm;
+    const char *path;
+} names_file;
+
+static int on_name_line(void *ctx, long line, char *text, size_t len, yerr *err)
+{
+    names_file *nf = ctx;
+    return add_line(nf->nm, nf->path, line, text, len, err);
+}
+
 int names_load(names *nm, const char *path, yerr *err)
 {
     memset(nm, 0, sizeof *nm);
-    FILE *f = fopen(path, "r");
-    if (!f)
-        return yerr_set(err, YOLO_EIO, "%s: %s", path, strerror(errno));
-    char buf[NAMES_MAX_LEN + 64];
-    long line = 0;
-    int rc = 0;
-    while (rc == 0 && fgets(buf, sizeof buf, f)) {
-        line++;
-        size_t len = strlen(buf);
-        if (len == sizeof buf - 1 && buf[len - 1] != '\n') {
-            rc = yerr_set(err, YOLO_EINPUT, "%s:%ld: line too long for a class name", path, line);
-            break;
-        }
-        char *s = buf;
-        while (len && isspace((unsigned char)s[len - 1]))
-            len--;
-        while (len && isspace((unsigned char)*s))
-            s++, len--;
-        if (len)
-            rc = add_line(nm, path, line, s, len, err);
-    }
-    if (rc == 0 && ferror(f))
-        rc = yerr_set(err, YOLO_EIO, "%s: read error", path);
-    fclose(f);
+    names_file nf = {nm, path};
+    int rc = yfile_lines(path, NAMES_MAX_LEN + 63, "a class name", on_name_line, &nf, err);
     if (rc == 0 && nm->n == 0)
         rc = yerr_set(err, YOLO_EINPUT, "%s: no class names in it", path);
     if (rc < 0)

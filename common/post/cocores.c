@@ -14,6 +14,7 @@
 
 #include "yolo/base/json.h"
 #include "yolo/data/coco.h"
+#include "yolo/base/buf.h"
 #include "yolo/post/cocores.h"
 #include "yolo/post/rescale.h"
 #include "yolo/records/mp.h"
@@ -31,11 +32,20 @@ int cocores_parse_image_from(const char *s, int *v)
     return 0;
 }
 
+/* A --category-ids file being read (yfile_lines). */
+typedef struct category_file {
+    cocores_ids *o;
+    const char *path;
+} category_file;
+
 /* One line of a --category-ids file, trimmed: appended to o->cat. */
-static int add_category_line(cocores_ids *o, const char *path, long line, char *s, yerr *err)
+static int add_category_line(void *ctx, long line, char *s, size_t len, yerr *err)
 {
+    category_file *cf = ctx;
+    cocores_ids *o = cf->o;
+    const char *path = cf->path;
     int64_t id;
-    if (json_parse_i64(s, strlen(s), &id) < 0)
+    if (json_parse_i64(s, len, &id) < 0)
         return yerr_set(err, YOLO_EINPUT, "%s:%ld: '%.40s' is not an integer category id", path,
                         line, s);
     for (int c = 0; c < o->ncat; c++)
@@ -55,30 +65,8 @@ static int add_category_line(cocores_ids *o, const char *path, long line, char *
 
 int cocores_load_category_ids(cocores_ids *o, const char *path, yerr *err)
 {
-    FILE *f = fopen(path, "r");
-    if (!f)
-        return yerr_set(err, YOLO_EIO, "%s: %s", path, strerror(errno));
-    char buf[256];
-    long line = 0;
-    int rc = 0;
-    while (rc == 0 && fgets(buf, sizeof buf, f)) {
-        line++;
-        size_t len = strlen(buf);
-        if (len == sizeof buf - 1 && buf[len - 1] != '\n') {
-            rc = yerr_set(err, YOLO_EINPUT, "%s:%ld: line too long for a category id", path, line);
-            break;
-        }
-        char *s = buf;
-        while (len && isspace((unsigned char)s[len - 1]))
-            s[--len] = 0;
-        while (isspace((unsigned char)*s))
-            s++;
-        if (*s)
-            rc = add_category_line(o, path, line, s, err);
-    }
-    if (rc == 0 && ferror(f))
-        rc = yerr_set(err, YOLO_EIO, "%s: read error", path);
-    fclose(f);
+    category_file cf = {o, path};
+    int rc = yfile_lines(path, 255, "a category id", add_category_line, &cf, err);
     if (rc == 0 && o->ncat == 0)
         rc = yerr_set(err, YOLO_EINPUT, "%s: no category ids in it", path);
     return rc;

@@ -137,6 +137,47 @@ static void test_weights(void)
     net_free(&net);
 }
 
+/* yfile_lines: blank lines skipped, each line trimmed and numbered, a
+ * line too long named by file and line, a missing file, fn's stop. */
+typedef struct seen_lines {
+    char got[256];
+    int stop_at;            /* line at which the callback says -1 (0: never) */
+} seen_lines;
+
+static int on_line(void *ctx, long line, char *text, size_t len, yerr *err)
+{
+    seen_lines *s = ctx;
+    if (line == s->stop_at)
+        return yerr_set(err, YOLO_EINPUT, "stopped at %ld", line);
+    size_t n = strlen(s->got);
+    snprintf(s->got + n, sizeof s->got - n, "%ld:%s(%zu) ", line, text, len);
+    return 0;
+}
+
+static void test_lines(void)
+{
+    FILE *f = fopen("lines", "w");
+    fputs("  cat \n\n\t\ndog\r\n  big bird\n", f);
+    fclose(f);
+    seen_lines s = {.got = ""};
+    yerr err;
+    CHECK(yfile_lines("lines", 16, "a name", on_line, &s, &err) == 0 &&
+              strcmp(s.got, "1:cat(3) 4:dog(3) 5:big bird(8) ") == 0,
+          "yfile_lines: blank lines skipped, trimmed, numbered (%s)", s.got);
+    s = (seen_lines){.got = "", .stop_at = 4};
+    CHECK(yfile_lines("lines", 16, "a name", on_line, &s, &err) == -1 &&
+              strcmp(err.msg, "stopped at 4") == 0 && strcmp(s.got, "1:cat(3) ") == 0,
+          "yfile_lines: the callback's -1 stops it (%s)", err.msg);
+    s = (seen_lines){.got = ""};
+    CHECK(yfile_lines("lines", 5, "a name", on_line, &s, &err) == -1 &&
+              err.code == YOLO_EINPUT && strcmp(err.msg, "lines:1: line too long for a name") == 0,
+          "yfile_lines: a line too long names the file and line (%s)", err.msg);
+    CHECK(yfile_lines("no-such-file", 16, "a name", on_line, &s, &err) == -1 &&
+              err.code == YOLO_EIO && strstr(err.msg, "no-such-file"),
+          "yfile_lines: a missing file is YOLO_EIO naming it (%s)", err.msg);
+    remove("lines");
+}
+
 int main(void)
 {
     char dir[] = "/tmp/test_buf.XXXXXX";
@@ -147,6 +188,7 @@ int main(void)
     test_plain();
     test_durable();
     test_weights();
+    test_lines();
     const char *names[] = {"plain", "sub/ck", "rel", "w.weights", "sub"};
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
         remove(names[i]);

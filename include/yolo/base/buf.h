@@ -54,6 +54,16 @@ int yfile_commit(yfile *w, int ok, yerr *err);
  * rename, is YOLO_EIO naming the path. */
 int ybuf_save(const ybuf *b, const char *path, yerr *err);
 
+/* The lines of a small text file of one item a line (class names, category
+ * ids): fn gets each line that is not blank, trimmed of white space at both
+ * ends (text [len], NUL-terminated, writable), with its number from 1; its
+ * -1 stops the reading. A line of max_len bytes or more is an error
+ * "PATH:LINE: line too long for WHAT" (YOLO_EINPUT); a file that cannot be
+ * opened or read, YOLO_EIO naming it. 0, or -1 with err. */
+typedef int (*yline_fn)(void *ctx, long line, char *text, size_t len, yerr *err);
+int yfile_lines(const char *path, size_t max_len, const char *what, yline_fn fn, void *ctx,
+                yerr *err);
+
 /* mkdir -p: makes path and each missing folder above it. Each folder made
  * is appended to *made (when not NULL) as a NUL-terminated path, parents
  * first, so that a run that fails can remove them again. 0, or -1 with
