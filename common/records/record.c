@@ -1,7 +1,10 @@
+#define _GNU_SOURCE   /* F_SETPIPE_SZ (Linux): the record writer's pipe buffer */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "yolo/records/mpscan.h"
@@ -315,10 +318,13 @@ static const uint8_t *rd_data(const rec_reader *rd)
     return (rd->mem ? rd->mem : rd->buf) + rd->start;
 }
 
-/* Makes room for at least `want` bytes from start, moving what is pending to
- * the front of the buffer. */
+/* Makes room for at least `want` bytes from start. What is pending moves to
+ * the front of the buffer only when the room after it is too small, so the
+ * read-ahead of the next record is not copied once per record. */
 static int rd_reserve(rec_reader *rd, size_t want)
 {
+    if (rd->start + want <= rd->cap)
+        return 0;
     if (rd->start > 0) {
         memmove(rd->buf, rd->buf + rd->start, rd->end - rd->start);
         rd->end -= rd->start;
@@ -754,9 +760,36 @@ int rec_delete(rec *r, const char *key)
 
 /* ---- the writer ------------------------------------------------------------ */
 
+/* A pipe's buffer, bytes. The kernel's default, 64 KiB, passes a 1.8 MiB
+ * record (a 640x480 frame and yolov3-tiny's output) in 28 rounds of write,
+ * wake the reader, read, and each wake-up of a light stage interrupts the
+ * network's threads next door; 256 KiB makes it 7 rounds for the same CPU
+ * time (bench/video.sh, docs/benchmarks.md: 1 MiB, the most an unprivileged
+ * process may ask, cost a third more CPU in the stages that pass records
+ * on). */
+#define REC_PIPE_BYTES (256 << 10)
+
+/* Grows the buffer of the pipe f writes to (nothing for a file, a terminal,
+ * a socket). A refusal (the system's limits) leaves the pipe as it was:
+ * records go through either way, only in more rounds. */
+static void grow_pipe(FILE *f)
+{
+#ifdef F_SETPIPE_SZ
+    struct stat st;
+    int fd = fileno(f);
+    if (fd >= 0 && fstat(fd, &st) == 0 && S_ISFIFO(st.st_mode) &&
+        fcntl(fd, F_GETPIPE_SZ) < REC_PIPE_BYTES)
+        (void)fcntl(fd, F_SETPIPE_SZ, REC_PIPE_BYTES);
+#else
+    (void)f;
+#endif
+}
+
 void rec_writer_init(rec_writer *w, FILE *f, const char *name)
 {
     memset(w, 0, sizeof *w);
+    if (f)
+        grow_pipe(f);
     w->f = f;
     w->name = name;
 }

@@ -5,6 +5,7 @@
  *   4. readers from an fd (pipe, file) and a FILE*, big and many records
  *   5. the writer, counts and byte offsets
  * Uses only the public headers and msgpack-c. */
+#define _GNU_SOURCE   /* F_GETPIPE_SZ, F_SETPIPE_SZ: the writer's pipe */
 #include <fcntl.h>
 #include <float.h>
 #include <math.h>
@@ -1941,6 +1942,49 @@ static void test_writer(void)
     pb_free(&in);
 }
 
+/* The writer grows the pipe it writes to (256 KiB: a 1.8 MiB video record in 7
+ * rounds, not 28) and leaves other outputs alone. */
+static void test_writer_pipe(void)
+{
+#ifdef F_SETPIPE_SZ
+    int fds[2], probe[2];
+    if (pipe(fds) != 0 || pipe(probe) != 0) {
+        CHECK(0, "pipes for the writer");
+        return;
+    }
+    int allowed = fcntl(probe[1], F_SETPIPE_SZ, 256 << 10) >= 256 << 10;
+    close(probe[0]);
+    close(probe[1]);
+    int before = fcntl(fds[1], F_GETPIPE_SZ);
+    FILE *f = fdopen(fds[1], "w");
+    rec_writer w;
+    rec_writer_init(&w, f, "<pipe>");
+    int after = fcntl(fds[1], F_GETPIPE_SZ);
+    if (allowed)
+        CHECK(before < 256 << 10 && after == 256 << 10,
+              "the writer's pipe grows from %d to 256 KiB (%d)", before, after);
+    else
+        SKIP("this system refuses a 256 KiB pipe", "the writer's pipe grows to 256 KiB");
+    yerr err = {0};
+    rec r;
+    rec_init(&r);
+    rec_set_i64(&r, "id", 7, &err);
+    CHECK(rec_write(&w, &r, &err) == 0 && fflush(f) == 0, "a record written to the grown pipe");
+    uint8_t got[16];
+    CHECK(read(fds[0], got, sizeof got) == 5 && memcmp(got, "\x81\xa2" "id\x07", 5) == 0,
+          "and read back from it");
+    rec_free(&r);
+    fclose(f);
+    close(fds[0]);
+    FILE *t = tmpfile();
+    rec_writer_init(&w, t, "file");
+    CHECK(w.f == t && w.count == 0, "a file: the writer as before");
+    fclose(t);
+#else
+    SKIP("no F_SETPIPE_SZ here", "the writer's pipe grows to 256 KiB");
+#endif
+}
+
 /* ---- edge cases of the setters --------------------------------------------------- */
 
 static void test_setter_edges(void)
@@ -2236,6 +2280,7 @@ int main(void)
     test_garbage();
     test_readers();
     test_writer();
+    test_writer_pipe();
     test_setter_edges();
     test_walk_and_nested();
     return check_done();
