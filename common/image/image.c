@@ -8,6 +8,9 @@
 
 #include <jpeglib.h>
 #include <turbojpeg.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
 
 #include "yolo/image/bmp.h"
 #include "yolo/image/image.h"
@@ -489,9 +492,25 @@ static void resample_x(const img *src, int w, float *part)
 
 /* darknet's second pass: part [c, src_h, w] resampled along y to h rows,
  * written at (ox, oy) into dst, which is at least (ox + w) x (oy + h). */
+/* The threads a resize's rows are shared among, for `values` floats
+ * written: the team's when called outside one, else 1 (darknet-forward's
+ * batch runs its images in parallel already, one on each thread); 1 for a
+ * small picture too, where starting the team costs more than it saves. */
+static int row_threads(long values)
+{
+#ifdef _OPENMP
+    return values < 65536 || omp_in_parallel() ? 1 : omp_get_max_threads();
+#else
+    (void)values;
+    return 1;
+#endif
+}
+
 static void resample_y(const float *part, int src_h, int w, int h, img *dst, int ox, int oy)
 {
     float scale = resample_scale(src_h, h);
+    int nt = row_threads((long)dst->c * h * w);
+#pragma omp parallel for collapse(2) schedule(static) num_threads(nt) if (nt > 1)
     for (int k = 0; k < dst->c; k++)
         for (int r = 0; r < h; r++) {
             float sy = r * scale;
@@ -537,6 +556,20 @@ img_transform img_resize_transform(int src_w, int src_h, int w, int h)
     return (img_transform){w, h, (double)w / src_w, (double)h / src_h, 0, 0};
 }
 
+/* Every value of dst outside the window of w x h at (ox, oy) set to the
+ * letterbox's grey 0.5 (the window is the resize's to write). */
+static void fill_around(img *dst, int ox, int oy, int w, int h)
+{
+    for (int k = 0; k < dst->c; k++)
+        for (int y = 0; y < dst->h; y++) {
+            float *row = dst->data + ((size_t)k * dst->h + y) * dst->w;   /* [dst->w] */
+            int inside = y >= oy && y < oy + h;
+            for (int x = 0; x < dst->w; x++)
+                if (!inside || x < ox || x >= ox + w)
+                    row[x] = 0.5f;
+        }
+}
+
 /* The size a src_w x src_h image is letterboxed to in w x h: darknet's
  * rule, in float, and its integer new size. */
 static void letterbox_size(int src_w, int src_h, int w, int h, int *new_w, int *new_h)
@@ -557,9 +590,8 @@ int img_letterbox(const img *src, int w, int h, img *dst, img_transform *t, yerr
                         src->w, src->h, w, h);
     if (img_alloc(dst, w, h, src->c, err) != 0)
         return -1;
-    for (size_t i = 0; i < (size_t)w * h * src->c; i++)
-        dst->data[i] = 0.5f;
     int ox = (w - new_w) / 2, oy = (h - new_h) / 2;
+    fill_around(dst, ox, oy, new_w, new_h);
     if (resize_into(src, new_w, new_h, dst, ox, oy, err) != 0) {
         img_free(dst);
         return -1;
@@ -621,6 +653,16 @@ int img_start(img *im, int w, int h, yerr *err)
 
 int img_started(const img *im) { return im->data || (im->fit && im->fit->part); }
 
+/* Row y of im, as planes row [3, im->w], through the first pass into
+ * f->part. */
+static void first_pass(const img *im, const float *row, int y)
+{
+    const struct img_fit *f = im->fit;
+    for (int k = 0; k < 3; k++)
+        resample_row(row + (size_t)k * im->w, im->w, f->new_w, f->scale,
+                     f->part + ((size_t)k * im->h + y) * f->new_w);
+}
+
 /* Row y of the planes in f->row through the first pass into f->part. */
 static void fit_resample(img *im, int y)
 {
@@ -630,9 +672,7 @@ static void fit_resample(img *im, int y)
     for (size_t i = 0; i < (size_t)3 * im->w && all_grey; i++)
         all_grey = f->row[i] == grey;
     f->grey[y] = (unsigned char)all_grey;
-    for (int k = 0; k < 3; k++)
-        resample_row(f->row + (size_t)k * im->w, im->w, f->new_w, f->scale,
-                     f->part + ((size_t)k * im->h + y) * f->new_w);
+    first_pass(im, f->row, y);
 }
 
 static void fit_put_row(img *im, int y, const unsigned char *px, int ps)
@@ -666,8 +706,7 @@ static int fit_finish(const img *src, img *dst, img_transform *t, yerr *err)
     if (img_alloc(dst, f->net_w, f->net_h, 3, err) != 0)
         return IMG_ENOMEM;
     if (f->letterbox)
-        for (size_t i = 0; i < (size_t)f->net_w * f->net_h * 3; i++)
-            dst->data[i] = 0.5f;
+        fill_around(dst, f->ox, f->oy, f->new_w, f->new_h);
     resample_y(f->part, src->h, f->new_w, f->new_h, dst, f->ox, f->oy);
     *t = f->letterbox ? (img_transform){f->net_w, f->net_h, (double)f->new_w / src->w,
                                         (double)f->new_h / src->h, f->ox, f->oy}
@@ -690,6 +729,56 @@ int img_load_fit(const char *path, int w, int h, int letterbox, img *dst, img_tr
     }
     fit_free(&fit);
     return rc;
+}
+
+/* The first pass of every row of rgb [im->h][im->w][3], rows shared among
+ * nt threads, each with its planes row rows + t * 3 * im->w; a byte's value
+ * from a table of img_from_rgb's (a division each once). */
+static void first_pass_rgb(const img *im, const unsigned char *rgb, float *rows, int nt)
+{
+    float v[256];
+    for (int b = 0; b < 256; b++)
+        v[b] = (float)(b / 255.);
+    size_t w = (size_t)im->w;
+#pragma omp parallel num_threads(nt) if (nt > 1)
+    {
+        int t = 0;
+#ifdef _OPENMP
+        t = omp_get_thread_num();
+#endif
+        float *row = rows + (size_t)t * 3 * w;   /* [3, w] */
+#pragma omp for schedule(static)
+        for (int y = 0; y < im->h; y++) {
+            const unsigned char *px = rgb + (size_t)y * 3 * w;
+            for (size_t x = 0; x < w; x++)
+                for (int ch = 0; ch < 3; ch++)
+                    row[ch * w + x] = v[px[3 * x + ch]];
+            first_pass(im, row, y);
+        }
+    }
+}
+
+int img_fit_rgb(const unsigned char *rgb, int src_w, int src_h, int w, int h, int letterbox,
+                img *dst, img_transform *t, yerr *err)
+{
+    *dst = (img){0};
+    if (w < 1 || h < 1)
+        return yerr_set(err, YOLO_EUSAGE, "a %d x %d network input is empty", w, h);
+    struct img_fit fit = {.net_w = w, .net_h = h, .letterbox = letterbox};
+    img src = {.fit = &fit};
+    if (img_start(&src, src_w, src_h, err) < 0)
+        return -1;
+    int nt = row_threads((long)3 * src_h * fit.new_w);
+    float *rows = malloc((size_t)nt * 3 * src_w * sizeof *rows);   /* [nt, 3, src_w] */
+    int rc = rows ? 0 : yerr_set(err, YOLO_EIO, "out of memory for a %d x %d frame's resize",
+                                 src_w, src_h);
+    if (rc == 0) {
+        first_pass_rgb(&src, rgb, rows, nt);
+        rc = fit_finish(&src, dst, t, err);
+    }
+    free(rows);
+    fit_free(&fit);
+    return rc < 0 ? -1 : 0;
 }
 
 /* ---- colour ------------------------------------------------------------------- */

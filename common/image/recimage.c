@@ -133,24 +133,24 @@ int rec_load_image(rec *r, img *im, rec_image_notes *notes, yerr *err)
 }
 
 /* A frame (already in the record, so nothing to save) put into the input
- * as img_letterbox / img_resize put it. */
+ * as img_letterbox / img_resize put it, straight from its bytes
+ * (img_fit_rgb: the float frame is never made, the rows shared among the
+ * threads). */
 static int fit_frame(rec *r, const rec_image_fit *how, img *dst, img_transform *t,
                      rec_image_notes *notes, yerr *err)
 {
-    img im = {0};
-    int rc = load_frame(r, &im, notes, err);
-    if (rc <= 0)
-        return rc;
-    if (how->letterbox) {
-        rc = img_letterbox(&im, how->w, how->h, dst, t, err);
-    } else {
-        rc = img_resize(&im, how->w, how->h, dst, err);
-        *t = img_resize_transform(im.w, im.h, how->w, how->h);
-    }
-    img_free(&im);
-    if (rc < 0)
+    const unsigned char *rgb;
+    int w, h;
+    notes->size.code = notes->damaged.code = 0;
+    notes->about = 0;
+    if (rec_frame_bytes(r, &rgb, &w, &h, err) < 0 ||
+        note_size(r, w, h, "frame", &notes->size, err) < 0)
+        return -1;
+    if (img_fit_rgb(rgb, w, h, how->w, how->h, how->letterbox, dst, t, err) < 0) {
         yerr_prefix(err, "%s: record %ld: key 'frame'", r->src, r->index);
-    return rc < 0 ? 0 : 1;
+        return 0;
+    }
+    return 1;
 }
 
 int rec_load_image_fit(rec *r, const rec_image_fit *how, img *dst, img_transform *t,

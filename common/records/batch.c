@@ -78,7 +78,9 @@ static int run(batch *b, yerr *err)
         b->n = b->nrun = 0;
         return -1;
     }
-#pragma omp parallel for schedule(dynamic, 1)
+    /* a batch of one runs on the calling thread, outside a team, so that
+     * its record's work can use the threads itself (img_fit_rgb's rows) */
+#pragma omp parallel for schedule(dynamic, 1) if (b->n > 1)
     for (int i = 0; i < b->n; i++)
         if (b->s[i].run)
             b->s[i].why = b->ops->prepare(b->ctx, i, &b->s[i]);

@@ -11,7 +11,10 @@
  *   3. resize and letterbox: values by hand and against a plain reference
  *      loop written from darknet's definition; transforms map the corners
  *   4. resize and letterbox of dog.jpg against libdarknet's output
- *      (tests/fixtures/letterbox-dog.fix, made by tests/darknet/) */
+ *      (tests/fixtures/letterbox-dog.fix, made by tests/darknet/)
+ *   5. img_fit_rgb (a video frame's bytes into the input): img_from_rgb then
+ *      img_letterbox / img_resize bit for bit, rows on one thread and shared
+ *      among several, inside a parallel region too */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -592,6 +595,65 @@ static void test_letterbox(void)
     img_free(&d), img_free(&s);
 }
 
+/* ---- 5. a frame's bytes straight into the input ---- */
+
+/* img_fit_rgb of w x h random bytes into nw x nh against img_from_rgb and
+ * img_letterbox / img_resize: 1 when every value and the transform match. */
+static int fit_rgb_matches(int w, int h, int nw, int nh, int letterbox, unsigned seed)
+{
+    size_t n = (size_t)w * h * 3;
+    unsigned char *rgb = malloc(n);
+    if (!rgb)
+        return 0;
+    for (size_t i = 0; i < n; i++) {
+        seed = seed * 1103515245u + 12345u;
+        rgb[i] = (unsigned char)(seed >> 16);
+    }
+    yerr err;
+    img im, want, got;
+    img_transform tw, tg;
+    int ok = img_from_rgb(rgb, w, h, &im, &err) == 0;
+    if (ok && letterbox)
+        ok = img_letterbox(&im, nw, nh, &want, &tw, &err) == 0;
+    else if (ok) {
+        ok = img_resize(&im, nw, nh, &want, &err) == 0;
+        tw = img_resize_transform(w, h, nw, nh);
+    }
+    if (ok) {
+        ok = img_fit_rgb(rgb, w, h, nw, nh, letterbox, &got, &tg, &err) == 0;
+        ok = ok && got.w == nw && got.h == nh && got.c == 3 &&
+             memcmp(got.data, want.data, (size_t)nw * nh * 3 * sizeof *got.data) == 0 &&
+             memcmp(&tg, &tw, sizeof tg) == 0;
+        img_free(&got);
+        img_free(&want);
+    }
+    img_free(&im);
+    free(rgb);
+    return ok;
+}
+
+static void test_fit_rgb(void)
+{
+    CHECK(fit_rgb_matches(640, 480, 416, 416, 1, 1),
+          "640x480 frame letterboxed into 416x416 (rows shared): as img_letterbox, bit for bit");
+    CHECK(fit_rgb_matches(640, 480, 320, 320, 0, 2),
+          "640x480 frame stretched to 320x320: as img_resize, bit for bit");
+    CHECK(fit_rgb_matches(481, 643, 608, 416, 1, 3), "481x643 frame in 608x416: bit for bit");
+    CHECK(fit_rgb_matches(7, 5, 6, 6, 1, 4) && fit_rgb_matches(1, 1, 3, 2, 0, 5),
+          "7x5 in 6x6 and 1x1 stretched to 3x2 (one thread): bit for bit");
+    int ok = 1;
+#pragma omp parallel for reduction(&& : ok)
+    for (int i = 0; i < 2; i++)
+        ok = ok && fit_rgb_matches(640, 360, 416, 416, 1, 6 + (unsigned)i);
+    CHECK(ok, "inside a parallel region (one thread a frame): bit for bit");
+    yerr err;
+    img d;
+    unsigned char px[3 * 100] = {0};
+    CHECK(img_fit_rgb(px, 100, 1, 4, 4, 1, &d, NULL, &err) < 0 && err.code == YOLO_EINPUT &&
+              strstr(err.msg, "is empty") && d.data == NULL,
+          "100x1 letterboxed into 4x4 is empty: an error (%s), nothing made", err.msg);
+}
+
 /* ---- 4. against libdarknet ---- */
 
 /* One fixture block ("letterbox W H maxdiff D" + samples) against ours. */
@@ -661,6 +723,7 @@ int main(void)
     test_resize();
     test_letterbox();
     test_darknet_fixture();
+    test_fit_rgb();
     if (!getenv("TEST_IMAGE_KEEP")) {
         char cmd[128];
         snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);

@@ -116,6 +116,16 @@ void img_put_row(img *im, int y, const unsigned char *px, int ps);
  * IMG_ENOMEM (err: YOLO_EIO). */
 int img_from_rgb(const unsigned char *rgb, int w, int h, img *out, yerr *err);
 
+/* img_from_rgb then img_letterbox (letterbox 1) or img_resize into the w x
+ * h network input *dst, bit for bit, *t the transform, without the float
+ * picture: each row of bytes goes through the resize's first pass at once
+ * (as img_load_fit's decode), the rows shared among OpenMP's threads when
+ * called outside a parallel region (a video frame into darknet-forward's
+ * batch of one). 0, or -1 with err set (out of memory: YOLO_EIO; a
+ * letterbox to nothing: YOLO_EINPUT). */
+int img_fit_rgb(const unsigned char *rgb, int src_w, int src_h, int w, int h, int letterbox,
+                img *dst, img_transform *t, yerr *err);
+
 /* The rows at the bottom of im that are all grey 128 / 255: where a decoder
  * had no data (a cut JPEG's zero coefficients, a cut PNG's rows left as
  * img_fill_grey made them). */
