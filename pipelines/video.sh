@@ -16,7 +16,8 @@
 #   --video-codec C, --video-format F, --video-option K=V  (draw: the encoder)
 #   --track METHOD      the tracker's method (sort, bytetrack); --no-track: none.
 #                       The track stage runs when $BIN has one, else is left out.
-#   --records FILE      keep the records (frames, detections) in FILE
+#   --records FILE      keep the records (frames, detections; not the network's
+#                       raw output, which rescale leaves out) in FILE
 # Ctrl-C (SIGINT) ends the input: the frames so far are finished and the video
 # closed properly. Stages come from $BIN (bin/).
 set -euo pipefail
@@ -58,7 +59,7 @@ if [ "$track" = on ]; then tracker=(track ${tr[@]+"${tr[@]}"}); else tracker=(ca
 trap '' INT
 frames ${fr[@]+"${fr[@]}"} "$in" \
   | darknet-forward --quiet --cfg "$cfg" --weights "$weights" ${fwd[@]+"${fwd[@]}"} \
-  | rescale --thresh "$thresh" ${resc[@]+"${resc[@]}"} \
+  | rescale --thresh "$thresh" --drop-output ${resc[@]+"${resc[@]}"} \
   | nms --iou "$iou" --clip \
   | "${tracker[@]}" \
   | draw --video "$out" ${dr[@]+"${dr[@]}"} > "$records" ||

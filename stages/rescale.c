@@ -3,7 +3,7 @@
 #include "yolo/cli/cli.h"
 #include "yolo/post/rescale.h"
 
-enum { OPT_THRESH = 1, OPT_NAMES, OPT_STRICT };
+enum { OPT_THRESH = 1, OPT_NAMES, OPT_DROP_OUTPUT, OPT_STRICT };
 
 typedef struct rs_opts {
     rescale_cfg cfg;
@@ -16,6 +16,9 @@ static const cli_opt opts[] = {
      "keep (prediction, class) pairs with score > T (default 0.5, darknet's detector test; "
      "0.005 for mAP)"},
     {OPT_NAMES, "names", 'n', "FILE", "class names, one a line (darknet's .names)"},
+    {OPT_DROP_OUTPUT, "drop-output", 0, NULL,
+     "leave 'output' out of each record decoded (no stage after rescale reads it: half the "
+     "bytes of a video frame's record at 416)"},
     {OPT_STRICT, "strict", 0, NULL, "stop (exit 2) at the first record that breaks the contract"},
     {0, NULL, 0, NULL, NULL},
 };
@@ -33,6 +36,8 @@ static const cli_desc desc = {
         "objectness x class probability > T becomes one entry {class, name, score, bbox,\n"
         "objectness, prediction}; boxes are not clipped to the image (nms --clip does).\n"
         "Names: --names, else VOC's when there are 20 classes, else the class number.\n"
+        "With --drop-output the record decoded is written without its 'output' (the raw\n"
+        "heads: 860 KB a frame for yolov3-tiny at 416).\n"
         "Records with 'error' or without 'output' pass through unchanged. A record whose\n"
         "output or transform breaks docs/records.md gets 'error' set (a warning, counted);\n"
         "with --strict it stops the run (exit 2).",
@@ -47,6 +52,7 @@ static int on_option(cli *c, void *ctx, int id, const char *arg)
     switch (id) {
     case OPT_THRESH: return cli_double(c, "thresh", arg, 0, 1, &o->cfg.thresh);
     case OPT_NAMES: o->names_path = arg; return 0;
+    case OPT_DROP_OUTPUT: o->cfg.drop_output = 1; return 0;
     case OPT_STRICT: o->strict = 1; return 0;
     }
     return -1;

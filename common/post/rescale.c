@@ -556,7 +556,11 @@ int rescale_record(rec *r, const rescale_cfg *cfg, rescale_work *w, yerr *err)
     if (decode_all(r, cfg, a, w, err) < 0)
         return -1;
     dets_pack(rec_set_begin(r, "detections"), w->dets.v, w->dets.n);
-    return rec_set_end(r, err) < 0 ? -1 : 1;
+    if (rec_set_end(r, err) < 0)
+        return -1;
+    if (cfg->drop_output)
+        rec_delete(r, "output");
+    return 1;
 }
 
 void rescale_work_free(rescale_work *w)

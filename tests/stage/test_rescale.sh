@@ -1,8 +1,8 @@
 # rescale in real pipes: the candidates before NMS against libdarknet's
 # get_network_boxes on the committed fixtures (tests/darknet/make-boxes.sh),
 # the entries' fields, names and order, --thresh, a mirrored transform,
-# pass-through, bad records (non-strict: `error` set; --strict: exit 2), and
-# mutated streams for rescale and nms.
+# pass-through, --drop-output, bad records (non-strict: `error` set;
+# --strict: exit 2), and mutated streams for rescale and nms.
 . tests/stage/lib.sh
 FX=tests/fixtures
 CMP=tests/darknet/compare-boxes.awk
@@ -81,6 +81,15 @@ records-to-json --full "$FX/boxes-v2-dog.mp" | jq -c . > "$T/b.json"
 check "the keys rescale does not own are untouched" cmp -s "$T/a.json" "$T/b.json"
 rescale --thresh 0.3 "$T/v2-dog.mp" | cmp -s - "$T/v2-dog.mp"
 check_eq "run again: detections replaced in place, same bytes" "$?" 0
+rescale --thresh 0.3 --drop-output "$FX/boxes-v2-dog.mp" > "$T/dropped.mp"; rc=$?
+check_eq "--drop-output: exit 0" "$rc" 0
+check_eq "--drop-output: 'output' left out, the other keys in place" \
+  "$(records-to-json "$T/dropped.mp" | jq -c keys_unsorted)" '["id","width","height","transform","detections"]'
+records-to-json --full "$T/v2-dog.mp" | jq -c 'del(.output)' > "$T/a.json"
+records-to-json --full "$T/dropped.mp" | jq -c . > "$T/b.json"
+check "--drop-output: the same detections and other values as without it" cmp -s "$T/a.json" "$T/b.json"
+rescale --drop-output "$T/pass.mp" | cmp -s - "$T/pass.mp"
+check_eq "--drop-output: records with error or without output still pass through byte for byte" "$?" 0
 
 # --- bad records ---------------------------------------------------------------------
 records-to-json --full "$FX/boxes-v2-eagle.mp" > "$T/e.json"

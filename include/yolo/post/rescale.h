@@ -90,6 +90,7 @@ typedef struct rescale_stats {
 typedef struct rescale_cfg {
     double thresh;             /* entries with score > thresh are kept (darknet's test) */
     const names *nm;           /* class names (n == classes), or NULL: see rescale_names */
+    int drop_output;           /* leave `output` out of each record decoded (--drop-output) */
 } rescale_cfg;
 
 /* Appends the entries of head h with score > thresh to out: for each
