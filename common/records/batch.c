@@ -78,12 +78,18 @@ static int run(batch *b, yerr *err)
         b->n = b->nrun = 0;
         return -1;
     }
-    /* a batch of one runs on the calling thread, outside a team, so that
-     * its record's work can use the threads itself (img_fit_rgb's rows) */
-#pragma omp parallel for schedule(dynamic, 1) if (b->n > 1)
-    for (int i = 0; i < b->n; i++)
-        if (b->s[i].run)
-            b->s[i].why = b->ops->prepare(b->ctx, i, &b->s[i]);
+    /* a batch of one runs on the calling thread outside any parallel
+     * construct, so that its record's work can use the threads itself
+     * (img_fit_rgb's rows) from libgomp's pool: inside even an inactive
+     * region, each nested team would start and end threads of its own */
+    if (b->n == 1 && b->s[0].run)
+        b->s[0].why = b->ops->prepare(b->ctx, 0, &b->s[0]);
+    else if (b->n > 1) {
+#pragma omp parallel for schedule(dynamic, 1)
+        for (int i = 0; i < b->n; i++)
+            if (b->s[i].run)
+                b->s[i].why = b->ops->prepare(b->ctx, i, &b->s[i]);
+    }
     yerr fatal = {0};
     int stop = report(b, &fatal), rc = 0;
     if (b->ops->middle)
