@@ -1,30 +1,35 @@
 #!/bin/sh
-# Video in real time (issue 19, point 5): frames per second end to end, and
-# latency, of
-#   frames IN | darknet-forward | rescale | nms | draw --video OUT
+# Video in real time (issue 19, point 5): frames per second end to end, the
+# CPU time of every stage, and latency, of pipelines/video.sh
+#   frames IN | darknet-forward | rescale --drop-output | nms | track | draw --video OUT
 # on a generated 640x480 test video (ffmpeg's testsrc2, FRAMES frames at 25
 # fps, h264 when libx264 is there, else mpeg4), yolov3-tiny with seeded
 # random weights (the network's cost does not depend on its weights; the
-# score threshold THRESH leaves a handful of boxes a frame to draw), at each
-# network size of SIZES (default "416 320").
+# score threshold THRESH leaves a few dozen boxes a frame to draw and track),
+# at each network size of SIZES (default "416 320").
 #
 #  (a) each stage alone, over the stream the stage before it wrote to a
-#      file (frames: decode + RGB + records; darknet-forward: input made
-#      from `frame` + network; rescale and nms; draw --video: drawing +
-#      encoding), ms per frame by wall clock. Their sum is darknet's
-#      `detector demo`-style sequential loop (decode, infer, draw one after
-#      another), and 1000 / sum its frames per second.
-#  (b) the pipeline, every stage its own process, decoding, inference,
-#      drawing and encoding overlapped: FRAMES / wall seconds, against
-#      darknet-forward's own rate in (a) (target: within 10 %).
-#  (c) latency: frames --realtime --stamp (the file read at its own 25 fps,
-#      as a camera gives frames) through the same pipeline; at draw's end
-#      each record's age (now - its `wall`) when draw has encoded it and
-#      passed it on: median, 95th percentile and maximum, ms.
-# The CPU, the load average before and after, and OMP_NUM_THREADS (default
-# 2) are printed. A second pipeline run with OMP_WAIT_POLICY=passive (the
-# network's idle threads sleep instead of spinning, leaving the cores to
-# the other stages) is (b').
+#      file: ms per frame by wall clock, and CPU ms per frame (user + system,
+#      the kernel's accounting of the process, as GNU time reports it). The
+#      wall times' sum is darknet's `detector demo`-style sequential loop
+#      (decode, infer, draw one after another), 1000 / sum its frames per
+#      second. darknet-forward alone reads the same frame records (frames'
+#      output) twice: with OpenMP's defaults, as a user runs it, and with
+#      the pipeline's GOMP_SPINCOUNT; its rate is the better of the two.
+#  (b) the pipeline: pipelines/video.sh itself, its stages run through
+#      wrappers that time them: FRAMES / wall seconds against darknet-forward
+#      alone's rate (target: at least 0.9), and the CPU ms per frame of each
+#      stage in the pipeline, where the stages share the cores.
+#  (b') the same with libgomp's default spin (GOMP_SPINCOUNT=300000: a
+#      network thread that waits spins ~6 ms before it sleeps), which
+#      video.sh replaces.
+#  (c) latency: the file read at its own 25 fps (video.sh --realtime
+#      --stamp, as a camera gives frames); at draw's end each record's age
+#      (now - its `wall`) when draw has encoded it and passed it on: median,
+#      95th percentile and maximum, ms.
+# The CPU, the load average before and after each size, and OMP_NUM_THREADS
+# (default 2) are printed. The machine's other work shows in the wall
+# clock's figures (compare the load), much less in the CPU times.
 #
 #   sh bench/video.sh                        (from anywhere in the repository)
 #   FRAMES=100 SIZES=416 sh bench/video.sh
@@ -35,20 +40,44 @@ SIZES=${SIZES:-"416 320"}
 THRESH=${THRESH:-0.9999}
 CFG=${CFG:-tests/data/cfg/yolov3-tiny.cfg}
 PY=${PY:-/usr/bin/python3}
+TIME=/usr/bin/time     # GNU time (Debian's package time): the CPU figures
 export OMP_NUM_THREADS=${OMP_NUM_THREADS:-2}
 T=$(mktemp -d "${TMPDIR:-/tmp}/video-bench.XXXXXX")
 trap 'rm -rf "$T"' EXIT INT TERM
 B=bin
-make -s "$B/frames" "$B/darknet-forward" "$B/rescale" "$B/nms" "$B/draw" > /dev/null
+STAGES="frames darknet-forward rescale nms track draw"
+make -s $(for s in $STAGES; do printf '%s/%s ' "$B" "$s"; done) > /dev/null
+[ -x "$TIME" ] || { echo "video.sh: no GNU time at $TIME (package time): CPU figures left out" >&2; TIME=; }
+# video.sh's spin count for darknet-forward, so that (a) runs it alike
+SPIN=$(sed -n 's/.*GOMP_SPINCOUNT:-\([0-9]*\).*/\1/p' pipelines/video.sh | head -1)
 
 now() { date +%s.%N; }
 ms_per() { echo "$1 $2 $3" | awk '{ printf "%.1f", ($2 - $1) * 1000 / $3 }'; }
 say() { printf '%s\n' "$*"; }
+# timed NAME CMD...: runs CMD, its wall seconds and CPU into $T/NAME.cpu
+timed() {
+  n=$1; shift
+  if [ -n "$TIME" ]; then "$TIME" -o "$T/$n.cpu" -f '%e %U %S' "$@"
+  else t0=$(now); "$@"; t1=$(now); echo "$t0 $t1" | awk '{ print $2 - $1, "-", "-" }' > "$T/$n.cpu"; fi
+}
+wall_ms() { awk -v n="$FRAMES" '{ printf "%.1f", $1 * 1000 / n }' "$T/$1.cpu"; }
+cpu_ms() { awk -v n="$FRAMES" '$2 == "-" { printf "n/a"; next } { printf "%.1f", ($2 + $3) * 1000 / n }' "$T/$1.cpu"; }
+# a BIN of wrappers: each stage of video.sh timed into $T/pipe.STAGE.cpu
+mkdir "$T/wrap"
+for s in $STAGES; do
+  if [ -n "$TIME" ]; then
+    printf '#!/bin/sh\nexec %s -o %s/pipe.%s.cpu -f "%%e %%U %%S" %s/%s "$@"\n' \
+      "$TIME" "$T" "$s" "$PWD/$B" "$s" > "$T/wrap/$s"
+  else
+    printf '#!/bin/sh\nexec %s/%s "$@"\n' "$PWD/$B" "$s" > "$T/wrap/$s"
+  fi
+  chmod +x "$T/wrap/$s"
+done
 
 say "CPU: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(nproc) cores" \
     "(family $(grep -m1 'cpu family' /proc/cpuinfo | cut -d: -f2 | tr -d ' ')," \
     "model $(grep -m1 '^model[[:space:]]' /proc/cpuinfo | cut -d: -f2 | tr -d ' '))"
-say "load average before: $(cut -d' ' -f1-3 /proc/loadavg); OMP_NUM_THREADS=$OMP_NUM_THREADS"
+say "OMP_NUM_THREADS=$OMP_NUM_THREADS; video.sh runs darknet-forward with GOMP_SPINCOUNT=$SPIN"
 codec=mpeg4
 ffmpeg -hide_banner -encoders 2> /dev/null | grep -q ' libx264 ' && codec=libx264
 ffmpeg -v error -y -f lavfi -i "testsrc2=size=640x480:rate=25" -frames:v "$FRAMES" \
@@ -57,9 +86,6 @@ say "input: $FRAMES frames of 640x480 testsrc2 at 25 fps, $codec; output: draw -
     "(libx264 preset veryfast when the input is h264, else mpeg4)"
 "$B/darknet-forward" --quiet -c "$CFG" --random 1 --save-weights "$T/w" < /dev/null > /dev/null
 
-# (a) each stage alone
-t0=$(now); "$B/frames" "$T/in.mkv" > "$T/dec.mp"; t1=$(now)
-dec=$(ms_per "$t0" "$t1" "$FRAMES")
 lat_py='
 import sys, time, statistics
 import msgpack
@@ -71,36 +97,46 @@ print("%.0f %.0f %.0f" % (statistics.median(ages), ages[int(0.95 * (len(ages) - 
 '
 for s in $SIZES; do
   net="--width $s --height $s"
-  t0=$(now); "$B/darknet-forward" --quiet -c "$CFG" -w "$T/w" $net "$T/dec.mp" > "$T/fwd.mp"; t1=$(now)
-  "$B/rescale" --quiet --thresh "$THRESH" "$T/fwd.mp" > "$T/res.mp"; t2=$(now)
-  "$B/nms" --quiet --clip "$T/res.mp" > "$T/det.mp"; t3=$(now)
-  "$B/draw" --quiet --video "$T/out.mkv" "$T/det.mp" > /dev/null; t4=$(now)
-  fwd=$(ms_per "$t0" "$t1" "$FRAMES") res=$(ms_per "$t1" "$t2" "$FRAMES")
-  nms=$(ms_per "$t2" "$t3" "$FRAMES") drw=$(ms_per "$t3" "$t4" "$FRAMES")
-  boxes=$("$B/records-to-json" "$T/det.mp" | jq -s 'map(.detections | length) | add / length')
-  seq=$(echo "$dec $fwd $res $nms $drw" | awk '{ printf "%.1f", $1 + $2 + $3 + $4 + $5 }')
+  say ""
+  say "yolov3-tiny at ${s}x$s; load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
+  # (a) each stage alone
+  timed frames "$B/frames" --quiet "$T/in.mkv" > "$T/dec.mp"
+  timed fwd0 "$B/darknet-forward" --quiet -c "$CFG" -w "$T/w" $net "$T/dec.mp" > "$T/fwd.mp"
+  timed fwd env GOMP_SPINCOUNT="$SPIN" "$B/darknet-forward" --quiet -c "$CFG" -w "$T/w" $net "$T/dec.mp" > /dev/null
+  timed rescale "$B/rescale" --quiet --thresh "$THRESH" --drop-output "$T/fwd.mp" > "$T/res.mp"
+  timed nms "$B/nms" --quiet --clip "$T/res.mp" > "$T/nms.mp"
+  timed track "$B/track" --quiet "$T/nms.mp" > "$T/det.mp"
+  timed draw "$B/draw" --quiet --video "$T/out.mkv" "$T/det.mp" > /dev/null
+  boxes=$("$B/records-to-json" "$T/det.mp" | jq -s 'map(.detections | length) | add / length * 10 | round / 10')
+  fwd=$(wall_ms fwd0); [ "$(echo "$(wall_ms fwd) $fwd" | awk '{ print ($1 < $2) }')" = 1 ] && fwd=$(wall_ms fwd)
+  seq=$(echo "$(wall_ms frames) $fwd $(wall_ms rescale) $(wall_ms nms) $(wall_ms track) $(wall_ms draw)" |
+        awk '{ printf "%.1f", $1 + $2 + $3 + $4 + $5 + $6 }')
+  # (b) the pipeline, (b') with libgomp's default spin
   pipe() {
+    rm -f "$T"/pipe.*.cpu
     t0=$(now)
-    "$B/frames" "$T/in.mkv" | "$B/darknet-forward" --quiet -c "$CFG" -w "$T/w" $net |
-      "$B/rescale" --quiet --thresh "$THRESH" | "$B/nms" --quiet --clip |
-      "$B/draw" --quiet --video "$T/pipe.mkv" > /dev/null
+    BIN=$T/wrap pipelines/video.sh "$CFG" "$T/w" "$T/in.mkv" "$T/pipe.mkv" --size "${s}x$s" \
+      --thresh "$THRESH"
     t1=$(now)
     echo "$t0 $t1 $FRAMES" | awk '{ printf "%.1f", $3 / ($2 - $1) }'
   }
   p=$(pipe)
-  pp=$(OMP_WAIT_POLICY=passive pipe)
-  lat=$("$B/frames" --realtime --stamp "$T/in.mkv" |
-        "$B/darknet-forward" --quiet -c "$CFG" -w "$T/w" $net |
-        "$B/rescale" --quiet --thresh "$THRESH" | "$B/nms" --quiet --clip |
-        "$B/draw" --quiet --video "$T/lat.mkv" | "$PY" -c "$lat_py")
-  say ""
-  say "yolov3-tiny at ${s}x$s, $boxes boxes a frame drawn on average"
-  say "(a) ms/frame alone: frames $dec, darknet-forward $fwd, rescale $res, nms $nms," \
-      "draw --video $drw; sum $seq ms: sequential loop $(echo "$seq" | awk '{ printf "%.1f", 1000 / $1 }') frames/s"
-  say "    darknet-forward alone: $(echo "$fwd" | awk '{ printf "%.1f", 1000 / $1 }') frames/s"
-  say "(b) pipeline: $p frames/s, $(echo "$p $fwd" | awk '{ printf "%.2f", $1 * $2 / 1000 }') of darknet-forward's rate"
-  say "(b') pipeline, OMP_WAIT_POLICY=passive: $pp frames/s, $(echo "$pp $fwd" | awk '{ printf "%.2f", $1 * $2 / 1000 }') of darknet-forward's rate"
+  pcpu=""
+  for st in $STAGES; do pcpu="$pcpu $st $(cpu_ms "pipe.$st"),"; done
+  pd=$(export GOMP_SPINCOUNT=300000; pipe)
+  lat=$(pipelines/video.sh "$CFG" "$T/w" "$T/in.mkv" "$T/lat.mkv" --size "${s}x$s" \
+          --thresh "$THRESH" --realtime --stamp --records /dev/stdout | "$PY" -c "$lat_py")
+  say "$boxes boxes a frame drawn on average"
+  say "(a) alone, ms/frame wall (CPU): frames $(wall_ms frames) ($(cpu_ms frames))," \
+      "darknet-forward $(wall_ms fwd0) ($(cpu_ms fwd0)), with GOMP_SPINCOUNT=$SPIN $(wall_ms fwd) ($(cpu_ms fwd))," \
+      "rescale $(wall_ms rescale) ($(cpu_ms rescale)), nms $(wall_ms nms) ($(cpu_ms nms))," \
+      "track $(wall_ms track) ($(cpu_ms track)), draw --video $(wall_ms draw) ($(cpu_ms draw))"
+  say "    sum $seq ms: sequential loop $(echo "$seq" | awk '{ printf "%.1f", 1000 / $1 }') frames/s;" \
+      "darknet-forward alone: $(echo "$fwd" | awk '{ printf "%.1f", 1000 / $1 }') frames/s"
+  say "(b) pipeline (video.sh): $p frames/s, $(echo "$p $fwd" | awk '{ printf "%.2f", $1 * $2 / 1000 }') of darknet-forward's rate"
+  say "    CPU ms/frame in it:${pcpu%,}"
+  say "(b') pipeline, GOMP_SPINCOUNT=300000 (libgomp's default): $pd frames/s," \
+      "$(echo "$pd $fwd" | awk '{ printf "%.2f", $1 * $2 / 1000 }') of darknet-forward's rate"
   say "(c) latency at 25 fps in (--realtime), ms: median, 95th percentile, max: $lat"
+  say "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
 done
-say ""
-say "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"

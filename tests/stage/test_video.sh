@@ -191,6 +191,18 @@ check_eq "video.sh: exit 0, nothing on stderr" "$rc $(cat "$T/err")" "0 "
 check_eq "video.sh: 10 frames at 10/1 in, 10 out" "$(probe "$T/vs.avi")" "mpeg4,160,120,10/1,10"
 check_eq "video.sh --records: 10 records with detections and the frame, without the raw output (rescale --drop-output)" \
   "$(records-to-json "$T/vs.mp" | jq -c 'has("detections") and has("frame") and (has("output") | not)' | sort | uniq -c | tr -s ' ')" " 10 true"
+# --stamp reaches frames; darknet-forward runs with GOMP_SPINCOUNT 10000
+# unless the environment says otherwise (a wrapper in BIN tells)
+mkdir "$T/bin4"
+for s in "$BIN"/*; do [ "${s##*/}" = darknet-forward ] || ln -s "$s" "$T/bin4/"; done
+printf '#!/bin/sh\necho "$GOMP_SPINCOUNT" >> %s/spin\nexec %s/darknet-forward "$@"\n' "$T" "$(cd "$BIN" && pwd)" > "$T/bin4/darknet-forward"
+chmod +x "$T/bin4/darknet-forward"
+BIN=$T/bin4 pipelines/video.sh "$CFG" "$T/w.weights" "$T/small.avi" "$T/vs.avi" --no-track \
+  --stamp --records "$T/vst.mp" 2> "$T/err"; rc=$?
+GOMP_SPINCOUNT=77 BIN=$T/bin4 pipelines/video.sh "$CFG" "$T/w.weights" "$T/small.avi" "$T/vs.avi" \
+  --no-track 2>> "$T/err"
+check_eq "video.sh --stamp: every record has its wall time; darknet-forward's GOMP_SPINCOUNT 10000, the environment's when set" \
+  "$rc $(records-to-json "$T/vst.mp" | jq -c 'has("wall")' | sort | uniq -c | tr -s ' ') $(cat "$T/spin" | tr '\n' ' ')" "0  10 true 10000 77 "
 # a track stage in BIN is put between nms and draw (here one that only says it ran)
 # (BIN's own track is left out of the links: writing the fake over a link
 # would write over the real stage)
