@@ -760,38 +760,46 @@ int rec_delete(rec *r, const char *key)
 
 /* ---- the writer ------------------------------------------------------------ */
 
-/* A pipe's buffer, bytes. The kernel's default, 64 KiB, passes a 1.8 MiB
- * record (a 640x480 frame and yolov3-tiny's output) in 28 rounds of write,
- * wake the reader, read, and each wake-up of a light stage interrupts the
- * network's threads next door; 256 KiB makes it 7 rounds for the same CPU
- * time (bench/video.sh, docs/benchmarks.md: 1 MiB, the most an unprivileged
- * process may ask, cost a third more CPU in the stages that pass records
- * on). */
-#define REC_PIPE_BYTES (256 << 10)
-
-/* Grows the buffer of the pipe f writes to (nothing for a file, a terminal,
- * a socket). A refusal (the system's limits) leaves the pipe as it was:
- * records go through either way, only in more rounds. */
-static void grow_pipe(FILE *f)
-{
-#ifdef F_SETPIPE_SZ
-    struct stat st;
-    int fd = fileno(f);
-    if (fd >= 0 && fstat(fd, &st) == 0 && S_ISFIFO(st.st_mode) &&
-        fcntl(fd, F_GETPIPE_SZ) < REC_PIPE_BYTES)
-        (void)fcntl(fd, F_SETPIPE_SZ, REC_PIPE_BYTES);
-#else
-    (void)f;
-#endif
-}
+/* The most a writer grows its pipe to: the default /proc/sys/fs/pipe-max-size,
+ * what an unprivileged process may ask. */
+#define REC_PIPE_MAX (1 << 20)
 
 void rec_writer_init(rec_writer *w, FILE *f, const char *name)
 {
     memset(w, 0, sizeof *w);
-    if (f)
-        grow_pipe(f);
     w->f = f;
     w->name = name;
+#ifdef F_SETPIPE_SZ
+    struct stat st;
+    int fd = f ? fileno(f) : -1, size;
+    if (fd >= 0 && fstat(fd, &st) == 0 && S_ISFIFO(st.st_mode) &&
+        (size = fcntl(fd, F_GETPIPE_SZ)) > 0)
+        w->pipe_bytes = (size_t)size;
+#endif
+}
+
+/* Before a record of n bytes: w's pipe grown to hold it whole (a power of
+ * two times its size, at most REC_PIPE_MAX). With the kernel's 64 KiB a
+ * 900 KiB video frame's record passes in 14 rounds of write, wake the
+ * reader, read, and the writer waits for the reader to take all but the
+ * last 64 KiB: through a chain of stages (rescale | nms | track | draw)
+ * each record then ripples through every process before the first can go
+ * on. Records that fit (a dataset's, of a few KiB) leave the pipe as it
+ * is. A refusal (the system's limits) stops the growing: records go
+ * through either way. */
+static void fit_pipe(rec_writer *w, size_t n)
+{
+#ifdef F_SETPIPE_SZ
+    if (w->pipe_bytes == 0 || n <= w->pipe_bytes || w->pipe_bytes >= REC_PIPE_MAX)
+        return;
+    size_t want = w->pipe_bytes;
+    while (want < n && want < REC_PIPE_MAX)
+        want *= 2;
+    int got = fcntl(fileno(w->f), F_SETPIPE_SZ, (int)want);
+    w->pipe_bytes = got > 0 ? (size_t)got : 0;
+#else
+    (void)w, (void)n;
+#endif
 }
 
 static int put(rec_writer *w, const void *p, size_t n, yerr *err)
@@ -808,14 +816,19 @@ static int put(rec_writer *w, const void *p, size_t n, yerr *err)
 int rec_write(rec_writer *w, const rec *r, yerr *err)
 {
     if (r->raw && !r->modified) {
+        fit_pipe(w, r->raw_len);
         if (put(w, r->raw, r->raw_len, err) < 0)
             return -1;
         w->count++;
         return 0;
     }
-    size_t live = 0;
+    size_t live = 0, len = 5;
     for (size_t i = 0; i < r->n; i++)
-        live += r->ents[i].state != REC_DELETED;
+        if (r->ents[i].state != REC_DELETED) {
+            live++;
+            len += r->ents[i].key.len + r->ents[i].val.len;
+        }
+    fit_pipe(w, len);
     uint8_t hdr[5];
     size_t hn;
     if (live < 16) {
