@@ -147,17 +147,22 @@ int img_read_size(const char *path, int *w, int *h, yerr *err)
     return rc;
 }
 
-int img_alloc(img *im, int w, int h, int c, yerr *err)
+/* img_alloc's work; zero 0 leaves the values unset, for a caller that
+ * writes every one. */
+static int alloc_pixels(img *im, int w, int h, int c, int zero, yerr *err)
 {
     *im = (img){0};
     if (w <= 0 || h <= 0 || c <= 0)
         return yerr_set(err, YOLO_EINPUT, "image size %d x %d x %d is not positive", w, h, c);
-    float *p = calloc((size_t)w * h * c, sizeof *p);
+    size_t n = (size_t)w * h * c;
+    float *p = zero ? calloc(n, sizeof *p) : malloc(n * sizeof *p);
     if (!p)
         return yerr_set(err, YOLO_EIO, "out of memory for a %d x %d x %d image", w, h, c);
     *im = (img){.w = w, .h = h, .c = c, .data = p};
     return 0;
 }
+
+int img_alloc(img *im, int w, int h, int c, yerr *err) { return alloc_pixels(im, w, h, c, 1, err); }
 
 void img_free(img *im)
 {
@@ -614,10 +619,16 @@ struct img_fit {
     float *part;                   /* [3, src_h, new_w] the first pass's rows */
     float *row;                    /* [3, src_w] one decoded row, in planes */
     unsigned char *grey;           /* [src_h] 1 where the row was all grey 128 */
+    int *ix;                       /* [new_w] resample_row's ix of each column, */
+    float *dx;                     /* [new_w] and its dx: the same for every row */
 };
 
 static void fit_free(struct img_fit *f)
 {
+    free(f->ix);
+    free(f->dx);
+    f->ix = NULL;
+    f->dx = NULL;
     free(f->part);
     free(f->row);
     free(f->grey);
@@ -643,10 +654,17 @@ int img_start(img *im, int w, int h, yerr *err)
     f->part = malloc((size_t)3 * h * f->new_w * sizeof *f->part);
     f->row = malloc((size_t)3 * w * sizeof *f->row);
     f->grey = calloc((size_t)h, 1);
+    f->ix = malloc((size_t)f->new_w * sizeof *f->ix);
+    f->dx = malloc((size_t)f->new_w * sizeof *f->dx);
     *im = (img){.w = w, .h = h, .c = 3, .fit = f};
-    if (!f->part || !f->row || !f->grey) {
+    if (!f->part || !f->row || !f->grey || !f->ix || !f->dx) {
         fit_free(f);
         return yerr_set(err, YOLO_EIO, "out of memory for a %d x %d image's resize", w, h);
+    }
+    for (int c = 0; c < f->new_w; c++) {   /* resample_row's, column by column */
+        float sx = c * f->scale;
+        f->ix[c] = (int)sx;
+        f->dx[c] = sx - f->ix[c];
     }
     return 0;
 }
@@ -658,9 +676,23 @@ int img_started(const img *im) { return im->data || (im->fit && im->fit->part); 
 static void first_pass(const img *im, const float *row, int y)
 {
     const struct img_fit *f = im->fit;
-    for (int k = 0; k < 3; k++)
-        resample_row(row + (size_t)k * im->w, im->w, f->new_w, f->scale,
-                     f->part + ((size_t)k * im->h + y) * f->new_w);
+    int w = im->w, nw = f->new_w;
+    for (int k = 0; k < 3; k++) {
+        const float *in = row + (size_t)k * w;                    /* [w] */
+        float *o = f->part + ((size_t)k * im->h + y) * nw;        /* [nw] */
+        if (w == 1) {
+            resample_row(in, w, nw, f->scale, o);
+            continue;
+        }
+        /* resample_row with each column's ix and dx from the table: the
+         * same operations in the same order, so the same bits */
+        for (int c = 0; c < nw - 1; c++) {
+            int ix = f->ix[c], ix1 = ix + 1 < w ? ix + 1 : ix;
+            float dx = f->dx[c];
+            o[c] = (1 - dx) * in[ix] + dx * in[ix1];
+        }
+        o[nw - 1] = in[w - 1];
+    }
 }
 
 /* Row y of the planes in f->row through the first pass into f->part. */
@@ -703,7 +735,9 @@ static int fit_finish(const img *src, img *dst, img_transform *t, yerr *err)
     if (f->letterbox && (lw < 1 || lh < 1))
         return yerr_set(err, YOLO_EINPUT, "a %d x %d image letterboxed into %d x %d is empty",
                         src->w, src->h, f->net_w, f->net_h);
-    if (img_alloc(dst, f->net_w, f->net_h, 3, err) != 0)
+    /* every value is written: the grey around the window, the window by
+     * resample_y (a stretch's window is the whole input) */
+    if (alloc_pixels(dst, f->net_w, f->net_h, 3, 0, err) != 0)
         return IMG_ENOMEM;
     if (f->letterbox)
         fill_around(dst, f->ox, f->oy, f->new_w, f->new_h);
