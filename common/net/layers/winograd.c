@@ -549,13 +549,6 @@ static wino_kernels wino_family(isa_family f)
     }
 }
 
-/* The share [*lo, *hi) of n items of thread t among nt. */
-static void share(long n, int t, int nt, long *lo, long *hi)
-{
-    *lo = n * t / nt;
-    *hi = n * (t + 1) / nt;
-}
-
 /* Segments in a block. */
 static int segments(const wino_plan *p, const wino_blk *bk)
 {
@@ -565,31 +558,41 @@ static int segments(const wino_plan *p, const wino_blk *bk)
     return n;
 }
 
-/* One block, on the calling team: the input transform split by channel
+/* Pieces a thread's share of a transform is dealt in. Dealt as threads come
+ * for them, not split in advance, so that a thread held up (its core lent
+ * to another process: the other stages of a video pipeline) does not hold
+ * the team at the barrier after: the others take its pieces. Each piece is
+ * a run of channels (or filters) in order, as a share was, and each item is
+ * computed alike whichever thread takes it: the same bits. */
+#define WINO_PIECES 4
+
+/* One block, on the calling team: the input transform dealt by channel
  * and segment, the 36 products by point, the output transform by filter
  * and segment. */
 static void run_block(const wino_plan *p, const float *u, const float *bias, act_type act,
                       const float *in, float *out, const wino_blk *bk, const wino_kernels *kn,
-                      int t, int nt)
+                      int nt)
 {
     const wino_conv *cv = p->cv;
-    long lo, hi, nseg = segments(p, bk);
-    share(nseg * cv->cin, t, nt, &lo, &hi);
-    kn->input(p, in, lo, hi, nseg, bk);
-#pragma omp barrier
-    share(WINO_POINTS, t, nt, &lo, &hi);
-    for (long e = lo; e < hi; e++)   /* back: u holds U_e^T [cin, kout] */
+    long nseg = segments(p, bk), nin = nseg * cv->cin, nout = nseg * cv->kout;
+    long pieces = (long)WINO_PIECES * nt;
+    long pin = (nin + pieces - 1) / pieces, pout = (nout + pieces - 1) / pieces;
+#pragma omp for schedule(dynamic)
+    for (long i = 0; i < nin; i += pin)
+        kn->input(p, in, i, i + pin < nin ? i + pin : nin, nseg, bk);
+#pragma omp for schedule(dynamic)
+    for (int e = 0; e < WINO_POINTS; e++)   /* back: u holds U_e^T [cin, kout] */
         gemm_f32(&(gemm_shape){.ta = cv->back, .m = cv->kout, .n = bk->nb, .k = cv->cin,
                                .alpha = 1, .lda = cv->back ? cv->kout : cv->cin,
                                .ldb = bk->nb, .ldc = bk->nb},
                  u + (size_t)e * cv->kout * cv->cin, bk->v + (size_t)e * cv->cin * bk->nb,
                  bk->m + (size_t)e * cv->kout * bk->nb);
-#pragma omp barrier
-    share(nseg * cv->kout, t, nt, &lo, &hi);
-    kn->output(p, lo, hi, nseg, bk, bias, act, out);
-    /* no barrier: the next block's input transform writes V only, never M
-     * (its V ends before this block's M starts: blocks never grow), and its
+    /* nowait: the next block's input transform writes V only, never M (its
+     * V ends before this block's M starts: blocks never grow), and its
      * products wait at the barrier above for every output transform */
+#pragma omp for schedule(dynamic) nowait
+    for (long i = 0; i < nout; i += pout)
+        kn->output(p, i, i + pout < nout ? i + pout : nout, nseg, bk, bias, act, out);
 }
 
 void wino_forward(const wino_conv *cv, const float *u, const float *bias, act_type act,
@@ -600,15 +603,15 @@ void wino_forward(const wino_conv *cv, const float *u, const float *bias, act_ty
     wino_kernels kn = wino_family(cv->portable ? ISA_GENERIC : isa_active());
 #pragma omp parallel
     {
-        int t = 0, nt = 1;
+        int nt = 1;
 #ifdef _OPENMP
-        t = omp_get_thread_num(), nt = omp_get_num_threads();
+        nt = omp_get_num_threads();
 #endif
         for (long t0 = 0; t0 < p.tiles; t0 += p.block) {
             int nb = p.tiles - t0 < p.block ? (int)(p.tiles - t0) : p.block;
             wino_blk bk = {.t0 = t0, .nb = nb, .v = work,
                            .m = work + (size_t)WINO_POINTS * cv->cin * nb};
-            run_block(&p, u, bias, act, in, out, &bk, &kn, t, nt);
+            run_block(&p, u, bias, act, in, out, &bk, &kn, nt);
         }
     }
 }
