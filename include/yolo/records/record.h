@@ -173,6 +173,7 @@ typedef struct rec_writer {
     uint64_t bytes;
     int write_errno;    /* errno of the first failed write, 0 if none: the
                            stream's closer reports it (errno is stale by then) */
+    int pipe;           /* f is a pipe: each record flushed as it is written */
     size_t pipe_bytes;  /* f's pipe buffer while it may grow, else 0 (a file,
                            a terminal, a pipe at its most) */
 } rec_writer;
@@ -181,7 +182,8 @@ void rec_writer_init(rec_writer *w, FILE *f, const char *name);
 /* Writes r whole: records are checked before, so a failure here is I/O
  * (YOLO_EIO). On a pipe, a record larger than the pipe's buffer first grows
  * it to hold the record whole, up to 1 MiB (F_SETPIPE_SZ: a video frame's
- * record does not wait for its reader). */
+ * record does not wait for its reader), and each record is flushed: the
+ * reader has it whole at once. */
 int rec_write(rec_writer *w, const rec *r, yerr *err);
 
 #endif
