@@ -31,6 +31,9 @@
 # (default 2) are printed. The machine's other work shows in the wall
 # clock's figures (compare the load), much less in the CPU times.
 #
+# VIDEO_OPTS: more options for video.sh and draw alone (e.g.
+# "--video-option preset=ultrafast", libx264's cheapest preset).
+#
 #   sh bench/video.sh                        (from anywhere in the repository)
 #   FRAMES=100 SIZES=416 sh bench/video.sh
 set -eu
@@ -38,6 +41,7 @@ cd "$(dirname "$0")/.."
 FRAMES=${FRAMES:-200}
 SIZES=${SIZES:-"416 320"}
 THRESH=${THRESH:-0.9999}
+VIDEO_OPTS=${VIDEO_OPTS:-}
 CFG=${CFG:-tests/data/cfg/yolov3-tiny.cfg}
 PY=${PY:-/usr/bin/python3}
 TIME=/usr/bin/time     # GNU time (Debian's package time): the CPU figures
@@ -83,7 +87,7 @@ ffmpeg -hide_banner -encoders 2> /dev/null | grep -q ' libx264 ' && codec=libx26
 ffmpeg -v error -y -f lavfi -i "testsrc2=size=640x480:rate=25" -frames:v "$FRAMES" \
   -c:v "$codec" -pix_fmt yuv420p "$T/in.mkv"
 say "input: $FRAMES frames of 640x480 testsrc2 at 25 fps, $codec; output: draw --video out.mkv" \
-    "(libx264 preset veryfast when the input is h264, else mpeg4)"
+    "(libx264 preset veryfast when the input is h264, else mpeg4)${VIDEO_OPTS:+; options: $VIDEO_OPTS}"
 "$B/darknet-forward" --quiet -c "$CFG" --random 1 --save-weights "$T/w" < /dev/null > /dev/null
 
 lat_py='
@@ -106,7 +110,7 @@ for s in $SIZES; do
   timed rescale "$B/rescale" --quiet --thresh "$THRESH" --drop-output "$T/fwd.mp" > "$T/res.mp"
   timed nms "$B/nms" --quiet --clip "$T/res.mp" > "$T/nms.mp"
   timed track "$B/track" --quiet "$T/nms.mp" > "$T/det.mp"
-  timed draw "$B/draw" --quiet --video "$T/out.mkv" "$T/det.mp" > /dev/null
+  timed draw "$B/draw" --quiet --video "$T/out.mkv" $VIDEO_OPTS "$T/det.mp" > /dev/null
   boxes=$("$B/records-to-json" "$T/det.mp" | jq -s 'map(.detections | length) | add / length * 10 | round / 10')
   fwd=$(wall_ms fwd0); [ "$(echo "$(wall_ms fwd) $fwd" | awk '{ print ($1 < $2) }')" = 1 ] && fwd=$(wall_ms fwd)
   seq=$(echo "$(wall_ms frames) $fwd $(wall_ms rescale) $(wall_ms nms) $(wall_ms track) $(wall_ms draw)" |
@@ -116,7 +120,7 @@ for s in $SIZES; do
     rm -f "$T"/pipe.*.cpu
     t0=$(now)
     BIN=$T/wrap pipelines/video.sh "$CFG" "$T/w" "$T/in.mkv" "$T/pipe.mkv" --size "${s}x$s" \
-      --thresh "$THRESH"
+      --thresh "$THRESH" $VIDEO_OPTS
     t1=$(now)
     echo "$t0 $t1 $FRAMES" | awk '{ printf "%.1f", $3 / ($2 - $1) }'
   }
@@ -125,7 +129,7 @@ for s in $SIZES; do
   for st in $STAGES; do pcpu="$pcpu $st $(cpu_ms "pipe.$st"),"; done
   pd=$(export GOMP_SPINCOUNT=300000; pipe)
   lat=$(pipelines/video.sh "$CFG" "$T/w" "$T/in.mkv" "$T/lat.mkv" --size "${s}x$s" \
-          --thresh "$THRESH" --realtime --stamp --records /dev/stdout | "$PY" -c "$lat_py")
+          --thresh "$THRESH" $VIDEO_OPTS --realtime --stamp --records /dev/stdout | "$PY" -c "$lat_py")
   say "$boxes boxes a frame drawn on average"
   say "(a) alone, ms/frame wall (CPU): frames $(wall_ms frames) ($(cpu_ms frames))," \
       "darknet-forward $(wall_ms fwd0) ($(cpu_ms fwd0)), with GOMP_SPINCOUNT=$SPIN $(wall_ms fwd) ($(cpu_ms fwd))," \
