@@ -200,8 +200,9 @@ static int sync_bn(trainer *t, network *net, yerr *err)
 void train_report_start(const trainer *t, const yrep *rep)
 {
     if (t->ema_fresh)
-        yrep_warn(rep, "%s: no EMA of the weights to go on from (the run had no --ema): the "
-                  "average starts here from these weights", t->tc.resume_from);
+        yrep_warn(rep, "%s: no EMA of the weights to go on from (%s): the average starts "
+                  "here from these weights", t->tc.resume_from,
+                  t->no_state ? "no .state" : "the run had no --ema");
     if (t->ema_dropped && t->dist.rank == 0)
         yrep_warn(rep, "%s: its .state has an EMA of the weights; without --ema it is not kept",
                   t->tc.resume_from);
