@@ -16,13 +16,15 @@
 # after it are random from SEED, images seen and the schedule start at 0;
 # -v: validate on this split every --val-every steps (default 100; mAP and loss
 # logged, the best weights kept as DIR/best.weights, --patience K stops a run
-# that no longer improves; pipelines/val.sh does it); -l: options for yolo-loss (e.g. "--variant darknet"); -L: another loss
+# that no longer improves; pipelines/val.sh does it; with --ema DECAY the
+# weights' moving average, DIR/weights.ema, is what is validated and kept
+# as best.weights); -l: options for yolo-loss (e.g. "--variant darknet"); -L: another loss
 # program instead of yolo-loss (any command reading records on stdin and
 # writing each back, flushed, with `grad`); -m: multi-scale training, darknet's
 # random=1 (e.g. 320,608): a new square size, a multiple of 32 in MIN..MAX,
 # every 10 steps (encode-targets --sizes; darknet-forward resizes the network).
 # OPTIONs go to darknet-forward (--max-batches N, --save-every N, --adam,
-# --resume, --batch N, ...).
+# --resume, --batch N, --ema DECAY, --policy cosine, --lrf F, --burn-in N, ...).
 # Environment: AUGMENT, options for encode-targets (default "--shuffle").
 # Stages come from $BIN (bin/). The stages run as jobs watched here: when
 # one fails the others are stopped, and the status is the failed stage's
@@ -129,6 +131,10 @@ resume_position() {
 for a in "$@"; do
   [ "$a" = --resume ] && [ -n "$weights" ] && [ -f "$weights" ] && resume_position
 done
+# --ema: darknet-forward keeps DIR/weights.ema, validates it and writes it
+# as best.weights (said at the end)
+ema=
+for a in "$@"; do case $a in --ema | --ema=*) ema=1 ;; esac; done
 validation=()
 if [ -n "$val" ]; then
   vcmd="bash $(printf '%q' "$here/val.sh") -s $(printf '%q' "$val")"
@@ -351,7 +357,9 @@ report() {
     echo "$me: done (rank 0 writes the weights, the log and the plot)" >&2
     exit 0
   elif [ "${st[$FWD]}" -eq 0 ]; then
-    echo "$me: weights in $out/weights, log $out/log.jsonl, plot $out/loss.svg" >&2
+    echo "$me: weights in $out/weights${ema:+ (their moving average in $out/weights.ema)}, log $out/log.jsonl, plot $out/loss.svg" >&2
+    [ ! -f "$out/best.weights" ] || [ -z "$val" ] ||
+      echo "$me: the best validation's ${ema:+EMA }weights in $out/best.weights (validated: $out/weights${ema:+.ema})" >&2
     exit 0
   elif [ -n "$asked" ]; then
     stopped

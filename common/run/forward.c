@@ -121,6 +121,8 @@ int fwd_open(fwd *f, const fwd_config *cf, yerr *err)
         yrep_warn(cf->rep, "%s: no %s.state beside it: resumed at step %ld (images seen / "
                   "batch) without the optimiser's moments or the stream's position",
                   cf->weights_path, cf->weights_path, f->tr.step);
+    if (rc == 0 && cf->train)
+        train_report_start(&f->tr, cf->rep);
     if (rc < 0)
         fwd_close(f);
     return rc;

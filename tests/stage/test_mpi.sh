@@ -88,7 +88,7 @@ if ! command -v mpirun > /dev/null 2>&1 || [ -z "$have_mpi" ]; then
            "rank 1 says rank 0 writes the files" "a batch that does not split refused" "a template refused" \
            "kill -9 of rank 1: non-zero status" "... the killed rank named" "... no darknet-forward left" \
            "... the checkpoint intact" "--resume under mpirun: exit 0" "... the bytes of an uninterrupted run" \
-           "... the log goes on" "resume with another number of ranks refused"; do
+           "... and of its weights.ema" "... the log goes on" "resume with another number of ranks refused"; do
     skip "$d" "$why"
   done
   done_testing
@@ -123,8 +123,9 @@ out=$($MPI $TRAIN -o "$T/tpl" "$T/d" tiny-v2 --max-batches 2 2>&1)
 check_match "a template name under mpirun: refused (status 1)" "$? $out" "^1 .*under mpirun CFG is a file"
 
 # --- a rank killed ----------------------------------------------------------------
+# (with --ema: rank 0 keeps the average, the same on every rank's weights)
 $MPI $TRAIN -o "$T/k" "$T/d" "$T/net.cfg" --max-batches 100000 --save-every 5 --quiet \
-  > /dev/null 2> "$T/k.err" &
+  --ema .9 --ema-tau 5 > /dev/null 2> "$T/k.err" &
 job=$!
 for _ in $(seq 300); do [ -f "$T/k/weights" ] && break; sleep 0.1; done
 sleep 0.5
@@ -142,10 +143,14 @@ check "... the checkpoint intact: it loads and its .state is its own (step $step
   "darknet-forward --quiet --cfg $T/net.cfg --weights $T/k/weights < /dev/null &&
    [ \"\$(records-to-json -q $T/k/weights.state | jq .seen)\" = \"\$(od -An -j12 -N8 -tu8 --endian=little $T/k/weights | tr -d ' ')\" ]"
 end=$((step + 3))
-$MPI $TRAIN -o "$T/k" -w "$T/k/weights" "$T/d" "$T/net.cfg" --max-batches $end --resume --quiet 2> "$T/r.err"
+$MPI $TRAIN -o "$T/k" -w "$T/k/weights" "$T/d" "$T/net.cfg" --max-batches $end --resume --quiet \
+  --ema .9 --ema-tau 5 2> "$T/r.err"
 check_eq "--resume under mpirun from step $step to $end: exit 0" "$?" 0
-$MPI $TRAIN -o "$T/u" "$T/d" "$T/net.cfg" --max-batches $end --quiet 2> /dev/null
+$MPI $TRAIN -o "$T/u" "$T/d" "$T/net.cfg" --max-batches $end --quiet --ema .9 --ema-tau 5 2> /dev/null
 check "... the bytes of an uninterrupted $end-step run" cmp -s "$T/k/weights" "$T/u/weights"
+check_eq "... and of its weights.ema (--ema), its .state counting $end updates" \
+  "$(cmp -s "$T/k/weights.ema" "$T/u/weights.ema" && echo SAME) $(state_of "$T/k/weights.state" .ema_updates)" \
+  "SAME $end"
 check_eq "... the log goes on: iterations 1..$end once each" "$(jq .iteration "$T/k/log.jsonl" | sort -n | uniq | wc -l) $(wc -l < "$T/k/log.jsonl")" "$end $end"
 out=$($TRAIN -o "$T/k" -w "$T/k/weights" "$T/d" "$T/net.cfg" --max-batches $((end + 1)) --resume 2>&1)
 check_match "resume with another number of ranks: refused (status 1)" "$? $out" \
