@@ -105,8 +105,32 @@ anchor_heads() {
 }
 # the value of key $2 in the one-record JSON $1
 anchor_key() { sed -n "s/.*\"$2\":\([^,}]*\).*/\1/p" <<< "$1"; }
+# anchor_figures ANCHORS UNITS...: on the split, "old K BPR" of ANCHORS and,
+# when BPR < anchor_min, "new BPR LINE" of kmeans-anchors' K anchors (LINE as
+# it prints them); "error WHY" when kmeans-anchors cannot. Run in a subshell:
+# its scratch folder goes with it, a stop asked for included.
+anchor_figures() {
+  local old=$1 d ev k bpr line
+  shift
+  d=$(mktemp -d "${TMPDIR:-/tmp}/anchors.XXXXXX") || exit 0
+  trap 'rm -rf "$d"' EXIT
+  trap 'exit 1' INT TERM
+  # a split voc-parse cannot read: training says why
+  voc-parse -q --split "$split" ${classes[@]+"${classes[@]}"} "$data" > "$d/recs.mp" 2> /dev/null || exit 0
+  ev=$(kmeans-anchors -q "$@" --eval "$old" "$d/recs.mp" 2> "$d/err" | records-to-json -q) ||
+    { echo "error $(sed 's/^kmeans-anchors: //' "$d/err" | head -n 1)"; exit 0; }
+  k=$(anchor_key "$ev" k) bpr=$(anchor_key "$ev" bpr)
+  echo "old $k $bpr"
+  awk -v b="$bpr" -v m="$anchor_min" 'BEGIN { exit !(b < m) }' || exit 0
+  line=$(kmeans-anchors -k "$k" "$@" "$d/recs.mp" 2> "$d/err" > /dev/null &&
+         sed -n 's/^anchors = //p' "$d/err") &&
+    ev=$(kmeans-anchors -q "$@" --eval "$line" "$d/recs.mp" 2> "$d/err" | records-to-json -q) &&
+    echo "new $(anchor_key "$ev" bpr) $line" ||
+    echo "error kmeans-anchors -k $k $*: $(sed 's/^kmeans-anchors: //' "$d/err" | tail -n 1)"
+}
 anchor_check() {
-  local copy=$out/net.cfg heads type w h old unit=() d rc=0 ev k bpr line nbpr say
+  local copy=$out/net.cfg heads type w h old unit=() fig k bpr nbpr line say
+  [ -f "$cfg" ] && [ -r "$cfg" ] || return 0     # darknet-forward says why
   [ "$cfg" != "$user_cfg" ] || ! [ "$cfg" -ef "$copy" ] || copy=$out/net-anchors.cfg
   if [[ " $* " == *" --resume "* ]]; then
     ! anchor_copy_of "$copy" "$cfg" || { cfg=$copy; anchor_say "resuming with $copy, the anchors its run chose"; }
@@ -125,36 +149,24 @@ anchor_check() {
     [ "$w" = "$h" ] || { anchor_say "no anchor check: the [region] grid of $cfg is ${w}x$h, not square"; anchor_drop "$copy"; return 0; }
     unit=(--grid "$w")
   fi
-  d=$(mktemp -d "${TMPDIR:-/tmp}/anchors.XXXXXX")
-  voc-parse -q --split "$split" ${classes[@]+"${classes[@]}"} "$data" > "$d/recs.mp" 2> /dev/null &&
-    ev=$(kmeans-anchors -q "${unit[@]}" --eval "$old" "$d/recs.mp" 2> "$d/err" | records-to-json -q) || rc=$?
-  k=$(anchor_key "$ev" k) bpr=$(anchor_key "$ev" bpr)
-  if [ "$rc" -ne 0 ] || [ -z "$bpr" ]; then
-    [ ! -s "$d/err" ] || anchor_say "no anchor check: $(sed 's/^kmeans-anchors: //' "$d/err" | head -n 1)"
-    rm -rf "$d"; anchor_drop "$copy"; return 0
-  fi
-  if ! awk -v b="$bpr" -v m="$anchor_min" 'BEGIN { exit !(b < m) }'; then
+  fig=$(anchor_figures "$old" "${unit[@]}")
+  read -r _ k bpr <<< "$(grep '^old ' <<< "$fig")"
+  read -r _ nbpr line <<< "$(grep '^new ' <<< "$fig")"
+  say="anchors fit the data badly: best possible recall $(printf '%.4f' "${bpr:-0}") < $anchor_min"
+  if [ -z "$bpr" ]; then
+    [[ $fig != error* ]] || anchor_say "no anchor check: ${fig#error }"
+  elif ! awk -v b="$bpr" -v m="$anchor_min" 'BEGIN { exit !(b < m) }'; then
     anchor_say "anchors fit the data: best possible recall $(printf '%.4f' "$bpr") >= $anchor_min (kmeans-anchors ${unit[*]} on split $split)"
-    rm -rf "$d"; anchor_drop "$copy"; return 0
-  fi
-  say="anchors fit the data badly: best possible recall $(printf '%.4f' "$bpr") < $anchor_min"
-  line=$(kmeans-anchors -k "$k" "${unit[@]}" "$d/recs.mp" 2> "$d/err" > /dev/null &&
-         sed -n 's/^anchors = //p' "$d/err") || true
-  [ -z "$line" ] || ev=$(kmeans-anchors -q "${unit[@]}" --eval "$line" "$d/recs.mp" | records-to-json -q) || true
-  nbpr=$(anchor_key "$ev" bpr)
-  if [ -z "$line" ] || [ -z "$nbpr" ]; then
-    anchor_say "$say; kmeans-anchors -k $k ${unit[*]} failed ($(sed 's/^kmeans-anchors: //' "$d/err" | tail -n 1)): training $cfg as it is"
-    rm -rf "$d"; anchor_drop "$copy"; return 0
-  fi
-  rm -rf "$d"
-  if ! awk -v n="$nbpr" -v b="$bpr" 'BEGIN { exit !(n > b) }'; then
+  elif [ -z "$nbpr" ]; then
+    anchor_say "$say; $(grep '^error ' <<< "$fig" | cut -c7-): training $cfg as it is"
+  elif ! awk -v n="$nbpr" -v b="$bpr" 'BEGIN { exit !(n > b) }'; then
     anchor_say "$say; kmeans-anchors -k $k ${unit[*]} does no better (recall $(printf '%.4f' "$nbpr")): training $cfg as it is"
-    anchor_drop "$copy"; return 0
+  elif anchor_write "$copy" "$line" "$(printf '%.4f' "$bpr")" "$(printf '%.4f' "$nbpr")" "kmeans-anchors -k $k ${unit[*]}"; then
+    anchor_say "$say; new anchors from kmeans-anchors -k $k ${unit[*]}: $line (recall $(printf '%.4f' "$nbpr")); training with $copy"
+    cfg=$copy
+    return 0
   fi
-  nbpr=$(printf '%.4f' "$nbpr")
-  anchor_write "$copy" "$line" "$(printf '%.4f' "$bpr")" "$nbpr" "kmeans-anchors -k $k ${unit[*]}" || return 0
-  anchor_say "$say; new anchors from kmeans-anchors -k $k ${unit[*]}: $line (recall $nbpr); training with $copy"
-  cfg=$copy
+  anchor_drop "$copy"
 }
 # cfg with anchors $2 into $1, through a temporary file beside it (ranks
 # writing the same copy at once each rename a whole file)

@@ -115,7 +115,15 @@ check_eq "[region] with absurd anchors: in cells of its 8x8 grid, the copy train
   "0 train.sh: anchors fit the data badly: best possible recall $(bpr_of "0.1,0.1, 0.2,0.2, 9,9, 10,10, 11,11" --grid 8) < 0.98; new anchors from kmeans-anchors -k 5 --grid 8: $rnew (recall $(bpr_of "$rnew" --grid 8)); training with $T/region/net.cfg"
 check_eq "... its anchors line" "$(grep '^anchors' "$T/region/net.cfg")" "anchors=$rnew"
 
-# --- what the check cannot read: said, the cfg trained -----------------------------------
+# --- what the check cannot read or do: said, the cfg trained -----------------------------
+awk 'BEGIN { for (i = 1; i <= 30; i++) printf "%s%d,1", (i > 1 ? ", " : ""), i; print "" }' > "$T/a30"
+sed -e "s/^anchors=.*/anchors=$(cat "$T/a30")/" -e 's/^num=3/num=30/' "$T/good.cfg" > "$T/k30.cfg"
+nbox=$(records-to-json "$T/recs.mp" | grep -o '"bbox"' | wc -l)
+$TRAIN -o "$T/k30" "$T/d" "$T/k30.cfg" --max-batches 1 2> "$T/k30.err"; rc=$?
+check_eq "30 anchors, fewer boxes: k-means cannot; said, the cfg trained, no copy" \
+  "$rc $(grep 'anchors fit' "$T/k30.err") $(test -e "$T/k30/net.cfg" && echo copy)" \
+  "0 train.sh: anchors fit the data badly: best possible recall $(bpr_of "$(cat "$T/a30")" --net 64,64) < 0.98; kmeans-anchors -k 30 --net 64,64: $nbox boxes for k = 30 anchors: k-means needs at least 30: training $T/k30.cfg as it is "
+
 sed 's/^anchors=.*/anchors=10,10, 20,20, 36,33/' "$T/good.cfg" > "$T/two.cfg"
 printf '\n[route]\nlayers=-2\n\n[convolutional]\nsize=1\nstride=1\npad=1\nfilters=30\nactivation=linear\n\n[yolo]\nmask=0,1,2\nanchors=10,10, 20,20, 36,32\nclasses=5\nnum=3\n' >> "$T/two.cfg"
 $TRAIN -o "$T/two" "$T/d" "$T/two.cfg" --max-batches 1 2> "$T/two.err"; rc=$?
