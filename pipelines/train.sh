@@ -70,9 +70,11 @@ usage() { { printf 'Usage:'; sed -n '7,8p' "$0" | sed 's/^# \{0,1\}//'; } >&2; e
 # same copy; rank 0 speaks. Sets cfg.
 anchor_min=0.98 anchor_mark="# train.sh anchor check:"
 anchor_option() {
-  [ "$anchor_min" = off ] || [[ $anchor_min =~ ^(0?[.][0-9]+|1([.]0*)?|0)$ ]] &&
-    awk -v m="$anchor_min" 'BEGIN { exit !(m == "off" || (m > 0 && m <= 1)) }' ||
-    { echo "$me: -A: '$anchor_min' is neither off nor a best possible recall in (0, 1]" >&2; exit 1; }
+  [ "$anchor_min" != off ] || return 0
+  [[ $anchor_min =~ ^([0-9]+([.][0-9]*)?|[.][0-9]+)$ ]] &&
+    awk -v m="$anchor_min" 'BEGIN { exit !(m > 0 && m <= 1) }' && return 0
+  echo "$me: -A: '$anchor_min' is neither off nor a best possible recall in (0, 1]" >&2
+  exit 1
 }
 anchor_say() { [ "$rank" -gt 0 ] || echo "$me: $*" >&2; }
 # 0 when $1 is a copy the check wrote (its first line says so)
@@ -95,11 +97,11 @@ anchor_heads() {
     END {
       if (!n) { print "skip has no [yolo] or [region] head"; exit }
       for (i = 1; i <= n; i++) {
-        if (a[i] == "") { print "skip head " i " ([" type[i] "]) has no anchors"; exit }
-        if (type[i] != type[1] || a[i] != a[1]) { print "skip its heads differ in type or anchors"; exit }
+        if (a[i] == "") { print "skip has a [" type[i] "] without anchors"; exit }
+        if (type[i] != type[1] || a[i] != a[1]) { print "skip has heads of different types or anchors"; exit }
       }
       if (type[1] == "region" && n > 1) { print "skip has " n " [region] heads"; exit }
-      if (type[1] == "yolo" && (W == "" || H == "")) { print "skip [net] has no width and height"; exit }
+      if (type[1] == "yolo" && (W == "" || H == "")) { print "skip has no width and height in [net]"; exit }
       if (type[1] == "yolo") print "yolo", W, H, a[1]; else print "region - -", a[1]
     }' "$cfg"
 }
@@ -113,7 +115,8 @@ anchor_figures() {
   local old=$1 d ev k bpr line
   shift
   d=$(mktemp -d "${TMPDIR:-/tmp}/anchors.XXXXXX") || exit 0
-  trap 'rm -rf "$d"' EXIT
+  # shellcheck disable=SC2064  # d now: it is local, gone when the subshell ends
+  trap "rm -rf $(printf '%q' "$d")" EXIT
   trap 'exit 1' INT TERM
   # a split voc-parse cannot read: training says why
   voc-parse -q --split "$split" ${classes[@]+"${classes[@]}"} "$data" > "$d/recs.mp" 2> /dev/null || exit 0
