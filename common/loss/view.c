@@ -1,0 +1,254 @@
+/* The picture of one record under --mosaic, --mixup and --affine, and its
+ * truth boxes (include/yolo/loss/view.h). */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "yolo/loss/view.h"
+
+/* ---- the draws ------------------------------------------------------------------ */
+
+/* One picture from the streams of vs (the view's seed) for record k; own is
+ * its own source, npool the partners to draw from. */
+static void draw_pic(const aug_config *a, const view_opts *o, uint64_t vs, uint64_t k,
+                     size_t npool, size_t own, int w, int h, view_pic *p)
+{
+    yrng r;
+    memset(p, 0, sizeof *p);
+    aug_record_rng(&r, vs, k);   /* for the first picture, the stream encode-targets always used */
+    p->place = aug_sample(a, &r);
+    p->src[0] = own;
+    if (o->mosaic > 0 && npool > 0) {
+        aug_record_rng(&r, vs ^ VIEW_MOSAIC_STREAM, k);
+        if (rng_uniform(&r) < o->mosaic) {
+            size_t other[3];
+            for (int i = 0; i < 3; i++)
+                other[i] = (size_t)rng_below(&r, npool);
+            p->mosaic = 1;
+            p->m = aug_mosaic_sample(a, w, h, &r);
+            for (int q = 0, i = 0; q < 4; q++)
+                p->src[q] = q == p->m.own ? own : other[i++];
+        }
+    }
+    if (o->affine) {
+        aug_record_rng(&r, vs ^ VIEW_AFFINE_STREAM, k);
+        p->affine = 1;
+        p->A = aug_affine_sample(a, w, h, &r);
+    }
+}
+
+void view_plan_draw(const aug_config *a, const view_opts *o, uint64_t seed, uint64_t number,
+                    size_t npool, int w, int h, view_plan *p)
+{
+    memset(p, 0, sizeof *p);
+    draw_pic(a, o, seed, number, npool, VIEW_OWN, w, h, &p->pic[0]);
+    p->npic = 1;
+    if (o->mixup > 0 && npool > 0) {
+        yrng r;
+        aug_record_rng(&r, seed ^ VIEW_MIXUP_STREAM, number);
+        if (rng_uniform(&r) < o->mixup) {
+            size_t partner = (size_t)rng_below(&r, npool);
+            p->weight = rng_beta(&r, VIEW_BETA, VIEW_BETA);
+            draw_pic(a, o, seed ^ VIEW_PARTNER_SEED, number, npool, partner, w, h, &p->pic[1]);
+            p->npic = 2;
+        }
+    }
+}
+
+/* ---- placing the sources ------------------------------------------------------------ */
+
+static int nuses(const view_pic *p) { return p->mosaic ? 4 : 1; }
+
+int view_begin(view *v, const view_plan *p, int w, int h, yerr *err)
+{
+    memset(v, 0, sizeof *v);
+    v->p = p;
+    v->w = w, v->h = h;
+    for (int i = 0; i < p->npic; i++) {
+        if (!p->pic[i].mosaic)
+            continue;
+        if (img_alloc(&v->im[i], w, h, 3, err) < 0)
+            return -1;
+        for (size_t j = 0; j < (size_t)w * h * 3; j++)
+            v->im[i].data[j] = AUG_GREY;
+        v->made[i] = 1;
+    }
+    return 0;
+}
+
+/* The boxes of l kept for use u (original pixels). */
+static int keep_boxes(view_use *u, const objlist *l, yerr *err)
+{
+    u->b = malloc((l->n + 1) * sizeof *u->b);
+    u->cls = malloc((l->n + 1) * sizeof *u->cls);
+    if (!u->b || !u->cls)
+        return yerr_set(err, YOLO_EIO, "out of memory");
+    for (size_t i = 0; i < l->n; i++)
+        u->b[i] = l->v[i].bbox, u->cls[i] = l->v[i].cls;
+    u->n = l->n;
+    return 0;
+}
+
+/* im into picture i, use q. */
+static int place_one(view *v, int i, int q, const img *im, const objlist *l, yerr *err)
+{
+    const view_pic *p = &v->p->pic[i];
+    view_use *u = &v->use[i][q];
+    if (p->mosaic) {
+        if (aug_tile(&p->m, q, im, &v->im[i], &u->t, err) < 0)
+            return -1;
+        aug_quadrant(&p->m, q, v->w, v->h, u->rect);
+    } else {
+        if (aug_apply(&p->place, im, v->w, v->h, &v->im[i], &u->t, err) < 0)
+            return -1;
+        v->made[i] = 1;
+        u->rect[0] = u->rect[1] = 0, u->rect[2] = v->w, u->rect[3] = v->h;
+    }
+    u->placed = 1;
+    return keep_boxes(u, l, err);
+}
+
+int view_place(view *v, size_t s, const img *im, const objlist *l, yerr *err)
+{
+    for (int i = 0; i < v->p->npic; i++)
+        for (int q = 0; q < nuses(&v->p->pic[i]); q++)
+            if (v->p->pic[i].src[q] == s && place_one(v, i, q, im, l, err) < 0)
+                return -1;
+    return 0;
+}
+
+/* ---- boxes ---------------------------------------------------------------------------- */
+
+static double clampd(double v, double lo, double hi) { return v < lo ? lo : v > hi ? hi : v; }
+
+/* A box in picture pixels: [x1, x2] x [y1, y2]. */
+typedef struct pbox {
+    double x1, y1, x2, y2;
+} pbox;
+
+static pbox cut(pbox b, double x0, double y0, double x1, double y1)
+{
+    return (pbox){clampd(b.x1, x0, x1), clampd(b.y1, y0, y1), clampd(b.x2, x0, x1),
+                  clampd(b.y2, y0, y1)};
+}
+
+/* The box around b's four corners under A. */
+static pbox through(const aug_affine *A, pbox b)
+{
+    const double *m = A->m, xs[4] = {b.x1, b.x2, b.x1, b.x2}, ys[4] = {b.y1, b.y1, b.y2, b.y2};
+    pbox o = {INFINITY, INFINITY, -INFINITY, -INFINITY};
+    for (int k = 0; k < 4; k++) {
+        double x = m[0] * xs[k] + m[1] * ys[k] + m[2], y = m[3] * xs[k] + m[4] * ys[k] + m[5];
+        o.x1 = fmin(o.x1, x), o.x2 = fmax(o.x2, x), o.y1 = fmin(o.y1, y), o.y2 = fmax(o.y2, y);
+    }
+    return o;
+}
+
+/* The truth row of box j of use u under the remnant rule: 1 kept, 0
+ * nothing left (dropped), -1 too small a remnant. */
+static int remnant_row(const view *v, const view_pic *p, const view_use *u, size_t j,
+                       tgt_box *out)
+{
+    const img_transform *t = &u->t;
+    box o = u->b[j];
+    pbox b = {t->sx * o.x1 + t->dx, t->sy * o.y1 + t->dy, t->sx * o.x2 + t->dx,
+              t->sy * o.y2 + t->dy};
+    if (b.x1 > b.x2) {   /* a mirror swaps the sides */
+        double s = b.x1;
+        b.x1 = b.x2, b.x2 = s;
+    }
+    double full = (b.x2 - b.x1) * (b.y2 - b.y1);
+    b = cut(b, u->rect[0], u->rect[1], u->rect[2], u->rect[3]);
+    if (p->affine && b.x2 > b.x1 && b.y2 > b.y1) {
+        b = cut(through(&p->A, b), 0, 0, v->w, v->h);
+        full *= p->A.scale * p->A.scale;
+    }
+    double w = b.x2 - b.x1, h = b.y2 - b.y1;
+    if (!(w > 0 && h > 0))
+        return 0;
+    if (!(w >= VIEW_KEEP_PX && h >= VIEW_KEEP_PX && w * h >= VIEW_KEEP_AREA * full &&
+          w >= TGT_MIN_SIDE * v->w && h >= TGT_MIN_SIDE * v->h))
+        return -1;
+    *out = (tgt_box){(float)((b.x1 + b.x2) / 2 / v->w), (float)((b.y1 + b.y2) / 2 / v->h),
+                     (float)(w / v->w), (float)(h / v->h), u->cls[j]};
+    return 1;
+}
+
+/* Picture i's rows appended to out (at most max in all), counted. */
+static void rows_of(const view *v, int i, int max, view_out *out, tgt_counts *cnt)
+{
+    const view_pic *p = &v->p->pic[i];
+    int plain = !p->mosaic && !p->affine;
+    for (int q = 0; q < nuses(p); q++) {
+        const view_use *u = &v->use[i][q];
+        for (size_t j = 0; u->placed && j < u->n; j++) {
+            tgt_box tb;
+            int rc = plain ? tgt_truth(&u->t, u->b[j], u->cls[j], &tb)
+                           : remnant_row(v, p, u, j, &tb);
+            if (rc == 0)
+                cnt->dropped++;
+            else if (rc < 0)
+                cnt->remnants++;
+            else if (out->n == max)
+                cnt->over++;
+            else
+                out->b[out->n++] = tb;
+        }
+    }
+}
+
+/* The record's own image into picture 0: its use's transform, then the
+ * affine map's scale and shift (its rotation left out). */
+static img_transform own_transform(const view *v)
+{
+    const view_pic *p = &v->p->pic[0];
+    img_transform t = v->use[0][p->mosaic ? p->m.own : 0].t;
+    if (p->affine) {
+        const double s = p->A.scale, cx = v->w / 2.0, cy = v->h / 2.0;
+        /* x' = s (x - cx) + cx + shift, the shift being where the centre goes */
+        double ex = p->A.m[0] * cx + p->A.m[1] * cy + p->A.m[2] - cx;
+        double ey = p->A.m[3] * cx + p->A.m[4] * cy + p->A.m[5] - cy;
+        t.sx *= s, t.sy *= s;
+        t.dx = s * (t.dx - cx) + cx + ex;
+        t.dy = s * (t.dy - cy) + cy + ey;
+    }
+    return t;
+}
+
+int view_finish(view *v, int max_boxes, view_out *out, tgt_counts *cnt, yerr *err)
+{
+    const view_plan *p = v->p;
+    memset(out, 0, sizeof *out);
+    size_t n = 1;
+    for (int i = 0; i < p->npic; i++)
+        for (int q = 0; q < 4; q++)
+            n += v->use[i][q].n;
+    if (!(out->b = malloc(n * sizeof *out->b)))
+        return yerr_set(err, YOLO_EIO, "out of memory");
+    for (int i = 0; i < p->npic; i++)
+        if (v->made[i] && p->pic[i].affine && aug_warp(&v->im[i], &p->pic[i].A, err) < 0)
+            return -1;
+    out->blended = p->npic == 2 && v->made[1];
+    rows_of(v, 0, max_boxes, out, cnt);
+    if (out->blended) {
+        aug_blend(&v->im[0], &v->im[1], p->weight);
+        rows_of(v, 1, max_boxes, out, cnt);
+    }
+    cnt->boxes += out->n;
+    out->t = own_transform(v);
+    out->im = v->im[0];
+    v->im[0] = (img){0};
+    return 0;
+}
+
+void view_free(view *v)
+{
+    for (int i = 0; i < 2; i++) {
+        img_free(&v->im[i]);
+        for (int q = 0; q < 4; q++) {
+            free(v->use[i][q].b);
+            free(v->use[i][q].cls);
+        }
+    }
+    memset(v, 0, sizeof *v);
+}
