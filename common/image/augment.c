@@ -225,7 +225,10 @@ int aug_tile(const aug_mosaic *m, int q, const img *src, img *canvas, img_transf
 {
     const aug_draw *d = &m->tile[q];
     placed p = placed_size(d, src, canvas->w, canvas->h);
-    int ox = q & 1 ? m->cx : m->cx - p.iw, oy = q & 2 ? m->cy : m->cy - p.ih, quad[4];
+    /* a top quadrant's image goes one row lower: its last row, which
+     * darknet's resize may darken (img_resize), falls under the quadrant
+     * below instead of drawing a line along the centre */
+    int ox = q & 1 ? m->cx : m->cx - p.iw, oy = q & 2 ? m->cy : m->cy - p.ih + 1, quad[4];
     *t = (img_transform){canvas->w, canvas->h, (double)p.iw / src->w, (double)p.ih / src->h,
                          ox, oy};
     if (d->flip) {   /* the image mirrored in its own place */

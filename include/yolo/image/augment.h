@@ -105,8 +105,9 @@ void aug_quadrant(const aug_mosaic *m, int q, int net_w, int net_h, int rect[4])
  * sized as aug_apply sizes it by m->tile[q] (aspect, scale: the longer side
  * scale x the network's), mirrored by its flip, placed with its corner
  * toward the centre on the centre (ultralytics' way: each image shows the
- * part next to that corner), cut to the quadrant, and only the part shown
- * changed in colour. *t maps src's pixels onto the canvas (a mirror:
+ * part next to that corner; a top quadrant's one row lower, so that its
+ * last row, which img_resize may darken, is not shown), cut to the
+ * quadrant, and only the part shown changed in colour. *t maps src's pixels onto the canvas (a mirror:
  * sx < 0). */
 int aug_tile(const aug_mosaic *m, int q, const img *src, img *canvas, img_transform *t,
              yerr *err);
