@@ -107,8 +107,8 @@ void aug_quadrant(const aug_mosaic *m, int q, int net_w, int net_h, int rect[4])
  * toward the centre on the centre (ultralytics' way: each image shows the
  * part next to that corner; a top quadrant's one row lower, so that its
  * last row, which img_resize may darken, is not shown), cut to the
- * quadrant, and only the part shown changed in colour. *t maps src's pixels onto the canvas (a mirror:
- * sx < 0). */
+ * quadrant, and only the part shown changed in colour. *t maps src's
+ * pixels onto the canvas (a mirror: sx < 0). */
 int aug_tile(const aug_mosaic *m, int q, const img *src, img *canvas, img_transform *t,
              yerr *err);
 
