@@ -240,17 +240,15 @@ int aug_tile(const aug_mosaic *m, int q, const img *src, img *canvas, img_transf
     int x1 = imin(ox + p.iw, quad[2]), y1 = imin(oy + p.ih, quad[3]);
     if (x1 <= x0 || y1 <= y0)
         return 0;
-    img sized = {0}, part = {0};
-    if (img_resize(src, p.iw, p.ih, &sized, err) < 0)
-        return -1;
-    if (img_alloc(&part, x1 - x0, y1 - y0, src->c, err) < 0) {
-        img_free(&sized);
-        return -1;
-    }
+    /* the part shown, in the resized image's columns before the mirror */
+    int win[4] = {x0 - ox, y0 - oy, x1 - ox, y1 - oy};
     if (d->flip)
-        aug_flip(&sized);
-    paste(&sized, &part, ox - x0, oy - y0);
-    img_free(&sized);
+        win[0] = ox + p.iw - x1, win[2] = ox + p.iw - x0;
+    img part = {0};
+    if (img_resize_window(src, p.iw, p.ih, win, &part, err) < 0)
+        return -1;
+    if (d->flip)
+        aug_flip(&part);
     if (colour_changes(&part, d))
         aug_distort(&part, d->dhue, d->dsat, d->dexp);
     paste(&part, canvas, x0, y0);
@@ -297,13 +295,19 @@ int aug_warp(img *im, const aug_affine *A, yerr *err)
                 continue;
             }
             int x0 = (int)fx0, y0 = (int)fy0;
-            float fx = (float)(sx - fx0), fy = (float)(sy - fy0);
+            int inner = x0 >= 0 && y0 >= 0 && x0 + 1 < im->w && y0 + 1 < im->h;
+            float fx = (float)(sx - fx0), fy = (float)(sy - fy0), nb[4];
             for (int k = 0; k < im->c; k++) {
                 const float *p = im->data + k * n;
-                float top = (1 - fx) * at(p, im->w, im->h, x0, y0) +
-                            fx * at(p, im->w, im->h, x0 + 1, y0);
-                float bot = (1 - fx) * at(p, im->w, im->h, x0, y0 + 1) +
-                            fx * at(p, im->w, im->h, x0 + 1, y0 + 1);
+                if (inner) {   /* the four neighbours on the picture: no checks */
+                    const float *q = p + (size_t)y0 * im->w + x0;
+                    nb[0] = q[0], nb[1] = q[1], nb[2] = q[im->w], nb[3] = q[im->w + 1];
+                } else {
+                    nb[0] = at(p, im->w, im->h, x0, y0), nb[1] = at(p, im->w, im->h, x0 + 1, y0);
+                    nb[2] = at(p, im->w, im->h, x0, y0 + 1);
+                    nb[3] = at(p, im->w, im->h, x0 + 1, y0 + 1);
+                }
+                float top = (1 - fx) * nb[0] + fx * nb[1], bot = (1 - fx) * nb[2] + fx * nb[3];
                 out.data[k * n + (size_t)y * im->w + x] = (1 - fy) * top + fy * bot;
             }
         }
