@@ -202,6 +202,7 @@ aug_mosaic aug_mosaic_sample(const aug_config *a, int net_w, int net_h, yrng *r)
 {
     aug_mosaic m;
     m.own = (int)rng_below(r, 4);
+    m.mx = m.my = 0;
     m.cx = (int)rng_range(r, AUG_MOSAIC_MARGIN * net_w, (1 - AUG_MOSAIC_MARGIN) * net_w);
     m.cy = (int)rng_range(r, AUG_MOSAIC_MARGIN * net_h, (1 - AUG_MOSAIC_MARGIN) * net_h);
     for (int q = 0; q < 4; q++)
@@ -211,10 +212,10 @@ aug_mosaic aug_mosaic_sample(const aug_config *a, int net_w, int net_h, yrng *r)
 
 void aug_quadrant(const aug_mosaic *m, int q, int net_w, int net_h, int rect[4])
 {
-    rect[0] = q & 1 ? m->cx : 0;
-    rect[1] = q & 2 ? m->cy : 0;
-    rect[2] = q & 1 ? net_w : m->cx;
-    rect[3] = q & 2 ? net_h : m->cy;
+    rect[0] = q & 1 ? m->cx : -m->mx;
+    rect[1] = q & 2 ? m->cy : -m->my;
+    rect[2] = q & 1 ? net_w + m->mx : m->cx;
+    rect[3] = q & 2 ? net_h + m->my : m->cy;
 }
 
 static int imax(int a, int b) { return a > b ? a : b; }
@@ -224,19 +225,19 @@ int aug_tile(const aug_mosaic *m, int q, const img *src, img *canvas, img_transf
              yerr *err)
 {
     const aug_draw *d = &m->tile[q];
-    placed p = placed_size(d, src, canvas->w, canvas->h);
+    int net_w = canvas->w - 2 * m->mx, net_h = canvas->h - 2 * m->my;
+    placed p = placed_size(d, src, net_w, net_h);
     /* a top quadrant's image goes one row lower: its last row, which
      * darknet's resize may darken (img_resize), falls under the quadrant
      * below instead of drawing a line along the centre */
     int ox = q & 1 ? m->cx : m->cx - p.iw, oy = q & 2 ? m->cy : m->cy - p.ih + 1, quad[4];
-    *t = (img_transform){canvas->w, canvas->h, (double)p.iw / src->w, (double)p.ih / src->h,
-                         ox, oy};
+    *t = (img_transform){net_w, net_h, (double)p.iw / src->w, (double)p.ih / src->h, ox, oy};
     if (d->flip) {   /* the image mirrored in its own place */
         t->sx = -t->sx;
         t->dx = ox + p.iw;
     }
-    aug_quadrant(m, q, canvas->w, canvas->h, quad);
-    int x0 = imax(ox, quad[0]), y0 = imax(oy, quad[1]);   /* the part shown */
+    aug_quadrant(m, q, net_w, net_h, quad);
+    int x0 = imax(ox, quad[0]), y0 = imax(oy, quad[1]);   /* the part shown (picture pixels) */
     int x1 = imin(ox + p.iw, quad[2]), y1 = imin(oy + p.ih, quad[3]);
     if (x1 <= x0 || y1 <= y0)
         return 0;
@@ -251,7 +252,7 @@ int aug_tile(const aug_mosaic *m, int q, const img *src, img *canvas, img_transf
         aug_flip(&part);
     if (colour_changes(&part, d))
         aug_distort(&part, d->dhue, d->dsat, d->dexp);
-    paste(&part, canvas, x0, y0);
+    paste(&part, canvas, x0 + m->mx, y0 + m->my);
     img_free(&part);
     return 0;
 }
@@ -276,43 +277,44 @@ static float at(const float *plane, int w, int h, int x, int y)
     return x < 0 || y < 0 || x >= w || y >= h ? AUG_GREY : plane[(size_t)y * w + x];
 }
 
-int aug_warp(img *im, const aug_affine *A, yerr *err)
+int aug_warp(const img *src, int mx, int my, const aug_affine *A, int w, int h, img *dst,
+             yerr *err)
 {
     const double *m = A->m, det = m[0] * m[4] - m[1] * m[3];
     img out = {0};
-    if (img_alloc(&out, im->w, im->h, im->c, err) < 0)
+    if (img_alloc(&out, w, h, src->c, err) < 0)
         return -1;
-    size_t n = (size_t)im->w * im->h;
-    for (int y = 0; y < im->h; y++)
-        for (int x = 0; x < im->w; x++) {
-            /* this pixel's centre mapped back, in source pixel indices */
+    const int sw = src->w, sh = src->h;
+    size_t n = (size_t)sw * sh, no = (size_t)w * h;
+    for (int y = 0; y < h; y++)
+        for (int x = 0; x < w; x++) {
+            /* this pixel's centre mapped back, in src's pixel indices */
             double u = x + 0.5 - m[2], v = y + 0.5 - m[5];
-            double sx = (m[4] * u - m[1] * v) / det - 0.5, sy = (m[0] * v - m[3] * u) / det - 0.5;
+            double sx = (m[4] * u - m[1] * v) / det - 0.5 + mx;
+            double sy = (m[0] * v - m[3] * u) / det - 0.5 + my;
             double fx0 = floor(sx), fy0 = floor(sy);
-            if (!(fx0 > -2 && fx0 < im->w && fy0 > -2 && fy0 < im->h)) {
-                for (int k = 0; k < im->c; k++)
-                    out.data[k * n + (size_t)y * im->w + x] = AUG_GREY;
+            if (!(fx0 > -2 && fx0 < sw && fy0 > -2 && fy0 < sh)) {
+                for (int k = 0; k < src->c; k++)
+                    out.data[k * no + (size_t)y * w + x] = AUG_GREY;
                 continue;
             }
             int x0 = (int)fx0, y0 = (int)fy0;
-            int inner = x0 >= 0 && y0 >= 0 && x0 + 1 < im->w && y0 + 1 < im->h;
+            int inner = x0 >= 0 && y0 >= 0 && x0 + 1 < sw && y0 + 1 < sh;
             float fx = (float)(sx - fx0), fy = (float)(sy - fy0), nb[4];
-            for (int k = 0; k < im->c; k++) {
-                const float *p = im->data + k * n;
+            for (int k = 0; k < src->c; k++) {
+                const float *p = src->data + k * n;
                 if (inner) {   /* the four neighbours on the picture: no checks */
-                    const float *q = p + (size_t)y0 * im->w + x0;
-                    nb[0] = q[0], nb[1] = q[1], nb[2] = q[im->w], nb[3] = q[im->w + 1];
+                    const float *q = p + (size_t)y0 * sw + x0;
+                    nb[0] = q[0], nb[1] = q[1], nb[2] = q[sw], nb[3] = q[sw + 1];
                 } else {
-                    nb[0] = at(p, im->w, im->h, x0, y0), nb[1] = at(p, im->w, im->h, x0 + 1, y0);
-                    nb[2] = at(p, im->w, im->h, x0, y0 + 1);
-                    nb[3] = at(p, im->w, im->h, x0 + 1, y0 + 1);
+                    nb[0] = at(p, sw, sh, x0, y0), nb[1] = at(p, sw, sh, x0 + 1, y0);
+                    nb[2] = at(p, sw, sh, x0, y0 + 1), nb[3] = at(p, sw, sh, x0 + 1, y0 + 1);
                 }
                 float top = (1 - fx) * nb[0] + fx * nb[1], bot = (1 - fx) * nb[2] + fx * nb[3];
-                out.data[k * n + (size_t)y * im->w + x] = (1 - fy) * top + fy * bot;
+                out.data[k * no + (size_t)y * w + x] = (1 - fy) * top + fy * bot;
             }
         }
-    img_free(im);
-    *im = out;
+    *dst = out;
     return 0;
 }
 

@@ -34,6 +34,8 @@ static void draw_pic(const aug_config *a, const view_opts *o, uint64_t vs, uint6
         aug_record_rng(&r, vs ^ VIEW_AFFINE_STREAM, k);
         p->affine = 1;
         p->A = aug_affine_sample(a, w, h, &r);
+        if (p->mosaic)   /* twice the picture's size: a shrinking map brings in more of it */
+            p->m.mx = w / 2, p->m.my = h / 2;
     }
 }
 
@@ -65,11 +67,13 @@ int view_begin(view *v, const view_plan *p, int w, int h, yerr *err)
     v->p = p;
     v->w = w, v->h = h;
     for (int i = 0; i < p->npic; i++) {
+        const aug_mosaic *m = &p->pic[i].m;
+        int cw = w + 2 * m->mx, ch = h + 2 * m->my;
         if (!p->pic[i].mosaic)
             continue;
-        if (img_alloc(&v->im[i], w, h, 3, err) < 0)
+        if (img_alloc(&v->im[i], cw, ch, 3, err) < 0)
             return -1;
-        for (size_t j = 0; j < (size_t)w * h * 3; j++)
+        for (size_t j = 0; j < (size_t)cw * ch * 3; j++)
             v->im[i].data[j] = AUG_GREY;
         v->made[i] = 1;
     }
@@ -225,9 +229,16 @@ int view_finish(view *v, int max_boxes, view_out *out, tgt_counts *cnt, yerr *er
             n += v->use[i][q].n;
     if (!(out->b = malloc(n * sizeof *out->b)))
         return yerr_set(err, YOLO_EIO, "out of memory");
-    for (int i = 0; i < p->npic; i++)
-        if (v->made[i] && p->pic[i].affine && aug_warp(&v->im[i], &p->pic[i].A, err) < 0)
+    for (int i = 0; i < p->npic; i++) {
+        const view_pic *pi = &p->pic[i];
+        img warped = {0};
+        if (!v->made[i] || !pi->affine)
+            continue;
+        if (aug_warp(&v->im[i], pi->m.mx, pi->m.my, &pi->A, v->w, v->h, &warped, err) < 0)
             return -1;
+        img_free(&v->im[i]);
+        v->im[i] = warped;
+    }
     out->blended = p->npic == 2 && v->made[1];
     rows_of(v, 0, max_boxes, out, cnt);
     if (out->blended) {

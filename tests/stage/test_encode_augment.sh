@@ -36,10 +36,10 @@ def own_rows(r):
         sx, sy, dx, dy = sx / s, sy / s, (dx - cx - ex) / s + cx, (dy - cy - ey) / s + cy
     m = aug.get('mosaic')
     rect = [0, 0, W, H]
-    if m:
-        q = m['own']
-        rect = [m['x'] if q & 1 else 0, m['y'] if q & 2 else 0, W if q & 1 else m['x'],
-                H if q & 2 else m['y']]
+    if m:   # its quadrant; with a map, the mosaic reaches half the picture past the frame
+        q, mx, my = m['own'], (W // 2 if A else 0), (H // 2 if A else 0)
+        rect = [m['x'] if q & 1 else -mx, m['y'] if q & 2 else -my,
+                W + mx if q & 1 else m['x'], H + my if q & 2 else m['y']]
     out = []
     for o in r['objects']:
         x1, y1, x2, y2 = o['bbox']
@@ -59,13 +59,20 @@ def own_rows(r):
     return out, rect
 
 def exact(f):
-    """Rows of the own image (in its quadrant for a mosaic) against own_rows."""
+    """Rows of the own image (in its quadrant for a mosaic) against own_rows; a
+    mapped mosaic's: each found among the rows."""
     n = worst = bad = 0
     for r in recs(f):
         want, rect = own_rows(r)
         W, H = r['transform']['net_w'], r['transform']['net_h']
         tr = t(r['truth'])
-        if r.get('augment', {}).get('mosaic'):   # the rows inside the own quadrant
+        aug = r.get('augment', {})
+        if aug.get('mosaic') and aug.get('affine'):
+            for w in want:
+                d = np.abs(tr.astype(np.float64) - np.array(w)).max(1) if len(tr) else [1]
+                worst = max(worst, float(min(d))); n += 1
+            continue
+        if aug.get('mosaic'):   # the rows inside the own quadrant
             e = 1e-4
             tr = [x for x in tr if (x[0] - x[2] / 2) * W >= rect[0] - e and (x[0] + x[2] / 2) * W <= rect[2] + e
                   and (x[1] - x[3] / 2) * H >= rect[1] - e and (x[1] + x[3] / 2) * H <= rect[3] + e]
@@ -136,7 +143,9 @@ def cut_sides(row, W, H, aug):
     x, y, w, h, c = row
     m, A = aug.get('mosaic'), aug.get('affine')
     xs = [0, W] + ([m['x']] if m else []); ys = [0, H] + ([m['y']] if m else [])
-    if A:
+    if A:   # the lines before the map, mapped (a mapped mosaic's reach half the frame out)
+        if m:
+            xs, ys = xs + [-(W // 2), W + W // 2], ys + [-(H // 2), H + H // 2]
         xs = [0, W] + [A[0] * v + A[2] for v in xs]; ys = [0, H] + [A[4] * v + A[5] for v in ys]
     e = [(x - w / 2) * W, (x + w / 2) * W, (y - h / 2) * H, (y + h / 2) * H]
     return ''.join(s for s, v, ls in zip('lrtb', e, (xs, xs, ys, ys)) if any(abs(v - l) < 1e-3 for l in ls))
@@ -185,6 +194,12 @@ elif cmd == 'mixup':
     b, bad = on_objects(pics)
     bs, bads = on_objects([(im, rows, {}) for im, rows, _ in pics], shift=3)
     print(n, same, inrange, b, bad <= 0.03 * b, bads >= 0.8 * bs)
+elif cmd == 'grey':
+    # the mean share of pixels no image covers (exactly grey) where the map shrinks the
+    # picture (scale under .8), in each file
+    g = [np.mean([float((np.abs(t(r['input']) - 0.5) < 1e-7).all(0).mean()) for r in recs(f)
+                  if r['augment']['affine'][0] < 0.8]) for f in files]
+    print(' '.join('%.2f' % x for x in g), g[0] < g[1] / 2)
 elif cmd == 'kinds':
     print(' '.join(sorted({k for r in recs(files[0]) for k in r.get('augment', {})})) or '-')
 elif cmd == 'plain-same':
@@ -228,6 +243,11 @@ check_match "... the picture is w A + (1 - w) B with A the record without --mixu
   "$(aug mixup "$T/mix.mp" "$T/plain.mp")" "^16 True True [1-9][0-9]* True True$"
 ALL="--mosaic 1 --affine"
 $ET $ALL "$T/in.mp" > "$T/ma.mp"
+check_match "--mosaic 1 --affine: the own image's rows are among the truth rows, as computed here (the mosaic half a frame larger each side)" \
+  "$(aug exact "$T/ma.mp")" "^[1-9][0-9]* 0 True$"
+check_match "... every box on its object in the pixels" "$(aug pixels "$T/ma.mp")" "^[1-9][0-9]* True True$"
+check_match "... a map that shrinks the mosaic brings in more of its images: under half the grey of --affine alone" \
+  "$(aug grey "$T/ma.mp" "$T/aff.mp")" "True$"
 $ET $ALL --mixup 1 "$T/in.mp" > "$T/mam.mp"
 check_match "all three: A is the record made with --mosaic 1 --affine alone, B is taken back out, every box on its object" \
   "$(aug mixup "$T/mam.mp" "$T/ma.mp")" "^16 True True [1-9][0-9]* True True$"

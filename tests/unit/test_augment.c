@@ -266,7 +266,8 @@ static void test_mosaic(void)
     aug_record_rng(&r, 3, 9);
     aug_record_rng(&r2, 3, 9);
     aug_mosaic m1 = aug_mosaic_sample(&a, 100, 60, &r), m2 = aug_mosaic_sample(&a, 100, 60, &r2);
-    CHECK(memcmp(&m1, &m2, sizeof m1) == 0, "the same stream: the same mosaic");
+    CHECK(memcmp(&m1, &m2, sizeof m1) == 0 && m1.mx == 0 && m1.my == 0,
+          "the same stream: the same mosaic, without margins");
 
     img src, cv;
     yerr err;
@@ -299,6 +300,24 @@ static void test_mosaic(void)
               got.x1, got.y1, got.x2, got.y2, want.x1, want.y1, want.x2, want.y2);
     }
     img_free(&cv);
+    /* margins 20, 10: a 136 x 84 canvas, the 96 x 64 picture inside */
+    m.mx = 20, m.my = 10;
+    if (img_alloc(&cv, 136, 84, 3, &err) == 0) {
+        img_transform t;
+        int rect[4], ok = aug_tile(&m, 0, &src, &cv, &t, &err) == 0;
+        aug_quadrant(&m, 0, 96, 64, rect);
+        box got = bright(&cv), want = through(&t, (box){60, 20, 100, 60});
+        got = (box){got.x1 - 20, got.y1 - 10, got.x2 - 20, got.y2 - 10};
+        want = (box){fmax(want.x1, rect[0]), fmax(want.y1, rect[1]), fmin(want.x2, rect[2]),
+                     fmin(want.y2, rect[3])};
+        CHECK(ok && rect[0] == -20 && rect[1] == -10 && rect[2] == 40 && rect[3] == 30 &&
+                  t.net_w == 96 && within(got, want, 1.0),
+              "margins 20, 10: quadrant 0 is [-20, -10, 40, 30] in the picture's pixels, its "
+              "white pixels [%.0f,%.0f,%.0f,%.0f] the mapped box cut to it "
+              "[%.1f,%.1f,%.1f,%.1f]", got.x1, got.y1, got.x2, got.y2, want.x1, want.y1,
+              want.x2, want.y2);
+        img_free(&cv);
+    }
     img_free(&src);
 }
 
@@ -306,32 +325,38 @@ static void test_affine(void)
 {
     img src, im = {0};
     yerr err;
-    if (test_image(&src) < 0 || img_alloc(&im, 200, 100, 3, &err) < 0)
+    if (test_image(&src) < 0)
         return;
     for (size_t i = 0; i < (size_t)200 * 100 * 3; i++)
         src.data[i] = src.data[i] > .5f ? 1 : (float)(i % 97) / 97 * .8f;   /* texture under it */
-    memcpy(im.data, src.data, (size_t)200 * 100 * 3 * sizeof *im.data);
     aug_affine id = {{1, 0, 0, 0, 1, 0}, 1};
-    CHECK(aug_warp(&im, &id, &err) == 0 &&
+    CHECK(aug_warp(&src, 0, 0, &id, 200, 100, &im, &err) == 0 &&
               memcmp(im.data, src.data, (size_t)200 * 100 * 3 * sizeof *im.data) == 0,
           "the identity copies every pixel exactly");
+    img_free(&im);
     aug_affine shift = {{1, 0, 7, 0, 1, -3}, 1};
-    int ok = aug_warp(&im, &shift, &err) == 0;
+    int ok = aug_warp(&src, 0, 0, &shift, 200, 100, &im, &err) == 0;
     for (int y = 0; ok && y < 100; y++)
         for (int x = 0; x < 200; x++) {
             float want = x < 7 || y >= 97 ? AUG_GREY : px(&src, 1, y + 3, x - 7);
             ok &= px(&im, 1, y, x) == want;
         }
     CHECK(ok, "a shift by (7, -3) moves every pixel exactly; grey comes in");
+    img_free(&im);
+    ok = aug_warp(&src, 20, 10, &id, 160, 80, &im, &err) == 0;
+    for (int y = 0; ok && y < 80; y++)
+        for (int x = 0; x < 160; x++)
+            ok &= px(&im, 2, y, x) == px(&src, 2, y + 10, x + 20);
+    CHECK(ok, "margins 20, 10: the identity is the 160 x 80 frame inside them, exactly");
+    img_free(&im);
     aug_config a = aug_defaults();
     a.affine_scale = .5, a.affine_translate = .1, a.degrees = 0;
     yrng r;
     aug_record_rng(&r, 5, 1);
     aug_affine A = aug_affine_sample(&a, 200, 100, &r);
-    memcpy(im.data, src.data, (size_t)200 * 100 * 3 * sizeof *im.data);
     img_transform t = {200, 100, A.m[0], A.m[4], A.m[2], A.m[5]};
     box want = through(&t, (box){60, 20, 100, 60}), got;
-    ok = aug_warp(&im, &A, &err) == 0;
+    ok = aug_warp(&src, 0, 0, &A, 200, 100, &im, &err) == 0;
     got = bright(&im);
     CHECK(ok && A.m[1] == 0 && fabs(A.scale - A.m[0]) < 1e-12 && A.scale >= .5 && A.scale < 1.5 &&
               within(got, want, 1.0),
@@ -350,7 +375,7 @@ static void test_affine(void)
           "--degrees 30: a turn of %.1f degrees, a scale, the centre moved by (%.1f, %.1f), within "
           "the ranges", turn, cx, cy);
     img b = {0};
-    if (img_alloc(&b, 200, 100, 3, &err) == 0) {
+    if (img_alloc(&b, 200, 100, 3, &err) == 0 && img_alloc(&im, 200, 100, 3, &err) == 0) {
         for (size_t i = 0; i < (size_t)200 * 100 * 3; i++)
             b.data[i] = .25f, im.data[i] = 1;
         aug_blend(&im, &b, .6);

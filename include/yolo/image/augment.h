@@ -90,25 +90,32 @@ void aug_flip(img *im);       /* mirrored left to right */
 typedef struct aug_mosaic {
     int cx, cy;               /* the centre, whole network pixels */
     int own;                  /* the quadrant of the record's own image */
+    int mx, my;               /* the mosaic reaches this far past the picture on each
+                                 side (0: the picture's frame); an affine map that
+                                 shrinks it then brings in more of its images, not grey
+                                 (ultralytics' mosaic is twice the picture's size) */
     aug_draw tile[4];         /* each quadrant's aspect, scale, colours and flip
                                  (its offsets unused) */
 } aug_mosaic;
 
 /* Draws the own quadrant, the centre and the four tiles' values, always in
- * that order. */
+ * that order; no margin. */
 aug_mosaic aug_mosaic_sample(const aug_config *a, int net_w, int net_h, yrng *r);
 
-/* Quadrant q's pixels [x0, x1) x [y0, y1) as rect[4] = {x0, y0, x1, y1}. */
+/* Quadrant q's pixels [x0, x1) x [y0, y1) as rect[4] = {x0, y0, x1, y1},
+ * in the picture's pixels (past its frame by the margin: the top-left
+ * quadrant of a mosaic with margins starts at (-mx, -my)). */
 void aug_quadrant(const aug_mosaic *m, int q, int net_w, int net_h, int rect[4]);
 
-/* src as quadrant q of canvas (net_w x net_h, 3 channels, the caller's):
+/* src as quadrant q of canvas ((net_w + 2 mx) x (net_h + 2 my), 3 channels,
+ * the caller's; picture pixel (x, y) at the canvas' (x + mx, y + my)):
  * sized as aug_apply sizes it by m->tile[q] (aspect, scale: the longer side
  * scale x the network's), mirrored by its flip, placed with its corner
  * toward the centre on the centre (ultralytics' way: each image shows the
  * part next to that corner; a top quadrant's one row lower, so that its
  * last row, which img_resize may darken, is not shown), cut to the
  * quadrant, and only the part shown changed in colour. *t maps src's
- * pixels onto the canvas (a mirror: sx < 0). */
+ * pixels onto the picture's (a mirror: sx < 0). */
 int aug_tile(const aug_mosaic *m, int q, const img *src, img *canvas, img_transform *t,
              yerr *err);
 
@@ -123,10 +130,13 @@ typedef struct aug_affine {
 /* Draws the scale, the angle, the shift along x, then along y. */
 aug_affine aug_affine_sample(const aug_config *a, int net_w, int net_h, yrng *r);
 
-/* im replaced by its picture under A: each pixel's centre mapped back,
- * sampled bilinearly, AUG_GREY where it falls off the picture. The
- * identity copies the pixels exactly. */
-int aug_warp(img *im, const aug_affine *A, yerr *err);
+/* The w x h picture under A, into a new *dst, from src: the picture before,
+ * reaching mx, my past its frame on each side (its pixel (x, y) at src's
+ * (x + mx, y + my)). Each pixel's centre is mapped back and sampled
+ * bilinearly, AUG_GREY off src. The identity without margins copies the
+ * pixels exactly. */
+int aug_warp(const img *src, int mx, int my, const aug_affine *A, int w, int h, img *dst,
+             yerr *err);
 
 /* a = wa * a + (1 - wa) * b, pixel by pixel; the same sizes. */
 void aug_blend(img *a, const img *b, double wa);

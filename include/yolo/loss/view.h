@@ -6,7 +6,10 @@
  *     (a draw below P) a mosaic of four images, the record's own in a random
  *     quadrant and three drawn from the held records (the pool), each with
  *     its own aspect, scale, colours and flip (aug_tile);
- *   - --affine then maps the whole picture (aug_warp);
+ *   - --affine then maps the whole picture (aug_warp); a mosaic is then made
+ *     half the picture's size larger on each side (ultralytics' mosaic is
+ *     twice the picture's size), so that a map that shrinks it brings in
+ *     more of its four images rather than grey;
  *   - --mixup P (a draw below P) blends it with a second picture, made the
  *     same way from a pool record, weights w and 1 - w, w from Beta(32, 32)
  *     (ultralytics' mixup), and the truth is the union of both box sets.
@@ -20,7 +23,8 @@
  *
  * Boxes: a box of a plain picture (no mosaic, no affine) follows darknet's
  * rule (tgt_truth). Otherwise it is mapped by its tile's transform, cut to
- * the tile (a mosaic) or the frame, then through the affine map (the box
+ * the tile (a mosaic's quadrant, margins included) or the frame, then
+ * through the affine map (the box
  * around its four mapped corners) and cut to the frame; it is kept when at
  * least VIEW_KEEP_PX network pixels wide and high and at least
  * VIEW_KEEP_AREA of its area before the cuts (times the affine's s^2).
