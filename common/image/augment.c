@@ -221,11 +221,11 @@ void aug_quadrant(const aug_mosaic *m, int q, int net_w, int net_h, int rect[4])
 static int imax(int a, int b) { return a > b ? a : b; }
 static int imin(int a, int b) { return a < b ? a : b; }
 
-int aug_tile(const aug_mosaic *m, int q, const img *src, img *canvas, img_transform *t,
+int aug_tile(const aug_mosaic *m, int q, const img *src, aug_canvas *cv, img_transform *t,
              yerr *err)
 {
     const aug_draw *d = &m->tile[q];
-    int net_w = canvas->w - 2 * m->mx, net_h = canvas->h - 2 * m->my;
+    int net_w = cv->net_w, net_h = cv->net_h;
     placed p = placed_size(d, src, net_w, net_h);
     /* a top quadrant's image goes one row lower: its last row, which
      * darknet's resize may darken (img_resize), falls under the quadrant
@@ -237,8 +237,10 @@ int aug_tile(const aug_mosaic *m, int q, const img *src, img *canvas, img_transf
         t->dx = ox + p.iw;
     }
     aug_quadrant(m, q, net_w, net_h, quad);
-    int x0 = imax(ox, quad[0]), y0 = imax(oy, quad[1]);   /* the part shown (picture pixels) */
-    int x1 = imin(ox + p.iw, quad[2]), y1 = imin(oy + p.ih, quad[3]);
+    /* the part shown (picture pixels): the image in its quadrant, where cv has pixels */
+    int x0 = imax(imax(ox, quad[0]), cv->x0), y0 = imax(imax(oy, quad[1]), cv->y0);
+    int x1 = imin(imin(ox + p.iw, quad[2]), cv->x0 + cv->im.w);
+    int y1 = imin(imin(oy + p.ih, quad[3]), cv->y0 + cv->im.h);
     if (x1 <= x0 || y1 <= y0)
         return 0;
     /* the part shown, in the resized image's columns before the mirror */
@@ -252,7 +254,7 @@ int aug_tile(const aug_mosaic *m, int q, const img *src, img *canvas, img_transf
         aug_flip(&part);
     if (colour_changes(&part, d))
         aug_distort(&part, d->dhue, d->dsat, d->dexp);
-    paste(&part, canvas, x0 + m->mx, y0 + m->my);
+    paste(&part, &cv->im, x0 - cv->x0, y0 - cv->y0);
     img_free(&part);
     return 0;
 }
@@ -277,10 +279,30 @@ static float at(const float *plane, int w, int h, int x, int y)
     return x < 0 || y < 0 || x >= w || y >= h ? AUG_GREY : plane[(size_t)y * w + x];
 }
 
-int aug_warp(const img *src, int mx, int my, const aug_affine *A, int w, int h, img *dst,
-             yerr *err)
+/* The picture's point (x, y) under A's inverse. */
+static void back(const aug_affine *A, double x, double y, double *bx, double *by)
 {
-    const double *m = A->m, det = m[0] * m[4] - m[1] * m[3];
+    const double *m = A->m, det = m[0] * m[4] - m[1] * m[3], u = x - m[2], v = y - m[5];
+    *bx = (m[4] * u - m[1] * v) / det;
+    *by = (m[0] * v - m[3] * u) / det;
+}
+
+void aug_affine_reach(const aug_affine *A, int net_w, int net_h, int rect[4])
+{
+    double x0 = INFINITY, y0 = INFINITY, x1 = -INFINITY, y1 = -INFINITY;
+    for (int k = 0; k < 4; k++) {
+        double bx, by;
+        back(A, k & 1 ? net_w : 0, k & 2 ? net_h : 0, &bx, &by);
+        x0 = fmin(x0, bx), x1 = fmax(x1, bx), y0 = fmin(y0, by), y1 = fmax(y1, by);
+    }
+    rect[0] = (int)floor(x0) - 1, rect[1] = (int)floor(y0) - 1;
+    rect[2] = (int)ceil(x1) + 1, rect[3] = (int)ceil(y1) + 1;
+}
+
+int aug_warp(const aug_canvas *cv, const aug_affine *A, img *dst, yerr *err)
+{
+    const img *src = &cv->im;
+    const int w = cv->net_w, h = cv->net_h;
     img out = {0};
     if (img_alloc(&out, w, h, src->c, err) < 0)
         return -1;
@@ -289,9 +311,9 @@ int aug_warp(const img *src, int mx, int my, const aug_affine *A, int w, int h, 
     for (int y = 0; y < h; y++)
         for (int x = 0; x < w; x++) {
             /* this pixel's centre mapped back, in src's pixel indices */
-            double u = x + 0.5 - m[2], v = y + 0.5 - m[5];
-            double sx = (m[4] * u - m[1] * v) / det - 0.5 + mx;
-            double sy = (m[0] * v - m[3] * u) / det - 0.5 + my;
+            double sx, sy;
+            back(A, x + 0.5, y + 0.5, &sx, &sy);
+            sx -= 0.5 + cv->x0, sy -= 0.5 + cv->y0;
             double fx0 = floor(sx), fy0 = floor(sy);
             if (!(fx0 > -2 && fx0 < sw && fy0 > -2 && fy0 < sh)) {
                 for (int k = 0; k < src->c; k++)

@@ -61,20 +61,38 @@ void view_plan_draw(const aug_config *a, const view_opts *o, uint64_t seed, uint
 
 static int nuses(const view_pic *p) { return p->mosaic ? 4 : 1; }
 
+/* The pixels a mosaic is made in: its frame and margins, only the part the
+ * affine map will sample (a map that enlarges needs less than the frame). */
+static void mosaic_reach(const view_pic *p, int w, int h, int r[4])
+{
+    r[0] = -p->m.mx, r[1] = -p->m.my, r[2] = w + p->m.mx, r[3] = h + p->m.my;
+    if (!p->affine)
+        return;
+    int a[4];
+    aug_affine_reach(&p->A, w, h, a);
+    r[0] = a[0] > r[0] ? a[0] : r[0], r[1] = a[1] > r[1] ? a[1] : r[1];
+    r[2] = a[2] < r[2] ? a[2] : r[2], r[3] = a[3] < r[3] ? a[3] : r[3];
+    if (r[2] <= r[0] || r[3] <= r[1])   /* nothing of it sampled: one grey pixel */
+        r[2] = r[0] + 1, r[3] = r[1] + 1;
+}
+
 int view_begin(view *v, const view_plan *p, int w, int h, yerr *err)
 {
     memset(v, 0, sizeof *v);
     v->p = p;
     v->w = w, v->h = h;
+    for (int i = 0; i < 2; i++)
+        v->cv[i] = (aug_canvas){.net_w = w, .net_h = h};
     for (int i = 0; i < p->npic; i++) {
-        const aug_mosaic *m = &p->pic[i].m;
-        int cw = w + 2 * m->mx, ch = h + 2 * m->my;
+        int r[4];
         if (!p->pic[i].mosaic)
             continue;
-        if (img_alloc(&v->im[i], cw, ch, 3, err) < 0)
+        mosaic_reach(&p->pic[i], w, h, r);
+        if (img_alloc(&v->cv[i].im, r[2] - r[0], r[3] - r[1], 3, err) < 0)
             return -1;
-        for (size_t j = 0; j < (size_t)cw * ch * 3; j++)
-            v->im[i].data[j] = AUG_GREY;
+        v->cv[i].x0 = r[0], v->cv[i].y0 = r[1];
+        for (size_t j = 0; j < (size_t)(r[2] - r[0]) * (r[3] - r[1]) * 3; j++)
+            v->cv[i].im.data[j] = AUG_GREY;
         v->made[i] = 1;
     }
     return 0;
@@ -99,11 +117,11 @@ static int place_one(view *v, int i, int q, const img *im, const objlist *l, yer
     const view_pic *p = &v->p->pic[i];
     view_use *u = &v->use[i][q];
     if (p->mosaic) {
-        if (aug_tile(&p->m, q, im, &v->im[i], &u->t, err) < 0)
+        if (aug_tile(&p->m, q, im, &v->cv[i], &u->t, err) < 0)
             return -1;
         aug_quadrant(&p->m, q, v->w, v->h, u->rect);
     } else {
-        if (aug_apply(&p->place, im, v->w, v->h, &v->im[i], &u->t, err) < 0)
+        if (aug_apply(&p->place, im, v->w, v->h, &v->cv[i].im, &u->t, err) < 0)
             return -1;
         v->made[i] = 1;
         u->rect[0] = u->rect[1] = 0, u->rect[2] = v->w, u->rect[3] = v->h;
@@ -234,28 +252,28 @@ int view_finish(view *v, int max_boxes, view_out *out, tgt_counts *cnt, yerr *er
         img warped = {0};
         if (!v->made[i] || !pi->affine)
             continue;
-        if (aug_warp(&v->im[i], pi->m.mx, pi->m.my, &pi->A, v->w, v->h, &warped, err) < 0)
+        if (aug_warp(&v->cv[i], &pi->A, &warped, err) < 0)
             return -1;
-        img_free(&v->im[i]);
-        v->im[i] = warped;
+        img_free(&v->cv[i].im);
+        v->cv[i] = (aug_canvas){warped, 0, 0, v->w, v->h};
     }
     out->blended = p->npic == 2 && v->made[1];
     rows_of(v, 0, max_boxes, out, cnt);
     if (out->blended) {
-        aug_blend(&v->im[0], &v->im[1], p->weight);
+        aug_blend(&v->cv[0].im, &v->cv[1].im, p->weight);
         rows_of(v, 1, max_boxes, out, cnt);
     }
     cnt->boxes += out->n;
     out->t = own_transform(v);
-    out->im = v->im[0];
-    v->im[0] = (img){0};
+    out->im = v->cv[0].im;
+    v->cv[0].im = (img){0};
     return 0;
 }
 
 void view_free(view *v)
 {
     for (int i = 0; i < 2; i++) {
-        img_free(&v->im[i]);
+        img_free(&v->cv[i].im);
         for (int q = 0; q < 4; q++) {
             free(v->use[i][q].b);
             free(v->use[i][q].cls);

@@ -269,9 +269,10 @@ static void test_mosaic(void)
     CHECK(memcmp(&m1, &m2, sizeof m1) == 0 && m1.mx == 0 && m1.my == 0,
           "the same stream: the same mosaic, without margins");
 
-    img src, cv;
+    img src;
+    aug_canvas cv = {.net_w = 96, .net_h = 64};
     yerr err;
-    if (test_image(&src) < 0 || img_alloc(&cv, 96, 64, 3, &err) < 0)
+    if (test_image(&src) < 0 || img_alloc(&cv.im, 96, 64, 3, &err) < 0)
         return;
     aug_mosaic m = {.cx = 40, .cy = 30};
     /* the rectangle is near the image's middle: every tile shows part of it */
@@ -279,7 +280,7 @@ static void test_mosaic(void)
         m.tile[q] = (aug_draw){.aspect = 1, .scale = .8, .dsat = 1, .dexp = 1, .flip = q == 1};
     for (int q = 0; q < 4; q++) {
         for (size_t i = 0; i < (size_t)96 * 64 * 3; i++)
-            cv.data[i] = AUG_GREY;
+            cv.im.data[i] = AUG_GREY;
         img_transform t;
         int rect[4], out = 0;
         if (aug_tile(&m, q, &src, &cv, &t, &err) < 0) {
@@ -290,8 +291,8 @@ static void test_mosaic(void)
         for (int y = 0; y < 64; y++)
             for (int x = 0; x < 96; x++)
                 if (!(x >= rect[0] && x < rect[2] && y >= rect[1] && y < rect[3]))
-                    out |= px(&cv, 0, y, x) != AUG_GREY;
-        box want = through(&t, (box){60, 20, 100, 60}), got = bright(&cv);
+                    out |= px(&cv.im, 0, y, x) != AUG_GREY;
+        box want = through(&t, (box){60, 20, 100, 60}), got = bright(&cv.im);
         want = (box){fmax(want.x1, rect[0]), fmax(want.y1, rect[1]), fmin(want.x2, rect[2]),
                      fmin(want.y2, rect[3])};
         CHECK(!out && within(got, want, 1.0),
@@ -299,14 +300,15 @@ static void test_mosaic(void)
               "the mapped box cut to it [%.1f,%.1f,%.1f,%.1f]", q, q == 1 ? " (mirrored)" : "",
               got.x1, got.y1, got.x2, got.y2, want.x1, want.y1, want.x2, want.y2);
     }
-    img_free(&cv);
-    /* margins 20, 10: a 136 x 84 canvas, the 96 x 64 picture inside */
+    img_free(&cv.im);
+    /* margins 20, 10; the canvas holds picture pixels [-20, 116) x [-10, 74) */
     m.mx = 20, m.my = 10;
-    if (img_alloc(&cv, 136, 84, 3, &err) == 0) {
+    cv = (aug_canvas){.x0 = -20, .y0 = -10, .net_w = 96, .net_h = 64};
+    if (img_alloc(&cv.im, 136, 84, 3, &err) == 0) {
         img_transform t;
         int rect[4], ok = aug_tile(&m, 0, &src, &cv, &t, &err) == 0;
         aug_quadrant(&m, 0, 96, 64, rect);
-        box got = bright(&cv), want = through(&t, (box){60, 20, 100, 60});
+        box got = bright(&cv.im), want = through(&t, (box){60, 20, 100, 60});
         got = (box){got.x1 - 20, got.y1 - 10, got.x2 - 20, got.y2 - 10};
         want = (box){fmax(want.x1, rect[0]), fmax(want.y1, rect[1]), fmin(want.x2, rect[2]),
                      fmin(want.y2, rect[3])};
@@ -316,7 +318,7 @@ static void test_mosaic(void)
               "white pixels [%.0f,%.0f,%.0f,%.0f] the mapped box cut to it "
               "[%.1f,%.1f,%.1f,%.1f]", got.x1, got.y1, got.x2, got.y2, want.x1, want.y1,
               want.x2, want.y2);
-        img_free(&cv);
+        img_free(&cv.im);
     }
     img_free(&src);
 }
@@ -329,13 +331,14 @@ static void test_affine(void)
         return;
     for (size_t i = 0; i < (size_t)200 * 100 * 3; i++)
         src.data[i] = src.data[i] > .5f ? 1 : (float)(i % 97) / 97 * .8f;   /* texture under it */
+    aug_canvas whole = {src, 0, 0, 200, 100};
     aug_affine id = {{1, 0, 0, 0, 1, 0}, 1};
-    CHECK(aug_warp(&src, 0, 0, &id, 200, 100, &im, &err) == 0 &&
+    CHECK(aug_warp(&whole, &id, &im, &err) == 0 &&
               memcmp(im.data, src.data, (size_t)200 * 100 * 3 * sizeof *im.data) == 0,
           "the identity copies every pixel exactly");
     img_free(&im);
     aug_affine shift = {{1, 0, 7, 0, 1, -3}, 1};
-    int ok = aug_warp(&src, 0, 0, &shift, 200, 100, &im, &err) == 0;
+    int ok = aug_warp(&whole, &shift, &im, &err) == 0;
     for (int y = 0; ok && y < 100; y++)
         for (int x = 0; x < 200; x++) {
             float want = x < 7 || y >= 97 ? AUG_GREY : px(&src, 1, y + 3, x - 7);
@@ -343,12 +346,18 @@ static void test_affine(void)
         }
     CHECK(ok, "a shift by (7, -3) moves every pixel exactly; grey comes in");
     img_free(&im);
-    ok = aug_warp(&src, 20, 10, &id, 160, 80, &im, &err) == 0;
+    aug_canvas more = {src, -20, -10, 160, 80};   /* the pixels reach past a 160 x 80 frame */
+    ok = aug_warp(&more, &id, &im, &err) == 0;
     for (int y = 0; ok && y < 80; y++)
         for (int x = 0; x < 160; x++)
             ok &= px(&im, 2, y, x) == px(&src, 2, y + 10, x + 20);
-    CHECK(ok, "margins 20, 10: the identity is the 160 x 80 frame inside them, exactly");
+    CHECK(ok, "pixels from (-20, -10): the identity is the 160 x 80 frame inside them, exactly");
     img_free(&im);
+    int reach[4];
+    aug_affine_reach(&(aug_affine){{2, 0, -100, 0, 2, -50}, 2}, 200, 100, reach);
+    CHECK(reach[0] == 49 && reach[1] == 24 && reach[2] == 151 && reach[3] == 76,
+          "a map that doubles about the centre samples the middle half, a pixel more: "
+          "[%d, %d, %d, %d]", reach[0], reach[1], reach[2], reach[3]);
     aug_config a = aug_defaults();
     a.affine_scale = .5, a.affine_translate = .1, a.degrees = 0;
     yrng r;
@@ -356,7 +365,7 @@ static void test_affine(void)
     aug_affine A = aug_affine_sample(&a, 200, 100, &r);
     img_transform t = {200, 100, A.m[0], A.m[4], A.m[2], A.m[5]};
     box want = through(&t, (box){60, 20, 100, 60}), got;
-    ok = aug_warp(&src, 0, 0, &A, 200, 100, &im, &err) == 0;
+    ok = aug_warp(&whole, &A, &im, &err) == 0;
     got = bright(&im);
     CHECK(ok && A.m[1] == 0 && fabs(A.scale - A.m[0]) < 1e-12 && A.scale >= .5 && A.scale < 1.5 &&
               within(got, want, 1.0),

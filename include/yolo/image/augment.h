@@ -107,16 +107,24 @@ aug_mosaic aug_mosaic_sample(const aug_config *a, int net_w, int net_h, yrng *r)
  * quadrant of a mosaic with margins starts at (-mx, -my)). */
 void aug_quadrant(const aug_mosaic *m, int q, int net_w, int net_h, int rect[4]);
 
-/* src as quadrant q of canvas ((net_w + 2 mx) x (net_h + 2 my), 3 channels,
- * the caller's; picture pixel (x, y) at the canvas' (x + mx, y + my)):
- * sized as aug_apply sizes it by m->tile[q] (aspect, scale: the longer side
- * scale x the network's), mirrored by its flip, placed with its corner
+/* Pixels of a net_w x net_h picture, or of a part of it or more (a mosaic
+ * reaching past its frame): im's pixel (0, 0) is the picture's (x0, y0). */
+typedef struct aug_canvas {
+    img im;
+    int x0, y0;
+    int net_w, net_h;
+} aug_canvas;
+
+/* src as quadrant q of the picture, into the pixels cv holds (3 channels,
+ * the caller's): sized as aug_apply sizes it by m->tile[q] (aspect, scale:
+ * the longer side scale x the network's), mirrored by its flip, placed with
+ * its corner
  * toward the centre on the centre (ultralytics' way: each image shows the
  * part next to that corner; a top quadrant's one row lower, so that its
  * last row, which img_resize may darken, is not shown), cut to the
  * quadrant, and only the part shown changed in colour. *t maps src's
  * pixels onto the picture's (a mirror: sx < 0). */
-int aug_tile(const aug_mosaic *m, int q, const img *src, img *canvas, img_transform *t,
+int aug_tile(const aug_mosaic *m, int q, const img *src, aug_canvas *cv, img_transform *t,
              yerr *err);
 
 /* A map of the picture onto itself, network pixels (continuous, pixel i
@@ -130,13 +138,16 @@ typedef struct aug_affine {
 /* Draws the scale, the angle, the shift along x, then along y. */
 aug_affine aug_affine_sample(const aug_config *a, int net_w, int net_h, yrng *r);
 
-/* The w x h picture under A, into a new *dst, from src: the picture before,
- * reaching mx, my past its frame on each side (its pixel (x, y) at src's
- * (x + mx, y + my)). Each pixel's centre is mapped back and sampled
- * bilinearly, AUG_GREY off src. The identity without margins copies the
- * pixels exactly. */
-int aug_warp(const img *src, int mx, int my, const aug_affine *A, int w, int h, img *dst,
-             yerr *err);
+/* The picture's pixels A's picture is sampled from: the box around the
+ * frame's corners mapped back, a pixel more on each side (bilinear), as
+ * rect {x0, y0, x1, y1} (a map that enlarges needs less than the frame). */
+void aug_affine_reach(const aug_affine *A, int net_w, int net_h, int rect[4]);
+
+/* The net_w x net_h picture under A, into a new *dst, from the pixels src
+ * holds of the picture before: each pixel's centre mapped back and sampled
+ * bilinearly, AUG_GREY where src holds nothing. The identity on the whole
+ * frame copies the pixels exactly. */
+int aug_warp(const aug_canvas *src, const aug_affine *A, img *dst, yerr *err);
 
 /* a = wa * a + (1 - wa) * b, pixel by pixel; the same sizes. */
 void aug_blend(img *a, const img *b, double wa);

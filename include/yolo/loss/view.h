@@ -97,7 +97,8 @@ typedef struct view_use {
 typedef struct view {
     const view_plan *p;
     int w, h;
-    img im[2];                /* the pictures, [3, h, w] */
+    aug_canvas cv[2];         /* the pictures: [3, h, w], or a mosaic's pixels that the
+                                 affine map will sample (aug_affine_reach) */
     int made[2];              /* its pixels are there (a plain picture: its image placed) */
     view_use use[2][4];       /* by picture and quadrant ([0] only without mosaic) */
 } view;
