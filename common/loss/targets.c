@@ -523,20 +523,26 @@ static int encode_plain(const enc *e, batch_slot *sl, tgt_counts *cnt)
 
 /* ---- one record under --mosaic, --mixup, --affine (yolo/loss/view.h) ---------- */
 
-/* Held record h read into r from e->store (which does not move while the
+/* Held records read back one at a time, in a slot's own thread. */
+typedef struct held_reader {
+    rec_reader *rd;           /* made at the first read */
+    rec r;                    /* the record read last */
+} held_reader;
+
+/* Held record h read into hr->r from e->store (which does not move while the
  * records are replayed), named as it was read. */
-static int read_held(const enc *e, size_t h, rec_reader **rd, rec *r, yerr *err)
+static int read_held(const enc *e, size_t h, held_reader *hr, yerr *err)
 {
     const enc_held *held = &e->held[h];
     const uint8_t *p = (const uint8_t *)e->store.p + held->off;
-    if (!*rd && !(*rd = rec_reader_new_mem(p, held->len, "held", err)))
+    if (!hr->rd && !(hr->rd = rec_reader_new_mem(p, held->len, "held", err)))
         return -1;
-    rec_reader_reset_mem(*rd, p, held->len);
-    int rc = rec_read(*rd, r, err);
+    rec_reader_reset_mem(hr->rd, p, held->len);
+    int rc = rec_read(hr->rd, &hr->r, err);
     if (rc != 1)
         return rc == 0 ? yerr_set(err, YOLO_EIO, "a held record vanished") : -1;
-    r->src = e->names[held->src];
-    r->index = held->index;
+    hr->r.src = e->names[held->src];
+    hr->r.index = held->index;
     return 0;
 }
 
@@ -545,16 +551,16 @@ static int read_held(const enc *e, size_t h, rec_reader **rd, rec *r, yerr *err)
  * its quadrants left grey (its own record reports it when its turn comes).
  * Bad input in it (a class out of range, an `image` that is not a str)
  * stops the run, named. */
-static int place_partner(const enc *e, size_t s, view *v, rec_reader **rd, rec *r,
-                         tgt_counts *cnt, yerr *err)
+static int place_partner(const enc *e, size_t s, view *v, held_reader *hr, tgt_counts *cnt,
+                         yerr *err)
 {
     objlist l = {0};
     img im = {0};
     rec_image_notes notes;
     yerr not_read;
-    int rc = read_held(e, e->pool[s], rd, r, err);
-    if (rc == 0 && (rc = get_objects(e, r, &l, err)) >= 0) {
-        rc = rec_load_image(r, &im, &notes, &not_read);
+    int rc = read_held(e, e->pool[s], hr, err);
+    if (rc == 0 && (rc = get_objects(e, &hr->r, &l, err)) >= 0) {
+        rc = rec_load_image(&hr->r, &im, &notes, &not_read);
         if (rc < 0)
             *err = not_read;
         else if (rc == 0 || notes.size.code)
@@ -580,19 +586,18 @@ static int place_partners(const enc *e, const view_plan *p, view *v, tgt_counts 
 {
     size_t done[8];
     int ndone = 0, rc = 0;
-    rec_reader *rd = NULL;
-    rec r;
-    rec_init(&r);
+    held_reader hr = {0};
+    rec_init(&hr.r);
     for (int i = 0; rc == 0 && i < p->npic; i++)
         for (int q = 0; rc == 0 && q < (p->pic[i].mosaic ? 4 : 1); q++) {
             size_t s = p->pic[i].src[q];
             if (s == VIEW_OWN || seen(done, ndone, s))
                 continue;
             done[ndone++] = s;
-            rc = place_partner(e, s, v, &rd, &r, cnt, err);
+            rc = place_partner(e, s, v, &hr, cnt, err);
         }
-    rec_reader_free(rd);
-    rec_free(&r);
+    rec_reader_free(hr.rd);
+    rec_free(&hr.r);
     return rc;
 }
 
@@ -644,7 +649,8 @@ static int set_augment(rec *r, const view_plan *p, const view_out *o, yerr *err)
 static int encode_view(const enc *e, size_t self, batch_slot *sl, tgt_counts *cnt)
 {
     const network *net = enc_net(e, sl->number);
-    const view_opts vo = {e->cf.mosaic, e->cf.mixup, e->cf.affine};
+    const view_draw d = {&e->aug, {e->cf.mosaic, e->cf.mixup, e->cf.affine}, e->cf.seed,
+                         sl->number, e->npool, net->w, net->h};
     objlist l = {0};
     img im = {0};
     view_plan p;
@@ -654,7 +660,7 @@ static int encode_view(const enc *e, size_t self, batch_slot *sl, tgt_counts *cn
     if (why == BATCH_OK)
         why = load_image(sl, &im);
     if (why == BATCH_OK) {
-        view_plan_draw(&e->aug, &vo, e->cf.seed, sl->number, e->npool, net->w, net->h, &p);
+        view_plan_draw(&d, &p);
         own_sources(e, self, &p);
         if (view_begin(&v, &p, net->w, net->h, &sl->err) < 0 ||
             view_place(&v, VIEW_OWN, &im, &l, &sl->err) < 0)

@@ -8,50 +8,49 @@
 
 /* ---- the draws ------------------------------------------------------------------ */
 
-/* One picture from the streams of vs (the view's seed) for record k; own is
- * its own source, npool the partners to draw from. */
-static void draw_pic(const aug_config *a, const view_opts *o, uint64_t vs, uint64_t k,
-                     size_t npool, size_t own, int w, int h, view_pic *p)
+/* One picture of d's record from the streams of vs (the picture's seed);
+ * own is its own source. */
+static void draw_pic(const view_draw *d, uint64_t vs, size_t own, view_pic *p)
 {
+    const uint64_t k = d->number;
     yrng r;
     memset(p, 0, sizeof *p);
     aug_record_rng(&r, vs, k);   /* for the first picture, the stream encode-targets always used */
-    p->place = aug_sample(a, &r);
+    p->place = aug_sample(d->aug, &r);
     p->src[0] = own;
-    if (o->mosaic > 0 && npool > 0) {
+    if (d->opts.mosaic > 0 && d->npool > 0) {
         aug_record_rng(&r, vs ^ VIEW_MOSAIC_STREAM, k);
-        if (rng_uniform(&r) < o->mosaic) {
+        if (rng_uniform(&r) < d->opts.mosaic) {
             size_t other[3];
             for (int i = 0; i < 3; i++)
-                other[i] = (size_t)rng_below(&r, npool);
+                other[i] = (size_t)rng_below(&r, d->npool);
             p->mosaic = 1;
-            p->m = aug_mosaic_sample(a, w, h, &r);
+            p->m = aug_mosaic_sample(d->aug, d->w, d->h, &r);
             for (int q = 0, i = 0; q < 4; q++)
                 p->src[q] = q == p->m.own ? own : other[i++];
         }
     }
-    if (o->affine) {
+    if (d->opts.affine) {
         aug_record_rng(&r, vs ^ VIEW_AFFINE_STREAM, k);
         p->affine = 1;
-        p->A = aug_affine_sample(a, w, h, &r);
+        p->A = aug_affine_sample(d->aug, d->w, d->h, &r);
         if (p->mosaic)   /* twice the picture's size: a shrinking map brings in more of it */
-            p->m.mx = w / 2, p->m.my = h / 2;
+            p->m.mx = d->w / 2, p->m.my = d->h / 2;
     }
 }
 
-void view_plan_draw(const aug_config *a, const view_opts *o, uint64_t seed, uint64_t number,
-                    size_t npool, int w, int h, view_plan *p)
+void view_plan_draw(const view_draw *d, view_plan *p)
 {
     memset(p, 0, sizeof *p);
-    draw_pic(a, o, seed, number, npool, VIEW_OWN, w, h, &p->pic[0]);
+    draw_pic(d, d->seed, VIEW_OWN, &p->pic[0]);
     p->npic = 1;
-    if (o->mixup > 0 && npool > 0) {
+    if (d->opts.mixup > 0 && d->npool > 0) {
         yrng r;
-        aug_record_rng(&r, seed ^ VIEW_MIXUP_STREAM, number);
-        if (rng_uniform(&r) < o->mixup) {
-            size_t partner = (size_t)rng_below(&r, npool);
+        aug_record_rng(&r, d->seed ^ VIEW_MIXUP_STREAM, d->number);
+        if (rng_uniform(&r) < d->opts.mixup) {
+            size_t partner = (size_t)rng_below(&r, d->npool);
             p->weight = rng_beta(&r, VIEW_BETA, VIEW_BETA);
-            draw_pic(a, o, seed ^ VIEW_PARTNER_SEED, number, npool, partner, w, h, &p->pic[1]);
+            draw_pic(d, d->seed ^ VIEW_PARTNER_SEED, partner, &p->pic[1]);
             p->npic = 2;
         }
     }

@@ -29,7 +29,7 @@
  * least VIEW_KEEP_PX network pixels wide and high and at least
  * VIEW_KEEP_AREA of its area before the cuts (times the affine's s^2).
  *
- *     view_plan p;  view_plan_draw(&aug, &opts, seed, k, npool, w, h, &p);
+ *     view_plan p;  view_plan_draw(&(view_draw){&aug, opts, seed, k, npool, w, h}, &p);
  *     view v;       view_begin(&v, &p, w, h, &err);
  *     for each source s that p names (VIEW_OWN, or pool indices) and can be read:
  *         view_place(&v, s, &image, &objects, &err);
@@ -78,10 +78,17 @@ typedef struct view_plan {
     double weight;            /* pic[0]'s share of the blend */
 } view_plan;
 
-/* Record number k's draws, npool records to draw partners from (none: no
- * mosaic, no blend); w x h the network input. */
-void view_plan_draw(const aug_config *a, const view_opts *o, uint64_t seed, uint64_t number,
-                    size_t npool, int w, int h, view_plan *p);
+/* What a record's plan is drawn from. */
+typedef struct view_draw {
+    const aug_config *aug;    /* darknet's placement, colours, flip; the affine ranges */
+    view_opts opts;
+    uint64_t seed;            /* --seed */
+    uint64_t number;          /* the record's number in the output */
+    size_t npool;             /* records to draw partners from (none: no mosaic, no blend) */
+    int w, h;                 /* the network input */
+} view_draw;
+
+void view_plan_draw(const view_draw *d, view_plan *p);
 
 /* One image's use in a picture: where it went and its boxes (original
  * pixels, as in `objects`). */
