@@ -372,6 +372,7 @@ static void test_affine(void)
           "scale %.3f, shift (%.1f, %.1f): the rectangle [%.0f,%.0f,%.0f,%.0f] where the map puts "
           "its box [%.1f,%.1f,%.1f,%.1f]", A.scale, A.m[2], A.m[5], got.x1, got.y1, got.x2, got.y2,
           want.x1, want.y1, want.x2, want.y2);
+    img_free(&im);
     a.degrees = 30;
     aug_record_rng(&r, 5, 2);
     A = aug_affine_sample(&a, 200, 100, &r);
