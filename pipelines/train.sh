@@ -5,7 +5,7 @@
 # named pipe.
 #
 #   pipelines/train.sh [-s SPLIT] [-v SPLIT] [-n NAMES] [-o DIR] [-w WEIGHTS | -b BACKBONE]
-#                      [-r SEED] [-m MIN,MAX] [-l "LOSS OPTIONS"] [-L LOSS-COMMAND] [-t MINUTES] [-A BPR|off] DATASET CFG|TEMPLATE [OPTION]...
+#                      [-r SEED] [-m MIN,MAX] [-l "LOSS OPTIONS"] [-L LOSS-COMMAND] [-t MINUTES] [-A BPR|off] [-p PRESET] DATASET CFG|TEMPLATE [OPTION]...
 #
 # -s: the split (default train); -n: class names (default DATASET/classes.names
 # when there is one, else VOC's 20); -o: where the weights (DIR/weights), the
@@ -27,6 +27,12 @@
 # possible recall of the cfg's is below BPR (default 0.98); off: no check.
 # OPTIONs go to darknet-forward (--max-batches N, --save-every N, --adam,
 # --resume, --batch N, --ema DECAY, --policy cosine, --lrf F, --burn-in N, ...).
+# -p small: the recipe for a small dataset trained from random weights
+# (docs/training.md, "A recipe for small datasets"; with the template small:
+# `train.sh -p small -t 60 DATASET small`): encode-targets --mosaic 1
+# --affine (unless AUGMENT is set), yolo-loss --label-smoothing .01 before
+# -l's options, darknet-forward --ema .9999 --ema-tau 200 before the OPTIONs
+# (a later option wins: --ema-tau 400). The expansion is printed.
 # Environment: AUGMENT, options for encode-targets (default "--shuffle").
 # Stages come from $BIN (bin/). The stages run as jobs watched here: when
 # one fails the others are stopped, and the status is the failed stage's
@@ -78,7 +84,7 @@ anchor_option() {
   echo "$me: -A: '$anchor_min' is neither off nor a best possible recall in (0, 1]" >&2
   exit 1
 }
-anchor_say() { [ "$rank" -gt 0 ] || echo "$me: $*" >&2; }
+rank0_say() { [ "$rank" -gt 0 ] || echo "$me: $*" >&2; }
 # 0 when $1 is a copy the check wrote (its first line says so)
 anchor_marked() { [ -f "$1" ] && [ "$(head -n 1 "$1" | cut -c1-${#anchor_mark})" = "$anchor_mark" ]; }
 # a cfg without a copy's first line and without its anchors lines
@@ -138,20 +144,20 @@ anchor_check() {
   [ -f "$cfg" ] && [ -r "$cfg" ] || return 0     # darknet-forward says why
   [ "$cfg" != "$user_cfg" ] || ! [ "$cfg" -ef "$copy" ] || copy=$out/net-anchors.cfg
   if [[ " $* " == *" --resume "* ]]; then
-    ! anchor_copy_of "$copy" "$cfg" || { cfg=$copy; anchor_say "resuming with $copy, the anchors its run chose"; }
+    ! anchor_copy_of "$copy" "$cfg" || { cfg=$copy; rank0_say "resuming with $copy, the anchors its run chose"; }
     return 0
   fi
   [ "$anchor_min" != off ] || { anchor_drop "$copy"; return 0; }
   heads=$(anchor_heads)
   read -r type w h old <<< "$heads"
   if [ "$type" = skip ]; then
-    anchor_say "no anchor check: $cfg ${heads#skip }"; anchor_drop "$copy"; return 0
+    rank0_say "no anchor check: $cfg ${heads#skip }"; anchor_drop "$copy"; return 0
   elif [ "$type" = yolo ]; then
     unit=(--net "$w,$h")
   else
     read -r w h < <(darknet-forward --cfg "$cfg" --summary 2> /dev/null | awk '$2 == "region" { print $3, $5 }') || true
     [ -n "$w" ] || return 0     # the cfg does not build: training says why
-    [ "$w" = "$h" ] || { anchor_say "no anchor check: the [region] grid of $cfg is ${w}x$h, not square"; anchor_drop "$copy"; return 0; }
+    [ "$w" = "$h" ] || { rank0_say "no anchor check: the [region] grid of $cfg is ${w}x$h, not square"; anchor_drop "$copy"; return 0; }
     unit=(--grid "$w")
   fi
   fig=$(anchor_figures "$old" "${unit[@]}")
@@ -159,15 +165,15 @@ anchor_check() {
   read -r _ nbpr line <<< "$(grep '^new ' <<< "$fig")"
   say="anchors fit the data badly: best possible recall $(printf '%.4f' "${bpr:-0}") < $anchor_min"
   if [ -z "$bpr" ]; then
-    [[ $fig != error* ]] || anchor_say "no anchor check: ${fig#error }"
+    [[ $fig != error* ]] || rank0_say "no anchor check: ${fig#error }"
   elif ! awk -v b="$bpr" -v m="$anchor_min" 'BEGIN { exit !(b < m) }'; then
-    anchor_say "anchors fit the data: best possible recall $(printf '%.4f' "$bpr") >= $anchor_min (kmeans-anchors ${unit[*]} on split $split)"
+    rank0_say "anchors fit the data: best possible recall $(printf '%.4f' "$bpr") >= $anchor_min (kmeans-anchors ${unit[*]} on split $split)"
   elif [ -z "$nbpr" ]; then
-    anchor_say "$say; $(grep '^error ' <<< "$fig" | cut -c7-): training $cfg as it is"
+    rank0_say "$say; $(grep '^error ' <<< "$fig" | cut -c7-): training $cfg as it is"
   elif ! awk -v n="$nbpr" -v b="$bpr" 'BEGIN { exit !(n > b) }'; then
-    anchor_say "$say; kmeans-anchors -k $k ${unit[*]} does no better (recall $(printf '%.4f' "$nbpr")): training $cfg as it is"
+    rank0_say "$say; kmeans-anchors -k $k ${unit[*]} does no better (recall $(printf '%.4f' "$nbpr")): training $cfg as it is"
   elif anchor_write "$copy" "$line" "$(printf '%.4f' "$bpr")" "$(printf '%.4f' "$nbpr")" "kmeans-anchors -k $k ${unit[*]}"; then
-    anchor_say "$say; new anchors from kmeans-anchors -k $k ${unit[*]}: $line (recall $(printf '%.4f' "$nbpr")); training with $copy"
+    rank0_say "$say; new anchors from kmeans-anchors -k $k ${unit[*]}: $line (recall $(printf '%.4f' "$nbpr")); training with $copy"
     cfg=$copy
     return 0
   fi
@@ -184,18 +190,37 @@ anchor_write() {
       (sec == "yolo" || sec == "region") && /^[ \t]*anchors[ \t]*=/ { print "anchors=" A; next }
       { print }' "$cfg" > "$t" && mv -f "$t" "$1" && return 0
   [ -z "${t:-}" ] || rm -f "$t"
-  anchor_say "anchor check: cannot write $1: training $cfg as it is"
+  rank0_say "anchor check: cannot write $1: training $cfg as it is"
   return 1
 }
 # an earlier run's copy in OUT (not the cfg trained now) is not this run's
 anchor_drop() {
   [ ! "$1" -ef "$cfg" ] && anchor_marked "$1" || return 0
   rm -f "$1"
-  anchor_say "removed $1, an earlier run's cfg with other anchors (this run trains $cfg)"
+  rank0_say "removed $1, an earlier run's cfg with other anchors (this run trains $cfg)"
+}
+# -p PRESET: AUGMENT (when not set), loss_opts and preset_opts (darknet-forward
+# options put before the user's) as the preset has them, said on stderr
+preset_apply() {
+  case $preset in
+    "") return ;;
+    small)
+      if [ -z "${AUGMENT+set}" ]; then
+        export AUGMENT="--shuffle --mosaic 1 --affine --affine-scale .5 --affine-translate .1"  # make-cfg.sh times with it
+      else
+        rank0_say "-p small: AUGMENT is set, so encode-targets gets it ($AUGMENT), not the preset's mosaic and affine"
+      fi
+      loss_opts="--label-smoothing .01${loss_opts:+ $loss_opts}"
+      preset_opts=(--ema .9999 --ema-tau 200) ;;
+    *) echo "$me: -p '$preset': no such preset (small)" >&2; exit 1 ;;
+  esac
+  rank0_say "preset $preset: encode-targets $AUGMENT; yolo-loss $loss_opts; darknet-forward ${preset_opts[*]} (before the options given)"
 }
 minutes= split=train names= out=out/train weights= backbone= seed=1 loss_opts= loss_cmd= val= sizes=
-while getopts "s:v:n:o:w:b:r:m:l:L:t:A:h" o; do
+preset= preset_opts=()
+while getopts "s:v:n:o:w:b:r:m:l:L:t:A:p:h" o; do
   case $o in
+    p) preset=$OPTARG ;;
     t) minutes=$OPTARG ;; b) backbone=$OPTARG ;; A) anchor_min=$OPTARG ;;
     s) split=$OPTARG ;; v) val=$OPTARG ;; n) names=$OPTARG ;; o) out=$OPTARG ;; w) weights=$OPTARG ;;
     r) seed=$OPTARG ;; m) sizes=$OPTARG ;; l) loss_opts=$OPTARG ;; L) loss_cmd=$OPTARG ;;
@@ -207,6 +232,8 @@ shift $((OPTIND - 1))
 anchor_option
 data=$1 cfg=$2 user_cfg=$2
 shift 2
+preset_apply
+set -- "${preset_opts[@]}" "$@"
 [ -n "$names" ] || { [ -f "$data/classes.names" ] && names=$data/classes.names; } || true
 classes=()
 [ -z "$names" ] || classes=(--classes "$names")
