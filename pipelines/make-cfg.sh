@@ -22,8 +22,9 @@
 #   machine: 1 + N steps (--time-steps, default 5) of train.sh on the dataset
 #   with the cfg are timed (wall clock, the first step, which includes the
 #   start-up, left out), then max_batches = floor(M * 60 / seconds per step),
-#   steps at 80% and 90% of it (scales .1,.1), burn_in the template's or a
-#   tenth of max_batches when that is less. --seconds-per-step X skips the
+#   steps at 80% and 90% of it (scales .1,.1), or, when the template's policy
+#   is cosine, onecycle or sgdr (a schedule over max_batches), that policy
+#   kept; burn_in the template's or a tenth of max_batches when that is less. --seconds-per-step X skips the
 #   timing. Without --minutes: the template's schedule.
 # -s: the split the anchors (and the timing) read (default train when
 # DATASET/ImageSets/Main/train.txt exists, else every annotation); -o: the
@@ -191,8 +192,9 @@ edit() {
       for (s = 1; s <= ns; s++) {
         if (name[s] == "net" || name[s] == "network") {
           set(s, "width", W); set(s, "height", H)
-          if (MB != "") { set(s, "max_batches", MB); set(s, "policy", "steps"); set(s, "steps", ST)
-                          set(s, "scales", ".1,.1"); set(s, "burn_in", BI) }
+          if (MB != "" && ST == "") { set(s, "max_batches", MB); set(s, "burn_in", BI) }
+          else if (MB != "") { set(s, "max_batches", MB); set(s, "policy", "steps"); set(s, "steps", ST)
+                               set(s, "scales", ".1,.1"); set(s, "burn_in", BI) }
         } else if (name[s] == "region" || name[s] == "yolo") {
           set(s, "classes", classes)
           if (A != "") set(s, "anchors", A)
@@ -292,14 +294,22 @@ if [ -n "$minutes" ]; then
   max_batches=$(awk -v m="$minutes" -v s="$sps" 'BEGIN { printf "%d", m * 60 / s + 1e-9 }')  # + 1e-9: 0.02 x 60 / 0.1 is 11.999...
   [ "$max_batches" -ge 10 ] ||
     die 1 "--minutes $minutes: $max_batches step$([ "$max_batches" = 1 ] || echo s) of $sps s fit, at least 10 are needed (more minutes, or a smaller --size)"
-  steps="$((max_batches * 8 / 10)),$((max_batches * 9 / 10))"
   burn_in=$(( max_batches / 10 ))
   [[ $tburn =~ ^[0-9]+$ ]] && [ "$tburn" -lt "$burn_in" ] && burn_in=$tburn
-  say "schedule for $minutes minutes: max_batches = floor($minutes x 60 / $sps) = $max_batches," \
-      "steps=$steps (80%, 90%; scales .1,.1), burn_in=$burn_in (the template's $tburn, at most a tenth)"
+  case $tpolicy in
+    cosine | onecycle | sgdr)  # a schedule over max_batches: the template's policy kept
+      say "schedule for $minutes minutes: max_batches = floor($minutes x 60 / $sps) = $max_batches," \
+          "the template's policy=$tpolicy over them, burn_in=$burn_in (the template's $tburn, at most a tenth)"
+      sched_what="policy $tpolicy" ;;
+    *)
+      steps="$((max_batches * 8 / 10)),$((max_batches * 9 / 10))"
+      say "schedule for $minutes minutes: max_batches = floor($minutes x 60 / $sps) = $max_batches," \
+          "steps=$steps (80%, 90%; scales .1,.1), burn_in=$burn_in (the template's $tburn, at most a tenth)"
+      sched_what="steps $steps" ;;
+  esac
   [ "$max_batches" -ge 500 ] ||
     say "warning: only $max_batches steps: expect a weak detector; give more minutes or a smaller --size"
-  sched="$minutes minutes at $sps s/step: max_batches $max_batches, steps $steps, burn_in $burn_in"
+  sched="$minutes minutes at $sps s/step: max_batches $max_batches, $sched_what, burn_in $burn_in"
 else
   say "schedule: the template's (max_batches $tmax, policy $tpolicy, steps $tsteps, burn_in $tburn); --minutes M sizes it to M minutes on this machine"
   sched="the template's"

@@ -5,7 +5,7 @@
 # named pipe.
 #
 #   pipelines/train.sh [-s SPLIT] [-v SPLIT] [-n NAMES] [-o DIR] [-w WEIGHTS | -b BACKBONE]
-#                      [-r SEED] [-m MIN,MAX] [-l "LOSS OPTIONS"] [-L LOSS-COMMAND] [-t MINUTES] DATASET CFG|TEMPLATE [OPTION]...
+#                      [-r SEED] [-m MIN,MAX] [-l "LOSS OPTIONS"] [-L LOSS-COMMAND] [-t MINUTES] [-A BPR|off] [-p PRESET] DATASET CFG|TEMPLATE [OPTION]...
 #
 # -s: the split (default train); -n: class names (default DATASET/classes.names
 # when there is one, else VOC's 20); -o: where the weights (DIR/weights), the
@@ -16,13 +16,23 @@
 # after it are random from SEED, images seen and the schedule start at 0;
 # -v: validate on this split every --val-every steps (default 100; mAP and loss
 # logged, the best weights kept as DIR/best.weights, --patience K stops a run
-# that no longer improves; pipelines/val.sh does it); -l: options for yolo-loss (e.g. "--variant darknet"); -L: another loss
+# that no longer improves; pipelines/val.sh does it; with --ema DECAY the
+# weights' moving average, DIR/weights.ema, is what is validated and kept
+# as best.weights); -l: options for yolo-loss (e.g. "--variant darknet"); -L: another loss
 # program instead of yolo-loss (any command reading records on stdin and
 # writing each back, flushed, with `grad`); -m: multi-scale training, darknet's
 # random=1 (e.g. 320,608): a new square size, a multiple of 32 in MIN..MAX,
 # every 10 steps (encode-targets --sizes; darknet-forward resizes the network).
+# -A: the anchor check (below): retrain with new anchors when the best
+# possible recall of the cfg's is below BPR (default 0.98); off: no check.
 # OPTIONs go to darknet-forward (--max-batches N, --save-every N, --adam,
-# --resume, --batch N, ...).
+# --resume, --batch N, --ema DECAY, --policy cosine, --lrf F, --burn-in N, ...).
+# -p small: the recipe for a small dataset trained from random weights
+# (docs/training.md, "A recipe for small datasets"; with the template small:
+# `train.sh -p small -t 60 DATASET small`): encode-targets --mosaic 1
+# --affine (unless AUGMENT is set), yolo-loss --label-smoothing .01 before
+# -l's options, darknet-forward --ema .9999 --ema-tau 200 before the OPTIONs
+# (a later option wins: --ema-tau 400). The expansion is printed.
 # Environment: AUGMENT, options for encode-targets (default "--shuffle").
 # Stages come from $BIN (bin/). The stages run as jobs watched here: when
 # one fails the others are stopped, and the status is the failed stage's
@@ -51,10 +61,167 @@ stop_early() {
 trap 'stop_early INT' INT
 trap 'stop_early TERM' TERM
 usage() { { printf 'Usage:'; sed -n '7,8p' "$0" | sed 's/^# \{0,1\}//'; } >&2; exit 1; }
+
+# The anchor check (-A BPR|off), before training: ultralytics' best possible
+# recall of the cfg's anchors on the training split (kmeans-anchors --eval: a
+# box counts when some anchor's sides are each within 4 times its own; [yolo]
+# anchors in network pixels, all heads' together, [region] in grid cells).
+# Below BPR (default 0.98), kmeans-anchors clusters as many anchors in the
+# same units, and when they recall more, a copy of the cfg with them,
+# OUT/net.cfg, is trained instead (OUT/net-anchors.cfg when the cfg given is
+# OUT/net.cfg itself; a template's OUT/net.cfg is rewritten): the cfg given is
+# never edited. It is said either way. A copy's first line says what it is;
+# a fresh run that keeps the cfg's anchors removes an earlier run's copy, and
+# a resumed run (--resume) checks nothing and trains the copy when its run
+# wrote one, so that it goes on with the same anchors. Under mpirun every rank
+# computes the same from the whole split (k-means is seeded) and writes the
+# same copy; rank 0 speaks. Sets cfg.
+anchor_min=0.98 anchor_mark="# train.sh anchor check:"
+anchor_option() {
+  [ "$anchor_min" != off ] || return 0
+  [[ $anchor_min =~ ^([0-9]+([.][0-9]*)?|[.][0-9]+)$ ]] &&
+    awk -v m="$anchor_min" 'BEGIN { exit !(m > 0 && m <= 1) }' && return 0
+  echo "$me: -A: '$anchor_min' is neither off nor a best possible recall in (0, 1]" >&2
+  exit 1
+}
+rank0_say() { [ "$rank" -gt 0 ] || echo "$me: $*" >&2; }
+# 0 when $1 is a copy the check wrote (its first line says so)
+anchor_marked() { [ -f "$1" ] && [ "$(head -n 1 "$1" | cut -c1-${#anchor_mark})" = "$anchor_mark" ]; }
+# a cfg without a copy's first line and without its anchors lines
+anchor_strip() { grep -v -e "^$anchor_mark" -e '^[[:space:]]*anchors[[:space:]]*=' "$1" || true; }
+# 0 when $1 is a copy the check wrote of cfg $2 (the same but for the anchors)
+anchor_copy_of() { anchor_marked "$1" && cmp -s <(anchor_strip "$1") <(anchor_strip "$2"); }
+# The cfg's anchors and their units: "yolo W H ANCHORS" or "region - - ANCHORS",
+# or "skip WHY" when there is nothing the check can read.
+anchor_heads() {
+  awk '
+    function key(s) { sub(/[ \t]*=.*/, "", s); sub(/^[ \t]*/, "", s); return s }
+    function val(s) { sub(/^[^=]*=/, "", s); gsub(/[ \t\r]/, "", s); return s }
+    /^[ \t]*\[/ { sec = $0; gsub(/[][ \t\r]/, "", sec); if (sec == "yolo" || sec == "region") { n++; type[n] = sec } next }
+    /^[ \t]*[#;]/ || !/=/ { next }
+    (sec == "net" || sec == "network") && key($0) == "width" { W = val($0) }
+    (sec == "net" || sec == "network") && key($0) == "height" { H = val($0) }
+    (sec == "yolo" || sec == "region") && key($0) == "anchors" { a[n] = val($0) }
+    END {
+      if (!n) { print "skip has no [yolo] or [region] head"; exit }
+      for (i = 1; i <= n; i++) {
+        if (a[i] == "") { print "skip has a [" type[i] "] without anchors"; exit }
+        if (type[i] != type[1] || a[i] != a[1]) { print "skip has heads of different types or anchors"; exit }
+      }
+      if (type[1] == "region" && n > 1) { print "skip has " n " [region] heads"; exit }
+      if (type[1] == "yolo" && (W == "" || H == "")) { print "skip has no width and height in [net]"; exit }
+      if (type[1] == "yolo") print "yolo", W, H, a[1]; else print "region - -", a[1]
+    }' "$cfg"
+}
+# the value of key $2 in the one-record JSON $1
+anchor_key() { sed -n "s/.*\"$2\":\([^,}]*\).*/\1/p" <<< "$1"; }
+# anchor_figures ANCHORS UNITS...: on the split, "old K BPR" of ANCHORS and,
+# when BPR < anchor_min, "new BPR LINE" of kmeans-anchors' K anchors (LINE as
+# it prints them); "error WHY" when kmeans-anchors cannot. Run in a subshell:
+# its scratch folder goes with it, a stop asked for included.
+anchor_figures() {
+  local old=$1 d ev k bpr line
+  shift
+  d=$(mktemp -d "${TMPDIR:-/tmp}/anchors.XXXXXX") || exit 0
+  # shellcheck disable=SC2064  # d now: it is local, gone when the subshell ends
+  trap "rm -rf $(printf '%q' "$d")" EXIT
+  trap 'exit 1' INT TERM
+  # a split voc-parse cannot read: training says why
+  voc-parse -q --split "$split" ${classes[@]+"${classes[@]}"} "$data" > "$d/recs.mp" 2> /dev/null || exit 0
+  ev=$(kmeans-anchors -q "$@" --eval "$old" "$d/recs.mp" 2> "$d/err" | records-to-json -q) ||
+    { echo "error $(sed 's/^kmeans-anchors: //' "$d/err" | head -n 1)"; exit 0; }
+  k=$(anchor_key "$ev" k) bpr=$(anchor_key "$ev" bpr)
+  echo "old $k $bpr"
+  awk -v b="$bpr" -v m="$anchor_min" 'BEGIN { exit !(b < m) }' || exit 0
+  line=$(kmeans-anchors -k "$k" "$@" "$d/recs.mp" 2> "$d/err" > /dev/null &&
+         sed -n 's/^anchors = //p' "$d/err") &&
+    ev=$(kmeans-anchors -q "$@" --eval "$line" "$d/recs.mp" 2> "$d/err" | records-to-json -q) &&
+    echo "new $(anchor_key "$ev" bpr) $line" ||
+    echo "error kmeans-anchors -k $k $*: $(sed 's/^kmeans-anchors: //' "$d/err" | tail -n 1)"
+}
+anchor_check() {
+  local copy=$out/net.cfg heads type w h old unit=() fig k bpr nbpr line say
+  [ -f "$cfg" ] && [ -r "$cfg" ] || return 0     # darknet-forward says why
+  [ "$cfg" != "$user_cfg" ] || ! [ "$cfg" -ef "$copy" ] || copy=$out/net-anchors.cfg
+  if [[ " $* " == *" --resume "* ]]; then
+    ! anchor_copy_of "$copy" "$cfg" || { cfg=$copy; rank0_say "resuming with $copy, the anchors its run chose"; }
+    return 0
+  fi
+  [ "$anchor_min" != off ] || { anchor_drop "$copy"; return 0; }
+  heads=$(anchor_heads)
+  read -r type w h old <<< "$heads"
+  if [ "$type" = skip ]; then
+    rank0_say "no anchor check: $cfg ${heads#skip }"; anchor_drop "$copy"; return 0
+  elif [ "$type" = yolo ]; then
+    unit=(--net "$w,$h")
+  else
+    read -r w h < <(darknet-forward --cfg "$cfg" --summary 2> /dev/null | awk '$2 == "region" { print $3, $5 }') || true
+    [ -n "$w" ] || return 0     # the cfg does not build: training says why
+    [ "$w" = "$h" ] || { rank0_say "no anchor check: the [region] grid of $cfg is ${w}x$h, not square"; anchor_drop "$copy"; return 0; }
+    unit=(--grid "$w")
+  fi
+  fig=$(anchor_figures "$old" "${unit[@]}")
+  read -r _ k bpr <<< "$(grep '^old ' <<< "$fig")"
+  read -r _ nbpr line <<< "$(grep '^new ' <<< "$fig")"
+  say="anchors fit the data badly: best possible recall $(printf '%.4f' "${bpr:-0}") < $anchor_min"
+  if [ -z "$bpr" ]; then
+    [[ $fig != error* ]] || rank0_say "no anchor check: ${fig#error }"
+  elif ! awk -v b="$bpr" -v m="$anchor_min" 'BEGIN { exit !(b < m) }'; then
+    rank0_say "anchors fit the data: best possible recall $(printf '%.4f' "$bpr") >= $anchor_min (kmeans-anchors ${unit[*]} on split $split)"
+  elif [ -z "$nbpr" ]; then
+    rank0_say "$say; $(grep '^error ' <<< "$fig" | cut -c7-): training $cfg as it is"
+  elif ! awk -v n="$nbpr" -v b="$bpr" 'BEGIN { exit !(n > b) }'; then
+    rank0_say "$say; kmeans-anchors -k $k ${unit[*]} does no better (recall $(printf '%.4f' "$nbpr")): training $cfg as it is"
+  elif anchor_write "$copy" "$line" "$(printf '%.4f' "$bpr")" "$(printf '%.4f' "$nbpr")" "kmeans-anchors -k $k ${unit[*]}"; then
+    rank0_say "$say; new anchors from kmeans-anchors -k $k ${unit[*]}: $line (recall $(printf '%.4f' "$nbpr")); training with $copy"
+    cfg=$copy
+    return 0
+  fi
+  anchor_drop "$copy"
+}
+# cfg with anchors $2 into $1, through a temporary file beside it (ranks
+# writing the same copy at once each rename a whole file)
+anchor_write() {
+  local t
+  mkdir -p "$out" && t=$(mktemp "$1.XXXXXX") &&
+    awk -v A="$2" -v head="$anchor_mark $cfg with the anchors of $5 on $data (split $split): best possible recall $4, the cfg's $3 (side ratios below 4)" '
+      NR == 1 { print head }
+      /^[ \t]*\[/ { sec = $0; gsub(/[][ \t\r]/, "", sec) }
+      (sec == "yolo" || sec == "region") && /^[ \t]*anchors[ \t]*=/ { print "anchors=" A; next }
+      { print }' "$cfg" > "$t" && mv -f "$t" "$1" && return 0
+  [ -z "${t:-}" ] || rm -f "$t"
+  rank0_say "anchor check: cannot write $1: training $cfg as it is"
+  return 1
+}
+# an earlier run's copy in OUT (not the cfg trained now) is not this run's
+anchor_drop() {
+  [ ! "$1" -ef "$cfg" ] && anchor_marked "$1" || return 0
+  rm -f "$1"
+  rank0_say "removed $1, an earlier run's cfg with other anchors (this run trains $cfg)"
+}
+# -p PRESET: AUGMENT (when not set), loss_opts and preset_opts (darknet-forward
+# options put before the user's) as the preset has them, said on stderr
+preset_apply() {
+  case $preset in
+    "") return ;;
+    small)
+      if [ -z "${AUGMENT+set}" ]; then
+        export AUGMENT="--shuffle --mosaic 1 --affine --affine-scale .5 --affine-translate .1"  # make-cfg.sh times with it
+      else
+        rank0_say "-p small: AUGMENT is set, so encode-targets gets it ($AUGMENT), not the preset's mosaic and affine"
+      fi
+      loss_opts="--label-smoothing .01${loss_opts:+ $loss_opts}"
+      preset_opts=(--ema .9999 --ema-tau 200) ;;
+    *) echo "$me: -p '$preset': no such preset (small)" >&2; exit 1 ;;
+  esac
+  rank0_say "preset $preset: encode-targets $AUGMENT; yolo-loss $loss_opts; darknet-forward ${preset_opts[*]} (before the options given)"
+}
 minutes= split=train names= out=out/train weights= backbone= seed=1 loss_opts= loss_cmd= val= sizes=
-while getopts "s:v:n:o:w:b:r:m:l:L:t:h" o; do
+preset= preset_opts=()
+while getopts "s:v:n:o:w:b:r:m:l:L:t:A:p:h" o; do
   case $o in
-    t) minutes=$OPTARG ;; b) backbone=$OPTARG ;;
+    p) preset=$OPTARG ;;
+    t) minutes=$OPTARG ;; b) backbone=$OPTARG ;; A) anchor_min=$OPTARG ;;
     s) split=$OPTARG ;; v) val=$OPTARG ;; n) names=$OPTARG ;; o) out=$OPTARG ;; w) weights=$OPTARG ;;
     r) seed=$OPTARG ;; m) sizes=$OPTARG ;; l) loss_opts=$OPTARG ;; L) loss_cmd=$OPTARG ;;
     *) usage ;;
@@ -62,8 +229,11 @@ while getopts "s:v:n:o:w:b:r:m:l:L:t:h" o; do
 done
 shift $((OPTIND - 1))
 [ $# -ge 2 ] || usage
-data=$1 cfg=$2
+anchor_option
+data=$1 cfg=$2 user_cfg=$2
 shift 2
+preset_apply
+set -- "${preset_opts[@]}" "$@"
 [ -n "$names" ] || { [ -f "$data/classes.names" ] && names=$data/classes.names; } || true
 classes=()
 [ -z "$names" ] || classes=(--classes "$names")
@@ -97,6 +267,7 @@ elif [ ! -f "$cfg" ] && [[ $cfg != */* ]]; then
 elif [ -n "$minutes" ]; then
   echo "$me: -t MINUTES goes with a template name (CFG $cfg is a file)" >&2; exit 1
 fi
+anchor_check "$@"
 # multi-scale under mpirun: a new size every 10 steps, as one process has it
 # (encode-targets' default is 10 cfg batches of records; a rank's stream has
 # batch / N records a step). Every rank draws the same sizes (the same seed).
@@ -129,6 +300,10 @@ resume_position() {
 for a in "$@"; do
   [ "$a" = --resume ] && [ -n "$weights" ] && [ -f "$weights" ] && resume_position
 done
+# --ema: darknet-forward keeps DIR/weights.ema, validates it and writes it
+# as best.weights (said at the end)
+ema=
+for a in "$@"; do case $a in --ema | --ema=*) ema=1 ;; esac; done
 validation=()
 if [ -n "$val" ]; then
   vcmd="bash $(printf '%q' "$here/val.sh") -s $(printf '%q' "$val")"
@@ -351,7 +526,9 @@ report() {
     echo "$me: done (rank 0 writes the weights, the log and the plot)" >&2
     exit 0
   elif [ "${st[$FWD]}" -eq 0 ]; then
-    echo "$me: weights in $out/weights, log $out/log.jsonl, plot $out/loss.svg" >&2
+    echo "$me: weights in $out/weights${ema:+ (their moving average in $out/weights.ema)}, log $out/log.jsonl, plot $out/loss.svg" >&2
+    [ ! -f "$out/best.weights" ] || [ -z "$val" ] ||
+      echo "$me: the best validation's ${ema:+EMA }weights in $out/best.weights (validated: $out/weights${ema:+.ema})" >&2
     exit 0
   elif [ -n "$asked" ]; then
     stopped

@@ -8,7 +8,9 @@
 #
 # -s: the split (default val); -n: class names (default DATASET/classes.names
 # when there is one); -l: options for yolo-loss, as in training. The loss uses
-# the input encode-targets makes without augmentation. Needs jq.
+# the input encode-targets makes without augmentation. Needs jq. WEIGHTS is
+# whatever file darknet-forward --val-cmd names: the checkpoint, or with
+# --ema its moving average CHECKPOINT.ema (any darknet weights file of CFG).
 set -euo pipefail
 usage() { { printf 'Usage:'; sed -n '7,7p' "$0" | sed 's/^# \{0,1\}//'; } >&2; exit 1; }
 split=val names= loss_opts=

@@ -14,7 +14,8 @@ enum {
     OPT_LETTERBOX, OPT_RESIZE, OPT_STRICT, OPT_SUMMARY, OPT_TRAIN, OPT_GRAD, OPT_CHECKPOINT,
     OPT_SAVE_EVERY, OPT_LOG, OPT_PLOT, OPT_MAX_BATCHES, OPT_RESUME, OPT_ADAM, OPT_SUBDIV,
     OPT_SEED, OPT_VAL_CMD, OPT_VAL_EVERY, OPT_BEST, OPT_PATIENCE, OPT_CONV, OPT_WINO_MEM,
-    OPT_PARTIAL, OPT_UPTO, OPT_FREEZE, OPT_SYNC_BN
+    OPT_PARTIAL, OPT_UPTO, OPT_FREEZE, OPT_SYNC_BN, OPT_EMA, OPT_EMA_TAU, OPT_POLICY, OPT_LRF,
+    OPT_BURN_IN
 };
 
 static const cli_opt opts[] = {
@@ -59,6 +60,18 @@ static const cli_opt opts[] = {
     {OPT_RESUME, "resume", 0, NULL, "--train: go on from the weights' images seen (the "
                                     "schedule's place) and append to --log"},
     {OPT_ADAM, "adam", 0, NULL, "--train: Adam instead of SGD with momentum"},
+    {OPT_POLICY, "policy", 0, "NAME", "--train: the learning-rate policy instead of the cfg's "
+                                      "(constant, step, steps, exp, poly, sigmoid, sgdr, "
+                                      "cosine, onecycle; its other keys from the cfg)"},
+    {OPT_LRF, "lrf", 0, "F", "--train: cosine and onecycle end at learning_rate * F (0..1; "
+                             "default the cfg's lrf, else .01)"},
+    {OPT_BURN_IN, "burn-in", 0, "N", "--train: N steps of warm-up instead of the cfg's "
+                                     "burn_in (0: none)"},
+    {OPT_EMA, "ema", 0, "DECAY", "--train: keep an exponential moving average of the weights "
+                                 "(e.g. .9999): CHECKPOINT.ema beside each checkpoint; "
+                                 "validated and written to --best instead of the weights"},
+    {OPT_EMA_TAU, "ema-tau", 0, "N", "--train: the EMA's decay ramps up as DECAY * (1 - "
+                                     "exp(-step / N)) (default 2000; 0: no ramp)"},
     {OPT_SUBDIV, "subdivisions", 0, "N", "--train: forward passes per step (default: the "
                                          "cfg's)"},
     {OPT_SEED, "seed", 0, "N", "--train: the seed of dropout's random draws (default 0)"},
@@ -111,10 +124,44 @@ typedef struct df_opts {
     int summary, train;
 } df_opts;
 
+/* The --train options of the schedule and the EMA; 1 if id was one of
+ * them (-1 on a bad value). */
+static int schedule_option(cli *c, train_config *tc, int id, const char *arg)
+{
+    long v;
+    double x;
+    switch (id) {
+    case OPT_POLICY: tc->sched.policy = arg; return 1;
+    case OPT_LRF:
+        if (cli_double(c, "lrf", arg, 0, 1, &x) < 0)
+            return -1;
+        tc->sched.lrf = (float)x, tc->sched.has_lrf = 1;
+        return 1;
+    case OPT_BURN_IN:
+        if (cli_long(c, "burn-in", arg, 0, INT_MAX, &v) < 0)
+            return -1;
+        tc->sched.burn_in = (int)v, tc->sched.has_burn_in = 1;
+        return 1;
+    case OPT_EMA:
+        if (cli_double(c, "ema", arg, 0, 1, &tc->ema) < 0)
+            return -1;
+        if (tc->ema <= 0 || tc->ema >= 1)
+            return cli_usage_error(c, "--ema: the decay is above 0 and below 1 (e.g. .9999), "
+                                      "not '%s'", arg);
+        return 1;
+    case OPT_EMA_TAU:
+        return cli_double(c, "ema-tau", arg, 0, 1e12, &tc->ema_tau) < 0 ? -1 : 1;
+    }
+    return 0;
+}
+
 /* The --train options; 1 if id was one of them (-1 on a bad value). */
 static int train_option(cli *c, train_config *tc, int id, const char *arg)
 {
     long v;
+    int sched = schedule_option(c, tc, id, arg);
+    if (sched)
+        return sched;
     switch (id) {
     case OPT_GRAD: tc->grad_path = arg; return 1;
     case OPT_CHECKPOINT: tc->checkpoint = arg; return 1;
@@ -227,10 +274,18 @@ static int check_options(cli *c, const df_opts *o)
     if (!o->train && (tc->grad_path || tc->checkpoint || tc->save_every || tc->log_path ||
                       tc->plot_path || tc->max_batches || tc->resume || tc->adam ||
                       tc->subdivisions || tc->seed || tc->val_cmd || tc->val_every ||
-                      tc->best || tc->patience || tc->freeze || tc->sync_bn))
+                      tc->best || tc->patience || tc->freeze || tc->sync_bn ||
+                      tc->sched.policy || tc->sched.has_lrf || tc->sched.has_burn_in ||
+                      tc->ema || tc->ema_tau >= 0))
         return cli_usage_error(c, "--grad, --checkpoint, --save-every, --log, --plot, "
                                   "--max-batches, --resume, --adam, --subdivisions, --seed, "
-                                  "--freeze, --sync-bn and the --val options go with --train");
+                                  "--freeze, --sync-bn, --policy, --lrf, --burn-in, the --ema "
+                                  "and the --val options go with --train");
+    if (tc->ema_tau >= 0 && !tc->ema)
+        return cli_usage_error(c, "--ema-tau goes with --ema DECAY");
+    if (tc->ema && !tc->checkpoint)
+        return cli_usage_error(c, "--ema keeps the average beside the checkpoint: give "
+                                  "--checkpoint FILE");
     if (tc->sync_bn && !dist_available())
         return cli_usage_error(c, "--sync-bn: this darknet-forward is built without MPI "
                                   "(libopenmpi-dev was missing: scripts/deps.sh mpi, then "
@@ -269,7 +324,7 @@ static void report(cli *c, const fwd *f)
 int main(int argc, char **argv)
 {
     cli c;
-    df_opts o = {.cf = {.batch = 0, .wino_mib = -1, .resize = -1}};
+    df_opts o = {.cf = {.batch = 0, .wino_mib = -1, .resize = -1}, .tc = {.ema_tau = -1}};
     yerr err;
     cli_init(&c, &desc);
     if (cli_parse(&c, argc, argv, on_option, &o) < 0 || check_options(&c, &o) < 0)
@@ -279,6 +334,8 @@ int main(int argc, char **argv)
         o.tc.resume_from = o.tc.resume ? o.cf.weights_path : NULL;
         if (o.tc.val_cmd && !o.tc.val_every)
             o.tc.val_every = 100;
+        if (o.tc.ema_tau < 0)
+            o.tc.ema_tau = EMA_DEFAULT_TAU;
         o.cf.train = &o.tc;
     } else if (o.cf.batch == 0) {
         o.cf.batch = 1;

@@ -9,7 +9,8 @@
 
 enum {
     OPT_OUT = 1, OPT_SHEET, OPT_TRUTH, OPT_THRESH, OPT_NAMES, OPT_QUALITY, OPT_THUMB,
-    OPT_SHEET_MAX, OPT_STRICT, OPT_VIDEO, OPT_VFORMAT, OPT_VCODEC, OPT_VOPTION, OPT_FPS
+    OPT_SHEET_MAX, OPT_STRICT, OPT_VIDEO, OPT_VFORMAT, OPT_VCODEC, OPT_VOPTION, OPT_FPS,
+    OPT_INPUT
 };
 
 typedef struct stage_cfg {
@@ -21,6 +22,8 @@ static const cli_opt opts[] = {
     {OPT_OUT, "out", 0, "DIR", "write one JPEG per record into DIR (made if missing)"},
     {OPT_SHEET, "sheet", 0, "FILE", "write a contact sheet of all records to FILE (JPEG)"},
     {OPT_TRUTH, "truth", 0, NULL, "draw the ground-truth 'objects' too (dashed, white)"},
+    {OPT_INPUT, "input", 0, NULL, "draw on 'input', what the network sees (encode-targets); "
+                                  "--truth: its 'truth'"},
     {OPT_THRESH, "thresh", 0, "T", "draw detections with score >= T only (default 0)"},
     {OPT_NAMES, "names", 0, "FILE", "class names, one a line: they replace the records' names"},
     {OPT_QUALITY, "quality", 0, "Q", "JPEG quality, 1 to 100 (default 90)"},
@@ -63,6 +66,9 @@ static const cli_desc desc = {
         "(an error with --strict). Records pass on byte for byte, except when standard\n"
         "output is a terminal (draw ends the pipeline): then they are dropped.\n"
         "A record's 'frame' (from the frames stage) is its picture when it has one.\n"
+        "--input draws on the record's 'input' instead (f32 [3,H,W], the network's\n"
+        "picture: encode-targets' augmented one), at its own size; --truth then draws\n"
+        "its 'truth' rows, and detections are mapped there by its 'transform'.\n"
         "--video FILE encodes every record in order as one frame at the records' own size\n"
         "and rate (the first record's), through FFmpeg: a record with 'error' is its frame\n"
         "without boxes, one with no picture repeats the frame before. A detection's\n"
@@ -85,6 +91,7 @@ static int on_option(cli *c, void *ctx, int id, const char *arg)
     case OPT_OUT: d->out_dir = arg; return 0;
     case OPT_SHEET: d->sheet = arg; return 0;
     case OPT_TRUTH: d->truth = 1; return 0;
+    case OPT_INPUT: d->input = 1; return 0;
     case OPT_STRICT: d->strict = 1; return 0;
     case OPT_NAMES: g->names_path = arg; return 0;
     case OPT_THRESH: return cli_double(c, "thresh", arg, 0, 1, &d->thresh);

@@ -13,8 +13,14 @@
 enum {
     OPT_CFG = 1, OPT_WIDTH, OPT_HEIGHT, OPT_NO_AUGMENT, OPT_LETTERBOX, OPT_RESIZE, OPT_SEED,
     OPT_JITTER, OPT_SCALE, OPT_HUE, OPT_SATURATION, OPT_EXPOSURE, OPT_NO_FLIP, OPT_MAX_BOXES,
-    OPT_BATCH, OPT_STRICT, OPT_EPOCHS, OPT_SHUFFLE, OPT_SIZES, OPT_SIZE_EVERY, OPT_SKIP
+    OPT_BATCH, OPT_STRICT, OPT_EPOCHS, OPT_SHUFFLE, OPT_SIZES, OPT_SIZE_EVERY, OPT_SKIP,
+    OPT_MOSAIC, OPT_MIXUP, OPT_AFFINE, OPT_AFFINE_SCALE, OPT_AFFINE_TRANSLATE, OPT_DEGREES
 };
+
+/* --affine's ranges when only --affine is given: ultralytics' scale and
+ * translate (no rotation) */
+#define AFFINE_SCALE 0.5
+#define AFFINE_TRANSLATE 0.1
 
 static const cli_opt opts[] = {
     {OPT_CFG, "cfg", 'c', "FILE", "the network, a darknet .cfg (required): heads and settings"},
@@ -45,6 +51,17 @@ static const cli_opt opts[] = {
                                            "10 x the cfg's batch)"},
     {OPT_SKIP, "skip", 0, "N", "leave out the first N records of the output, numbered as if "
                                "written (a resumed training run)"},
+    {OPT_MOSAIC, "mosaic", 0, "P", "a record becomes a mosaic of four images with probability "
+                                   "P, 0 to 1 (default 0; holds the records)"},
+    {OPT_MIXUP, "mixup", 0, "P", "a record is blended with another with probability P, 0 to 1 "
+                                 "(default 0; holds the records)"},
+    {OPT_AFFINE, "affine", 0, NULL, "every picture scaled, shifted (and turned) at random"},
+    {OPT_AFFINE_SCALE, "affine-scale", 0, "S", "with --affine: scale in 1-S..1+S, 0 to .9 "
+                                               "(default .5)"},
+    {OPT_AFFINE_TRANSLATE, "affine-translate", 0, "T", "with --affine: shift up to T of the "
+                                                       "side, 0 to .5 (default .1)"},
+    {OPT_DEGREES, "degrees", 0, "D", "with --affine: turned by up to D degrees, 0 to 180 "
+                                     "(default 0)"},
     {0, NULL, 0, NULL, NULL},
 };
 
@@ -77,7 +94,29 @@ static const cli_desc desc = {
         "(batch / subdivisions).\n"
         "--skip N starts the output at its record N: the same bytes as records N, N+1, ...\n"
         "of the run without --skip (pipelines/train.sh --resume gives the checkpoint's\n"
-        "position in the stream).",
+        "position in the stream).\n"
+        "Beyond darknet's augmentation, each off unless given, each drawn from record k's\n"
+        "own streams (one on or off does not change what the others draw):\n"
+        "--mosaic P: with probability P the record is a mosaic: a centre drawn in the\n"
+        "middle .2-.8 of each side, the record's own image in a random quadrant and three\n"
+        "records drawn from those held (with 'objects', without 'error') in the others,\n"
+        "each image sized, coloured and mirrored by its own draw as above and placed with\n"
+        "its corner on the centre, cut to its quadrant. Needs the records held, as\n"
+        "--epochs does (they are written after the input ends), and augmentation.\n"
+        "--mixup P: with probability P the picture is blended with a second one made the\n"
+        "same way from a held record: weights w and 1 - w, w from Beta(32, 32); the truth\n"
+        "is both sets of boxes. Holds the records too.\n"
+        "--affine: every picture (a mosaic as a whole, made half a picture larger on each\n"
+        "side so that a shrinking map brings in more of its images) scaled about its\n"
+        "centre by 1-S..1+S (--affine-scale), turned by up to D degrees (--degrees),\n"
+        "shifted by up to T of each side (--affine-translate), bilinearly, grey where\n"
+        "nothing comes in.\n"
+        "A box cut by a quadrant or moved by --affine (the box around its mapped\n"
+        "corners) is clipped to the frame and dropped when under 2 pixels wide or high\n"
+        "or under .2 of its area before the cuts; the closing line counts them.\n"
+        "Such a record gains 'augment': {mosaic: {x, y, own}, affine: [6 numbers],\n"
+        "mixup: w}, the parts that apply (docs/records.md); its transform is its own\n"
+        "image's (its quadrant's; the affine map without its rotation).",
     .opts = opts,
     .reads_records = 1,
     .writes_records = 1,
@@ -160,15 +199,41 @@ static int on_option(cli *c, void *ctx, int id, const char *arg)
     case OPT_SIZES: return parse_sizes(c, arg, cf);
     case OPT_SIZE_EVERY: return cli_long(c, "size-every", arg, 1, 1L << 40, &cf->size_every);
     case OPT_SKIP: return cli_long(c, "skip", arg, 0, 1L << 50, &cf->skip);
+    case OPT_MOSAIC: return cli_double(c, "mosaic", arg, 0, 1, &cf->mosaic);
+    case OPT_MIXUP: return cli_double(c, "mixup", arg, 0, 1, &cf->mixup);
+    case OPT_AFFINE: cf->affine = 1; return 0;
+    case OPT_AFFINE_SCALE: return cli_double(c, "affine-scale", arg, 0, 0.9, &cf->affine_scale);
+    case OPT_AFFINE_TRANSLATE:
+        return cli_double(c, "affine-translate", arg, 0, 0.5, &cf->affine_translate);
+    case OPT_DEGREES: return cli_double(c, "degrees", arg, 0, 180, &cf->degrees);
     }
     return -1;
+}
+
+/* --mosaic, --mixup, --affine and their ranges: what cannot work together. */
+static int check_views(cli *c, enc_config *cf)
+{
+    int ranges = cf->affine_scale >= 0 || cf->affine_translate >= 0 || cf->degrees >= 0;
+    if (ranges && !cf->affine)
+        return cli_usage_error(c, "--affine-scale, --affine-translate and --degrees need --affine");
+    if (cf->no_augment && (cf->mosaic > 0 || cf->mixup > 0 || cf->affine))
+        return cli_usage_error(c, "--mosaic, --mixup and --affine are augmentations: not with "
+                               "--no-augment");
+    if (cf->affine_scale < 0)
+        cf->affine_scale = AFFINE_SCALE;
+    if (cf->affine_translate < 0)
+        cf->affine_translate = AFFINE_TRANSLATE;
+    if (cf->degrees < 0)
+        cf->degrees = 0;
+    return 0;
 }
 
 int main(int argc, char **argv)
 {
     cli c;
     enc_config cf = {.jitter = -1, .hue = -1, .saturation = -1, .exposure = -1, .seed = 1,
-                     .batch = 16, .epochs = 1};
+                     .batch = 16, .epochs = 1, .affine_scale = -1, .affine_translate = -1,
+                     .degrees = -1};
     yerr err;
     cli_init(&c, &desc);
     if (cli_parse(&c, argc, argv, on_option, &cf) < 0)
@@ -185,6 +250,8 @@ int main(int argc, char **argv)
         cli_usage_error(&c, "--size-every needs --sizes");
         return c.status;
     }
+    if (check_views(&c, &cf) < 0)
+        return c.status;
     enc e;
     cf.rep = &c.rep;
     cf.out = &c.out;
@@ -193,7 +260,7 @@ int main(int argc, char **argv)
         cli_fail(&c, &err);
         return cli_finish(&c);
     }
-    int rc, hold = cf.epochs > 1 || cf.shuffle;
+    int rc, hold = cf.epochs > 1 || cf.shuffle || cf.mosaic > 0 || cf.mixup > 0;
     while ((rc = cli_read(&c, enc_next(&e), &err)) == 1)
         if ((rc = hold ? enc_hold(&e, &err) : enc_push(&e, &err)) < 0)
             break;

@@ -6,7 +6,10 @@
 #include "yolo/data/anchors.h"
 #include "yolo/cli/cli.h"
 
-enum { OPT_K = 1, OPT_GRID, OPT_NET, OPT_RESTARTS, OPT_MAX_ITER, OPT_SEED, OPT_PLOT, OPT_EVAL };
+enum {
+    OPT_K = 1, OPT_GRID, OPT_NET, OPT_RESTARTS, OPT_MAX_ITER, OPT_SEED, OPT_PLOT, OPT_EVAL,
+    OPT_RATIO
+};
 
 typedef struct ka_cfg {
     anchors_job job;
@@ -24,6 +27,9 @@ static const cli_opt opts[] = {
     {OPT_PLOT, "plot", 0, "FILE", "draw the anchors over a sample of the boxes (SVG)"},
     {OPT_EVAL, "eval", 0, "ANCHORS",
      "score these anchors (a cfg value, in --grid/--net units) instead of clustering"},
+    {OPT_RATIO, "ratio-thresh", 0, "R",
+     "best possible recall: a box counts when an anchor's sides are within R times its own "
+     "(default 4)"},
     {0, NULL, 0, NULL, NULL},
 };
 
@@ -37,10 +43,15 @@ static const cli_desc desc = {
         "the distance 1 - IoU of two boxes on the same centre, k-means++ starts, and moves\n"
         "each centroid to the mean width and height of its boxes (as YOLO9000 does).\n"
         "Records with 'error' and boxes of zero width or height are skipped.\n"
-        "Writes one anchors record {anchors, k, units, grid | net_w, net_h, avg_iou, boxes,\n"
-        "seed} (docs/records.md), and on stderr the cfg line and the average IoU (not with\n"
-        "--quiet). --eval writes the same for the given anchors, as given and without\n"
-        "seed (--k, --restarts, --max-iter and --seed do not apply).",
+        "Writes one anchors record {anchors, k, units, grid | net_w, net_h, avg_iou, bpr,\n"
+        "aat, ratio_thresh, boxes, seed} (docs/records.md), and on stderr the cfg line, the\n"
+        "average IoU and the best possible recall (not with --quiet). --eval writes the\n"
+        "same for the given anchors, as given and without seed (--k, --restarts, --max-iter\n"
+        "and --seed do not apply).\n"
+        "Best possible recall (bpr), as ultralytics checks anchors: the fraction of boxes\n"
+        "with an anchor whose width and height are each within R times the box's,\n"
+        "max(w/aw, aw/w, h/ah, ah/h) < R (--ratio-thresh, default 4); aat, the mean\n"
+        "number of such anchors a box. pipelines/train.sh checks a cfg's anchors so.",
     .opts = opts,
     .reads_records = 1,
     .writes_records = 1,
@@ -77,6 +88,7 @@ static int on_option(cli *c, void *ctx, int id, const char *arg)
         return 0;
     case OPT_PLOT: j->plot = arg; return 0;
     case OPT_EVAL: g->eval = arg; return 0;
+    case OPT_RATIO: return cli_double(c, "ratio-thresh", arg, 1, 1000, &j->ratio_thresh);
     }
     return -1;
 }
@@ -99,7 +111,7 @@ int main(int argc, char **argv)
 {
     cli c;
     ka_cfg g = {.job = {.p = {.k = 5, .restarts = 10, .max_iter = 300, .seed = 1},
-                        .u = {.grid = 13}}};
+                        .u = {.grid = 13}, .ratio_thresh = ANCHORS_RATIO_THRESH}};
     cli_init(&c, &desc);
     if (cli_parse(&c, argc, argv, on_option, &g) < 0 || check_options(&c, &g) < 0)
         return c.status;

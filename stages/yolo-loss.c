@@ -11,7 +11,7 @@
 
 enum {
     OPT_VERSION = 1, OPT_VARIANT, OPT_COORD, OPT_OBJ, OPT_NOOBJ, OPT_CLASS, OPT_THRESH,
-    OPT_IGNORE, OPT_SEEN, OPT_EVERY, OPT_IOU_LOSS, OPT_IOU_NORM, OPT_CLS_NORM
+    OPT_IGNORE, OPT_SEEN, OPT_EVERY, OPT_IOU_LOSS, OPT_IOU_NORM, OPT_CLS_NORM, OPT_SMOOTH
 };
 
 typedef struct yl_cfg {
@@ -35,6 +35,9 @@ static const cli_opt opts[] = {
      "v3 box term: mse (darknet's), iou, giou, diou or ciou (default: the head's iou_loss)"},
     {OPT_IOU_NORM, "iou-normalizer", 0, "X", "v3: box term times X (default: the head's, or 1)"},
     {OPT_CLS_NORM, "cls-normalizer", 0, "X", "v3: class term times X (default: the head's, or 1)"},
+    {OPT_SMOOTH, "label-smoothing", 0, "EPS",
+     "class targets 1 - EPS/2 and EPS/2 (v3), or q(1 - EPS) + EPS/C (v2); 0 <= EPS < 1 "
+     "(default: the head's label_smooth_eps, or 0)"},
     {OPT_EVERY, "every", 0, "N", "a summary line on stderr every N records (default: at end)"},
     {0, NULL, 0, NULL, NULL},
 };
@@ -49,9 +52,9 @@ static const cli_desc desc = {
         "loss {total, xy, wh, obj, noobj, class, avg_iou, recall50, count} and grad (a\n"
         "list aligned with output: dLoss/d raw value, f32, each head's shape). The version\n"
         "follows the head type: region v2, yolo v3, detection v1. A yolo head's entry\n"
-        "may carry AlexeyAB's iou_loss, iou_normalizer and cls_normalizer (darknet-forward\n"
-        "writes the cfg's), which the options override. The formulas are in\n"
-        "docs/losses.md. Records with 'error' pass through untouched. A record without\n"
+        "may carry AlexeyAB's iou_loss, iou_normalizer, cls_normalizer and\n"
+        "label_smooth_eps (darknet-forward writes the cfg's), which the options override.\n"
+        "The formulas are in docs/losses.md. Records with 'error' pass through untouched. A record without\n"
         "output or target (or truth, for v2 and v3), with shapes that disagree, a class\n"
         "out of range or a NaN or infinity stops the run (exit 2): a NaN must not reach\n"
         "the weights. The summary (mean loss per record, avg IoU, recall) goes to\n"
@@ -88,6 +91,13 @@ static int on_option(cli *c, void *ctx, int id, const char *arg)
         return cli_usage_error(c, "option --iou-loss: '%s' is not one of: " LOSS_BOX_WORDS, arg);
     case OPT_IOU_NORM: return cli_double(c, "iou-normalizer", arg, 0, 1e6, &g->lc.iou_norm);
     case OPT_CLS_NORM: return cli_double(c, "cls-normalizer", arg, 0, 1e6, &g->lc.cls_norm);
+    case OPT_SMOOTH:
+        if (cli_double(c, "label-smoothing", arg, 0, 1, &g->lc.smooth) < 0)
+            return -1;
+        if (g->lc.smooth >= 1)
+            return cli_usage_error(c, "option --label-smoothing: '%s' is not below 1 (1 makes "
+                                      "every class target the same)", arg);
+        return 0;
     }
     return -1;
 }
@@ -96,7 +106,7 @@ int main(int argc, char **argv)
 {
     cli c;
     yl_cfg g = {.lc = {.given = {NAN, NAN, NAN, NAN, NAN}, .ignore_thresh = NAN, .box = -1,
-                       .iou_norm = NAN, .cls_norm = NAN}};
+                       .iou_norm = NAN, .cls_norm = NAN, .smooth = NAN}};
     cli_init(&c, &desc);
     if (cli_parse(&c, argc, argv, on_option, &g) < 0)
         return c.status;

@@ -50,3 +50,25 @@ double rng_normal(yrng *r)
     double u = 1.0 - rng_uniform(r), v = rng_uniform(r);
     return sqrt(-2.0 * log(u)) * cos(6.283185307179586 * v);
 }
+
+double rng_gamma(yrng *r, double shape)
+{
+    /* Marsaglia and Tsang (2000): v = (1 + c x)^3 of a normal x, kept by a
+     * squeeze first and the exact log test after */
+    double d = shape - 1.0 / 3, c = 1 / sqrt(9 * d);
+    for (;;) {
+        double x = rng_normal(r), v = 1 + c * x;
+        if (v <= 0)
+            continue;
+        v = v * v * v;
+        double u = rng_uniform(r);
+        if (u < 1 - 0.0331 * x * x * x * x || log(u) < 0.5 * x * x + d * (1 - v + log(v)))
+            return d * v;
+    }
+}
+
+double rng_beta(yrng *r, double a, double b)
+{
+    double x = rng_gamma(r, a), y = rng_gamma(r, b);
+    return x / (x + y);
+}

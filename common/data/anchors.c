@@ -103,6 +103,30 @@ double anchors_avg_iou(const anchor_wh *b, size_t n, const anchor_wh *a, int k)
     return sum / (double)n;
 }
 
+/* How far box b is from anchor a: the larger of each side's ratio either
+ * way, 1 for the same shape. */
+static double side_ratio(anchor_wh b, anchor_wh a)
+{
+    return fmax(fmax(b.w / a.w, a.w / b.w), fmax(b.h / a.h, a.h / b.h));
+}
+
+void anchors_ratio_fit(const anchor_wh *b, size_t n, const anchor_wh *a, int k, double thr,
+                       anchors_set *s)
+{
+    long recalled = 0, within = 0;
+#pragma omp parallel for schedule(static) reduction(+ : recalled, within)
+    for (size_t i = 0; i < n; i++) {
+        int m = 0;
+        for (int j = 0; j < k; j++)
+            m += side_ratio(b[i], a[j]) < thr;
+        recalled += m > 0;
+        within += m;
+    }
+    s->ratio_thresh = thr;
+    s->bpr = n ? (double)recalled / (double)n : 0;
+    s->aat = n ? (double)within / (double)n : 0;
+}
+
 /* Per-run scratch arrays, allocated once for all restarts. */
 typedef struct km_work {
     int *assign;   /* [n] cluster of each box, -1 before the first step */
@@ -392,6 +416,8 @@ int anchors_to_record(rec *r, const anchors_set *s, const anchors_units *u, size
                           rec_set_i64(r, "net_h", u->net_h, err))
                        : rec_set_i64(r, "grid", u->grid, err);
     if (rc < 0 || rec_set_f64(r, "avg_iou", s->avg_iou, err) < 0 ||
+        rec_set_f64(r, "bpr", s->bpr, err) < 0 || rec_set_f64(r, "aat", s->aat, err) < 0 ||
+        rec_set_f64(r, "ratio_thresh", s->ratio_thresh, err) < 0 ||
         rec_set_i64(r, "boxes", (int64_t)boxes, err) < 0)
         return -1;
     return seed ? rec_set_i64(r, "seed", (int64_t)*seed, err) : 0;
@@ -515,6 +541,7 @@ int anchors_run(const anchors_job *j, const anchors_data *d, rec_writer *w, FILE
             return -1;
         anchors_set_units(&s, &j->u);
     }
+    anchors_ratio_fit(d->v, d->n, s.a, s.k, j->ratio_thresh, &s);
     if (j->plot && anchors_write_svg(j->plot, &s, &j->u, d->v, d->n, err) < 0)
         return -1;
     rec r;
@@ -526,6 +553,8 @@ int anchors_run(const anchors_job *j, const anchors_data *d, rec_writer *w, FILE
     if (rc == 0 && summary) {
         anchors_print_cfg(summary, &s, &j->u);
         fprintf(summary, "avg IoU %.4f over %zu boxes\n", s.avg_iou, d->n);
+        fprintf(summary, "best possible recall %.4f, %.2f anchors a box (side ratios below %g)\n",
+                s.bpr, s.aat, s.ratio_thresh);
     }
     return rc;
 }

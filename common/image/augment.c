@@ -9,7 +9,8 @@
 aug_config aug_defaults(void)
 {
     return (aug_config){.enabled = 1, .jitter = 0.2, .scale_lo = 1, .scale_hi = 1, .hue = 0,
-                        .saturation = 1, .exposure = 1, .flip = 1};
+                        .saturation = 1, .exposure = 1, .flip = 1, .affine_scale = 0,
+                        .affine_translate = 0, .degrees = 0};
 }
 
 void aug_record_rng(yrng *r, uint64_t seed, uint64_t record)
@@ -125,17 +126,38 @@ static void paste(const img *src, img *dst, int ox, int oy)
                    (size_t)(x1 - x0) * sizeof *dst->data);
 }
 
+/* The size src is placed at: darknet's, the longer side (by the new aspect)
+ * spanning scale * the network's; *nw, *nh exact, *iw, *ih truncated to whole
+ * pixels (at least 1). */
+typedef struct placed {
+    double nw, nh;
+    int iw, ih;
+} placed;
+
+static placed placed_size(const aug_draw *d, const img *src, int net_w, int net_h)
+{
+    placed p;
+    double ar = (double)src->w / src->h * d->aspect;
+    if (ar < 1)
+        p.nh = d->scale * net_h, p.nw = p.nh * ar;
+    else
+        p.nw = d->scale * net_w, p.nh = p.nw / ar;
+    p.iw = p.nw < 1 ? 1 : (int)p.nw, p.ih = p.nh < 1 ? 1 : (int)p.nh;
+    return p;
+}
+
+static int colour_changes(const img *im, const aug_draw *d)
+{
+    return im->c == 3 && (d->dhue != 0 || d->dsat != 1 || d->dexp != 1);
+}
+
 int aug_apply(const aug_draw *d, const img *src, int net_w, int net_h, img *dst, img_transform *t,
               yerr *err)
 {
-    /* darknet: the longer side (by the new aspect) spans scale * the network's,
-     * sizes and offsets truncated to whole pixels */
-    double ar = (double)src->w / src->h * d->aspect, nw, nh;
-    if (ar < 1)
-        nh = d->scale * net_h, nw = nh * ar;
-    else
-        nw = d->scale * net_w, nh = nw / ar;
-    int iw = nw < 1 ? 1 : (int)nw, ih = nh < 1 ? 1 : (int)nh;
+    /* darknet: sizes and offsets truncated to whole pixels */
+    placed p = placed_size(d, src, net_w, net_h);
+    double nw = p.nw, nh = p.nh;
+    int iw = p.iw, ih = p.ih;
     int ox = (int)(d->ux * (net_w - nw)), oy = (int)(d->uy * (net_h - nh));
     img sized = {0};
     if (img_resize(src, iw, ih, &sized, err) < 0)
@@ -145,10 +167,10 @@ int aug_apply(const aug_draw *d, const img *src, int net_w, int net_h, img *dst,
         return -1;
     }
     for (size_t i = 0; i < (size_t)net_w * net_h * src->c; i++)
-        dst->data[i] = 0.5f;
+        dst->data[i] = AUG_GREY;
     paste(&sized, dst, ox, oy);
     img_free(&sized);
-    if (dst->c == 3 && (d->dhue != 0 || d->dsat != 1 || d->dexp != 1))
+    if (colour_changes(dst, d))
         aug_distort(dst, d->dhue, d->dsat, d->dexp);
     *t = (img_transform){net_w, net_h, (double)iw / src->w, (double)ih / src->h, ox, oy};
     if (d->flip) {
@@ -172,4 +194,157 @@ int aug_image(const aug_config *a, const img *src, int net_w, int net_h, yrng *r
         return -1;
     *t = img_resize_transform(src->w, src->h, net_w, net_h);
     return 0;
+}
+
+/* ---- mosaic ------------------------------------------------------------------ */
+
+aug_mosaic aug_mosaic_sample(const aug_config *a, int net_w, int net_h, yrng *r)
+{
+    aug_mosaic m;
+    m.own = (int)rng_below(r, 4);
+    m.mx = m.my = 0;
+    m.cx = (int)rng_range(r, AUG_MOSAIC_MARGIN * net_w, (1 - AUG_MOSAIC_MARGIN) * net_w);
+    m.cy = (int)rng_range(r, AUG_MOSAIC_MARGIN * net_h, (1 - AUG_MOSAIC_MARGIN) * net_h);
+    for (int q = 0; q < 4; q++)
+        m.tile[q] = aug_sample(a, r);
+    return m;
+}
+
+void aug_quadrant(const aug_mosaic *m, int q, int net_w, int net_h, int rect[4])
+{
+    rect[0] = q & 1 ? m->cx : -m->mx;
+    rect[1] = q & 2 ? m->cy : -m->my;
+    rect[2] = q & 1 ? net_w + m->mx : m->cx;
+    rect[3] = q & 2 ? net_h + m->my : m->cy;
+}
+
+static int imax(int a, int b) { return a > b ? a : b; }
+static int imin(int a, int b) { return a < b ? a : b; }
+
+int aug_tile(const aug_mosaic *m, int q, const img *src, aug_canvas *cv, img_transform *t,
+             yerr *err)
+{
+    const aug_draw *d = &m->tile[q];
+    int net_w = cv->net_w, net_h = cv->net_h;
+    placed p = placed_size(d, src, net_w, net_h);
+    /* a top quadrant's image goes one row lower: its last row, which
+     * darknet's resize may darken (img_resize), falls under the quadrant
+     * below instead of drawing a line along the centre */
+    int ox = q & 1 ? m->cx : m->cx - p.iw, oy = q & 2 ? m->cy : m->cy - p.ih + 1, quad[4];
+    *t = (img_transform){net_w, net_h, (double)p.iw / src->w, (double)p.ih / src->h, ox, oy};
+    if (d->flip) {   /* the image mirrored in its own place */
+        t->sx = -t->sx;
+        t->dx = ox + p.iw;
+    }
+    aug_quadrant(m, q, net_w, net_h, quad);
+    /* the part shown (picture pixels): the image in its quadrant, where cv has pixels */
+    int x0 = imax(imax(ox, quad[0]), cv->x0), y0 = imax(imax(oy, quad[1]), cv->y0);
+    int x1 = imin(imin(ox + p.iw, quad[2]), cv->x0 + cv->im.w);
+    int y1 = imin(imin(oy + p.ih, quad[3]), cv->y0 + cv->im.h);
+    if (x1 <= x0 || y1 <= y0)
+        return 0;
+    /* the part shown, in the resized image's columns before the mirror */
+    int win[4] = {x0 - ox, y0 - oy, x1 - ox, y1 - oy};
+    if (d->flip)
+        win[0] = ox + p.iw - x1, win[2] = ox + p.iw - x0;
+    img part = {0};
+    if (img_resize_window(src, p.iw, p.ih, win, &part, err) < 0)
+        return -1;
+    if (d->flip)
+        aug_flip(&part);
+    if (colour_changes(&part, d))
+        aug_distort(&part, d->dhue, d->dsat, d->dexp);
+    paste(&part, &cv->im, x0 - cv->x0, y0 - cv->y0);
+    img_free(&part);
+    return 0;
+}
+
+/* ---- affine ------------------------------------------------------------------ */
+
+aug_affine aug_affine_sample(const aug_config *a, int net_w, int net_h, yrng *r)
+{
+    double s = rng_range(r, 1 - a->affine_scale, 1 + a->affine_scale);
+    double th = rng_range(r, -a->degrees, a->degrees) * 3.14159265358979323846 / 180;
+    double tx = rng_range(r, -a->affine_translate, a->affine_translate) * net_w;
+    double ty = rng_range(r, -a->affine_translate, a->affine_translate) * net_h;
+    double c = s * cos(th), sn = s * sin(th), mx = net_w / 2.0, my = net_h / 2.0;
+    /* p' = s R (p - centre) + centre + shift */
+    return (aug_affine){{c, -sn, mx - c * mx + sn * my + tx, sn, c, my - sn * mx - c * my + ty},
+                        s};
+}
+
+/* Plane value at whole pixel (x, y), AUG_GREY off the picture. */
+static float at(const float *plane, int w, int h, int x, int y)
+{
+    return x < 0 || y < 0 || x >= w || y >= h ? AUG_GREY : plane[(size_t)y * w + x];
+}
+
+/* The picture's point (x, y) under A's inverse. */
+static void back(const aug_affine *A, double x, double y, double *bx, double *by)
+{
+    const double *m = A->m, det = m[0] * m[4] - m[1] * m[3], u = x - m[2], v = y - m[5];
+    *bx = (m[4] * u - m[1] * v) / det;
+    *by = (m[0] * v - m[3] * u) / det;
+}
+
+void aug_affine_reach(const aug_affine *A, int net_w, int net_h, int rect[4])
+{
+    double x0 = INFINITY, y0 = INFINITY, x1 = -INFINITY, y1 = -INFINITY;
+    for (int k = 0; k < 4; k++) {
+        double bx, by;
+        back(A, k & 1 ? net_w : 0, k & 2 ? net_h : 0, &bx, &by);
+        x0 = fmin(x0, bx), x1 = fmax(x1, bx), y0 = fmin(y0, by), y1 = fmax(y1, by);
+    }
+    rect[0] = (int)floor(x0) - 1, rect[1] = (int)floor(y0) - 1;
+    rect[2] = (int)ceil(x1) + 1, rect[3] = (int)ceil(y1) + 1;
+}
+
+int aug_warp(const aug_canvas *cv, const aug_affine *A, img *dst, yerr *err)
+{
+    const img *src = &cv->im;
+    const int w = cv->net_w, h = cv->net_h;
+    img out = {0};
+    if (img_alloc(&out, w, h, src->c, err) < 0)
+        return -1;
+    const int sw = src->w, sh = src->h;
+    size_t n = (size_t)sw * sh, no = (size_t)w * h;
+    for (int y = 0; y < h; y++)
+        for (int x = 0; x < w; x++) {
+            /* this pixel's centre mapped back, in src's pixel indices */
+            double sx, sy;
+            back(A, x + 0.5, y + 0.5, &sx, &sy);
+            sx -= 0.5 + cv->x0, sy -= 0.5 + cv->y0;
+            double fx0 = floor(sx), fy0 = floor(sy);
+            if (!(fx0 > -2 && fx0 < sw && fy0 > -2 && fy0 < sh)) {
+                for (int k = 0; k < src->c; k++)
+                    out.data[k * no + (size_t)y * w + x] = AUG_GREY;
+                continue;
+            }
+            int x0 = (int)fx0, y0 = (int)fy0;
+            int inner = x0 >= 0 && y0 >= 0 && x0 + 1 < sw && y0 + 1 < sh;
+            float fx = (float)(sx - fx0), fy = (float)(sy - fy0), nb[4];
+            for (int k = 0; k < src->c; k++) {
+                const float *p = src->data + k * n;
+                if (inner) {   /* the four neighbours on the picture: no checks */
+                    const float *q = p + (size_t)y0 * sw + x0;
+                    nb[0] = q[0], nb[1] = q[1], nb[2] = q[sw], nb[3] = q[sw + 1];
+                } else {
+                    nb[0] = at(p, sw, sh, x0, y0), nb[1] = at(p, sw, sh, x0 + 1, y0);
+                    nb[2] = at(p, sw, sh, x0, y0 + 1), nb[3] = at(p, sw, sh, x0 + 1, y0 + 1);
+                }
+                float top = (1 - fx) * nb[0] + fx * nb[1], bot = (1 - fx) * nb[2] + fx * nb[3];
+                out.data[k * no + (size_t)y * w + x] = (1 - fy) * top + fy * bot;
+            }
+        }
+    *dst = out;
+    return 0;
+}
+
+/* ---- mixup ------------------------------------------------------------------- */
+
+void aug_blend(img *a, const img *b, double wa)
+{
+    size_t n = (size_t)a->w * a->h * a->c;
+    for (size_t i = 0; i < n; i++)
+        a->data[i] = (float)(wa * a->data[i] + (1 - wa) * b->data[i]);
 }

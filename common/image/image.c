@@ -464,21 +464,22 @@ int img_load(const char *path, img *out, yerr *warn, yerr *err)
 }
 
 /* darknet's first pass for one row: row [src_w] resampled along x to w
- * columns into o [w], scale = (src_w - 1) / (w - 1) in float. The float
- * expressions keep darknet's order of operations, so results are
- * bit-identical. */
-static void resample_row(const float *row, int src_w, int w, float scale, float *o)
+ * columns, of which [c0, c1) go into o [c1 - c0], scale = (src_w - 1) /
+ * (w - 1) in float. The float expressions keep darknet's order of
+ * operations, so results are bit-identical. */
+static void resample_row(const float *row, int src_w, int w, float scale, int c0, int c1,
+                         float *o)
 {
-    for (int c = 0; c < w; c++) {
+    for (int c = c0; c < c1; c++) {
         if (c == w - 1 || src_w == 1) {
-            o[c] = row[src_w - 1];
+            o[c - c0] = row[src_w - 1];
             continue;
         }
         float sx = c * scale;
         int ix = (int)sx;
         float dx = sx - ix;
         int ix1 = ix + 1 < src_w ? ix + 1 : ix; /* float rounding guard */
-        o[c] = (1 - dx) * row[ix] + dx * row[ix1];
+        o[c - c0] = (1 - dx) * row[ix] + dx * row[ix1];
     }
 }
 
@@ -491,12 +492,10 @@ static void resample_x(const img *src, int w, float *part)
     float scale = resample_scale(src->w, w);
     for (int k = 0; k < src->c; k++)
         for (int r = 0; r < src->h; r++)
-            resample_row(src->data + ((size_t)k * src->h + r) * src->w, src->w, w, scale,
+            resample_row(src->data + ((size_t)k * src->h + r) * src->w, src->w, w, scale, 0, w,
                          part + ((size_t)k * src->h + r) * w);
 }
 
-/* darknet's second pass: part [c, src_h, w] resampled along y to h rows,
- * written at (ox, oy) into dst, which is at least (ox + w) x (oy + h). */
 /* The threads a resize's rows are shared among, for `values` floats
  * written: the team's when called outside one, else 1 (darknet-forward's
  * batch runs its images in parallel already, one on each thread); 1 for a
@@ -511,24 +510,47 @@ static int row_threads(long values)
 #endif
 }
 
-static void resample_y(const float *part, int src_h, int w, int h, img *dst, int ox, int oy)
+/* The rows of the first pass the second reads for output rows [r0, r1) of
+ * h: [*p0, *p1). */
+static void rows_needed(int src_h, int h, int r0, int r1, int *p0, int *p1)
 {
     float scale = resample_scale(src_h, h);
-    int nt = row_threads((long)dst->c * h * w);
+    *p0 = (int)(r0 * scale);
+    *p1 = (int)((r1 - 1) * scale) + 2;
+    if (*p1 > src_h)
+        *p1 = src_h;
+}
+
+/* Which part of the first pass is at hand and which rows are made: part
+ * [c, np, w] holds its rows p0 ... p0 + np - 1 (of src_h), and output rows
+ * [r0, r1) of h go to dst's rows oy ... at column ox. */
+typedef struct pass_y {
+    const float *part;
+    int src_h, p0, np, w;
+    int h, r0, r1;
+    int ox, oy;
+} pass_y;
+
+/* darknet's second pass: the first pass's rows resampled along y, written
+ * into dst, which is at least (ox + w) x (oy + r1 - r0). */
+static void resample_y(const pass_y *p, img *dst)
+{
+    float scale = resample_scale(p->src_h, p->h);
+    int nt = row_threads((long)dst->c * (p->r1 - p->r0) * p->w);
 #pragma omp parallel for collapse(2) schedule(static) num_threads(nt) if (nt > 1)
     for (int k = 0; k < dst->c; k++)
-        for (int r = 0; r < h; r++) {
+        for (int r = p->r0; r < p->r1; r++) {
             float sy = r * scale;
             int iy = (int)sy;
             float dy = sy - iy;
-            const float *a = part + ((size_t)k * src_h + iy) * w; /* [w] */
-            float *o = dst->data + ((size_t)k * dst->h + oy + r) * dst->w + ox; /* [w] */
+            const float *a = p->part + ((size_t)k * p->np + iy - p->p0) * p->w; /* [w] */
+            float *o = dst->data + ((size_t)k * dst->h + p->oy + r - p->r0) * dst->w + p->ox;
             /* darknet skips the second term on the last row (and for
              * one-row sources), even when dy is not 0 */
-            int last = r == h - 1 || src_h == 1 || iy + 1 >= src_h; /* (or rounding) */
-            for (int c = 0; c < w; c++) {
+            int last = r == p->h - 1 || p->src_h == 1 || iy + 1 >= p->src_h; /* (or rounding) */
+            for (int c = 0; c < p->w; c++) {
                 float v = (1 - dy) * a[c];
-                o[c] = last ? v : v + dy * a[w + c];
+                o[c] = last ? v : v + dy * a[p->w + c];
             }
         }
 }
@@ -540,7 +562,7 @@ static int resize_into(const img *src, int w, int h, img *dst, int ox, int oy, y
     if (!part)
         return yerr_set(err, YOLO_EIO, "out of memory resizing to %d x %d", w, h);
     resample_x(src, w, part);
-    resample_y(part, src->h, w, h, dst, ox, oy);
+    resample_y(&(pass_y){part, src->h, 0, src->h, w, h, 0, h, ox, oy}, dst);
     free(part);
     return 0;
 }
@@ -553,6 +575,31 @@ int img_resize(const img *src, int w, int h, img *dst, yerr *err)
         img_free(dst);
         return -1;
     }
+    return 0;
+}
+
+int img_resize_window(const img *src, int w, int h, const int win[4], img *dst, yerr *err)
+{
+    int x0 = win[0], y0 = win[1], x1 = win[2], y1 = win[3], p0, p1;
+    if (!(0 <= x0 && x0 < x1 && x1 <= w && 0 <= y0 && y0 < y1 && y1 <= h))
+        return yerr_set(err, YOLO_EUSAGE, "window [%d, %d, %d, %d] of a %d x %d resize", x0, y0,
+                        x1, y1, w, h);
+    rows_needed(src->h, h, y0, y1, &p0, &p1);
+    int ww = x1 - x0, np = p1 - p0;
+    float scale = resample_scale(src->w, w);
+    float *part = malloc((size_t)ww * np * src->c * sizeof *part); /* [c, np, ww] */
+    if (!part)
+        return yerr_set(err, YOLO_EIO, "out of memory resizing to %d x %d", w, h);
+    if (img_alloc(dst, ww, y1 - y0, src->c, err) != 0) {
+        free(part);
+        return -1;
+    }
+    for (int k = 0; k < src->c; k++)
+        for (int r = p0; r < p1; r++)
+            resample_row(src->data + ((size_t)k * src->h + r) * src->w, src->w, w, scale, x0, x1,
+                         part + ((size_t)k * np + r - p0) * ww);
+    resample_y(&(pass_y){part, src->h, p0, np, ww, h, y0, y1, 0, 0}, dst);
+    free(part);
     return 0;
 }
 
@@ -681,7 +728,7 @@ static void first_pass(const img *im, const float *row, int y)
         const float *in = row + (size_t)k * w;                    /* [w] */
         float *o = f->part + ((size_t)k * im->h + y) * nw;        /* [nw] */
         if (w == 1) {
-            resample_row(in, w, nw, f->scale, o);
+            resample_row(in, w, nw, f->scale, 0, nw, o);
             continue;
         }
         /* resample_row with each column's ix and dx from the table: the
@@ -741,7 +788,8 @@ static int fit_finish(const img *src, img *dst, img_transform *t, yerr *err)
         return IMG_ENOMEM;
     if (f->letterbox)
         fill_around(dst, f->ox, f->oy, f->new_w, f->new_h);
-    resample_y(f->part, src->h, f->new_w, f->new_h, dst, f->ox, f->oy);
+    resample_y(&(pass_y){f->part, src->h, 0, src->h, f->new_w, f->new_h, 0, f->new_h, f->ox,
+                         f->oy}, dst);
     *t = f->letterbox ? (img_transform){f->net_w, f->net_h, (double)f->new_w / src->w,
                                         (double)f->new_h / src->h, f->ox, f->oy}
                       : img_resize_transform(src->w, src->h, f->net_w, f->net_h);

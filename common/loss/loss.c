@@ -75,10 +75,10 @@ static box centre_box(double cx, double cy, double w, double h)
 }
 
 /* Softmax cross-entropy of logits z[k*stride] against the one-hot q (the
- * same layout): returns -sum q log softmax(z) and adds s * (softmax - q) to
- * g. */
-static double softmax_ce(const double *z, const double *q, double *g, int n, size_t stride,
-                         double s)
+ * same layout) smoothed by eps, q' = q (1 - eps) + eps / n: returns
+ * -sum q' log softmax(z) and adds s * (softmax - q') to g (q' sums to 1). */
+static double softmax_ce(const double *z, const double *q, double eps, double *g, int n,
+                         size_t stride, double s)
 {
     double m = z[0];
     for (int k = 1; k < n; k++)
@@ -89,8 +89,9 @@ static double softmax_ce(const double *z, const double *q, double *g, int n, siz
     double lse = m + log(sum), ce = 0;
     for (int k = 0; k < n; k++) {
         size_t i = k * stride;
-        ce -= q[i] * (z[i] - lse);
-        g[i] += s * (exp(z[i] - lse) - q[i]);
+        double qs = q[i] * (1 - eps) + eps / n;
+        ce -= qs * (z[i] - lse);
+        g[i] += s * (exp(z[i] - lse) - qs);
     }
     return ce;
 }
@@ -325,7 +326,7 @@ static void apply_seed(const loss_head *h, const loss_plan *p, const double *o,
     g[ih] += kc * dh * bh;
     size_t ic = gidx(h, a, 5, cell), hw = (size_t)h->h * h->w;
     double kk = h->p.cls / p->n_coord;
-    t->cls += kk * softmax_ce(o + ic, tgt + ic, g + ic, h->classes, hw, kk);
+    t->cls += kk * softmax_ce(o + ic, tgt + ic, h->smooth, g + ic, h->classes, hw, kk);
 }
 
 /* v3's x or y term: k s [BCE(t, q) - H(q)] with q = (c + (s - 1)/2) / s, the
@@ -389,14 +390,16 @@ static void apply_dn_box(const loss_head *h, const double *o, const double *tgt,
     g[ih] += k * dh;
 }
 
-/* v3 classes: independent logistic units, BCE each (multi-label). */
+/* v3 classes: independent logistic units, BCE each (multi-label), against
+ * the target smoothed as AlexeyAB's delta_yolo_class does: q (1 - ε) + ε/2
+ * (1 to 1 - ε/2, 0 to ε/2). */
 static void apply_v3_classes(const loss_head *h, const double *o, const double *tgt,
                              double *g, int a, size_t cell, loss_terms *t)
 {
     double k = h->p.cls * h->cls_norm;
     for (int c = 0; c < h->classes; c++) {
         size_t i = gidx(h, a, 5 + c, cell);
-        double q = tgt[i];
+        double q = tgt[i] * (1 - h->smooth) + h->smooth / 2;
         t->cls += k * (-q * log_sigm(o[i]) - (1 - q) * log_sigm(-o[i]));
         g[i] += k * (sigm(o[i]) - q);
     }
@@ -456,8 +459,8 @@ static void apply_grid(const loss_head *h, const loss_plan *p, const double *o,
                 if (h->version == LOSS_V3)
                     apply_v3_classes(h, o, tgt, g, a, cell, t);
                 else
-                    t->cls += h->p.cls * softmax_ce(o + ic, tgt + ic, g + ic, h->classes, hw,
-                                                    h->p.cls);
+                    t->cls += h->p.cls * softmax_ce(o + ic, tgt + ic, h->smooth, g + ic,
+                                                    h->classes, hw, h->p.cls);
             }
             apply_conf(h, p, o[io], p->conf_t[i], p->conf_w[i], &t->obj, &g[io]);
             continue;
@@ -561,7 +564,7 @@ static void apply_v1_cell(const loss_head *h, const loss_plan *p, const double *
     g[ic] += 2 * p->conf_w[pred] * dc;
     size_t iz = cell * h->classes;
     if (h->softmax) {
-        t->cls += h->p.cls * softmax_ce(o + iz, tc + 5, g + iz, h->classes, 1, h->p.cls);
+        t->cls += h->p.cls * softmax_ce(o + iz, tc + 5, 0, g + iz, h->classes, 1, h->p.cls);
         return;
     }
     for (int c = 0; c < h->classes; c++) {

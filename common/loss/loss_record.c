@@ -116,7 +116,8 @@ static int read_truth(rec *r, int version, int classes, loss_work *w, size_t *n,
 
 /* The loss of head rh: the options' values over what its `output` entry
  * says (a yolo head's AlexeyAB keys). An IoU box loss asked for a head that
- * is not yolo: -1 with err naming the entry. */
+ * is not yolo, or label smoothing for a detection head: -1 with err naming
+ * the entry. */
 static int to_loss_head(rec *r, const rescale_head *rh, uint32_t i, const loss_cfg *cfg,
                         long seen, loss_head *h, yerr *err)
 {
@@ -124,11 +125,15 @@ static int to_loss_head(rec *r, const rescale_head *rh, uint32_t i, const loss_c
                      .classes = rh->classes, .na = rh->na, .h = rh->h, .w = rh->w,
                      .net_w = rh->net_w, .net_h = rh->net_h, .softmax = rh->softmax,
                      .sqrt_wh = rh->sqrt_wh, .anchors = rh->anchors, .seen = seen,
-                     .scale_xy = 1, .box = LOSS_BOX_MSE, .iou_norm = 1, .cls_norm = 1};
+                     .scale_xy = 1, .box = LOSS_BOX_MSE, .iou_norm = 1, .cls_norm = 1,
+                     .smooth = isnan(cfg->smooth) ? 0 : cfg->smooth};
     h->p = loss_params_for(cfg, h->version);
+    char path[32];
+    snprintf(path, sizeof path, "output[%u]", i);
+    if (h->version == LOSS_V1 && h->smooth > 0)
+        return rec_fail(r, err, path, "--label-smoothing is for yolo and region heads (v3, v2), "
+                                      "this one is v1");
     if (h->version != LOSS_V3) {
-        char path[32];
-        snprintf(path, sizeof path, "output[%u]", i);
         if (cfg->box > LOSS_BOX_MSE || !isnan(cfg->iou_norm) || !isnan(cfg->cls_norm))
             return rec_fail(r, err, path, "--iou-loss, --iou-normalizer and --cls-normalizer "
                                           "are for yolo heads (v3), this one is v%d",
@@ -139,6 +144,7 @@ static int to_loss_head(rec *r, const rescale_head *rh, uint32_t i, const loss_c
     h->box = cfg->box >= 0 ? cfg->box : rh->iou_loss[0] ? loss_box_kind(rh->iou_loss) : 0;
     h->iou_norm = isnan(cfg->iou_norm) ? rh->iou_norm : cfg->iou_norm;
     h->cls_norm = isnan(cfg->cls_norm) ? rh->cls_norm : cfg->cls_norm;
+    h->smooth = isnan(cfg->smooth) ? rh->smooth : cfg->smooth;
     return 0;
 }
 

@@ -8,6 +8,7 @@
 #include "yolo/data/objects.h"
 #include "yolo/image/recimage.h"
 #include "yolo/loss/targets.h"
+#include "yolo/loss/view.h"
 
 /* ---- truth and targets --------------------------------------------------- */
 
@@ -193,6 +194,9 @@ static int read_settings(enc *e, yerr *err)
     a->jitter = o->jitter >= 0 ? o->jitter : jit;
     if (o->scale_lo > 0)
         a->scale_lo = o->scale_lo, a->scale_hi = o->scale_hi;
+    a->affine_scale = o->affine_scale;
+    a->affine_translate = o->affine_translate;
+    a->degrees = o->degrees;
     e->max_boxes = o->max_boxes > 0 ? o->max_boxes : max;
     return 0;
 }
@@ -279,7 +283,8 @@ int enc_open(enc *e, const enc_config *cf, yerr *err)
         rc = read_settings(e, err);
     if (rc == 0 && cf->size_lo > 0)
         rc = plan_sizes(e, err);
-    if (rc == 0 && !(e->cnt = calloc((size_t)cf->batch, sizeof *e->cnt)))
+    if (rc == 0 && (!(e->cnt = calloc((size_t)cf->batch, sizeof *e->cnt)) ||
+                    !(e->slot_held = calloc((size_t)cf->batch, sizeof *e->slot_held))))
         rc = yerr_set(err, YOLO_EIO, "out of memory");
     if (rc == 0)
         rc = batch_init(&e->b, &(batch_cfg){.cap = cf->batch, .kinds = prob_kinds,
@@ -294,6 +299,8 @@ void enc_close(enc *e)
 {
     batch_free(&e->b);
     free(e->cnt);
+    free(e->slot_held);
+    free(e->pool);
     ybuf_free(&e->store);
     free(e->held);
     for (int i = 0; i < e->nnames; i++)
@@ -308,7 +315,14 @@ void enc_close(enc *e)
     memset(e, 0, sizeof *e);
 }
 
-rec *enc_next(enc *e) { return batch_next(&e->b); }
+/* Any of --mosaic, --mixup, --affine: records go through view.h. */
+static int views_on(const enc_config *cf) { return cf->mosaic > 0 || cf->mixup > 0 || cf->affine; }
+
+rec *enc_next(enc *e)
+{
+    e->slot_held[e->b.n] = SIZE_MAX;   /* read afresh; enc_replay names its held record */
+    return batch_next(&e->b);
+}
 
 /* ---- one record ------------------------------------------------------------ */
 
@@ -461,21 +475,30 @@ static int write_keys(const enc *e, const network *net, rec *r, const img *in,
     return rc;
 }
 
-/* Everything for one record; runs in parallel, touching only its slot. */
-static int encode_slot(const enc *e, batch_slot *sl, tgt_counts *cnt)
+/* The record's own objects into *l: BATCH_OK, or BATCH_PROBLEM / BATCH_FATAL
+ * with sl->err set. */
+static int own_objects(const enc *e, batch_slot *sl, objlist *l)
+{
+    int rc = get_objects(e, &sl->r, l, &sl->err);
+    if (rc < 0)
+        return BATCH_FATAL;
+    if (rc == 0) {
+        rec_fail(&sl->r, &sl->err, "objects", "the record has no 'objects' (not annotated)");
+        return BATCH_PROBLEM;
+    }
+    return BATCH_OK;
+}
+
+/* Everything for one record made as darknet makes it; runs in parallel,
+ * touching only its slot. */
+static int encode_plain(const enc *e, batch_slot *sl, tgt_counts *cnt)
 {
     const network *net = enc_net(e, sl->number);
     objlist l = {0};
     img im = {0}, in = {0};
     img_transform t;
     tgt_box *b = NULL;
-    int why = BATCH_OK, rc = get_objects(e, &sl->r, &l, &sl->err);
-    if (rc < 0)
-        why = BATCH_FATAL;
-    else if (rc == 0) {
-        rec_fail(&sl->r, &sl->err, "objects", "the record has no 'objects' (not annotated)");
-        why = BATCH_PROBLEM;
-    }
+    int why = own_objects(e, sl, &l);
     if (why == BATCH_OK)
         why = load_image(sl, &im);
     if (why == BATCH_OK) {
@@ -498,12 +521,171 @@ static int encode_slot(const enc *e, batch_slot *sl, tgt_counts *cnt)
     return why;
 }
 
+/* ---- one record under --mosaic, --mixup, --affine (yolo/loss/view.h) ---------- */
+
+/* Held records read back one at a time, in a slot's own thread. */
+typedef struct held_reader {
+    rec_reader *rd;           /* made at the first read */
+    rec r;                    /* the record read last */
+} held_reader;
+
+/* Held record h read into hr->r from e->store (which does not move while the
+ * records are replayed), named as it was read. */
+static int read_held(const enc *e, size_t h, held_reader *hr, yerr *err)
+{
+    const enc_held *held = &e->held[h];
+    const uint8_t *p = (const uint8_t *)e->store.p + held->off;
+    if (!hr->rd && !(hr->rd = rec_reader_new_mem(p, held->len, "held", err)))
+        return -1;
+    rec_reader_reset_mem(hr->rd, p, held->len);
+    int rc = rec_read(hr->rd, &hr->r, err);
+    if (rc != 1)
+        return rc == 0 ? yerr_set(err, YOLO_EIO, "a held record vanished") : -1;
+    hr->r.src = e->names[held->src];
+    hr->r.index = held->index;
+    return 0;
+}
+
+/* Pool record s decoded and placed wherever the view uses it. Its image
+ * missing, unreadable or of another size than the record says: counted,
+ * its quadrants left grey (its own record reports it when its turn comes).
+ * Bad input in it (a class out of range, an `image` that is not a str)
+ * stops the run, named. */
+static int place_partner(const enc *e, size_t s, view *v, held_reader *hr, tgt_counts *cnt,
+                         yerr *err)
+{
+    objlist l = {0};
+    img im = {0};
+    rec_image_notes notes;
+    yerr not_read;
+    int rc = read_held(e, e->pool[s], hr, err);
+    if (rc == 0 && (rc = get_objects(e, &hr->r, &l, err)) >= 0) {
+        rc = rec_load_image(&hr->r, &im, &notes, &not_read);
+        if (rc < 0)
+            *err = not_read;
+        else if (rc == 0 || notes.size.code)
+            cnt->unread++, rc = 0;
+        else
+            rc = view_place(v, s, &im, &l, err);
+    }
+    img_free(&im);
+    objlist_free(&l);
+    return rc < 0 ? -1 : 0;
+}
+
+static int seen(const size_t *v, int n, size_t s)
+{
+    for (int i = 0; i < n; i++)
+        if (v[i] == s)
+            return 1;
+    return 0;
+}
+
+/* Every pool record the plan names, each decoded once, in order of first use. */
+static int place_partners(const enc *e, const view_plan *p, view *v, tgt_counts *cnt, yerr *err)
+{
+    size_t done[8];
+    int ndone = 0, rc = 0;
+    held_reader hr = {0};
+    rec_init(&hr.r);
+    for (int i = 0; rc == 0 && i < p->npic; i++)
+        for (int q = 0; rc == 0 && q < (p->pic[i].mosaic ? 4 : 1); q++) {
+            size_t s = p->pic[i].src[q];
+            if (s == VIEW_OWN || seen(done, ndone, s))
+                continue;
+            done[ndone++] = s;
+            rc = place_partner(e, s, v, &hr, cnt, err);
+        }
+    rec_reader_free(hr.rd);
+    rec_free(&hr.r);
+    return rc;
+}
+
+/* Pool entries that are the record itself (held record self) become
+ * VIEW_OWN: its image is decoded once. */
+static void own_sources(const enc *e, size_t self, view_plan *p)
+{
+    for (int i = 0; i < p->npic; i++)
+        for (int q = 0; q < (p->pic[i].mosaic ? 4 : 1); q++)
+            if (p->pic[i].src[q] != VIEW_OWN && e->pool[p->pic[i].src[q]] == self)
+                p->pic[i].src[q] = VIEW_OWN;
+}
+
+/* `augment` (docs/records.md): what view.h did to the record's picture;
+ * nothing when it is the plain one. */
+static int set_augment(rec *r, const view_plan *p, const view_out *o, yerr *err)
+{
+    const view_pic *a = &p->pic[0];
+    int n = a->mosaic + a->affine + o->blended;
+    if (n == 0)
+        return 0;
+    msgpack_packer *pk = rec_set_begin(r, "augment");
+    msgpack_pack_map(pk, (size_t)n);
+    if (a->mosaic) {
+        const char *k[3] = {"x", "y", "own"};
+        int v[3] = {a->m.cx, a->m.cy, a->m.own};
+        mp_pack_key(pk, "mosaic");
+        msgpack_pack_map(pk, 3);
+        for (int i = 0; i < 3; i++) {
+            mp_pack_key(pk, k[i]);
+            msgpack_pack_int(pk, v[i]);
+        }
+    }
+    if (a->affine) {
+        mp_pack_key(pk, "affine");
+        msgpack_pack_array(pk, 6);
+        for (int i = 0; i < 6; i++)
+            msgpack_pack_double(pk, a->A.m[i]);
+    }
+    if (o->blended) {
+        mp_pack_key(pk, "mixup");
+        msgpack_pack_double(pk, p->weight);
+    }
+    return rec_set_end(r, err);
+}
+
+/* Everything for one record through view.h; runs in parallel, touching
+ * only its slot. self: its held record (SIZE_MAX: not held). */
+static int encode_view(const enc *e, size_t self, batch_slot *sl, tgt_counts *cnt)
+{
+    const network *net = enc_net(e, sl->number);
+    const view_draw d = {&e->aug, {e->cf.mosaic, e->cf.mixup, e->cf.affine}, e->cf.seed,
+                         sl->number, e->npool, net->w, net->h};
+    objlist l = {0};
+    img im = {0};
+    view_plan p;
+    view v = {0};
+    view_out o = {0};
+    int why = own_objects(e, sl, &l);
+    if (why == BATCH_OK)
+        why = load_image(sl, &im);
+    if (why == BATCH_OK) {
+        view_plan_draw(&d, &p);
+        own_sources(e, self, &p);
+        if (view_begin(&v, &p, net->w, net->h, &sl->err) < 0 ||
+            view_place(&v, VIEW_OWN, &im, &l, &sl->err) < 0)
+            why = BATCH_FATAL;
+    }
+    img_free(&im);   /* one decoded image at a time */
+    if (why == BATCH_OK && (place_partners(e, &p, &v, cnt, &sl->err) < 0 ||
+                            view_finish(&v, e->max_boxes, &o, cnt, &sl->err) < 0 ||
+                            write_keys(e, net, &sl->r, &o.im, &o.t, o.b, o.n, cnt, &sl->err) < 0 ||
+                            set_augment(&sl->r, &p, &o, &sl->err) < 0))
+        why = BATCH_FATAL;
+    view_free(&v);
+    img_free(&o.im);
+    free(o.b);
+    objlist_free(&l);
+    return why;
+}
+
 /* ---- the batch --------------------------------------------------------------- */
 
 static void add_counts(tgt_counts *to, const tgt_counts *c)
 {
     to->boxes += c->boxes, to->lost += c->lost, to->unassigned += c->unassigned;
     to->dropped += c->dropped, to->over += c->over;
+    to->remnants += c->remnants, to->unread += c->unread;
 }
 
 /* batch_ops.prepare: the record's keys are all made here, in parallel. */
@@ -512,7 +694,9 @@ static int prepare(void *ctx, int i, batch_slot *s)
     enc *e = ctx;
     e->cnt[i] = (tgt_counts){0};
     s->err.code = 0;
-    return encode_slot(e, s, &e->cnt[i]);
+    if (views_on(&e->cf))
+        return encode_view(e, e->slot_held[i], s, &e->cnt[i]);
+    return encode_plain(e, s, &e->cnt[i]);
 }
 
 /* batch_ops.note: the slot's counts into the run's, in order, and a
@@ -555,6 +739,11 @@ static void summary(enc *e)
               "%ld with their best anchor in no head, %ld dropped outside the frame, %ld over "
               "--max-boxes %d", t->boxes, t->lost, t->unassigned, t->dropped, t->over,
               e->max_boxes);
+    if (views_on(&e->cf))
+        yrep_warn(e->cf.rep, "--mosaic, --mixup, --affine: %ld boxes cut to remnants dropped "
+                  "(under %g pixels wide or high, or under %g of their area); %ld partner "
+                  "images unreadable, their quadrants grey or not blended", t->remnants,
+                  VIEW_KEEP_PX, VIEW_KEEP_AREA, t->unread);
 }
 
 int enc_flush(enc *e, yerr *err)
@@ -588,10 +777,14 @@ int enc_hold(enc *e, yerr *err)
     int src = name_id(e, r->src, err);
     if (src < 0)
         return -1;
+    int usable = !rec_has(r, "error") && rec_has(r, "objects");   /* a partner for view.h */
     if (yvec_fit((void **)&e->held, &e->capheld, e->nheld + 1, sizeof *e->held) < 0 ||
+        (usable && yvec_fit((void **)&e->pool, &e->cappool, e->npool + 1, sizeof *e->pool) < 0) ||
         ybuf_put(&e->store, r->raw, r->raw_len) < 0)
         return yerr_set(err, YOLO_EIO, "%s: record %ld: out of memory holding records (%zu held, "
                         "%zu bytes)", r->src, r->index, e->nheld, e->store.len);
+    if (usable)
+        e->pool[e->npool++] = e->nheld;
     e->held[e->nheld++] = (enc_held){e->store.len - r->raw_len, r->raw_len, r->index, src};
     return 0;
 }
@@ -622,6 +815,7 @@ int enc_replay(enc *e, yerr *err)
         for (size_t i = 0; rc == 0 && i < e->nheld; i++) {
             const enc_held *h = &e->held[order[i]];
             rec *r = enc_next(e);
+            e->slot_held[e->b.n] = order[i];
             rec_reader_reset_mem(rd, e->store.p + h->off, h->len);
             if ((rc = rec_read(rd, r, err)) != 1) {
                 rc = rc == 0 ? yerr_set(err, YOLO_EIO, "a held record vanished") : -1;

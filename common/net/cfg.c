@@ -14,6 +14,7 @@ typedef struct cfg_def {
     const char *names[3];
     const char *keys;   /* space-separated */
     const char *ab;     /* the keys only AlexeyAB's darknet reads (its src/parser.c) */
+    const char *own;    /* keys neither darknet reads: this project's own (docs/training.md) */
 } cfg_def;
 
 static const cfg_def defs[CFG_NTYPES] = {
@@ -28,7 +29,8 @@ static const cfg_def defs[CFG_NTYPES] = {
                  "learning_rate_min letter_box loss_scale max_chart_loss mixup mosaic "
                  "mosaic_bound num_sigmas_reject_badlabels optimized_memory resize_step "
                  "seq_scales sequential_subdivisions sgdr_cycle sgdr_mult track try_fix_nan "
-                 "unsupervised use_cuda_graph weights_reject_freq workspace_size_limit_MB"},
+                 "unsupervised use_cuda_graph weights_reject_freq workspace_size_limit_MB",
+                 "div_factor lrf pct_start"},
     [CFG_CONVOLUTIONAL] = {{"convolutional", "conv"},
                            "activation batch_normalize binary dot filters flipped groups pad "
                            "padding size stride xnor",
@@ -104,7 +106,8 @@ static int in_list(const char *list, const char *key)
 
 static int key_known(cfg_type t, const char *key)
 {
-    return in_list(defs[t].keys, key) || (t != CFG_NET && in_list(layer_keys, key));
+    return in_list(defs[t].keys, key) || (defs[t].own && in_list(defs[t].own, key)) ||
+           (t != CFG_NET && in_list(layer_keys, key));
 }
 
 static int key_ab(cfg_type t, const char *key)
@@ -136,10 +139,10 @@ static int distance(const char *a, const char *b)
     return d[la][lb];
 }
 
-/* The closest known word of list to w (within 2 edits), or NULL. */
-static const char *closest(const char *list, const char *w, char *buf, size_t n)
+/* The closest word of list to w, if closer than *best edits: into buf,
+ * *best lowered; NULL if none is. */
+static const char *closest(const char *list, const char *w, char *buf, size_t n, int *best)
 {
-    int best = 3;
     const char *found = NULL;
     for (const char *p = list; *p;) {
         size_t k = strcspn(p, " ");
@@ -147,8 +150,8 @@ static const char *closest(const char *list, const char *w, char *buf, size_t n)
             char cand[64];
             snprintf(cand, sizeof cand, "%.*s", (int)k, p);
             int d = distance(w, cand);
-            if (d < best) {
-                best = d;
+            if (d < *best) {
+                *best = d;
                 snprintf(buf, n, "%s", cand);
                 found = buf;
             }
@@ -240,10 +243,15 @@ static int add_key(cfg *c, cfg_section *s, char *text, int line, yerr *err)
     if (ab && !c->ab_line)
         c->ab_line = line;
     if (!ab && !key_known(s->type, key)) {
+        /* the nearest within 2 edits: darknet's keys first, then this
+         * project's, then AlexeyAB's */
         char buf[64];
-        const char *near = closest(defs[s->type].keys, key, buf, sizeof buf);
-        if (!near && defs[s->type].ab)
-            near = closest(defs[s->type].ab, key, buf, sizeof buf);
+        int best = 3;
+        const char *near = NULL, *lists[3] = {defs[s->type].keys, defs[s->type].own,
+                                              defs[s->type].ab};
+        for (int i = 0; i < 3; i++)
+            if (lists[i] && closest(lists[i], key, buf, sizeof buf, &best))
+                near = buf;
         return yerr_set(err, YOLO_EINPUT, "%s:%d: [%s] has no key '%s'%s%s%s", c->path, line,
                         cfg_type_name(s->type), key, near ? " (did you mean '" : "",
                         near ? near : "", near ? "'?)" : "");

@@ -4,26 +4,37 @@
 
 #include "yolo/net/optim.h"
 
-/* darknet's policy names ([net] policy=), indexed by lr_policy. darknet
- * spells the sigmoid policy "sigmoid" (parser.c get_policy). */
+/* The policy names ([net] policy=), indexed by lr_policy: darknet's (it
+ * spells the sigmoid policy "sigmoid", parser.c get_policy), AlexeyAB's
+ * sgdr, and this project's cosine and onecycle. */
 static const char *const policy_names[LR_N] = {
     [LR_CONSTANT] = "constant", [LR_STEP] = "step", [LR_STEPS] = "steps",
-    [LR_EXP] = "exp", [LR_POLY] = "poly", [LR_SIG] = "sigmoid",
+    [LR_EXP] = "exp", [LR_POLY] = "poly", [LR_SIG] = "sigmoid", [LR_SGDR] = "sgdr",
+    [LR_COSINE] = "cosine", [LR_ONECYCLE] = "onecycle",
 };
+#define POLICY_LIST "constant, step, steps, exp, poly, sigmoid, sgdr, cosine, onecycle"
 
-static int parse_policy(const cfg *c, cfg_section *s, lr_policy *p, yerr *err)
+#define OPTIM_PI 3.14159265358979323846
+#define AB_PI 3.14159265   /* the pi of AlexeyAB's sgdr (network.c), for his values */
+
+/* The policy named in [net], or by --policy (ov->policy). */
+static int parse_policy(const cfg *c, cfg_section *s, const optim_over *ov, lr_policy *p,
+                        yerr *err)
 {
-    const char *name = cfg_str(s, "policy", "constant");
+    const char *given = ov && ov->policy ? ov->policy : NULL;
+    const char *name = given ? given : cfg_str(s, "policy", "constant");
     for (int i = 0; i < LR_N; i++)
         if (strcmp(name, policy_names[i]) == 0) {
             *p = (lr_policy)i;
             return 0;
         }
+    if (given)
+        return yerr_set(err, YOLO_EUSAGE, "--policy: unknown policy '%s' (" POLICY_LIST ")",
+                        given);
     if (strcmp(name, "random") == 0)
         return cfg_fail(c, s, "policy", err, "'random' is not supported (a rate drawn at random "
                         "each iteration)");
-    return cfg_fail(c, s, "policy", err, "unknown policy '%s' (constant, step, steps, exp, poly, "
-                    "sigmoid)", name);
+    return cfg_fail(c, s, "policy", err, "unknown policy '%s' (" POLICY_LIST ")", name);
 }
 
 /* policy=steps: both lists, the same length, steps strictly increasing.
@@ -45,8 +56,64 @@ static int parse_steps(const cfg *c, cfg_section *s, optim_config *o, yerr *err)
     return 0;
 }
 
+/* A policy that runs to max_batches: it must be known, from [net] or
+ * --max-batches. The message points at max_batches=0 if given, else at
+ * policy (or at --policy when that chose it). */
+static int need_length(const cfg *c, cfg_section *s, const optim_over *ov,
+                       const optim_config *o, yerr *err)
+{
+    if (o->max_batches > 0)
+        return 0;
+    const char *name = policy_names[o->policy];
+    if (ov && ov->policy && !cfg_has(s, "max_batches"))
+        return yerr_set(err, YOLO_EINPUT, "%s: --policy %s needs max_batches > 0 ([net] "
+                        "max_batches or --max-batches)", c->path, name);
+    return cfg_fail(c, s, cfg_has(s, "max_batches") ? "max_batches" : "policy", err,
+                    "policy=%s needs max_batches > 0 (or --max-batches)", name);
+}
+
+/* lrf: the cfg's, or --lrf's (checked against the same range there). */
+static int parse_lrf(const cfg *c, cfg_section *s, const optim_over *ov, optim_config *o,
+                     yerr *err)
+{
+    if (cfg_float(c, s, "lrf", .01f, 0, 1, &o->lrf, err) < 0)
+        return -1;
+    if (ov && ov->has_lrf)
+        o->lrf = ov->lrf;
+    return 0;
+}
+
+/* onecycle: lrf, pct_start in (0, 1), div_factor >= 1. */
+static int parse_onecycle(const cfg *c, cfg_section *s, const optim_over *ov, optim_config *o,
+                          yerr *err)
+{
+    if (parse_lrf(c, s, ov, o, err) < 0 ||
+        cfg_float(c, s, "pct_start", .3f, 0, 1, &o->pct_start, err) < 0 ||
+        cfg_float(c, s, "div_factor", 25, 1, 1e6f, &o->div_factor, err) < 0)
+        return -1;
+    if (o->pct_start <= 0 || o->pct_start >= 1)
+        return cfg_fail(c, s, "pct_start", err, "%g: the rise's share of max_batches must be "
+                        "above 0 and below 1", o->pct_start);
+    return 0;
+}
+
+/* sgdr, as AlexeyAB reads it: learning_rate_min, sgdr_cycle (default
+ * max_batches), sgdr_mult (default 2; he takes 0, which never ends). */
+static int parse_sgdr(const cfg *c, cfg_section *s, optim_config *o, yerr *err)
+{
+    if (cfg_float(c, s, "learning_rate_min", .00001f, 0, 1e3f, &o->lr_min, err) < 0 ||
+        cfg_int(c, s, "sgdr_cycle", o->max_batches, 1, INT_MAX, &o->sgdr_cycle, err) < 0 ||
+        cfg_int(c, s, "sgdr_mult", 2, 1, 1000, &o->sgdr_mult, err) < 0)
+        return -1;
+    if (o->sgdr_cycle <= 0)
+        return cfg_fail(c, s, "policy", err, "policy=sgdr needs sgdr_cycle, or max_batches > 0 "
+                        "(its default)");
+    return 0;
+}
+
 /* The keys only one policy reads, as darknet reads them. */
-static int parse_policy_keys(const cfg *c, cfg_section *s, optim_config *o, yerr *err)
+static int parse_policy_keys(const cfg *c, cfg_section *s, const optim_over *ov,
+                             optim_config *o, yerr *err)
 {
     switch (o->policy) {
     case LR_STEP:
@@ -60,10 +127,13 @@ static int parse_policy_keys(const cfg *c, cfg_section *s, optim_config *o, yerr
         return cfg_float(c, s, "gamma", 1, -1e6f, 1e6f, &o->gamma, err) < 0 ||
                cfg_int(c, s, "step", 1, INT_MIN, INT_MAX, &o->step, err) < 0 ? -1 : 0;
     case LR_POLY:
-        if (o->max_batches <= 0)   /* point at max_batches=0 if given, else at policy */
-            return cfg_fail(c, s, cfg_has(s, "max_batches") ? "max_batches" : "policy", err,
-                            "policy=poly needs max_batches > 0");
-        return 0;
+        return need_length(c, s, ov, o, err);
+    case LR_SGDR:
+        return parse_sgdr(c, s, o, err);
+    case LR_COSINE:
+        return need_length(c, s, ov, o, err) < 0 ? -1 : parse_lrf(c, s, ov, o, err);
+    case LR_ONECYCLE:
+        return need_length(c, s, ov, o, err) < 0 ? -1 : parse_onecycle(c, s, ov, o, err);
     default:
         return 0;
     }
@@ -81,7 +151,27 @@ static int parse_adam(const cfg *c, cfg_section *s, optim_config *o, yerr *err)
            cfg_float(c, s, "eps", .0000001f, 1e-30f, 1, &o->eps, err) < 0 ? -1 : 0;
 }
 
-int optim_parse(cfg *c, optim_config *o, yerr *err)
+/* The command line's values: max_batches and burn_in before the policy is
+ * read (its checks and defaults use them); --lrf only where there is one. */
+static void apply_over(const optim_over *ov, optim_config *o)
+{
+    if (!ov)
+        return;
+    if (ov->max_batches > 0)
+        o->max_batches = ov->max_batches;
+    if (ov->has_burn_in)
+        o->burn_in = ov->burn_in;
+}
+
+static int check_over(const optim_over *ov, const optim_config *o, yerr *err)
+{
+    if (!ov || !ov->has_lrf || o->policy == LR_COSINE || o->policy == LR_ONECYCLE)
+        return 0;
+    return yerr_set(err, YOLO_EUSAGE, "--lrf goes with policy cosine or onecycle (this run's "
+                    "is %s)", policy_names[o->policy]);
+}
+
+int optim_parse_over(cfg *c, const optim_over *ov, optim_config *o, yerr *err)
 {
     cfg_section *s = &c->s[0];
     memset(o, 0, sizeof *o);
@@ -93,14 +183,53 @@ int optim_parse(cfg *c, optim_config *o, yerr *err)
         cfg_float(c, s, "decay", .0001f, 0, 1, &o->decay, err) < 0 ||
         cfg_int(c, s, "burn_in", 0, 0, INT_MAX, &o->burn_in, err) < 0 ||
         cfg_float(c, s, "power", 4, 0, 1e3f, &o->power, err) < 0 ||
-        cfg_int(c, s, "max_batches", 0, 0, INT_MAX, &o->max_batches, err) < 0 ||
-        parse_policy(c, s, &o->policy, err) < 0 || parse_policy_keys(c, s, o, err) < 0 ||
-        parse_adam(c, s, o, err) < 0)
+        cfg_int(c, s, "max_batches", 0, 0, INT_MAX, &o->max_batches, err) < 0)
+        return -1;
+    apply_over(ov, o);
+    if (parse_policy(c, s, ov, &o->policy, err) < 0 || check_over(ov, o, err) < 0 ||
+        parse_policy_keys(c, s, ov, o, err) < 0 || parse_adam(c, s, o, err) < 0)
         return -1;
     if (o->batch % o->subdivisions)
         return cfg_fail(c, s, "subdivisions", err, "%d does not divide batch=%d",
                         o->subdivisions, o->batch);
     return 0;
+}
+
+int optim_parse(cfg *c, optim_config *o, yerr *err)
+{
+    return optim_parse_over(c, NULL, o, err);
+}
+
+/* From a (frac 0) to b (frac 1) along half a cosine. */
+static double cos_between(double a, double b, double frac)
+{
+    return b + (a - b) * (1 + cos(OPTIM_PI * frac)) / 2;
+}
+
+/* cosine and onecycle at it, clamped to the run [0, max_batches]. */
+static float annealed(const optim_config *o, long it)
+{
+    double m = o->max_batches, i = it < 0 ? 0 : it > o->max_batches ? m : (double)it;
+    double lr = o->learning_rate, last = lr * o->lrf;
+    if (o->policy == LR_COSINE)
+        return (float)cos_between(lr, last, i / m);
+    double peak = (double)o->pct_start * m;
+    if (i <= peak)
+        return (float)cos_between(lr / o->div_factor, lr, i / peak);
+    return (float)cos_between(lr, last, (i - peak) / (m - peak));
+}
+
+/* AlexeyAB's sgdr (get_current_rate), his float/double mix and his pi:
+ * warm restarts, each cycle sgdr_mult times the last. */
+static float sgdr(const optim_config *o, long it)
+{
+    long start = 0, cycle = o->sgdr_cycle;
+    while (start + cycle < it) {
+        start += cycle;
+        cycle *= o->sgdr_mult;
+    }
+    return (float)(o->lr_min + 0.5 * (o->learning_rate - o->lr_min) *
+                   (1. + cos((float)(it - start) * AB_PI / cycle)));
 }
 
 /* darknet's get_current_rate with batch_num = it, its float/double mix kept
@@ -126,6 +255,11 @@ float optim_rate(const optim_config *o, long it)
         return (float)(lr * pow(1 - (float)it / o->max_batches, o->power));
     case LR_SIG:
         return (float)(lr * (1. / (1. + exp(o->gamma * (float)(it - o->step)))));
+    case LR_SGDR:
+        return sgdr(o, it);
+    case LR_COSINE:
+    case LR_ONECYCLE:
+        return annealed(o, it);
     default:
         return lr;
     }

@@ -196,23 +196,25 @@ int weights_read_partial(network *net, const char *path, int *nlayers, yerr *err
     return read_file(net, path, 1, nlayers, err);
 }
 
-/* One layer's parameters in file order: as they are, or with the
- * transposed part turned back. */
-static int write_layer(int old_layout, const layer *l, FILE *f)
+/* One layer's parameters in file order, p its part of the parameters
+ * (l->params, or the same place in another array laid out like them): as
+ * they are, or with the transposed part turned back. */
+static int write_layer(int old_layout, const layer *l, const float *p, FILE *f)
 {
     size_t rows, cols;
     if (!stored_transposed(old_layout, l, &rows, &cols))
-        return fwrite(l->params, 4, l->nparams, f) == l->nparams ? 0 : -1;
+        return fwrite(p, 4, l->nparams, f) == l->nparams ? 0 : -1;
     size_t before = (size_t)(l->weights - l->params), after = l->nparams - before - l->nweights;
+    const float *w = p + before;                   /* memory holds [cols, rows] */
     float *t = malloc(l->nweights * sizeof *t);    /* [rows, cols] as in the file */
     if (!t)
         return -1;
-    for (size_t r = 0; r < rows; r++)      /* memory holds [cols, rows] */
+    for (size_t r = 0; r < rows; r++)
         for (size_t c = 0; c < cols; c++)
-            t[r * cols + c] = l->weights[c * rows + r];
-    int ok = fwrite(l->params, 4, before, f) == before &&
+            t[r * cols + c] = w[c * rows + r];
+    int ok = fwrite(p, 4, before, f) == before &&
              fwrite(t, 4, l->nweights, f) == l->nweights &&
-             fwrite(l->weights + l->nweights, 4, after, f) == after;
+             fwrite(w + l->nweights, 4, after, f) == after;
     free(t);
     return ok ? 0 : -1;
 }
@@ -220,8 +222,8 @@ static int write_layer(int old_layout, const layer *l, FILE *f)
 /* Layers [0, nlayers) under the header v and seen, written whole and
  * synced (a durable yfile): a crash, a full disk or a power loss never
  * leaves a half-written weights file where a good one was. */
-static int write_file(const network *net, const char *path, int nlayers, const int32_t v[3],
-                      uint64_t seen, int seen_bytes, yerr *err)
+static int write_file(const network *net, const float *params, const char *path, int nlayers,
+                      const int32_t v[3], uint64_t seen, int seen_bytes, yerr *err)
 {
     if (net->folded)
         return yerr_set(err, YOLO_EUSAGE, "%s: the network's batch norm is folded into its "
@@ -233,14 +235,20 @@ static int write_file(const network *net, const char *path, int nlayers, const i
     int ok = fwrite(v, 4, 3, w.f) == 3;
     ok = ok && (seen_bytes == 8 ? fwrite(&seen, 8, 1, w.f) : fwrite(&seen32, 4, 1, w.f)) == 1;
     for (int i = 0; ok && i < nlayers; i++)
-        ok = write_layer(connected_transposed_header(v), &net->l[i], w.f) == 0;
+        ok = write_layer(connected_transposed_header(v), &net->l[i],
+                         params + (net->l[i].params - net->params), w.f) == 0;
     return yfile_commit(&w, ok, err);
 }
 
 int weights_write(const network *net, const char *path, yerr *err)
 {
+    return weights_write_params(net, net->params, path, err);
+}
+
+int weights_write_params(const network *net, const float *params, const char *path, yerr *err)
+{
     int32_t v[3] = {net->major, net->minor, net->revision};
-    return write_file(net, path, net->n, v, net->seen, net->seen_bytes, err);
+    return write_file(net, params, path, net->n, v, net->seen, net->seen_bytes, err);
 }
 
 int weights_write_upto(const network *net, const char *path, int nlayers, yerr *err)
@@ -249,7 +257,7 @@ int weights_write_upto(const network *net, const char *path, int nlayers, yerr *
         return yerr_set(err, YOLO_EUSAGE, "%s: %d layers asked for; the network has %d", path,
                         nlayers, net->n);
     /* darknet's partial: its current header, seen cleared */
-    return write_file(net, path, nlayers, (const int32_t[3]){0, 2, 0}, 0, 8, err);
+    return write_file(net, net->params, path, nlayers, (const int32_t[3]){0, 2, 0}, 0, 8, err);
 }
 
 /* n normal draws times sd into x: Marsaglia's polar method, both values of

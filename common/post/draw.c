@@ -571,13 +571,75 @@ static int cmp_items(const void *pa, const void *pb)
     return a->seq < b->seq ? -1 : a->seq > b->seq;
 }
 
-/* The detections, and with --truth the objects, of r into j->items. */
+/* --input: the size of r's `input` ([3, H, W], checked by load_input). */
+static void input_size(rec *r, double *w, double *h)
+{
+    tensor_view t;
+    yerr ignored;
+    *w = *h = 0;
+    if (rec_get_tensor(r, "input", &t, &ignored) == 1 && t.ndim == 3)
+        *w = (double)t.shape[2], *h = (double)t.shape[1];
+}
+
+/* --input: the detections (original pixels) mapped onto the input by the
+ * record's `transform`; without one they cannot be placed (bad input). */
+static int detections_to_input(draw_job *j, rec *r, yerr *err)
+{
+    rescale_xf xf;
+    if (j->items.n == 0)
+        return 0;
+    int rc = rescale_read_transform(r, &xf, err);
+    if (rc <= 0)
+        return rc < 0 ? -1 : rec_fail(r, err, "transform", "missing: needed to draw "
+                                      "'detections' on the 'input' (--input)");
+    for (size_t i = 0; i < j->items.n; i++) {
+        box *b = &j->items.v[i].bbox;
+        double x1 = xf.sx * b->x1 + xf.dx, x2 = xf.sx * b->x2 + xf.dx;
+        double y1 = xf.sy * b->y1 + xf.dy, y2 = xf.sy * b->y2 + xf.dy;
+        *b = (box){fmin(x1, x2), fmin(y1, y2), fmax(x1, x2), fmax(y1, y2)};
+    }
+    return 0;
+}
+
+/* --input --truth: r's `truth` rows (x, y, w, h, class: fractions of the
+ * input) as boxes in input pixels. */
+static int truth_rows(draw_job *j, rec *r, yerr *err)
+{
+    tensor_view t;
+    double W, H;
+    int rc = rec_get_tensor(r, "truth", &t, err);
+    if (rc <= 0)
+        return rc;
+    if (t.ndim != 2 || t.shape[1] != 5)
+        return rec_fail(r, err, "truth", "expected a tensor [N, 5] (x, y, w, h, class)");
+    input_size(r, &W, &H);
+    for (size_t i = 0; i < (size_t)t.shape[0]; i++) {
+        double v[5];
+        for (int k = 0; k < 5; k++)
+            v[k] = tensor_get(&t, i * 5 + k);
+        if (!(v[4] >= 0 && v[4] < 1e6))
+            return rec_fail(r, err, "truth", "row %zu: class %g is not a class index", i, v[4]);
+        draw_item it = {.bbox = {(v[0] - v[2] / 2) * W, (v[1] - v[3] / 2) * H,
+                                 (v[0] + v[2] / 2) * W, (v[1] + v[3] / 2) * H},
+                        .cls = (int)v[4], .truth = 1};
+        use_names(&it, j->cfg.nm);
+        if (draw_list_push(&j->items, &it) < 0)
+            return yerr_set(err, YOLO_EIO, "out of memory");
+    }
+    return 0;
+}
+
+/* The detections, and with --truth the objects, of r into j->items (with
+ * --input: on the input, and the truth rows instead of the objects). */
 static int collect_items(draw_job *j, rec *r, yerr *err)
 {
     j->items.n = 0;
     if (draw_get_detections(r, &j->dets, &j->items, j->cfg.thresh, j->cfg.nm, err) < 0)
         return -1;
-    if (j->cfg.truth) {
+    if (j->cfg.input && (detections_to_input(j, r, err) < 0 ||
+                         (j->cfg.truth && truth_rows(j, r, err) < 0)))
+        return -1;
+    if (j->cfg.truth && !j->cfg.input) {
         if (rec_get_objects(r, &j->objs, err) < 0)
             return -1;
         for (size_t i = 0; i < j->objs.n; i++) {
@@ -606,8 +668,29 @@ static int load_frame(draw_job *j, rec *r, yerr *err)
     return 1;
 }
 
-/* Loads r's image (or frame) into j->im. 1 loaded, 0 not (a problem
- * reported), -1. A
+/* --input: r's `input` (f32 [3, H, W], values in [0, 1]) as j->im: 1, 0
+ * when r has none (a problem reported), -1. */
+static int load_input(draw_job *j, rec *r, yerr *err)
+{
+    tensor_view t;
+    int rc = rec_get_tensor(r, "input", &t, err);
+    if (rc < 0)
+        return -1;
+    if (rc == 0)
+        return yrep_problem(j->rep, &j->probs, DRAW_P_IMAGE, "not drawn", err,
+                            "%s: record %ld: no 'input' key (--input)", r->src, r->index);
+    if (t.dtype != TENSOR_F32 || t.ndim != 3 || t.shape[0] != 3 || t.shape[1] < 1 ||
+        t.shape[2] < 1 || t.shape[1] > IMG_MAX_SIDE || t.shape[2] > IMG_MAX_SIDE)
+        return rec_fail(r, err, "input", "expected f32 [3, H, W] (a network's input)");
+    if (img_alloc(&j->im, (int)t.shape[2], (int)t.shape[1], 3, err) < 0)
+        return -1;
+    tensor_copy_f32(&t, j->im.data);
+    j->pic_w = j->im.w, j->pic_h = j->im.h;
+    return 1;
+}
+
+/* Loads r's image (or frame, or with --input its input) into j->im. 1
+ * loaded, 0 not (a problem reported), -1. A
  * truncated or corrupt image is drawn as it decodes; its warning, and that
  * of an image not drawn, is given once per image in a run. */
 static int load_image(draw_job *j, rec *r, yerr *err)
@@ -617,6 +700,8 @@ static int load_image(draw_job *j, rec *r, yerr *err)
     char path[4097];
     img_free(&j->im);
     j->frame = NULL;
+    if (j->cfg.input)
+        return load_input(j, r, err);
     if (rec_has(r, "frame"))     /* a video frame: bad is bad input, as a bad `image` str */
         return load_frame(j, r, err);
     int rc = rec_get_str(r, "image", &s, &len, err);
@@ -652,6 +737,8 @@ static int load_image(draw_job *j, rec *r, yerr *err)
 static int check_image_size(const draw_job *j, rec *r, yerr *err)
 {
     int64_t rwh[2];
+    if (j->cfg.input)   /* the network's size, not the image's */
+        return 0;
     int rc = rec_image_size_differs(r, j->pic_w, j->pic_h, rwh, err);
     if (rc <= 0)
         return rc;

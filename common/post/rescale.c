@@ -116,16 +116,23 @@ static int get_bool(const rec *r, const msgpack_object *m, const char *path, con
 }
 
 /* An optional number of AlexeyAB's on a yolo head (scale_x_y, iou_normalizer,
- * cls_normalizer) in [min, max]; 1 when absent. */
+ * cls_normalizer, label_smooth_eps): its key, its range [lo, hi] ([lo, hi)
+ * when hi_open) and its value when absent. */
+typedef struct ab_num {
+    const char *key;
+    double lo, hi, absent;
+    int hi_open;
+} ab_num;
+
 static int get_ab_num(const rec *r, const msgpack_object *m, const char *path,
-                      const rescale_head *h, const char *key, double min, double max, double *v,
-                      yerr *err)
+                      const rescale_head *h, const ab_num *k, double *v, yerr *err)
 {
-    const msgpack_object *o = mp_map_get(m, key);
-    *v = 1;
-    if (o && (h->type != HEAD_YOLO || mp_as_f64(o, v) < 0 || !(*v >= min && *v <= max)))
-        return rec_fail(r, err, path, "'%s' must be a number in [%g, %g], on a yolo head", key,
-                        min, max);
+    const msgpack_object *o = mp_map_get(m, k->key);
+    *v = k->absent;
+    if (o && (h->type != HEAD_YOLO || mp_as_f64(o, v) < 0 || !(*v >= k->lo) ||
+              (k->hi_open ? !(*v < k->hi) : !(*v <= k->hi))))
+        return rec_fail(r, err, path, "'%s' must be a number in [%g, %g%c, on a yolo head",
+                        k->key, k->lo, k->hi, k->hi_open ? ')' : ']');
     return 0;
 }
 
@@ -287,9 +294,14 @@ int rescale_read_head(const rec *r, const msgpack_object *m, const char *path, r
         return check_detection(r, path, tpath, m, h, err);
     }
     if (read_anchors(r, m, path, num, h, err) < 0 ||
-        get_ab_num(r, m, path, h, "scale_x_y", .01, 100, &h->scale_xy, err) < 0 ||
-        get_ab_num(r, m, path, h, "iou_normalizer", 0, 1e6, &h->iou_norm, err) < 0 ||
-        get_ab_num(r, m, path, h, "cls_normalizer", 0, 1e6, &h->cls_norm, err) < 0 ||
+        get_ab_num(r, m, path, h, &(ab_num){"scale_x_y", .01, 100, 1, 0}, &h->scale_xy,
+                   err) < 0 ||
+        get_ab_num(r, m, path, h, &(ab_num){"iou_normalizer", 0, 1e6, 1, 0}, &h->iou_norm,
+                   err) < 0 ||
+        get_ab_num(r, m, path, h, &(ab_num){"cls_normalizer", 0, 1e6, 1, 0}, &h->cls_norm,
+                   err) < 0 ||
+        get_ab_num(r, m, path, h, &(ab_num){"label_smooth_eps", 0, 1, 0, 1}, &h->smooth,
+                   err) < 0 ||
         get_iou_loss(r, m, path, h, err) < 0)
         return -1;
     return check_grid(r, tpath, h, err);

@@ -121,6 +121,8 @@ int fwd_open(fwd *f, const fwd_config *cf, yerr *err)
         yrep_warn(cf->rep, "%s: no %s.state beside it: resumed at step %ld (images seen / "
                   "batch) without the optimiser's moments or the stream's position",
                   cf->weights_path, cf->weights_path, f->tr.step);
+    if (rc == 0 && cf->train)
+        train_report_start(&f->tr, cf->rep);
     if (rc < 0)
         fwd_close(f);
     return rc;
@@ -333,17 +335,22 @@ static int pack_tensor(msgpack_packer *pk, const layer *l, int pos, yerr *err)
     return 0;
 }
 
-/* A yolo head's AlexeyAB keys that the cfg gives other than their
- * defaults (scale_x_y, iou_loss, iou_normalizer, cls_normalizer): 0 to 4
- * more fields of its `output` entry. */
-static int ab_fields(const layer *l, int *sxy, int *loss, int *inorm, int *cnorm)
+/* Which of a yolo head's AlexeyAB keys the cfg gives other than their
+ * defaults: each one more field of its `output` entry. */
+typedef struct ab_keys {
+    int sxy, loss, inorm, cnorm, smooth;  /* scale_x_y, iou_loss, iou_normalizer,
+                                             cls_normalizer, label_smooth_eps */
+} ab_keys;
+
+static int ab_fields(const layer *l, ab_keys *k)
 {
     int yolo = l->type == CFG_YOLO;
-    *sxy = yolo && l->scale_xy != 1;
-    *loss = yolo && l->iou_loss[0];
-    *inorm = yolo && l->iou_norm != 1;
-    *cnorm = yolo && l->cls_norm != 1;
-    return *sxy + *loss + *inorm + *cnorm;
+    k->sxy = yolo && l->scale_xy != 1;
+    k->loss = yolo && l->iou_loss[0];
+    k->inorm = yolo && l->iou_norm != 1;
+    k->cnorm = yolo && l->cls_norm != 1;
+    k->smooth = yolo && l->label_smooth != 0;
+    return k->sxy + k->loss + k->inorm + k->cnorm + k->smooth;
 }
 
 /* One `output` entry: docs/records.md section 5; nine fields for region and
@@ -351,7 +358,8 @@ static int ab_fields(const layer *l, int *sxy, int *loss, int *inorm, int *cnorm
 static int pack_head(msgpack_packer *pk, const network *net, const layer *l, int pos, yerr *err)
 {
     const char *type = l->type == CFG_REGION ? "region" : l->type == CFG_YOLO ? "yolo" : "detection";
-    int sxy, loss, inorm, cnorm, ab = ab_fields(l, &sxy, &loss, &inorm, &cnorm);
+    ab_keys k;
+    int ab = ab_fields(l, &k);
     msgpack_pack_map(pk, l->type == CFG_DETECTION ? 10 : 9 + ab);
     mp_pack_key(pk, "type");
     msgpack_pack_str_with_body(pk, type, strlen(type));
@@ -380,21 +388,25 @@ static int pack_head(msgpack_packer *pk, const network *net, const layer *l, int
         for (int i = 0; i < l->n; i++)
             msgpack_pack_int(pk, l->mask[i]);
     }
-    if (sxy) {
+    if (k.sxy) {
         mp_pack_key(pk, "scale_x_y");
         msgpack_pack_float(pk, l->scale_xy);
     }
-    if (loss) {
+    if (k.loss) {
         mp_pack_key(pk, "iou_loss");
         msgpack_pack_str_with_body(pk, l->iou_loss, strlen(l->iou_loss));
     }
-    if (inorm) {
+    if (k.inorm) {
         mp_pack_key(pk, "iou_normalizer");
         msgpack_pack_float(pk, l->iou_norm);
     }
-    if (cnorm) {
+    if (k.cnorm) {
         mp_pack_key(pk, "cls_normalizer");
         msgpack_pack_float(pk, l->cls_norm);
+    }
+    if (k.smooth) {
+        mp_pack_key(pk, "label_smooth_eps");
+        msgpack_pack_float(pk, l->label_smooth);
     }
     return 0;
 }

@@ -56,6 +56,7 @@ static void other_rank(train_config *tc)
 {
     tc->checkpoint = tc->log_path = tc->plot_path = tc->val_cmd = tc->best = NULL;
     tc->val_every = tc->patience = 0;
+    tc->ema = 0;          /* the same weights on every rank: rank 0's average is theirs */
 }
 
 int train_plan(trainer *t, cfg *c, const train_config *tc, yerr *err)
@@ -69,14 +70,14 @@ int train_plan(trainer *t, cfg *c, const train_config *tc, yerr *err)
         return -1;
     if (t->dist.rank > 0)
         other_rank(&t->tc);
-    if (optim_parse(c, &t->opt, err) < 0)
+    optim_over over = tc->sched;
+    over.max_batches = (int)tc->max_batches;
+    if (optim_parse_over(c, &over, &t->opt, err) < 0)
         return -1;
     if (tc->batch)
         t->opt.batch = tc->batch;
     if (tc->subdivisions)
         t->opt.subdivisions = tc->subdivisions;
-    if (tc->max_batches)
-        t->opt.max_batches = (int)tc->max_batches;
     if (tc->adam)
         t->opt.adam = 1;
     int ranks = t->dist.size;
@@ -111,14 +112,17 @@ static int open_grads(trainer *t, yerr *err)
 static int resume_state(trainer *t, network *net, yerr *err)
 {
     char path[4096];
-    train_state st;
+    train_state st = {.ema = t->ema_on ? &t->ema : NULL};
     if (!t->tc.resume_from || tstate_path(t->tc.resume_from, path, sizeof path, err) < 0)
         return t->tc.resume_from ? -1 : 0;
     int rc = tstate_read(path, &st, net, err);
+    t->ema_fresh = t->ema_on && rc >= 0 && !st.had_ema;
     if (rc != 0) {
         t->no_state = rc == 1;
         return rc < 0 ? -1 : 0;
     }
+    t->ema_dropped = !t->ema_on && st.had_ema;
+    t->ema_was[0] = st.ema_decay, t->ema_was[1] = st.ema_tau;
     /* each rank's stream position is records: with another number of ranks
      * the shards, and so the positions, are other ones */
     if (st.ranks != t->dist.size)
@@ -193,6 +197,21 @@ static int sync_bn(trainer *t, network *net, yerr *err)
     return 0;
 }
 
+void train_report_start(const trainer *t, const yrep *rep)
+{
+    if (t->ema_fresh)
+        yrep_warn(rep, "%s: no EMA of the weights to go on from (%s): the average starts "
+                  "here from these weights", t->tc.resume_from,
+                  t->no_state ? "no .state" : "the run had no --ema");
+    if (t->ema_dropped && t->dist.rank == 0)
+        yrep_warn(rep, "%s: its .state has an EMA of the weights; without --ema it is not kept",
+                  t->tc.resume_from);
+    if (t->ema_on && !t->ema_fresh && t->tc.resume &&
+        (t->ema_was[0] != t->ema.decay || t->ema_was[1] != t->ema.tau))
+        yrep_warn(rep, "the EMA goes on with decay %g, tau %g (it was made with decay %g, tau %g)",
+                  t->ema.decay, t->ema.tau, t->ema_was[0], t->ema_was[1]);
+}
+
 int train_start(trainer *t, network *net, const int *heads, int nheads, yerr *err)
 {
     if (nheads > TRAIN_MAX_HEADS)
@@ -202,6 +221,9 @@ int train_start(trainer *t, network *net, const int *heads, int nheads, yerr *er
     net->rng = &t->rng;
     if (!t->tc.resume)
         net->seen = 0;
+    if (t->tc.ema > 0 && ema_init(&t->ema, net, t->tc.ema, t->tc.ema_tau, err) < 0)
+        return -1;
+    t->ema_on = t->tc.ema > 0;
     t->step = (long)(net->seen / (uint64_t)t->opt.batch);
     if (t->tc.resume && resume_state(t, net, err) < 0)
         return -1;
@@ -356,7 +378,16 @@ static int add_loss(train_sums *s, rec *r, yerr *err)
 
 /* ---- the step ------------------------------------------------------------ */
 
-/* The weights, then their .state (what --resume needs besides them). */
+/* "CHECKPOINT.ema": the moving average's weights file. */
+static int ema_path(const trainer *t, char *buf, size_t n, yerr *err)
+{
+    if ((size_t)snprintf(buf, n, "%s.ema", t->tc.checkpoint) >= n)
+        return yerr_set(err, YOLO_EUSAGE, "%s: path too long", t->tc.checkpoint);
+    return 0;
+}
+
+/* The weights' .state (what --resume needs besides them, the EMA's state
+ * among it), the weights, then with --ema CHECKPOINT.ema. */
 static int write_checkpoint(trainer *t, network *net, yerr *err)
 {
     char path[4096];
@@ -364,13 +395,17 @@ static int write_checkpoint(trainer *t, network *net, yerr *err)
      * goes on with the records of the step it did not finish */
     train_state st = {.step = t->step, .seen = net->seen, .records = t->step_records,
                       .skipped = t->step_skipped, .rng = t->step_rng,
-                      .weights_hash = tstate_hash(net), .ranks = t->dist.size};
+                      .weights_hash = tstate_hash(net), .ranks = t->dist.size,
+                      .ema = t->ema_on ? &t->ema : NULL};
     /* the state first: a kill before the weights are in place leaves the
-     * old weights and, as .state.prev, their state */
+     * old weights and, as .state.prev, their state; the .ema file is made
+     * from the state's average, which a resume takes from the state */
     if (tstate_path(t->tc.checkpoint, path, sizeof path, err) < 0 ||
-        tstate_write(path, &st, net, err) < 0)
+        tstate_write(path, &st, net, err) < 0 || weights_write(net, t->tc.checkpoint, err) < 0)
         return -1;
-    return weights_write(net, t->tc.checkpoint, err);
+    if (!t->ema_on)
+        return 0;
+    return ema_path(t, path, sizeof path, err) < 0 ? -1 : ema_write(&t->ema, net, path, err);
 }
 
 static int checkpoint(trainer *t, network *net, yerr *err)
@@ -415,12 +450,16 @@ static double json_number(yajl_val o, const char *key)
     return v ? YAJL_GET_DOUBLE(v) : NAN;
 }
 
-/* Runs the validation command on the checkpoint; its last line gives map
- * and val_loss (either may be missing: NaN). */
+/* Runs the validation command on the checkpoint (with --ema, on
+ * CHECKPOINT.ema); its last line gives map and val_loss (either may be
+ * missing: NaN). */
 static int run_validation(const trainer *t, double *map, double *val_loss, yerr *err)
 {
     ybuf cmd = {0}, out = {0};
-    val_command(t->tc.val_cmd, t->tc.checkpoint, &cmd);
+    char path[4096];
+    if (t->ema_on && ema_path(t, path, sizeof path, err) < 0)
+        return -1;
+    val_command(t->tc.val_cmd, t->ema_on ? path : t->tc.checkpoint, &cmd);
     FILE *p = cmd.oom ? NULL : popen((const char *)cmd.p, "r");
     if (!p) {
         ybuf_free(&cmd);
@@ -453,8 +492,8 @@ static int run_validation(const trainer *t, double *map, double *val_loss, yerr 
     return rc;
 }
 
-/* Validates the checkpoint just written: logs it, keeps the best weights,
- * counts the patience. */
+/* Validates the checkpoint just written (its EMA with --ema): logs it,
+ * keeps the best weights (the EMA's with --ema), counts the patience. */
 static int validate(trainer *t, network *net, const yrep *rep, yerr *err)
 {
     double map = NAN, val_loss = NAN;
@@ -462,7 +501,8 @@ static int validate(trainer *t, network *net, const yrep *rep, yerr *err)
         tlog_validation(&t->log, t->step, val_loss, map, err) < 0)
         return -1;
     double score = !isnan(map) ? map : -val_loss;
-    yrep_warn(rep, "step %ld: validation mAP %.4f, loss %.4f%s", t->step, map, val_loss,
+    yrep_warn(rep, "step %ld: validation%s mAP %.4f, loss %.4f%s", t->step,
+              t->ema_on ? " of the EMA weights" : "", map, val_loss,
               score > t->best_score ? " (best so far)" : "");
     if (!(score > t->best_score)) {
         t->stale++;
@@ -473,7 +513,10 @@ static int validate(trainer *t, network *net, const yrep *rep, yerr *err)
     }
     t->best_score = score;
     t->stale = 0;
-    return t->tc.best ? weights_write(net, t->tc.best, err) : 0;
+    if (!t->tc.best)
+        return 0;
+    return t->ema_on ? ema_write(&t->ema, net, t->tc.best, err)
+                     : weights_write(net, t->tc.best, err);
 }
 
 /* ---- across ranks ------------------------------------------------------------ */
@@ -543,6 +586,8 @@ static int update(trainer *t, network *net, const yrep *rep, yerr *err)
     net->seen += (uint64_t)t->pending;
     t->step++;
     t->passes = 0;
+    if (t->ema_on)    /* every step, one with no image too: updates count steps */
+        ema_update(&t->ema, net);
     net_freeze_at(net, t->step);   /* a stopbackward=N lifts after step N */
     t->step_records = t->records;
     t->step_skipped = t->skipped;
@@ -720,6 +765,7 @@ void train_free(trainer *t)
     t->bn_saved = NULL;
     free(t->sync_scratch);
     t->sync_scratch = NULL;
+    ema_free(&t->ema);
     /* after a failure MPI is left as it is: the launcher sees this rank end
      * without MPI_Finalize and stops the others, which would otherwise wait
      * for it in their next sum */

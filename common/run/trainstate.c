@@ -49,6 +49,17 @@ static int set_rng(rec *r, const yrng *g, yerr *err)
     return rec_set_end(r, err);
 }
 
+/* The EMA's average and its counts (a state written with --ema). */
+static int fill_ema(rec *r, const net_ema *e, yerr *err)
+{
+    if (!e)
+        return 0;
+    return set_moment(r, "ema", e->avg, e->n, err) < 0 ||
+           set_u64(r, "ema_updates", e->updates, err) < 0 ||
+           rec_set_f64(r, "ema_decay", e->decay, err) < 0 ||
+           rec_set_f64(r, "ema_tau", e->tau, err) < 0 ? -1 : 0;
+}
+
 static int fill(rec *r, const train_state *s, const network *net, yerr *err)
 {
     if (rec_set_i64(r, "step", s->step, err) < 0 ||
@@ -58,7 +69,8 @@ static int fill(rec *r, const train_state *s, const network *net, yerr *err)
         set_u64(r, "weights", s->weights_hash, err) < 0 ||
         rec_set_cstr(r, "optimizer", net->moment2 ? "adam" : "sgd", err) < 0 ||
         set_moment(r, "momentum", net->momentum, net->nparams, err) < 0 ||
-        (s->ranks > 1 && rec_set_i64(r, "ranks", s->ranks, err) < 0))
+        (s->ranks > 1 && rec_set_i64(r, "ranks", s->ranks, err) < 0) ||
+        fill_ema(r, s->ema, err) < 0)
         return -1;
     return net->moment2 ? set_moment(r, "moment2", net->moment2, net->nparams, err) : 0;
 }
@@ -182,11 +194,35 @@ static int take(rec *r, train_state *s, network *net, yerr *err)
     return 0;
 }
 
-static int take_moments(rec *r, network *net, yerr *err)
+static int get_f64(rec *r, const char *key, double *v, yerr *err)
 {
-    if (get_moment(r, "momentum", net->momentum, net->nparams, err) < 0)
+    int rc = rec_get_f64(r, key, v, err);
+    return rc <= 0 ? (rc < 0 ? -1 : rec_fail(r, err, key, "missing")) : 0;
+}
+
+/* The EMA, when the file has one: into s->ema if the caller keeps one. */
+static int take_ema(rec *r, train_state *s, const network *net, yerr *err)
+{
+    uint64_t updates;
+    s->had_ema = rec_has(r, "ema");
+    if (!s->had_ema)
+        return 0;
+    if (get_u64(r, "ema_updates", &updates, err) < 0 ||
+        get_f64(r, "ema_decay", &s->ema_decay, err) < 0 ||
+        get_f64(r, "ema_tau", &s->ema_tau, err) < 0)
         return -1;
-    return net->moment2 ? get_moment(r, "moment2", net->moment2, net->nparams, err) : 0;
+    if (!s->ema)
+        return 0;
+    s->ema->updates = updates;
+    return get_moment(r, "ema", s->ema->avg, net->nparams, err);
+}
+
+static int take_moments(rec *r, train_state *s, network *net, yerr *err)
+{
+    if (get_moment(r, "momentum", net->momentum, net->nparams, err) < 0 ||
+        (net->moment2 && get_moment(r, "moment2", net->moment2, net->nparams, err) < 0))
+        return -1;
+    return take_ema(r, s, net, err);
 }
 
 /* One file: 0 read and of these weights (hash), 1 no such file, 2 of other
@@ -205,7 +241,7 @@ static int read_one(const char *path, uint64_t hash, train_state *s, network *ne
     if (rc == 0)
         rc = yerr_set(err, YOLO_EINPUT, "%s: empty: not a training state", path);
     else if (rc == 1 && (rc = take(&r, s, net, err)) == 0)
-        rc = s->weights_hash != hash || s->seen != net->seen ? 2 : take_moments(&r, net, err);
+        rc = s->weights_hash != hash || s->seen != net->seen ? 2 : take_moments(&r, s, net, err);
     rec_free(&r);
     rec_reader_free(rd);
     fclose(f);

@@ -240,8 +240,12 @@ def loss_v2(h, raw, tg, truth, lam, variant, seen, s):
     stats(s, u, m)
     L = terms()
     so = torch.sigmoid(o[:, 4])
-    logp = torch.log_softmax(o[:, 5:], dim=1)
-    ce = -(t[:, 5:] * logp).sum(1)
+    eps = lam.get('smooth', 0.0)
+    if eps:   # torch's own label smoothing: targets q (1 - eps) + eps / C
+        ce = torch.nn.functional.cross_entropy(o[:, 5:], t[:, 5:], reduction='none',
+                                               label_smoothing=eps)
+    else:
+        ce = -(t[:, 5:] * torch.log_softmax(o[:, 5:], dim=1)).sum(1)
     if variant == 'seed':
         n = max(int(m.sum()), 1)
         bx, by = torch.sigmoid(o[:, 0]) + gx, torch.sigmoid(o[:, 1]) + gy
@@ -326,6 +330,8 @@ def loss_v3(h, raw, tg, truth, lam, s):
     box = lam.get('box') or h.get('iou_loss', 'mse')
     inorm = lam.get('iou_norm') or h.get('iou_normalizer', 1.0)
     cnorm = lam.get('cls_norm') or h.get('cls_normalizer', 1.0)
+    eps = lam['smooth'] if 'smooth' in lam else h.get('label_smooth_eps', 0.0)
+    q = t[:, 5:] * (1 - eps) + eps / 2     # AlexeyAB's: 1 -> 1 - eps/2, 0 -> eps/2
     if box == 'mse':
         k = lam['coord'] * inorm * (2 - t[:, 2] * t[:, 3])
         tx, ty = t[:, 0] * W - gx, t[:, 1] * H - gy
@@ -342,7 +348,7 @@ def loss_v3(h, raw, tg, truth, lam, s):
     L['obj'] = lam['obj'] * bce(o[:, 4], torch.ones_like(u))[m].sum()
     keep = ~m & ~(best > lam['thresh'])
     L['noobj'] = lam['noobj'] * bce(o[:, 4], torch.zeros_like(u))[keep].sum()
-    L['class'] = lam['cls'] * cnorm * (bce(o[:, 5:], t[:, 5:]).sum(1))[m].sum()
+    L['class'] = lam['cls'] * cnorm * (bce(o[:, 5:], q).sum(1))[m].sum()
     return L
 
 
@@ -487,6 +493,21 @@ def main():
                                                      for i, n in enumerate(counts)]))
     files.append(('v3-iou.mp', '--iou-loss iou', [record(i, *v3_case(n), 3, lamb(3, box='iou'))
                                                    for i, n in enumerate(counts)]))
+    # label smoothing: from the option, from the heads' label_smooth_eps (as
+    # darknet-forward writes a cfg's), the option over the entry; v2's softmax
+    files.append(('v3-smooth.mp', '--label-smoothing 0.1',
+                  [record(i, *v3_case(n), 3, lamb(3, smooth=0.1)) for i, n in enumerate(counts)]))
+    files.append(('v3-ab-smooth.mp', '', [record(i, *ab_case(n, label_smooth_eps=0.2,
+                                                              cls_normalizer=2.0), 3, lamb(3))
+                                           for i, n in enumerate(counts)]))
+    files.append(('v3-ab-smooth-opt.mp', '--label-smoothing 0.05',
+                  [record(i, *ab_case(n, label_smooth_eps=0.2), 3, lamb(3, smooth=0.05))
+                   for i, n in enumerate(counts)]))
+    files.append(('v2-seed-smooth.mp', '--variant seed --label-smoothing 0.1',
+                  [record(i, *v2_case(n), 2, lamb(2, smooth=0.1)) for i, n in enumerate(counts)]))
+    files.append(('v2-darknet-smooth.mp', '--variant darknet --seen 12800 --label-smoothing 0.3',
+                  [record(i, *v2_case(n), 2, lamb(2, smooth=0.3), 'darknet', 12800)
+                   for i, n in enumerate(counts)]))
     with open(os.path.join(outdir, 'fixtures.txt'), 'w') as f:
         f.write('# file, then yolo-loss options (written by make-fixtures.py)\n')
         for name, opts, recs in files:

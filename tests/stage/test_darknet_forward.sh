@@ -270,35 +270,21 @@ check_eq "... its yolo heads carry scale_x_y" \
 check_eq "... and the loss keys the cfg gives (iou_loss, iou_normalizer; cls_normalizer=1.0 is the default)" \
   "$(records-to-json --full "$T/ab.mp" | jq -c '[.output[] | [.iou_loss, .iou_normalizer, .cls_normalizer]]')" \
   '[["ciou",0.07,null],["diou",null,null]]'
-darknet-forward --cfg "$AB" --random 1 --letterbox "$T/one.mp" 2>/dev/null | records-to-json > "$T/ablb.json"
-check_eq "... --letterbox wins over the cfg" "$(jq -c '[.transform.dx, .transform.dy > 0]' "$T/ablb.json")" '[0,true]'
-darknet-forward --cfg "$DATA/cfg/yolov4-tiny.cfg" --random 1 --summary < /dev/null > "$T/sum" 2>&1; rc=$?
-check_match "yolov4-tiny.cfg builds; AlexeyAB's training keys yolo-loss does not take listed as unused" \
-  "$rc $(grep -c 'yolov4-tiny.cfg:[0-9]*: \[yolo\] \(nms_kind\|beta_nms\|resize\)=' "$T/sum") $(grep -c 'iou_loss\|normalizer' "$T/sum")" "^0 6 0$"
-check_match "--summary says how images become inputs, and why" "$(grep '^images' "$T/sum")" \
-  "^images: stretched \(--resize\), as AlexeyAB's detector does \(the cfg is in his dialect from line 60\)$"
-best=$("$TOOLS/isa-families" --cpu | sed -n 's/^best \([a-z0-9]*\) .*/\1/p')
-if [ "$best" = avx512 ]; then
-  skip "YOLO_ISA=avx512 on a CPU without it: exit 1 naming the CPU's best" "this CPU has AVX-512"
-else
-  YOLO_ISA=avx512 $DF "$T/five.mp" > /dev/null 2> "$T/err"; rc=$?
-  check_match "YOLO_ISA=avx512 on a CPU without it: exit 1 naming the CPU's best" \
-    "$rc $(cat "$T/err")" "^1 darknet-forward: YOLO_ISA=avx512: this CPU lacks it \(its best is $best\)"
-fi
-YOLO_ISA= darknet-forward --cfg "$TINY" --weights "$T/w.weights" --width 96 --height 96 "$T/five.mp" 2> "$T/err" > /dev/null
-check_match "YOLO_ISA empty: the CPU's best runs" "$(tail -1 "$T/err")" "kernels $best\)"
-# --- AlexeyAB's cfgs (yolov4) ------------------------------------------------------
-AB=tests/fixtures/ab-mixed.cfg    # mosaic=1, letter_box=0, scale_x_y, mish, route groups
-image-list "$IM/synth-773x512.jpg" > "$T/one.mp"
-darknet-forward --cfg "$AB" --random 1 "$T/one.mp" > "$T/ab.mp" 2> "$T/err"; rc=$?
-check_eq "AlexeyAB's cfg runs" "$rc" 0
-check_eq "... stretched (letter_box=0, AlexeyAB's default): sx != sy, no offset" \
-  "$(records-to-json "$T/ab.mp" | jq -c '[.transform.sx != .transform.sy, .transform.dx, .transform.dy]')" '[true,0,0]'
-check_eq "... its yolo heads carry scale_x_y" \
-  "$(records-to-json --full "$T/ab.mp" | jq -c '[.output[].scale_x_y]')" '[1.05,1.2]'
-check_eq "... and the loss keys the cfg gives (iou_loss, iou_normalizer; cls_normalizer=1.0 is the default)" \
-  "$(records-to-json --full "$T/ab.mp" | jq -c '[.output[] | [.iou_loss, .iou_normalizer, .cls_normalizer]]')" \
-  '[["ciou",0.07,null],["diou",null,null]]'
+# label_smooth_eps (AlexeyAB's key) on the first [yolo]: into its entry for yolo-loss
+sed '141a label_smooth_eps=0.1' "$AB" > "$T/ab-smooth.cfg"
+darknet-forward --cfg "$T/ab-smooth.cfg" --random 1 "$T/one.mp" 2> "$T/err" |
+  records-to-json --full | jq -c '[.output[].label_smooth_eps | if . then . * 1e6 | round else . end]' > "$T/smooth"
+check_eq "... label_smooth_eps the cfg gives goes into that head's entry (0, the default, is not written)" \
+  "$(cat "$T/smooth")" '[100000,null]'
+sed '141a label_smooth_eps=1' "$AB" > "$T/ab-smooth1.cfg"
+darknet-forward --cfg "$T/ab-smooth1.cfg" --random 1 "$T/one.mp" > "$T/o.mp" 2> "$T/err"; rc=$?
+check_match "label_smooth_eps=1: exit 2 naming the file, line and key, nothing written" \
+  "$rc $(wc -c < "$T/o.mp" | tr -d ' ') $(cat "$T/err")" \
+  "^2 0 darknet-forward: .*ab-smooth1.cfg:142: \[yolo\] label_smooth_eps: '1' is not below 1"
+sed '141a label_smooth_eps=-0.1' "$AB" > "$T/ab-smooth1.cfg"
+darknet-forward --cfg "$T/ab-smooth1.cfg" --random 1 "$T/one.mp" > "$T/o.mp" 2> "$T/err"; rc=$?
+check_match "label_smooth_eps=-0.1: exit 2, named" "$rc $(cat "$T/err")" \
+  "^2 darknet-forward: .*ab-smooth1.cfg:142: \[yolo\] label_smooth_eps: '-0.1' is not a number in \[0, 1\]"
 darknet-forward --cfg "$AB" --random 1 --letterbox "$T/one.mp" 2>/dev/null | records-to-json > "$T/ablb.json"
 check_eq "... --letterbox wins over the cfg" "$(jq -c '[.transform.dx, .transform.dy > 0]' "$T/ablb.json")" '[0,true]'
 darknet-forward --cfg "$DATA/cfg/yolov4-tiny.cfg" --random 1 --summary < /dev/null > "$T/sum" 2>&1; rc=$?

@@ -1,6 +1,7 @@
 # draw in real pipes: files named by id (odd ids escaped, repeated ids kept
 # apart), records passed on byte for byte, the contact sheet, --thresh,
-# --truth and --names changing the pictures, and the error paths (records
+# --truth and --names changing the pictures, --input (encode-targets' input
+# and truth rows drawn where they are), and the error paths (records
 # with 'error', missing and corrupt images, bad detections, a size that
 # does not match, folders that cannot be written, a full stdout).
 # Pixel-level checks of the drawing are in tests/unit/test_draw.c.
@@ -126,6 +127,49 @@ check_match "... one warning naming the file, truncated, the missing rows grey; 
 draw --strict --out "$T/trs" "$T/trunc.mp" > /dev/null 2> "$T/err"; rc=$?
 check_match "--strict: a truncated JPEG is an error (exit 2) naming the file" "$rc $(cat "$T/err")" \
   "^2 draw: $T/trunc.mp: record 0: image: $T/trunc.jpg: truncated or corrupt JPEG .*Premature end of JPEG file.*\(an error with --strict\)$"
+
+# --- --input: what the network sees (encode-targets' input and truth) ------------
+encode-targets --quiet --cfg tests/fixtures/synth-tiny.cfg --width 192 --height 192 --seed 3 \
+  --mosaic 1 --affine "$T/det.mp" > "$T/enc.mp"
+draw --input --truth --thresh 1 --out "$T/in" "$T/enc.mp" > "$T/pass.mp" 2> "$T/err"; rc=$?
+check_eq "--input --truth on encode-targets' records: exit 0, quiet, one JPEG each" \
+  "$rc $(cat "$T/err")$(ls "$T/in" | wc -l | tr -d ' ')" "0 4"
+check "... the records pass on byte for byte" cmp -s "$T/pass.mp" "$T/enc.mp"
+check_eq "... each at the input's size" "$(jpeg_size "$T/in/000002.jpg")" "192x192"
+check_eq "... each truth row's top edge drawn on its row of the input (far from the input there, not 3 rows lower), the rest the input" \
+  "$(/usr/bin/python3 - "$T/enc.mp" "$T/in" <<'EOF'
+import sys, msgpack, numpy as np
+from PIL import Image
+ok = edges = 0; rest = []
+for r in msgpack.Unpacker(open(sys.argv[1], 'rb'), raw=False):
+    inp = np.frombuffer(r['input']['data'], '<f4').reshape(3, 192, 192).transpose(1, 2, 0) * 255
+    pic = np.asarray(Image.open('%s/%s.jpg' % (sys.argv[2], r['id'])), dtype=np.float64)
+    drawn = np.zeros((192, 192), bool)
+    for x, y, w, h, c in np.frombuffer(r['truth']['data'], '<f4').reshape(-1, 5):
+        x1, x2, y1 = int((x - w / 2) * 192), int(np.ceil((x + w / 2) * 192)), int((y - h / 2) * 192)
+        drawn[max(y1 - 4, 0):y1 + int(h * 192) + 30, max(x1 - 4, 0):x2 + 4] = True
+        if x2 - x1 < 8: continue
+        d = np.abs(pic - inp)[:, x1 + 2:x2 - 2]
+        edges += 1; ok += d[y1].mean() > 40 and (h * 192 < 10 or d[y1 + 3].mean() < 20)
+    rest.append(np.abs(pic - inp)[~drawn].mean())   # JPEG's error: a few levels
+print(edges > 5, ok == edges, max(rest) < 8)
+EOF
+)" "True True True"
+draw --input --truth --out "$T/ind" "$T/enc.mp" > /dev/null
+check "... the detections, mapped onto the input by its transform, change the picture" \
+  sh -c "! cmp -s '$T/ind/000002.jpg' '$T/in/000002.jpg'"
+cp "$T/truth.mp" "$T/noinput.mp"
+draw --input --out "$T/in2" "$T/noinput.mp" > /dev/null 2> "$T/err"; rc=$?
+check_match "--input on records without 'input': exit 0, a warning, nothing drawn" \
+  "$rc $(ls "$T/in2" | wc -l | tr -d ' ') $(head -1 "$T/err")" "^0 0 draw: .*record 0: no 'input' key \(--input\)"
+records-to-json --full "$T/enc.mp" | jq -c 'del(.transform)' | json-to-records > "$T/notf.mp"
+draw --input --out "$T/in3" "$T/notf.mp" > /dev/null 2> "$T/err"; rc=$?
+check_match "--input, detections but no transform to place them: exit 2 naming it" "$rc $(cat "$T/err")" \
+  "^2 draw: .*record 0: key 'transform': missing: needed to draw 'detections' on the 'input'"
+records-to-json --full "$T/enc.mp" | jq -c '.input.shape = [1, 3, 192 * 192]' | json-to-records > "$T/shape.mp"
+draw --input --out "$T/in4" "$T/shape.mp" > /dev/null 2> "$T/err"; rc=$?
+check_match "--input of another shape: exit 2 naming the key" "$rc $(cat "$T/err")" \
+  "^2 draw: .*record 0: key 'input': expected f32 \[3, H, W\]"
 
 # --- bad records: exit 2 naming the record and key ------------------------------
 # bad DESC PYTHON-DICT PATTERN: the record packed by Python (json-to-records

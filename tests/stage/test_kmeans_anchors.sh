@@ -1,7 +1,7 @@
 # kmeans-anchors in real pipes: the anchors record through records-to-json
-# and jq, the cfg line on stderr for --grid and --net, --eval, --plot,
-# determinism, option errors, bad input, and on BCCD's annotations anchors
-# that beat VOC's.
+# and jq, the cfg line on stderr for --grid and --net, --eval, the best
+# possible recall on boxes counted by hand, --plot, determinism, option
+# errors, bad input, and on BCCD's annotations anchors that beat VOC's.
 . tests/stage/lib.sh
 GEN="$TOOLS/gen-records"
 
@@ -13,7 +13,7 @@ check_eq "valid input: exit 0" "$rc" 0
 records-to-json "$T/out.mp" > "$T/out.json"
 check_eq "one record on stdout" "$(wc -l < "$T/out.json" | tr -d ' ')" 1
 check_eq "the record's keys, in order" "$(jq -c keys_unsorted "$T/out.json")" \
-  '["anchors","k","units","grid","avg_iou","boxes","seed"]'
+  '["anchors","k","units","grid","avg_iou","bpr","aat","ratio_thresh","boxes","seed"]'
 check_eq "k, units, grid, boxes, seed" "$(jq -c '[.k, .units, .grid, .boxes, .seed]' "$T/out.json")" \
   '[5,"grid",13,2400,1]'
 check_eq "anchors: 5 positive pairs" \
@@ -32,7 +32,10 @@ want=$(jq -r '.anchors | map(. * 100 | round / 100) | . as $a | [range(0; 5) | "
 got=$(sed -n 1p "$T/err" | sed 's/^anchors = //' | awk -F',' '{ for (i = 1; i <= NF; i++) { v = $i + 0; printf "%s%s", (i > 1 ? (i % 2 ? ",  " : ",") : ""), v } }')
 check_eq "--grid: the cfg line is the record's anchors, rounded" "$got" "$want"
 check_match "the average IoU line" "$(sed -n 2p "$T/err")" '^avg IoU 0\.[0-9]{4} over 2400 boxes$'
-check_eq "nothing else on stderr" "$(wc -l < "$T/err" | tr -d ' ')" 2
+want=$(jq -r '"\(.bpr) \(.aat)"' "$T/out.json" |
+  awk '{ printf "best possible recall %.4f, %.2f anchors a box (side ratios below 4)", $1, $2 }')
+check_eq "the best possible recall line: the record's bpr and aat, the ratio" "$(sed -n 3p "$T/err")" "$want"
+check_eq "nothing else on stderr" "$(wc -l < "$T/err" | tr -d ' ')" 3
 kmeans-anchors --quiet --k 5 "$T/in.mp" 2> "$T/err2" | cmp -s - "$T/out.mp"; rc=$?
 check_eq "--quiet: the same record" "$rc" 0
 check_eq "--quiet: no summary on stderr" "$(cat "$T/err2")" ""
@@ -71,6 +74,52 @@ kmeans-anchors -q --net 416,416 --eval "10,13,  16,30,  33,23" "$T/in.mp" | reco
 check_eq "--eval with --net: the anchors as given, in pixels" "$(jq -c .anchors "$T/ev3.json")" \
   '[10,13,16,30,33,23]'
 
+# --- best possible recall, counted by hand ------------------------------------------
+# Anchors 32x32 and 128x64 px at 512x512; boxes (w x h px, 512x512 images but
+# the last): a box and an anchor match when every side ratio is below 4.
+#   32x32   ratios 1 | 4 (128/32: not below 4)      1 anchor
+#   8x8     4 | 16                                   0
+#   64x64   2 | 2                                    2
+#   100x20  3.125 | 3.2 (64/20)                      2
+#   500x500 15.6 | 7.8                               0
+#   40x40   1.25 | 3.2                               2
+#   64x32 on a 256x128 image: 128x128 at 512x512: 4 | 2     1
+# and a box of zero width (skipped): BPR 5/7, aat 8/7. With --ratio-thresh
+# 4.5 the ratios of 4 count too: 32x32 2, 8x8 1, the last 2: BPR 6/7, aat 11/7.
+/usr/bin/python3 - "$T/hand.mp" <<'PY'
+import msgpack, sys
+def rec(i, w, h, boxes):
+    return msgpack.packb({"id": "h%d" % i, "width": w, "height": h,
+                          "objects": [{"class": 0, "name": "c", "bbox": [5, 5, 5 + bw, 5 + bh]}
+                                      for bw, bh in boxes]})
+with open(sys.argv[1], "wb") as f:
+    f.write(rec(0, 512, 512, [(32, 32), (8, 8), (64, 64)]))
+    f.write(rec(1, 512, 512, [(100, 20), (500, 500), (0, 30), (40, 40)]))
+    f.write(rec(2, 256, 128, [(64, 32)]))
+PY
+kmeans-anchors --net 512,512 --eval "32,32, 128,64" "$T/hand.mp" 2> "$T/hand.err" |
+  records-to-json > "$T/hand.json"
+check_eq "--eval: bpr 5/7 and aat 8/7 exactly, ratio_thresh 4, 7 boxes" \
+  "$(jq -c '[.bpr == 5/7, .aat == 8/7, .ratio_thresh, .boxes]' "$T/hand.json")" '[true,true,4,7]'
+check_eq "... and on stderr" "$(grep "^best possible" "$T/hand.err")" \
+  "best possible recall 0.7143, 1.14 anchors a box (side ratios below 4)"
+kmeans-anchors -q --net 512,512 --eval "32,32, 128,64" --ratio-thresh 4.5 "$T/hand.mp" |
+  records-to-json > "$T/hand45.json"
+check_eq "--ratio-thresh 4.5: bpr 6/7, aat 11/7" \
+  "$(jq -c '[.bpr == 6/7, .aat == 11/7, .ratio_thresh]' "$T/hand45.json")" '[true,true,4.5]'
+kmeans-anchors -q --grid 16 --eval "1,1, 4,2" "$T/hand.mp" | records-to-json > "$T/handg.json"
+check_eq "the same anchors in cells of a 16x16 grid: the same bpr and aat" \
+  "$(jq -c '[.bpr == 5/7, .aat == 8/7]' "$T/handg.json")" '[true,true]'
+kmeans-anchors -q --net 512,512 --eval "64,32, 32,64" "$T/hand.mp" | records-to-json > "$T/hand2.json"
+check_eq "anchors 64x32 and 32x64: 32x32, 64x64, 40x40 (ratios 2, 2, 1.6) and 100x20 (1.6 | 3.2) match both, the last (4 | 4) none: bpr 4/7, aat 8/7" \
+  "$(jq -c '[.bpr == 4/7, .aat == 8/7]' "$T/hand2.json")" '[true,true]'
+kmeans-anchors -q --k 2 --net 512,512 "$T/hand.mp" | records-to-json > "$T/handk.json"
+want=$(jq -r '.anchors | map(tostring) | join(",")' "$T/handk.json")
+kmeans-anchors -q --net 512,512 --eval "$want" "$T/hand.mp" | records-to-json > "$T/handke.json"
+check_eq "clustering gives the bpr and aat of its anchors (as --eval of them does)" \
+  "$(jq -s -c '[.[0].bpr == .[1].bpr, .[0].aat == .[1].aat, .[0].bpr > 0]' "$T/handk.json" "$T/handke.json")" \
+  '[true,true,true]'
+
 # --- --plot ----------------------------------------------------------------------
 kmeans-anchors -q --k 5 --plot "$T/a.svg" "$T/in.mp" > /dev/null; rc=$?
 check_eq "--plot: exit 0" "$rc" 0
@@ -92,7 +141,8 @@ check_eq "--plot failing: no record written" "$(wc -c < "$T/out" | tr -d ' ')" 0
 
 # --- option errors -----------------------------------------------------------------
 for bad in "--k 0" "--k 101" "--k five" "--grid 13 --net 416,416" "--net a,b" "--net 416" \
-           "--grid 0" "--restarts 0" "--max-iter 0" "--seed -1" "--eval 1,2,3" "--eval 1,x"; do
+           "--grid 0" "--restarts 0" "--max-iter 0" "--seed -1" "--eval 1,2,3" "--eval 1,x" \
+           "--ratio-thresh 0.5" "--ratio-thresh x" "--ratio-thresh nan" "--ratio-thresh 1001"; do
   # shellcheck disable=SC2086
   kmeans-anchors $bad "$T/in.mp" > "$T/out" 2> "$T/err"; rc=$?
   check_match "$bad: exit 1 with a message, nothing on stdout" "$rc $(wc -c < "$T/out" | tr -d ' ') $(head -1 "$T/err")" \

@@ -74,7 +74,7 @@ sed -e 's/^mask=3,4,5/mask=X/' -e 's/^mask=0,1,2/mask=3,4,5/' -e 's/^mask=X/mask
 $MC --size 64 "$T/swapped.cfg" "$T/d3" > /dev/null 2> "$T/err"; rc=$?
 check_match "a template whose finer grid has the larger anchors: written, with a warning" \
   "$rc $(tr '\n' ' ' < "$T/err")" "^0 .*masks: 0,1,2 on 2x2, 3,4,5 on 4x4 .*warning: a finer grid has larger anchors"
-check_eq "--list: the templates" "$($MC --list | tr '\n' ' ')" "tiny-v2 tiny-v3 "
+check_eq "--list: the templates" "$($MC --list | tr '\n' ' ')" "small tiny-v2 tiny-v3 "
 
 # --- the timed path: a micro template, 1 + 2 steps timed ----------------------------------
 {
@@ -100,7 +100,7 @@ check_eq "... one head, filters 3 x (5 + 3), scales added" "$(heads "$T/timed.cf
 # --- errors ----------------------------------------------------------------------------------
 err() { $MC "$@" > "$T/out" 2> "$T/err"; echo "$? $(tr '\n' ' ' < "$T/err")"; }
 check_match "an unknown template: exit 1, the known ones listed" "$(err tiny-v9 "$T/d3")" \
-  "^1 make-cfg.sh: 'tiny-v9' is neither a cfg file nor a template: the templates are tiny-v2 tiny-v3"
+  "^1 make-cfg.sh: 'tiny-v9' is neither a cfg file nor a template: the templates are small tiny-v2 tiny-v3"
 cp -r "$T/d3" "$T/nonames"; rm "$T/nonames/classes.names"
 check_match "no classes.names: exit 2, says -n" "$(err tiny-v3 "$T/nonames")" "^2 .*no classes.names.*-n NAMES"
 $MC -q --size 64 -n "$T/d3/classes.names" tiny-v3 "$T/nonames" > "$T/n.cfg"; rc=$?
@@ -140,5 +140,5 @@ bash pipelines/train.sh -o "$T/run2" -t 10 "$T/d3" "$T/micro.cfg" > /dev/null 2>
 check_match "train.sh -t with a cfg file: exit 1" "$rc $(cat "$T/err")" "^1 .*-t MINUTES goes with a template name"
 bash pipelines/train.sh -o "$T/run3" "$T/d3" tiny-v7 > /dev/null 2> "$T/err"; rc=$?
 check_match "train.sh with an unknown template: make-cfg.sh's message and status" "$rc $(tr '\n' ' ' < "$T/err")" \
-  "^1 .*the templates are tiny-v2 tiny-v3"
+  "^1 .*the templates are small tiny-v2 tiny-v3"
 done_testing

@@ -88,7 +88,9 @@ if ! command -v mpirun > /dev/null 2>&1 || [ -z "$have_mpi" ]; then
            "rank 1 says rank 0 writes the files" "a batch that does not split refused" "a template refused" \
            "kill -9 of rank 1: non-zero status" "... the killed rank named" "... no darknet-forward left" \
            "... the checkpoint intact" "--resume under mpirun: exit 0" "... the bytes of an uninterrupted run" \
-           "... the log goes on" "resume with another number of ranks refused"; do
+           "... and of its weights.ema" "... the log goes on" "resume with another number of ranks refused" \
+           "anchor check under mpirun: exit 0, rank 0 alone says it" "... both ranks trained the copy's anchors" \
+           "... --resume: both ranks go on with the copy"; do
     skip "$d" "$why"
   done
   done_testing
@@ -116,15 +118,16 @@ check_match "rank 1 says rank 0 writes the files; each message names its rank" "
   "train.sh \(rank 1 of 2\): done \(rank 0 writes"
 
 net_cfg "$(keys 8 8)" > "$T/odd.cfg"
-out=$($MPI $TRAIN -o "$T/odd" "$T/d" "$T/odd.cfg" --max-batches 2 2>&1)
+out=$($MPI $TRAIN -A off -o "$T/odd" "$T/d" "$T/odd.cfg" --max-batches 2 2>&1)
 check_match "a batch that does not split into subdivisions x ranks: refused (status 1)" "$? $out" \
   "^1 .*batch 8 does not divide into 16 subdivisions x ranks"
 out=$($MPI $TRAIN -o "$T/tpl" "$T/d" tiny-v2 --max-batches 2 2>&1)
 check_match "a template name under mpirun: refused (status 1)" "$? $out" "^1 .*under mpirun CFG is a file"
 
 # --- a rank killed ----------------------------------------------------------------
+# (with --ema: rank 0 keeps the average, the same on every rank's weights)
 $MPI $TRAIN -o "$T/k" "$T/d" "$T/net.cfg" --max-batches 100000 --save-every 5 --quiet \
-  > /dev/null 2> "$T/k.err" &
+  --ema .9 --ema-tau 5 > /dev/null 2> "$T/k.err" &
 job=$!
 for _ in $(seq 300); do [ -f "$T/k/weights" ] && break; sleep 0.1; done
 sleep 0.5
@@ -142,12 +145,33 @@ check "... the checkpoint intact: it loads and its .state is its own (step $step
   "darknet-forward --quiet --cfg $T/net.cfg --weights $T/k/weights < /dev/null &&
    [ \"\$(records-to-json -q $T/k/weights.state | jq .seen)\" = \"\$(od -An -j12 -N8 -tu8 --endian=little $T/k/weights | tr -d ' ')\" ]"
 end=$((step + 3))
-$MPI $TRAIN -o "$T/k" -w "$T/k/weights" "$T/d" "$T/net.cfg" --max-batches $end --resume --quiet 2> "$T/r.err"
+$MPI $TRAIN -o "$T/k" -w "$T/k/weights" "$T/d" "$T/net.cfg" --max-batches $end --resume --quiet \
+  --ema .9 --ema-tau 5 2> "$T/r.err"
 check_eq "--resume under mpirun from step $step to $end: exit 0" "$?" 0
-$MPI $TRAIN -o "$T/u" "$T/d" "$T/net.cfg" --max-batches $end --quiet 2> /dev/null
+$MPI $TRAIN -o "$T/u" "$T/d" "$T/net.cfg" --max-batches $end --quiet --ema .9 --ema-tau 5 2> /dev/null
 check "... the bytes of an uninterrupted $end-step run" cmp -s "$T/k/weights" "$T/u/weights"
+check_eq "... and of its weights.ema (--ema), its .state counting $end updates" \
+  "$(cmp -s "$T/k/weights.ema" "$T/u/weights.ema" && echo SAME) $(state_of "$T/k/weights.state" .ema_updates)" \
+  "SAME $end"
 check_eq "... the log goes on: iterations 1..$end once each" "$(jq .iteration "$T/k/log.jsonl" | sort -n | uniq | wc -l) $(wc -l < "$T/k/log.jsonl")" "$end $end"
 out=$($TRAIN -o "$T/k" -w "$T/k/weights" "$T/d" "$T/net.cfg" --max-batches $((end + 1)) --resume 2>&1)
 check_match "resume with another number of ranks: refused (status 1)" "$? $out" \
   "^1 .*written by a run of 2 ranks, resumed with 1"
+
+# --- the anchor check under mpirun: the same copy on every rank ---------------------
+# absurd anchors: every rank finds the same new ones from the whole split;
+# each rank's loss stage keeps the records (their heads' anchors) it saw
+sed 's/^anchors=.*/anchors=1,1, 2,2, 3,3/' "$T/net.cfg" > "$T/absurd.cfg"
+seen="tee $T/anc-\$OMPI_COMM_WORLD_RANK.mp | yolo-loss -q"
+$MPI $TRAIN -o "$T/anc" -L "$seen" "$T/d" "$T/absurd.cfg" --max-batches 2 --quiet 2> "$T/anc.err"; rc=$?
+check_match "anchor check under mpirun: exit 0, rank 0 alone says it" \
+  "$rc $(grep -c 'anchors fit' "$T/anc.err") $(grep 'anchors fit' "$T/anc.err")" \
+  "^0 1 train.sh \(rank 0 of 2\): anchors fit the data badly: .*training with $T/anc/net.cfg$"
+want=$(sed -n 's/^anchors=//p' "$T/anc/net.cfg" | jq -Rc 'split(",") | map(tonumber)')
+got=$(for r in 0 1; do records-to-json --full "$T/anc-$r.mp" | jq -c '.output[0].anchors' | sort -u; done | tr '\n' ' ')
+check_eq "... both ranks trained the copy's anchors" "$got" "$want $want "
+$MPI $TRAIN -o "$T/anc" -w "$T/anc/weights" -L "$seen" "$T/d" "$T/absurd.cfg" --max-batches 3 \
+  --resume --quiet 2> "$T/anc2.err"; rc=$?
+got=$(for r in 0 1; do records-to-json --full "$T/anc-$r.mp" | jq -c '.output[0].anchors' | sort -u; done | tr '\n' ' ')
+check_eq "... --resume: both ranks go on with the copy" "$rc $(grep -c resuming "$T/anc2.err") $got" "0 1 $want $want "
 done_testing

@@ -36,14 +36,19 @@ printf 'not a picture' > "$T/d/JPEGImages/$bad.jpg"
 log_of() { jq -c 'del(.images_per_s, .seconds)' "$1"; }
 # key $2 of state file $1
 state_key() { records-to-json -q "$1" | jq -r ".$2"; }
-# "SAME" when run folder $1 ends as the unstopped run A: weights, log
+# "SAME" when run folder $1 ends as the unstopped run A: weights, log, and
+# the EMA of the weights when $1 has one (A trains with --ema: the weights
+# are those of a run without it, tests/stage/test_ema.sh)
 same_as_a() {
   cmp -s "$T/A/weights" "$1/weights" && [ "$(log_of "$T/A/log.jsonl")" = "$(log_of "$1/log.jsonl")" ] &&
+    { [ ! -f "$1/weights.ema" ] || cmp -s "$T/A/weights.ema" "$1/weights.ema"; } &&
     echo SAME || echo DIFF
 }
+EMA="--ema .95 --ema-tau 10"
 
 # --- the run never stopped --------------------------------------------------
-timeout $TO $TRAIN -o "$T/A" "$T/d" "$T/net.cfg" --save-every 5 2> "$T/errA"; rc=$?
+# shellcheck disable=SC2086
+timeout $TO $TRAIN -o "$T/A" "$T/d" "$T/net.cfg" --save-every 5 $EMA 2> "$T/errA"; rc=$?
 check_eq "the unstopped run: exit 0" "$rc" 0
 check_eq "... one log line per step, 1..40" "$(jq -s -c 'map(.iteration)' "$T/A/log.jsonl")" \
   "$(seq 1 40 | jq -s -c .)"
@@ -70,13 +75,16 @@ check_eq "stopped at 15, resumed to 40: exit 0, the weights and log of the unsto
 check_match "... the resumed part says where it went on from" "$(cat "$T/errB")" "25 steps \(15 to 40\)"
 
 # --- kills at random moments, each resumed --------------------------------------
-i=0; same=0; report=
+# every other run with --ema: its weights.ema is the unstopped run's too
+i=0; same=0; report=; with_ema=0
 while [ $i -lt $kills ]; do
   i=$((i + 1))
   case $((i % 3)) in 0) sig=KILL ;; 1) sig=TERM ;; 2) sig=INT ;; esac
   at=$(( (i * 7) % 30 + 3 ))         # a step between 3 and 32
+  ema=; [ $((i % 2)) -eq 1 ] && ema=$EMA && with_ema=$((with_ema + 1))
   rm -rf "$T/C"; mkdir -p "$T/C"; : > "$T/C/log.jsonl"
-  timeout $TO $TRAIN -o "$T/C" "$T/d" "$T/net.cfg" --save-every 1 2> /dev/null &
+  # shellcheck disable=SC2086
+  timeout $TO $TRAIN -o "$T/C" "$T/d" "$T/net.cfg" --save-every 1 $ema 2> /dev/null &
   tp=$!
   n=0
   while [ "$(wc -l < "$T/C/log.jsonl")" -lt $at ] && kill -0 $tp 2> /dev/null && [ $n -lt 12000 ]; do
@@ -84,12 +92,14 @@ while [ $i -lt $kills ]; do
   done
   pkill -$sig -f "darknet-forward --cfg $T/net.cfg" 2> /dev/null
   wait $tp
-  timeout $TO $TRAIN -o "$T/C" -w "$T/C/weights" "$T/d" "$T/net.cfg" --save-every 1 --resume \
+  # shellcheck disable=SC2086
+  timeout $TO $TRAIN -o "$T/C" -w "$T/C/weights" "$T/d" "$T/net.cfg" --save-every 1 --resume $ema \
     2> "$T/errC"; rc=$?
   r=$(same_as_a "$T/C")
+  [ -z "$ema" ] || [ -f "$T/C/weights.ema" ] || r="$r(no weights.ema)"
   [ "$rc $r" = "0 SAME" ] && same=$((same + 1)) || report="$report $sig@$at(logged $(wc -l < "$T/C/log.jsonl" 2> /dev/null)):rc=$rc,$r,$(tail -1 "$T/errC")"
 done
-check_eq "SIGTERM, SIGINT or SIGKILL to darknet-forward at step 3..32, then --resume: the unstopped run's weights and log, $kills times of $kills" \
+check_eq "SIGTERM, SIGINT or SIGKILL to darknet-forward at step 3..32, then --resume: the unstopped run's weights and log ($with_ema of them with --ema: and its weights.ema), $kills times of $kills" \
   "$same$report" "$kills"
 
 # --- Adam and multi-scale: the moments and the sizes go on too -------------------
@@ -111,12 +121,26 @@ timeout $TO $TRAIN -o "$T/V" -v val "$T/d" "$T/net.cfg" --max-batches 24 --val-e
 timeout $TO $TRAIN -o "$T/W" -v val "$T/d" "$T/net.cfg" --max-batches 12 --val-every 4 2> "$T/errW1"
 timeout $TO $TRAIN -o "$T/W" -v val -w "$T/W/weights" "$T/d" "$T/net.cfg" --max-batches 24 \
   --val-every 4 --resume 2> "$T/errW2"; rc=$?
-best() { grep -h 'validation mAP' "$@" | sed 's/.*: step/step/'; }
+best() { grep -hE 'validation( of the EMA weights)? mAP' "$@" | sed 's/.*: step/step/'; }
 check_eq "with validation every 4 steps, stopped at 12 and resumed: exit 0, the same validations and (best so far) marks" \
   "$rc $(best "$T/errW1" "$T/errW2" | md5sum)" "0 $(best "$T/errV" | md5sum)"
 check_eq "... the same best.weights and log" \
   "$(cmp -s "$T/V/best.weights" "$T/W/best.weights" && echo SAME) $(log_of "$T/W/log.jsonl" | md5sum)" \
   "SAME $(log_of "$T/V/log.jsonl" | md5sum)"
+# the same with --ema: the validations are of weights.ema, best.weights an EMA
+# shellcheck disable=SC2086
+timeout $TO $TRAIN -o "$T/VE" -v val "$T/d" "$T/net.cfg" --max-batches 24 --val-every 4 $EMA 2> "$T/errVE"
+# shellcheck disable=SC2086
+timeout $TO $TRAIN -o "$T/WE" -v val "$T/d" "$T/net.cfg" --max-batches 12 --val-every 4 $EMA 2> "$T/errWE1"
+# shellcheck disable=SC2086
+timeout $TO $TRAIN -o "$T/WE" -v val -w "$T/WE/weights" "$T/d" "$T/net.cfg" --max-batches 24 \
+  --val-every 4 --resume $EMA 2> "$T/errWE2"; rc=$?
+check_eq "with --ema, validated every 4 steps, stopped at 12 and resumed: exit 0, the same validations of the EMA weights" \
+  "$rc $(best "$T/errWE1" "$T/errWE2" | md5sum) $(best "$T/errVE" | grep -c 'validation of the EMA weights')" \
+  "0 $(best "$T/errVE" | md5sum) 6"
+check_eq "... the same best.weights, weights.ema and log" \
+  "$(cmp -s "$T/VE/best.weights" "$T/WE/best.weights" && echo SAME) $(cmp -s "$T/VE/weights.ema" "$T/WE/weights.ema" && echo SAME) $(log_of "$T/WE/log.jsonl" | md5sum)" \
+  "SAME SAME $(log_of "$T/VE/log.jsonl" | md5sum)"
 
 # --- a checkpoint without its state, or with another's ----------------------------
 cp -r "$T/B" "$T/H"; rm -f "$T/H/weights.state" "$T/H/weights.state.prev"

@@ -116,9 +116,12 @@ for bad in 0 x 1000000; do
     "1 eval.sh: -j '$bad' is not a number of shards (1 to 999999) 0"
 done
 ev -j 2 "$T/d" "$CFG" "$T/none.weights" > "$T/out" 2> "$T/err"; rc=$?
+# darknet-forward's reason and eval.sh's line for a shard, picked out: GNU
+# parallel prints each job's output when it ends, and its own --halt lines
+# (the failed commands) among them, so the order varies
 check_match "eval.sh -j 2 with a missing weights file: exit 3, darknet-forward's reason, the shards named, no table" \
-  "$rc $(wc -c < "$T/out") $(tr '\n' ' ' < "$T/err")" \
-  "^3 0 darknet-forward: .*none.weights: No such file or directory .*eval.sh: shard [01]/2: darknet-forward failed \(status 3\)"
+  "$rc $(wc -c < "$T/out") $(grep -m1 '^darknet-forward: ' "$T/err") $(grep -m1 '^eval.sh: shard ' "$T/err")" \
+  "^3 0 darknet-forward: .*none.weights: No such file or directory eval.sh: shard [01]/2: darknet-forward failed \(status 3\)$"
 # a darknet-forward killed in the second shard only (GNU parallel numbers its jobs from 1)
 bin=$BIN
 mkdir "$T/bin2"

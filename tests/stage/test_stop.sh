@@ -53,12 +53,13 @@ kids() {
 }
 # train RUN [OPTION...]: train.sh in the background into $T/RUN (stderr in
 # $T/RUN.err), $tp its pid; a watchdog ends it (and its stages) after $TO s.
-# $LAUNCH (e.g. setsid) goes before bash.
+# $LAUNCH (e.g. setsid) goes before bash. No anchor check (-A off: its
+# voc-parse is not the stage the kills here aim at; test_train_anchors.sh).
 train() {
   r=$1; shift
   rm -rf "${T:?}/$r"
   # shellcheck disable=SC2086
-  $LAUNCH bash pipelines/train.sh -o "$T/$r" "$T/d" "$CFG" $OPTS "$@" 2> "$T/$r.err" &
+  $LAUNCH bash pipelines/train.sh -A off -o "$T/$r" "$T/d" "$CFG" $OPTS "$@" 2> "$T/$r.err" &
   tp=$!
   (sleep $TO & wait; kill -KILL $(kids $tp) $tp) > /dev/null 2>&1 &
   wd=$!
@@ -95,16 +96,22 @@ stopped() {
 }
 
 # --- 1. SIGTERM to train.sh, before the first --save-every ---------------------
-train a --save-every 100000
+# with --ema: the average of the stop's step is written beside the checkpoint
+train a --save-every 100000 --ema .99
 steps a 3
 kill -TERM $tp
 finish
 stopped a TERM 143 "SIGTERM to train.sh after 3+ steps, --save-every 100000"
 n=$(last_it "$T/a/log.jsonl")
+check_eq "... --ema: weights.ema of step $n beside it (whole, seen = $n * 4; its .state counts $n updates)" \
+  "$(wc -c < "$T/a/weights.ema" | tr -d ' ') $(seen_of "$T/a/weights.ema") $(records-to-json -q "$T/a/weights.state" | jq .ema_updates)" \
+  "$wsize $((n * 4)) $n"
+check "... and darknet-forward loads it" loads "$T/a/weights.ema"
 bash pipelines/train.sh -o "$T/a" -w "$T/a/weights" "$T/d" "$CFG" --resume --batch 4 \
-  --max-batches $((n + 2)) > /dev/null 2> "$T/a2.err"
+  --max-batches $((n + 2)) --ema .99 > /dev/null 2> "$T/a2.err"
 check_match "... the resume it suggests: exit 0, 2 more steps" \
-  "$? $(seen_of "$T/a/weights") $(tr '\n' ' ' < "$T/a2.err")" "^0 $(((n + 2) * 4)) .*train.sh: weights in"
+  "$? $(seen_of "$T/a/weights") $(seen_of "$T/a/weights.ema") $(tr '\n' ' ' < "$T/a2.err")" \
+  "^0 $(((n + 2) * 4)) $(((n + 2) * 4)) .*train.sh: weights in"
 
 # --- 2. SIGINT; SIGTERM to darknet-forward; to the process group -----------------
 # a job of a script starts with SIGINT ignored (and bash cannot trap it
@@ -143,19 +150,24 @@ fi
 # --- 3. SIGKILL at random moments -------------------------------------------------
 # a run of many steps, a stage killed 0 to 0.3 s after it started: it is
 # always mid-run, so the kill always lands and train.sh must say so
+# (every other run with --ema: its .ema file is written with each checkpoint)
 bad=0 k=0 torn=0
 while [ $k -lt "$KILLS" ]; do
   case $((k % 3)) in 0) victim=darknet-forward ;; 1) victim=yolo-loss ;; 2) victim=encode-targets ;; esac
   delay=$(awk -v s=$k 'BEGIN { srand(s); printf "%.3f", rand() * 0.3 }')
-  train k --save-every 1      # a checkpoint each step: kills land in their writes too
+  ema=; [ $((k % 2)) -eq 0 ] || ema="--ema .99"
+  # shellcheck disable=SC2086
+  train k --save-every 1 $ema     # a checkpoint each step: kills land in their writes too
   p=$(stage_pid $victim)
   sleep "$delay"
   kill -KILL "$p"
   finish
+  # the checkpoint and EMA left, if any: whole, a whole number of steps
+  for ck in "$T/k/weights" "$T/k/weights.ema"; do
+    [ ! -e "$ck" ] || [ "$(wc -c < "$ck" | tr -d ' ') $(($(seen_of "$ck") % 4))" = "$wsize 0" ] ||
+      { torn=$((torn + 1)); echo "# run $k: a torn ${ck##*/}: $(wc -c < "$ck") bytes"; }
+  done
   ck=$T/k/weights
-  # the checkpoint left, if any: whole, a whole number of steps
-  [ ! -e "$ck" ] || [ "$(wc -c < "$ck" | tr -d ' ') $(($(seen_of "$ck") % 4))" = "$wsize 0" ] ||
-    { torn=$((torn + 1)); echo "# run $k: a torn checkpoint: $(wc -c < "$ck") bytes"; }
   [ ! -e "$ck" ] || cp "$ck" "$T/last.weights"
   if ! printf '%s' "$rc $(tr '\n' ' ' < "$T/k.err")" |
        grep -Eq "^137 .*train.sh: $victim killed by signal 9 \(KILL\) train.sh: failed \(status 137\)"; then
@@ -167,7 +179,7 @@ done
 echo "# SIGKILL at random moments: $k runs (darknet-forward, yolo-loss, encode-targets in turn)"
 check_eq "SIGKILL to darknet-forward, yolo-loss or encode-targets at random moments, $k runs: train.sh fails every time, naming the stage and signal 9" \
   "$bad" 0
-check_eq "... the checkpoint (--save-every 1) left whole every time" "$torn" 0
+check_eq "... the checkpoint (--save-every 1) and weights.ema (--ema, every other run) left whole every time" "$torn" 0
 check "... and the last one loads" loads "$T/last.weights"
 
 # --- 4. kills landing at once with other exits ------------------------------------

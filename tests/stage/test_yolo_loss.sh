@@ -27,8 +27,8 @@ while read -r f opts; do
   check_eq "$f: loss fields and every grad element agree with autograd to 1e-4" \
     "$(awk '$2 != 0 || $3 != 0 || $4 < 100' "$T/cmp.txt")" ""
 done < "$T/list"
-check_eq "the fixtures cover v1, v2 seed, v2 darknet (with the warm-up), v3, and v3 with AlexeyAB's keys (scale_x_y, the IoU losses, the normalizers; from the entry and from the options)" \
-  "$(grep -c '^v' "$FIX/fixtures.txt")" 12
+check_eq "the fixtures cover v1, v2 seed, v2 darknet (with the warm-up), v3, v3 with AlexeyAB's keys (scale_x_y, the IoU losses, the normalizers; from the entry and from the options), and label smoothing (v3 from the option, the entry and both; v2 seed and darknet)" \
+  "$(grep -c '^v' "$FIX/fixtures.txt")" 17
 
 # --- against libdarknet's own deltas (tests/loss/make-dn-fixtures.sh) -------------
 # |got - want| <= 1e-4 * max + 1e-6: darknet computes in float.
@@ -130,6 +130,41 @@ bad "v1 target without class" '.target[0].data[5:8] = [0, 0, 0] | .target[0].dat
   "record 1: key 'target\[0\]': element 5: an assigned box has no class" "$T/v1full.json"
 jq -c 'del(.truth)' "$T/v1full.json" | json-to-records | yolo-loss -q > /dev/null; rc=$?
 check_eq "v1 does not need truth: exit 0" "$rc" 0
+
+# --- label smoothing: 0 changes nothing; bad values; where it does not apply -------
+for f in v3.mp v2-seed.mp v3-ab-mse.mp; do
+  opts=$(awk -v f="$f" '$1 == f { $1 = ""; print }' "$FIX/fixtures.txt")
+  # shellcheck disable=SC2086
+  yolo-loss -q $opts "$FIX/$f" > "$T/s0.mp"
+  # shellcheck disable=SC2086
+  yolo-loss -q $opts --label-smoothing 0 "$FIX/$f" | cmp -s - "$T/s0.mp"; rc=$?
+  check_eq "--label-smoothing 0 on $f: the same bytes as without" "$rc" 0
+done
+records-to-json --full "$FIX/v3-ab-smooth.mp" | jq -c 'del(.output[].label_smooth_eps)' |
+  json-to-records | yolo-loss -q | records-to-json --full | jq -c '[.loss, .grad]' > "$T/nosmooth"
+yolo-loss -q --label-smoothing 0 "$FIX/v3-ab-smooth.mp" | records-to-json --full |
+  jq -c '[.loss, .grad]' | cmp -s - "$T/nosmooth"; rc=$?
+check_eq "--label-smoothing 0 over heads saying label_smooth_eps=0.2: the loss and grad of heads saying nothing" "$rc" 0
+for v in -0.1 1 1.5 nan inf x; do
+  yolo-loss --label-smoothing "$v" "$FIX/v3.mp" > "$T/o.mp" 2> "$T/e"; rc=$?
+  check_eq "--label-smoothing $v: usage error (exit 1), nothing written" \
+    "$rc:$(wc -c < "$T/o.mp" | tr -d ' ')" "1:0"
+done
+check_match "... saying why (1 and above)" "$(yolo-loss --label-smoothing 1 "$FIX/v3.mp" 2>&1 >/dev/null)" \
+  "option --label-smoothing: '1' is not below 1"
+check_match "... saying why (negative, NaN)" "$(yolo-loss --label-smoothing nan "$FIX/v3.mp" 2>&1 >/dev/null)" \
+  "option --label-smoothing: 'nan' is not a number in \[0, 1\]"
+yolo-loss -q --label-smoothing 0.1 "$FIX/v1.mp" > "$T/o.mp" 2> "$T/e"; rc=$?
+check_eq "--label-smoothing on a detection head (v1): exit 2, nothing written" "$rc:$(wc -c < "$T/o.mp" | tr -d ' ')" "2:0"
+check_match "... naming the record, the entry and why" "$(cat "$T/e")" \
+  "record 0: key 'output\[0\]': --label-smoothing is for yolo and region heads \(v3, v2\), this one is v1"
+bad "label_smooth_eps 1 on a head" '.output[1].label_smooth_eps = 1' \
+  "record 1: key 'output\[1\]': 'label_smooth_eps' must be a number in \[0, 1\), on a yolo head"
+bad "label_smooth_eps negative" '.output[0].label_smooth_eps = -0.1' \
+  "record 1: key 'output\[0\]': 'label_smooth_eps' must be a number in \[0, 1\)"
+records-to-json --full "$FIX/v2-seed.mp" > "$T/v2full.json"
+bad "label_smooth_eps on a region head" '.output[0].label_smooth_eps = 0.1' \
+  "record 1: key 'output\[0\]': 'label_smooth_eps' must be a number in \[0, 1\), on a yolo head" "$T/v2full.json"
 
 # --- AlexeyAB's keys: bad values, and the options where they do not apply ----------
 bad "iou_loss not one of his words" '.output[0].iou_loss = "cious"' \

@@ -57,7 +57,8 @@ static void test_keys(void)
     const char *text = NET "mosaic=1\n[convolutional]\nfilters=8\nsize=1\nactivation=leaky\n"
                            "[yolo]\nmask=0\nanchors=1,2\nnum=1\nclasses=3\niou_loss=ciou\n"
                            "iou_normalizer=0.07\ncls_normalizer=1\nmax_delta=5\nresize=1.5\n"
-                           "beta_nms=0.6\nnms_kind=greedynms\nscale_x_y=1.05\n";
+                           "beta_nms=0.6\nnms_kind=greedynms\nscale_x_y=1.05\n"
+                           "label_smooth_eps=0.1\n";
     cfg c;
     network net;
     yerr err = {0};
@@ -76,6 +77,8 @@ static void test_keys(void)
           "iou_loss, iou_normalizer and cls_normalizer kept for yolo-loss (%s %g %g)",
           net.l[1].iou_loss, (double)net.l[1].iou_norm, (double)net.l[1].cls_norm);
     CHECK(net.l[1].scale_xy == 1.05f, "scale_x_y read (%g)", (double)net.l[1].scale_xy);
+    CHECK(net.l[1].label_smooth == .1f, "label_smooth_eps kept for yolo-loss (%g)",
+          (double)net.l[1].label_smooth);
     net_free(&net);
     cfg_free(&c);
 

@@ -5,7 +5,13 @@
  *      maps its box (scaled, offset, cut by the frame, mirrored)
  *   4. the draws: the same seed and record give the same values, other
  *      records other values; jitter 0 and scale 1 keep the aspect; flip off
- *   5. no augmentation: exactly img_letterbox / img_resize */
+ *   5. no augmentation: exactly img_letterbox / img_resize
+ *   6. mosaic: the centre in the middle .2-.8, each tile where its transform
+ *      says and only in its quadrant, the rest grey; the draws repeat
+ *   7. affine: the identity copies exactly, a whole-pixel shift moves the
+ *      pixels exactly (grey comes in), a scale about the centre puts the
+ *      rectangle where the map puts its box; blend
+ *   8. rng_beta(32, 32): mean 1/2, variance 1/260 (mixup's weight) */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -235,6 +241,181 @@ static void test_no_augment(void)
     img_free(&src);
 }
 
+/* The rectangle's box mapped by t, unclipped, in network pixels. */
+static box through(const img_transform *t, box b)
+{
+    double x1 = t->sx * b.x1 + t->dx, x2 = t->sx * b.x2 + t->dx;
+    return (box){fmin(x1, x2), t->sy * b.y1 + t->dy, fmax(x1, x2), t->sy * b.y2 + t->dy};
+}
+
+static void test_mosaic(void)
+{
+    aug_config a = aug_defaults();
+    a.jitter = .3;
+    yrng r, r2;
+    int inside = 1, owns[4] = {0};
+    for (int k = 0; k < 400; k++) {
+        aug_record_rng(&r, 3, (uint64_t)k);
+        aug_mosaic m = aug_mosaic_sample(&a, 100, 60, &r);
+        inside &= m.cx >= 20 && m.cx <= 80 && m.cy >= 12 && m.cy <= 48;
+        owns[m.own]++;
+    }
+    CHECK(inside, "the centre stays in .2-.8 of each side (400 draws)");
+    CHECK(owns[0] > 60 && owns[1] > 60 && owns[2] > 60 && owns[3] > 60,
+          "the own image goes to every quadrant (%d %d %d %d)", owns[0], owns[1], owns[2], owns[3]);
+    aug_record_rng(&r, 3, 9);
+    aug_record_rng(&r2, 3, 9);
+    aug_mosaic m1 = aug_mosaic_sample(&a, 100, 60, &r), m2 = aug_mosaic_sample(&a, 100, 60, &r2);
+    CHECK(memcmp(&m1, &m2, sizeof m1) == 0 && m1.mx == 0 && m1.my == 0,
+          "the same stream: the same mosaic, without margins");
+
+    img src;
+    aug_canvas cv = {.net_w = 96, .net_h = 64};
+    yerr err;
+    if (test_image(&src) < 0 || img_alloc(&cv.im, 96, 64, 3, &err) < 0)
+        return;
+    aug_mosaic m = {.cx = 40, .cy = 30};
+    /* the rectangle is near the image's middle: every tile shows part of it */
+    for (int q = 0; q < 4; q++)
+        m.tile[q] = (aug_draw){.aspect = 1, .scale = .8, .dsat = 1, .dexp = 1, .flip = q == 1};
+    for (int q = 0; q < 4; q++) {
+        for (size_t i = 0; i < (size_t)96 * 64 * 3; i++)
+            cv.im.data[i] = AUG_GREY;
+        img_transform t;
+        int rect[4], out = 0;
+        if (aug_tile(&m, q, &src, &cv, &t, &err) < 0) {
+            CHECK(0, "aug_tile: %s", err.msg);
+            continue;
+        }
+        aug_quadrant(&m, q, 96, 64, rect);
+        for (int y = 0; y < 64; y++)
+            for (int x = 0; x < 96; x++)
+                if (!(x >= rect[0] && x < rect[2] && y >= rect[1] && y < rect[3]))
+                    out |= px(&cv.im, 0, y, x) != AUG_GREY;
+        box want = through(&t, (box){60, 20, 100, 60}), got = bright(&cv.im);
+        want = (box){fmax(want.x1, rect[0]), fmax(want.y1, rect[1]), fmin(want.x2, rect[2]),
+                     fmin(want.y2, rect[3])};
+        CHECK(!out && within(got, want, 1.0),
+              "quadrant %d%s: nothing outside it; the white pixels [%.0f,%.0f,%.0f,%.0f] are "
+              "the mapped box cut to it [%.1f,%.1f,%.1f,%.1f]", q, q == 1 ? " (mirrored)" : "",
+              got.x1, got.y1, got.x2, got.y2, want.x1, want.y1, want.x2, want.y2);
+    }
+    img_free(&cv.im);
+    /* margins 20, 10; the canvas holds picture pixels [-20, 116) x [-10, 74) */
+    m.mx = 20, m.my = 10;
+    cv = (aug_canvas){.x0 = -20, .y0 = -10, .net_w = 96, .net_h = 64};
+    if (img_alloc(&cv.im, 136, 84, 3, &err) == 0) {
+        img_transform t;
+        int rect[4], ok = aug_tile(&m, 0, &src, &cv, &t, &err) == 0;
+        aug_quadrant(&m, 0, 96, 64, rect);
+        box got = bright(&cv.im), want = through(&t, (box){60, 20, 100, 60});
+        got = (box){got.x1 - 20, got.y1 - 10, got.x2 - 20, got.y2 - 10};
+        want = (box){fmax(want.x1, rect[0]), fmax(want.y1, rect[1]), fmin(want.x2, rect[2]),
+                     fmin(want.y2, rect[3])};
+        CHECK(ok && rect[0] == -20 && rect[1] == -10 && rect[2] == 40 && rect[3] == 30 &&
+                  t.net_w == 96 && within(got, want, 1.0),
+              "margins 20, 10: quadrant 0 is [-20, -10, 40, 30] in the picture's pixels, its "
+              "white pixels [%.0f,%.0f,%.0f,%.0f] the mapped box cut to it "
+              "[%.1f,%.1f,%.1f,%.1f]", got.x1, got.y1, got.x2, got.y2, want.x1, want.y1,
+              want.x2, want.y2);
+        img_free(&cv.im);
+    }
+    img_free(&src);
+}
+
+static void test_affine(void)
+{
+    img src, im = {0};
+    yerr err;
+    if (test_image(&src) < 0)
+        return;
+    for (size_t i = 0; i < (size_t)200 * 100 * 3; i++)
+        src.data[i] = src.data[i] > .5f ? 1 : (float)(i % 97) / 97 * .8f;   /* texture under it */
+    aug_canvas whole = {src, 0, 0, 200, 100};
+    aug_affine id = {{1, 0, 0, 0, 1, 0}, 1};
+    CHECK(aug_warp(&whole, &id, &im, &err) == 0 &&
+              memcmp(im.data, src.data, (size_t)200 * 100 * 3 * sizeof *im.data) == 0,
+          "the identity copies every pixel exactly");
+    img_free(&im);
+    aug_affine shift = {{1, 0, 7, 0, 1, -3}, 1};
+    int ok = aug_warp(&whole, &shift, &im, &err) == 0;
+    for (int y = 0; ok && y < 100; y++)
+        for (int x = 0; x < 200; x++) {
+            float want = x < 7 || y >= 97 ? AUG_GREY : px(&src, 1, y + 3, x - 7);
+            ok &= px(&im, 1, y, x) == want;
+        }
+    CHECK(ok, "a shift by (7, -3) moves every pixel exactly; grey comes in");
+    img_free(&im);
+    aug_canvas more = {src, -20, -10, 160, 80};   /* the pixels reach past a 160 x 80 frame */
+    ok = aug_warp(&more, &id, &im, &err) == 0;
+    for (int y = 0; ok && y < 80; y++)
+        for (int x = 0; x < 160; x++)
+            ok &= px(&im, 2, y, x) == px(&src, 2, y + 10, x + 20);
+    CHECK(ok, "pixels from (-20, -10): the identity is the 160 x 80 frame inside them, exactly");
+    img_free(&im);
+    int reach[4];
+    aug_affine_reach(&(aug_affine){{2, 0, -100, 0, 2, -50}, 2}, 200, 100, reach);
+    CHECK(reach[0] == 49 && reach[1] == 24 && reach[2] == 151 && reach[3] == 76,
+          "a map that doubles about the centre samples the middle half, a pixel more: "
+          "[%d, %d, %d, %d]", reach[0], reach[1], reach[2], reach[3]);
+    aug_config a = aug_defaults();
+    a.affine_scale = .5, a.affine_translate = .1, a.degrees = 0;
+    yrng r;
+    aug_record_rng(&r, 5, 1);
+    aug_affine A = aug_affine_sample(&a, 200, 100, &r);
+    img_transform t = {200, 100, A.m[0], A.m[4], A.m[2], A.m[5]};
+    box want = through(&t, (box){60, 20, 100, 60}), got;
+    ok = aug_warp(&whole, &A, &im, &err) == 0;
+    got = bright(&im);
+    CHECK(ok && A.m[1] == 0 && fabs(A.scale - A.m[0]) < 1e-12 && A.scale >= .5 && A.scale < 1.5 &&
+              within(got, want, 1.0),
+          "scale %.3f, shift (%.1f, %.1f): the rectangle [%.0f,%.0f,%.0f,%.0f] where the map puts "
+          "its box [%.1f,%.1f,%.1f,%.1f]", A.scale, A.m[2], A.m[5], got.x1, got.y1, got.x2, got.y2,
+          want.x1, want.y1, want.x2, want.y2);
+    img_free(&im);
+    a.degrees = 30;
+    aug_record_rng(&r, 5, 2);
+    A = aug_affine_sample(&a, 200, 100, &r);
+    double cx = A.m[0] * 100 + A.m[1] * 50 + A.m[2] - 100;   /* where the centre goes */
+    double cy = A.m[3] * 100 + A.m[4] * 50 + A.m[5] - 50;
+    double turn = atan2(A.m[3], A.m[0]) * 180 / 3.14159265358979323846;
+    CHECK(fabs(turn) <= 30 && fabs(hypot(A.m[0], A.m[3]) - A.scale) < 1e-12 &&
+              fabs(A.m[0] - A.m[4]) < 1e-12 && fabs(A.m[1] + A.m[3]) < 1e-12 && fabs(cx) <= 20 &&
+              fabs(cy) <= 10,
+          "--degrees 30: a turn of %.1f degrees, a scale, the centre moved by (%.1f, %.1f), within "
+          "the ranges", turn, cx, cy);
+    img b = {0};
+    if (img_alloc(&b, 200, 100, 3, &err) == 0 && img_alloc(&im, 200, 100, 3, &err) == 0) {
+        for (size_t i = 0; i < (size_t)200 * 100 * 3; i++)
+            b.data[i] = .25f, im.data[i] = 1;
+        aug_blend(&im, &b, .6);
+        CHECK(fabsf(im.data[0] - .7f) < 1e-6f && fabsf(im.data[59999] - .7f) < 1e-6f,
+              "blend .6: .6 x 1 + .4 x .25 = .7");
+        img_free(&b);
+    }
+    img_free(&im);
+    img_free(&src);
+}
+
+static void test_beta(void)
+{
+    yrng r;
+    rng_seed(&r, 11);
+    double s = 0, s2 = 0, lo = 1, hi = 0;
+    for (int i = 0; i < 20000; i++) {
+        double v = rng_beta(&r, 32, 32);
+        s += v, s2 += v * v, lo = fmin(lo, v), hi = fmax(hi, v);
+    }
+    double mean = s / 20000, var = s2 / 20000 - mean * mean;
+    CHECK(fabs(mean - .5) < .002 && fabs(var / (1 / 260.0) - 1) < .05 && lo > .2 && hi < .8,
+          "Beta(32, 32), 20000 draws: mean %.4f (1/2), variance %.5f (1/260 = %.5f), in "
+          "[%.3f, %.3f]", mean, var, 1 / 260.0, lo, hi);
+    s = 0;
+    for (int i = 0; i < 20000; i++)
+        s += rng_gamma(&r, 2.5);
+    CHECK(fabs(s / 20000 - 2.5) < .05, "Gamma(2.5): mean %.3f (2.5)", s / 20000);
+}
+
 int main(void)
 {
     test_hsv();
@@ -242,5 +423,8 @@ int main(void)
     test_place();
     test_draws();
     test_no_augment();
+    test_mosaic();
+    test_affine();
+    test_beta();
     return check_done();
 }

@@ -14,7 +14,10 @@
  *      (tests/fixtures/letterbox-dog.fix, made by tests/darknet/)
  *   5. img_fit_rgb (a video frame's bytes into the input): img_from_rgb then
  *      img_letterbox / img_resize bit for bit, rows on one thread and shared
- *      among several, inside a parallel region too */
+ *      among several, inside a parallel region too
+ *   6. img_resize_window: any window is the whole resize's pixels there,
+ *      bit for bit (up and down, the last row and column, one-row sources);
+ *      a window outside the resize is refused */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -711,6 +714,57 @@ static void test_darknet_fixture(void)
     img_free(&im);
 }
 
+/* Window win of src resized to w x h against the whole resize: 1 if equal. */
+static int window_same(const img *src, int w, int h, const int win[4])
+{
+    img full = {0}, part = {0};
+    yerr err;
+    int same = img_resize(src, w, h, &full, &err) == 0 &&
+               img_resize_window(src, w, h, win, &part, &err) == 0 &&
+               part.w == win[2] - win[0] && part.h == win[3] - win[1];
+    for (int k = 0; same && k < src->c; k++)
+        for (int y = win[1]; same && y < win[3]; y++)
+            same = memcmp(part.data + ((size_t)k * part.h + y - win[1]) * part.w,
+                          full.data + ((size_t)k * h + y) * w + win[0],
+                          (size_t)part.w * sizeof *part.data) == 0;
+    img_free(&full);
+    img_free(&part);
+    return same;
+}
+
+static void test_resize_window(void)
+{
+    img src = {0};
+    yerr err;
+    if (img_alloc(&src, 173, 91, 3, &err) < 0)
+        return;
+    for (size_t i = 0; i < (size_t)173 * 91 * 3; i++)
+        src.data[i] = (float)((i * 2654435761u) % 1000) / 1000;
+    const int sizes[4][2] = {{416, 312}, {96, 40}, {173, 91}, {57, 200}};
+    int all = 1, n = 0;
+    for (int s = 0; s < 4; s++) {
+        int w = sizes[s][0], h = sizes[s][1];
+        const int wins[5][4] = {{0, 0, w, h}, {0, 0, 1, 1}, {w - 1, h - 1, w, h},
+                                {w / 3, h / 2, w - 2, h}, {1, 2, w / 2 + 1, h / 3 + 2}};
+        for (int k = 0; k < 5; k++, n++)
+            all &= window_same(&src, w, h, wins[k]);
+    }
+    CHECK(all, "%d windows of 4 resizes (up, down, the same size, mixed): the whole "
+          "resize's pixels, bit for bit", n);
+    img one = {0}, part = {0};
+    if (img_alloc(&one, 50, 1, 3, &err) == 0) {
+        for (size_t i = 0; i < 150; i++)
+            one.data[i] = (float)i / 150;
+        CHECK(window_same(&one, 30, 20, (const int[4]){5, 7, 25, 20}),
+              "a one-row source: the same");
+        img_free(&one);
+    }
+    CHECK(img_resize_window(&src, 40, 30, (const int[4]){0, 0, 41, 30}, &part, &err) < 0 &&
+              part.data == NULL,
+          "a window past the resize is refused");
+    img_free(&src);
+}
+
 int main(void)
 {
     snprintf(tmpdir, sizeof tmpdir, "/tmp/test_image.XXXXXX");
@@ -724,6 +778,7 @@ int main(void)
     test_letterbox();
     test_darknet_fixture();
     test_fit_rgb();
+    test_resize_window();
     if (!getenv("TEST_IMAGE_KEEP")) {
         char cmd[128];
         snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);

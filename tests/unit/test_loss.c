@@ -7,6 +7,7 @@
  *      darknet with and without the warm-up, v3; several truths in a cell,
  *      boxes at the border, images without objects
  *   4. the plan: assigned counts, IoUs, the no-object mask really masks
+ *   (label smoothing: by hand for v3 and v2, and in the finite differences)
  *   5. target checks */
 #include <math.h>
 #include <stdlib.h>
@@ -111,6 +112,48 @@ static void test_hand_v3(void)
     CHECK(c.grad[4] == -0.5 && c.grad[5] == -0.5 && fabs(t.iou_sum - 1) < 1e-12,
           "v3: grads sigm - 1, IoU 1");
     (void)L;
+    loss_plan_free(&pl);
+}
+
+/* Label smoothing by hand, a box in a 1 x 1 grid, one anchor. v3, 2 classes,
+ * eps .2, class 0 true: targets .9 and .1 (AlexeyAB's q (1 - eps) + eps/2),
+ * the grad sigm(z) - target, minus his delta. v2 (softmax), 3 classes:
+ * targets .8 + .2/3 and .2/3, the grad softmax(z) - target. */
+static void test_hand_smooth(void)
+{
+    tcase c = {.h = {.version = LOSS_V3, .classes = 2, .na = 1, .h = 1, .w = 1, .net_w = 32,
+                     .net_h = 32, .p = defaults(LOSS_V3, 0), .scale_xy = 1, .iou_norm = 1,
+                     .cls_norm = 1, .smooth = .2}};
+    c.anchors[0] = c.anchors[1] = 16;
+    c.h.anchors = c.anchors;
+    double out[7] = {0, 0, 0, 0, 0, 2, -1}, tg[7] = {.5, .5, .5, .5, 1, 1, 0};
+    memcpy(c.out, out, sizeof out);
+    memcpy(c.tgt, tg, sizeof tg);
+    loss_plan pl = {0};
+    loss_terms t;
+    run(&c, &pl, &t);
+    double s2 = 1 / (1 + exp(-2.)), s1 = 1 / (1 + exp(1.));
+    double want = -.9 * log(s2) - .1 * log(1 - s2) - .1 * log(s1) - .9 * log(1 - s1);
+    CHECK(fabs(t.cls - want) < 1e-12, "v3, eps .2: class BCE against .9 and .1 (got %.12g, "
+                                      "want %.12g)", t.cls, want);
+    CHECK(fabs(c.grad[5] - (s2 - .9)) < 1e-12 && fabs(c.grad[6] - (s1 - .1)) < 1e-12,
+          "v3, eps .2: grads sigm(z) - .9 and sigm(z) - .1");
+    c.h = (loss_head){.version = LOSS_V2, .variant = LOSS_DARKNET, .classes = 3, .na = 1,
+                      .h = 1, .w = 1, .net_w = 32, .net_h = 32, .p = defaults(LOSS_V2, 1),
+                      .seen = LOSS_WARMUP_IMAGES, .anchors = c.anchors, .smooth = .2};
+    double out2[8] = {0, 0, 0, 0, 0, 1, 0, -1}, tg2[8] = {.5, .5, .5, .5, 1, 1, 0, 0};
+    memcpy(c.out, out2, sizeof out2);
+    memcpy(c.tgt, tg2, sizeof tg2);
+    run(&c, &pl, &t);
+    double z = exp(1.) + 1 + exp(-1.), p[3] = {exp(1.) / z, 1 / z, exp(-1.) / z};
+    double q[3] = {.8 + .2 / 3, .2 / 3, .2 / 3};
+    want = -(q[0] * log(p[0]) + q[1] * log(p[1]) + q[2] * log(p[2]));
+    CHECK(fabs(t.cls - want) < 1e-12, "v2, eps .2: softmax cross-entropy against .8 + .2/3 and "
+                                      ".2/3 (got %.12g, want %.12g)", t.cls, want);
+    int ok = 1;
+    for (int k = 0; k < 3; k++)
+        ok &= fabs(c.grad[5 + k] - (p[k] - q[k])) < 1e-12;
+    CHECK(ok, "v2, eps .2: grads softmax(z) - target");
     loss_plan_free(&pl);
 }
 
@@ -275,6 +318,7 @@ typedef struct fdspec {
     long seen;
     int box;                 /* v3: LOSS_BOX_* */
     double scale_xy, iou_norm, cls_norm;   /* v3: 0 for 1 */
+    double smooth;           /* v2, v3: label smoothing */
 } fdspec;
 
 static void test_fd(const fdspec *s)
@@ -294,7 +338,7 @@ static void test_fd(const fdspec *s)
                            .p = defaults(s->version, s->variant), .seen = s->seen,
                            .box = s->box, .scale_xy = s->scale_xy ? s->scale_xy : 1,
                            .iou_norm = s->iou_norm ? s->iou_norm : 1,
-                           .cls_norm = s->cls_norm ? s->cls_norm : 1};
+                           .cls_norm = s->cls_norm ? s->cls_norm : 1, .smooth = s->smooth};
         if (s->version == LOSS_V1)
             c->h.h = c->h.w = 3;
         double v2a[6] = {0.6, 0.9, 1.5, 1.2, 3, 2.5}, v3a[6] = {12, 20, 40, 30, 80, 60};
@@ -380,20 +424,26 @@ int main(void)
     test_hand_v1();
     test_hand_v3();
     test_hand_iou();
+    test_hand_smooth();
     static const fdspec specs[] = {
-        {"v1", LOSS_V1, 0, 0, 0, 0, 0, 0, 0},
-        {"v1 softmax", LOSS_V1, 0, 1, 0, 0, 0, 0, 0},
-        {"v2 seed", LOSS_V2, LOSS_SEED, 1, 0, 0, 0, 0, 0},
-        {"v2 darknet", LOSS_V2, LOSS_DARKNET, 1, LOSS_WARMUP_IMAGES, 0, 0, 0, 0},
-        {"v2 darknet, warm-up", LOSS_V2, LOSS_DARKNET, 1, 100, 0, 0, 0, 0},
-        {"v3", LOSS_V3, 0, 0, 0, 0, 0, 0, 0},
+        {"v1", LOSS_V1, 0, 0, 0, 0, 0, 0, 0, 0},
+        {"v1 softmax", LOSS_V1, 0, 1, 0, 0, 0, 0, 0, 0},
+        {"v2 seed", LOSS_V2, LOSS_SEED, 1, 0, 0, 0, 0, 0, 0},
+        {"v2 darknet", LOSS_V2, LOSS_DARKNET, 1, LOSS_WARMUP_IMAGES, 0, 0, 0, 0, 0},
+        {"v2 darknet, warm-up", LOSS_V2, LOSS_DARKNET, 1, 100, 0, 0, 0, 0, 0},
+        {"v3", LOSS_V3, 0, 0, 0, 0, 0, 0, 0, 0},
         {"v3 scale_x_y 1.2, iou_normalizer .5, cls_normalizer 2", LOSS_V3, 0, 0, 0,
-         LOSS_BOX_MSE, 1.2, .5, 2},
-        {"v3 iou", LOSS_V3, 0, 0, 0, LOSS_BOX_IOU, 0, 0, 0},
-        {"v3 giou", LOSS_V3, 0, 0, 0, LOSS_BOX_GIOU, 1.1, 0, 0},
-        {"v3 diou", LOSS_V3, 0, 0, 0, LOSS_BOX_DIOU, 0, .3, 0},
+         LOSS_BOX_MSE, 1.2, .5, 2, 0},
+        {"v3 iou", LOSS_V3, 0, 0, 0, LOSS_BOX_IOU, 0, 0, 0, 0},
+        {"v3 giou", LOSS_V3, 0, 0, 0, LOSS_BOX_GIOU, 1.1, 0, 0, 0},
+        {"v3 diou", LOSS_V3, 0, 0, 0, LOSS_BOX_DIOU, 0, .3, 0, 0},
         {"v3 ciou (alpha held constant), scale_x_y 1.05, iou_normalizer .07", LOSS_V3, 0, 0, 0,
-         LOSS_BOX_CIOU, 1.05, .07, 0},
+         LOSS_BOX_CIOU, 1.05, .07, 0, 0},
+        {"v2 seed, label smoothing .1", LOSS_V2, LOSS_SEED, 1, 0, 0, 0, 0, 0, .1},
+        {"v2 darknet, label smoothing .3", LOSS_V2, LOSS_DARKNET, 1, LOSS_WARMUP_IMAGES, 0, 0, 0,
+         0, .3},
+        {"v3, label smoothing .1, cls_normalizer 2", LOSS_V3, 0, 0, 0, 0, 0, 0, 2, .1},
+        {"v3 ciou, label smoothing .05", LOSS_V3, 0, 0, 0, LOSS_BOX_CIOU, 0, 0, 0, .05},
     };
     for (size_t i = 0; i < sizeof specs / sizeof *specs; i++)
         test_fd(&specs[i]);

@@ -4,7 +4,10 @@
  * darknet's update_*_layer does it, and SGD and Adam against PyTorch
  * (tests/optim/sgd-adam.fix, made by tests/optim/make-fixtures.py), and
  * rates and SGD updates against libdarknet's (tests/optim/darknet.fix, made
- * by tests/optim/make-darknet-fixtures.sh). */
+ * by tests/optim/make-darknet-fixtures.sh); cosine and onecycle against
+ * torch's schedulers and sgdr against AlexeyAB's formula
+ * (tests/optim/lr-torch.fix, made by tests/optim/make-lr-fixtures.py), and
+ * the command line's overrides (--policy, --lrf, --burn-in, --max-batches). */
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -17,6 +20,7 @@
 
 #define FIXTURE "tests/optim/sgd-adam.fix"
 #define DN_FIXTURE "tests/optim/darknet.fix"
+#define LR_FIXTURE "tests/optim/lr-torch.fix"
 #define NET "[net]\nwidth=4\nheight=4\nchannels=2\n"
 
 /* The network of tests/optim/make-fixtures.py: a conv with batch norm, a
@@ -28,15 +32,29 @@
     "[connected]\nbatch_normalize=1\noutput=5\nactivation=linear\n"
 static const char net_cfg[] = NET LAYERS;
 
-static int parse(const char *text, optim_config *o, yerr *err)
+/* Parses text with the command line's values ov (NULL: none). */
+static int parse_over(const char *text, const optim_over *ov, optim_config *o, yerr *err)
 {
     cfg c;
     int rc = cfg_parse(&c, "t.cfg", text, strlen(text), err);
     if (rc == 0) {
-        rc = optim_parse(&c, o, err);
+        rc = ov ? optim_parse_over(&c, ov, o, err) : optim_parse(&c, o, err);
         cfg_free(&c);
     }
     return rc;
+}
+
+static int parse(const char *text, optim_config *o, yerr *err)
+{
+    return parse_over(text, NULL, o, err);
+}
+
+/* A text fixture, opened (checked). */
+static FILE *open_fixture(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    CHECK(f != NULL, "%s opens", path);
+    return f;
 }
 
 /* ---- parsing --------------------------------------------------------------- */
@@ -116,7 +134,8 @@ static void bad(const char *text, const char *want, const char *name)
 static void test_errors(void)
 {
     bad(NET "policy=sig\n[maxpool]\n",
-        "t.cfg:5: [net] policy: unknown policy 'sig' (constant, step, steps, exp, poly, sigmoid)",
+        "t.cfg:5: [net] policy: unknown policy 'sig' (constant, step, steps, exp, poly, sigmoid, "
+        "sgdr, cosine, onecycle)",
         "unknown policy names the valid ones");
     bad(NET "policy=random\n[maxpool]\n", "t.cfg:5: [net] policy: 'random' is not supported",
         "policy=random refused");
@@ -150,6 +169,32 @@ static void test_errors(void)
     bad(NET "adam=1\nB1=1\n[maxpool]\n", "t.cfg:6: [net] B1: '1' is not a number", "B1 = 1");
     bad(NET "adam=2\n[maxpool]\n", "t.cfg:5: [net] adam: '2' is not an integer in [0, 1]",
         "adam=2");
+    /* cosine, onecycle, sgdr */
+    bad(NET "policy=cosine\n[maxpool]\n",
+        "t.cfg:5: [net] policy: policy=cosine needs max_batches > 0 (or --max-batches)",
+        "cosine without max_batches");
+    bad(NET "policy=onecycle\nmax_batches=0\n[maxpool]\n",
+        "t.cfg:6: [net] max_batches: policy=onecycle needs max_batches > 0",
+        "onecycle with max_batches=0");
+    bad(NET "policy=cosine\nmax_batches=10\nlrf=1.5\n[maxpool]\n",
+        "t.cfg:7: [net] lrf: '1.5' is not a number in [0, 1]", "lrf above 1");
+    bad(NET "policy=cosine\nmax_batches=10\nlrf=-.1\n[maxpool]\n",
+        "t.cfg:7: [net] lrf: '-.1' is not a number in [0, 1]", "lrf below 0");
+    bad(NET "policy=onecycle\nmax_batches=10\npct_start=1\n[maxpool]\n",
+        "t.cfg:7: [net] pct_start: 1: the rise's share of max_batches must be above 0 and "
+        "below 1", "onecycle with pct_start=1");
+    bad(NET "policy=onecycle\nmax_batches=10\npct_start=0\n[maxpool]\n",
+        "t.cfg:7: [net] pct_start: 0: the rise's share", "onecycle with pct_start=0");
+    bad(NET "policy=onecycle\nmax_batches=10\ndiv_factor=.5\n[maxpool]\n",
+        "t.cfg:7: [net] div_factor: '.5' is not a number in [1, ", "div_factor below 1");
+    bad(NET "policy=cosine\nmax_batches=10\nlrff=.1\n[maxpool]\n",
+        "t.cfg:7: [net] has no key 'lrff' (did you mean 'lrf'?)", "a typo'd lrf");
+    bad(NET "policy=sgdr\n[maxpool]\n",
+        "t.cfg:5: [net] policy: policy=sgdr needs sgdr_cycle, or max_batches > 0",
+        "sgdr with neither sgdr_cycle nor max_batches");
+    bad(NET "policy=sgdr\nmax_batches=100\nsgdr_mult=0\n[maxpool]\n",
+        "t.cfg:7: [net] sgdr_mult: '0' is not an integer in [1, 1000]",
+        "sgdr_mult=0 (never ends in AlexeyAB's loop)");
 }
 
 /* ---- rates ----------------------------------------------------------------- */
@@ -220,6 +265,33 @@ static void test_rates(void)
         const double want_[] = {.09999546021312976, .05, 4.539786870243439e-06};
         RATES("learning_rate=.1\npolicy=sigmoid\ngamma=.01\nstep=1000\n", "sigmoid", 0, 1000,
               2000);
+    }
+    {   /* .001 + .009 (1 + cos(pi it / 100)) / 2; clamped past the end */
+        const double want_[] = {.01, .001 + .009 * (1 + sqrt(.5)) / 2, .0055, .001, .001};
+        RATES("learning_rate=.01\npolicy=cosine\nmax_batches=100\nlrf=.1\n", "cosine", 0, 25,
+              50, 100, 150);
+    }
+    {   /* ultralytics' lrf default .01; burn_in with power=1: linear */
+        const double want_[] = {0, .005, .01 * (.01 + .99 * (1 + cos(.1 * 3.141592653589793)) / 2),
+                                .0001};
+        RATES("learning_rate=.01\npolicy=cosine\nmax_batches=100\nburn_in=10\npower=1\n",
+              "cosine with burn_in (power 1)", 0, 5, 10, 100);
+    }
+    {   /* rise from .01/25 to .01 over 24 iterations, fall to .01 * .01 over 76 */
+        const double want_[] = {.0004, (.0004 + .01) / 2, .01, .0001 + .0099 / 2, .0001};
+        RATES("learning_rate=.01\npolicy=onecycle\nmax_batches=100\npct_start=.24\n",
+              "onecycle (pct_start .24, div_factor 25, lrf .01)", 0, 12, 24, 62, 100);
+    }
+    {   /* AlexeyAB's: cycles [0,10], [10,30], [30,70]; a cycle's end is in it */
+        const double want_[] = {.01, .0055, .001, .001 + .009 * (1 + cos(3.14159265 / 20)) / 2,
+                                .0055, .001, .001 + .009 * (1 + cos(3.14159265 / 40)) / 2};
+        RATES("learning_rate=.01\npolicy=sgdr\nlearning_rate_min=.001\nsgdr_cycle=10\n",
+              "sgdr (AlexeyAB's, sgdr_mult 2)", 0, 5, 10, 11, 20, 30, 31);
+    }
+    {   /* sgdr_cycle defaults to max_batches: one cosine to learning_rate_min */
+        const double want_[] = {.01, .00500500, .00001};
+        RATES("learning_rate=.01\npolicy=sgdr\nmax_batches=40\n", "sgdr, one cycle "
+              "(sgdr_cycle = max_batches)", 0, 20, 40);
     }
 }
 
@@ -543,8 +615,7 @@ static void dn_sgd(const char *body, const float *want, size_t nwant)
 
 static void test_darknet(void)
 {
-    FILE *f = fopen(DN_FIXTURE, "r");
-    CHECK(f != NULL, "%s opens", DN_FIXTURE);
+    FILE *f = open_fixture(DN_FIXTURE);
     if (!f)
         return;
     char line[1024], text[2048], sgd[1024] = "";
@@ -603,6 +674,102 @@ static void test_check(void)
         net_free(&net);
 }
 
+/* ---- cosine, onecycle, sgdr against torch and AlexeyAB ------------------------ */
+
+/* tests/optim/lr-torch.fix (make-lr-fixtures.py): every iteration of six
+ * schedules, torch's within 1e-6 relative, AlexeyAB's sgdr bit for bit. */
+static void test_lr_fixture(void)
+{
+    FILE *f = open_fixture(LR_FIXTURE);
+    if (!f)
+        return;
+    char line[1024], text[2048], name[64] = "";
+    optim_config o;
+    int have = 0, exact = 0, n = 0, bad = 0, nets = 0;
+    long it;
+    double v, worst_rel = 0;
+    while (fgets(line, sizeof line, f)) {
+        line[strcspn(line, "\n")] = 0;
+        yerr err = {0};
+        if (!strncmp(line, "net ", 4)) {
+            body_text(line + 4, "[maxpool]\n", text, sizeof text);
+            have = parse(text, &o, &err) == 0, exact = 0, nets++;
+            const char *p = strstr(line, "policy=");
+            snprintf(name, sizeof name, "%.*s", p ? (int)strcspn(p + 7, ";") : 1, p ? p + 7 : "?");
+            if (!have && bad++ < 5)
+                printf("#   %s: %s\n", line, err.msg);
+        } else if (!strcmp(line, "exact")) {
+            exact = 1;
+        } else if (sscanf(line, "rate %ld %lf", &it, &v) == 2 && have) {
+            float r = optim_rate(&o, it);
+            n++;
+            if (!exact && v > 0)
+                worst_rel = fmax(worst_rel, fabs(r - v) / v);
+            if ((exact ? r != (float)v : !near(r, v)) && bad++ < 5)
+                printf("#   %s rate(%ld): ours %.9g, want %.9g\n", name, it, r, v);
+        }
+    }
+    fclose(f);
+    CHECK(nets == 6 && n > 250 && bad == 0, "cosine, onecycle (torch's CosineAnnealingLR, "
+          "OneCycleLR: worst relative %.2g) and sgdr (AlexeyAB's formula, bit for bit): %d rates "
+          "of %d schedules, %d wrong", worst_rel, n, nets, bad);
+}
+
+static void test_over(void)
+{
+    static const char steps[] = NET "learning_rate=.01\nburn_in=100\nmax_batches=1000\n"
+                                    "policy=steps\nsteps=500\nscales=.1\n[maxpool]\n";
+    optim_config o;
+    yerr err = {0};
+    int rc = parse_over(steps, &(optim_over){.policy = "cosine"}, &o, &err);
+    CHECK(rc == 0 && o.policy == LR_COSINE && o.lrf == .01f && o.burn_in == 100 &&
+          near(optim_rate(&o, 1000), .0001), "--policy cosine on a steps cfg: cosine to "
+          "lr * .01 (%s)", rc ? err.msg : "ok");
+    rc = parse_over(steps, &(optim_over){.policy = "onecycle", .lrf = .2f, .has_lrf = 1,
+                                         .burn_in = 0, .has_burn_in = 1, .max_batches = 50},
+                    &o, &err);
+    CHECK(rc == 0 && o.policy == LR_ONECYCLE && o.burn_in == 0 && o.max_batches == 50 &&
+          near(optim_rate(&o, 0), .0004) && near(optim_rate(&o, 50), .002),
+          "--policy onecycle --lrf .2 --burn-in 0 --max-batches 50 (%s)", rc ? err.msg : "ok");
+    rc = parse_over(NET "policy=poly\n[maxpool]\n", &(optim_over){.max_batches = 10}, &o, &err);
+    CHECK(rc == 0 && o.max_batches == 10, "--max-batches gives poly its length (%s)",
+          rc ? err.msg : "ok");
+    rc = parse_over(steps, &(optim_over){.policy = "cosinus"}, &o, &err);
+    CHECK(rc < 0 && err.code == YOLO_EUSAGE && strstr(err.msg, "--policy: unknown policy "
+          "'cosinus' (constant, step, steps, exp, poly, sigmoid, sgdr, cosine, onecycle)"),
+          "--policy with an unknown name: a usage error listing the names (%s)", err.msg);
+    rc = parse_over(steps, &(optim_over){.lrf = .1f, .has_lrf = 1}, &o, &err);
+    CHECK(rc < 0 && err.code == YOLO_EUSAGE &&
+          strstr(err.msg, "--lrf goes with policy cosine or onecycle (this run's is steps)"),
+          "--lrf with policy=steps: a usage error (%s)", err.msg);
+    rc = parse_over(NET "[maxpool]\n", &(optim_over){.policy = "cosine"}, &o, &err);
+    CHECK(rc < 0 && err.code == YOLO_EINPUT && strstr(err.msg, "t.cfg: --policy cosine needs "
+          "max_batches > 0 ([net] max_batches or --max-batches)"),
+          "--policy cosine, no max_batches anywhere: says where to give it (%s)", err.msg);
+}
+
+/* cosine's lrf is its own key: unused (and listed) under another policy. */
+static void test_unused_lrf(void)
+{
+    const char *text = NET "max_batches=10\npolicy=poly\nlrf=.1\npct_start=.2\n[maxpool]\n";
+    cfg c;
+    yerr err = {0};
+    optim_config o;
+    char unused[256] = "";
+    int rc = cfg_parse(&c, "t.cfg", text, strlen(text), &err), ab_line = -1;
+    if (rc == 0) {
+        rc = optim_parse(&c, &o, &err);
+        for (int k = 0; k < c.s[0].n; k++)
+            if (strchr("whc", c.s[0].kv[k].key[0]))
+                c.s[0].kv[k].used = 1;
+        cfg_unused(&c, note_unused, unused);
+        ab_line = c.ab_line;
+        cfg_free(&c);
+    }
+    CHECK(rc == 0 && !strcmp(unused, "lrf pct_start ") && ab_line == 0,
+          "lrf, pct_start: known keys, unused by poly, not AlexeyAB's dialect: '%s'", unused);
+}
+
 int main(void)
 {
     test_defaults();
@@ -614,5 +781,8 @@ int main(void)
     test_torch();
     test_darknet();
     test_check();
+    test_lr_fixture();
+    test_over();
+    test_unused_lrf();
     return check_done();
 }

@@ -1,7 +1,8 @@
 /* Unit tests for darknet .weights files (common/net/weights.c): what is read is
  * written back byte for byte (0.2 and 0.1 headers, transposed connected and
  * flipped conv weights); a file too short or too long, or with a bad
- * header, is an error naming the counts; random init repeats per seed. */
+ * header, is an error naming the counts; random init repeats per seed;
+ * weights_write_params writes another array as weights_write would. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +11,7 @@
 #include "yolo/net/weights.h"
 
 #include "check.h"
+#include "testnet.h"
 
 #define FX "tests/fixtures"
 
@@ -22,19 +24,6 @@ static const char *tmp(const char *name)
     k = (k + 1) % 4;
     snprintf(path[k], sizeof path[k], "%s/%s", dir, name);
     return path[k];
-}
-
-static int build(const char *text, network *net)
-{
-    cfg c;
-    yerr err = {0};
-    int rc = cfg_parse(&c, "t.cfg", text, strlen(text), &err);
-    if (rc == 0) {
-        rc = net_load(&c, net, &err);
-        cfg_free(&c);
-    }
-    CHECK(rc == 0, "test network builds (%s)", rc ? err.msg : "ok");
-    return rc;
 }
 
 static int build_file(const char *path, network *net)
@@ -120,12 +109,39 @@ static void test_round_trips(void)
     net_free(&net);
 }
 
+/* weights_write_params with another array laid out as net's parameters
+ * (an EMA's) writes what weights_write writes for a network holding those
+ * values: the same header, the transposed parts turned back the same way. */
+static void params_file(network *net)
+{
+    size_t n = net->nparams;
+    float *other = malloc(n * sizeof *other), *mine = malloc(n * sizeof *mine);
+    yerr err = {0};
+    if (!other || !mine) {
+        free(other), free(mine);
+        return;
+    }
+    for (size_t i = 0; i < n; i++)
+        other[i] = 100.f + (float)i * .5f;
+    int rc = weights_write_params(net, other, tmp("p.weights"), &err);
+    memcpy(mine, net->params, n * sizeof *mine);
+    memcpy(net->params, other, n * sizeof *other);
+    rc = rc ? rc : weights_write(net, tmp("q.weights"), &err);
+    memcpy(net->params, mine, n * sizeof *mine);
+    size_t na = 0, nb = 0;
+    unsigned char *a = slurp(tmp("p.weights"), &na), *b = slurp(tmp("q.weights"), &nb);
+    CHECK(rc == 0 && a && b && na == nb && na > 0 && !memcmp(a, b, na),
+          "weights_write_params: another array's values as weights_write writes them "
+          "(transposed parts included, %zu and %zu bytes; %s)", na, nb, rc ? err.msg : "ok");
+    free(a), free(b), free(other), free(mine);
+}
+
 /* Connected weights under a major/minor > 1000 header are [inputs,
  * outputs] in the file; flipped conv weights [c*size*size, n]. */
 static void test_transposed(void)
 {
     network net;
-    if (build("[net]\nwidth=2\nheight=1\nchannels=3\n[convolutional]\nfilters=2\nsize=1\n"
+    if (test_net("[net]\nwidth=2\nheight=1\nchannels=3\n[convolutional]\nfilters=2\nsize=1\n"
               "flipped=1\nbatch_normalize=1\n[connected]\noutput=3\n", &net) < 0)
         return;
     /* conv: 2 biases, 6 bn, 6 weights; connected (2*2*1=4 inputs): 3 biases, 12 weights */
@@ -146,6 +162,7 @@ static void test_transposed(void)
     /* file fc weights [4 inputs][3 outputs] = 17..28; memory [3][4] */
     CHECK(fc->weights[2 * 4 + 1] == 17 + 1 * 3 + 2 && fc->weights[0 * 4 + 3] == 17 + 3 * 3,
           "old connected weights transposed to [outputs, inputs]");
+    params_file(&net);
     net_free(&net);
 }
 
@@ -162,7 +179,7 @@ static void expect_error(network *net, const void *p, size_t n, int code, const 
 static void test_errors(void)
 {
     network net;
-    if (build("[net]\nwidth=4\nheight=4\nchannels=1\n[convolutional]\nfilters=2\nsize=3\n",
+    if (test_net("[net]\nwidth=4\nheight=4\nchannels=1\n[convolutional]\nfilters=2\nsize=3\n",
               &net) < 0)
         return;
     /* 2 biases + 18 weights */
@@ -223,7 +240,8 @@ int main(void)
     test_transposed();
     test_errors();
     test_random();
-    const char *names[] = {"a.weights", "old.weights", "back.weights", "t.weights", "bad.weights"};
+    const char *names[] = {"a.weights", "old.weights", "back.weights", "t.weights", "bad.weights",
+                           "p.weights", "q.weights"};
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
         remove(tmp(names[i]));
     rmdir(dir);

@@ -4,21 +4,26 @@
  * darknet's forward does in place: logistic on x, y, objectness, classes,
  * and (AlexeyAB's scale_x_y = s) x, y = s * x - (s - 1) / 2, which lets a
  * box centre reach its cell's edges. Of AlexeyAB's training keys, iou_loss,
- * iou_normalizer and cls_normalizer are kept for yolo-loss (darknet-forward
- * writes them in the head's `output` entry); the others (max_delta,
+ * iou_normalizer, cls_normalizer and label_smooth_eps are kept for yolo-loss
+ * (darknet-forward writes them in the head's `output` entry); the others (max_delta,
  * beta_nms, nms_kind, ...) are accepted, their words checked, and left
  * unused: reported. */
 #include <string.h>
 
 #include "yolo/net/layers.h"
 
-/* iou_loss, iou_normalizer and cls_normalizer into l (the loss's). */
+/* iou_loss, iou_normalizer, cls_normalizer and label_smooth_eps into l (the
+ * loss's). */
 static int yolo_loss_keys(layer *l, cfg *c, cfg_section *s, yerr *err)
 {
     if (cfg_word(c, s, "iou_loss", "mse iou giou diou ciou", err) < 0 ||
         cfg_float(c, s, "iou_normalizer", 1, 0, 1e6f, &l->iou_norm, err) < 0 ||
-        cfg_float(c, s, "cls_normalizer", 1, 0, 1e6f, &l->cls_norm, err) < 0)
+        cfg_float(c, s, "cls_normalizer", 1, 0, 1e6f, &l->cls_norm, err) < 0 ||
+        cfg_float(c, s, "label_smooth_eps", 0, 0, 1, &l->label_smooth, err) < 0)
         return -1;
+    if (l->label_smooth >= 1)
+        return cfg_fail(c, s, "label_smooth_eps", err, "'%s' is not below 1 (1 makes every "
+                        "class target 1/2)", cfg_str(s, "label_smooth_eps", ""));
     const char *w = cfg_str(s, "iou_loss", "");
     memcpy(l->iou_loss, w, strlen(w) + 1);    /* one of the words: < 8 bytes */
     return 0;

@@ -10,7 +10,14 @@
  * The centroid update is the mean w and mean h of the boxes assigned to a
  * cluster, as YOLO9000 and darknet's gen_anchors scripts do: it is not the
  * minimiser of 1 - IoU, so a step may lower the average IoU slightly; the
- * loop stops when no assignment changes or after max_iter updates. */
+ * loop stops when no assignment changes or after max_iter updates.
+ *
+ * A set of anchors is also scored by ultralytics' "best possible recall":
+ * a box can be learnt by an anchor when no side of one is ratio_thresh
+ * times the other's or more, max(w/a_w, a_w/w, h/a_h, a_h/h) < ratio_thresh
+ * (4 by default, as ultralytics' anchor_t); BPR is the fraction of boxes
+ * that some anchor can learn. Like the IoU it compares shapes, so the units
+ * do not change it. */
 #ifndef YOLO_ANCHORS_H
 #define YOLO_ANCHORS_H
 
@@ -26,6 +33,7 @@
 #define ANCHORS_MAX_RESTARTS 10000
 #define ANCHORS_MAX_ITER 100000
 #define ANCHORS_MAX_BOXES 100000000   /* all boxes are held in memory */
+#define ANCHORS_RATIO_THRESH 4.0      /* default of the BPR's side ratio (ultralytics') */
 
 /* A box shape: width and height as fractions of the image's (or of the
  * network input's, once units are applied). */
@@ -62,6 +70,11 @@ typedef struct anchors_set {
     int k;
     anchor_wh a[ANCHORS_MAX_K]; /* [k] fractions of the image */
     double avg_iou;             /* mean over boxes of the IoU with the best anchor */
+    double ratio_thresh;        /* the side ratio bpr and aat are counted below */
+    double bpr;                 /* best possible recall: the fraction of boxes some anchor
+                                   is within ratio_thresh of (anchors_ratio_fit) */
+    double aat;                 /* anchors above threshold: the mean over boxes of the
+                                   number of anchors within ratio_thresh of the box */
     long iters;                 /* assignment steps of the run that made it */
     /* [2k] w0,h0, w1,h1, ... in a cfg's units: what is written out. Kept
      * apart from a[] so anchors given with --eval come out as given. */
@@ -77,6 +90,13 @@ typedef struct anchors_params {
 
 /* Mean over boxes b[0, n) of the IoU with the best of a[0, k). 0 if n == 0. */
 double anchors_avg_iou(const anchor_wh *b, size_t n, const anchor_wh *a, int k);
+
+/* The best possible recall and anchors above threshold of a[0, k) over the
+ * boxes b[0, n) (see the top), into s->bpr and s->aat, with thr into
+ * s->ratio_thresh; both 0 when n == 0. Integer counts, so the result does
+ * not depend on the number of OpenMP threads. */
+void anchors_ratio_fit(const anchor_wh *b, size_t n, const anchor_wh *a, int k, double thr,
+                       anchors_set *s);
 
 /* k-means with d = 1 - IoU, k-means++ initialisation, p->restarts runs from
  * one random stream seeded with p->seed; keeps the run with the highest
@@ -107,8 +127,9 @@ int anchors_parse_list(const char *s, const anchors_units *u, anchors_set *out, 
 void anchors_print_cfg(FILE *f, const anchors_set *s, const anchors_units *u);
 
 /* Sets the keys of an anchors record (docs/records.md, "anchors records")
- * on r: anchors (s->cfg), k, units, grid or net_w/net_h, avg_iou, boxes,
- * and seed unless seed is NULL (anchors evaluated, not clustered). */
+ * on r: anchors (s->cfg), k, units, grid or net_w/net_h, avg_iou, bpr, aat,
+ * ratio_thresh, boxes, and seed unless seed is NULL (anchors evaluated, not
+ * clustered). */
 int anchors_to_record(rec *r, const anchors_set *s, const anchors_units *u, size_t boxes,
                       const uint64_t *seed, yerr *err);
 
@@ -125,11 +146,12 @@ typedef struct anchors_job {
     int eval;              /* score `given` instead of clustering */
     anchors_set given;     /* the --eval anchors, fractions of the image */
     const char *plot;      /* SVG path, or NULL */
+    double ratio_thresh;   /* of the best possible recall (ANCHORS_RATIO_THRESH) */
 } anchors_job;
 
 /* After the stream: clusters d (or scores j->given), writes the plot, the
- * anchors record to w, and, when summary is not NULL, the cfg line and the
- * average IoU to it. 0, or -1 with err (YOLO_EINPUT too few boxes,
+ * anchors record to w, and, when summary is not NULL, the cfg line, the
+ * average IoU and the best possible recall to it. 0, or -1 with err (YOLO_EINPUT too few boxes,
  * YOLO_EIO). */
 int anchors_run(const anchors_job *j, const anchors_data *d, rec_writer *w, FILE *summary,
                 yerr *err);

@@ -142,6 +142,12 @@ void img_fill_grey(img *im, int y0);
  * 0 * inf (NaN); here row 0 of the temporary is used instead. */
 int img_resize(const img *src, int w, int h, img *dst, yerr *err);
 
+/* The window win = {x0, y0, x1, y1} (0 <= x0 < x1 <= w, likewise y) of
+ * img_resize(src, w, h), the same bits, as a new (x1 - x0) x (y1 - y0)
+ * image: only the source rows and the columns the window needs are
+ * resampled (a mosaic tile shows a part of its image). */
+int img_resize_window(const img *src, int w, int h, const int win[4], img *dst, yerr *err);
+
 /* The transform img_resize applies (a stretch: dx = dy = 0). */
 img_transform img_resize_transform(int src_w, int src_h, int w, int h);
 

@@ -50,6 +50,8 @@ typedef struct loss_cfg {
     long seen;          /* darknet v2: images seen before the first record */
     int box;            /* v3: LOSS_BOX_*, or -1: each head's iou_loss (absent: mse) */
     double iou_norm, cls_norm; /* v3: AlexeyAB's normalizers; NAN: each head's (absent: 1) */
+    double smooth;      /* v2, v3: label smoothing ε in [0, 1); NAN: a yolo head's
+                           label_smooth_eps (absent, and region heads: 0) */
 } loss_cfg;
 
 /* The LOSS_BOX_* of one of LOSS_BOX_WORDS, -1 if none. */
@@ -81,6 +83,8 @@ typedef struct loss_head {
     double scale_xy;         /* v3: AlexeyAB's scale_x_y (1: none) */
     int box;                 /* v3: LOSS_BOX_* */
     double iou_norm, cls_norm; /* v3: box and class terms times these */
+    double smooth;           /* v2, v3: label smoothing ε of the class targets: q(1 - ε) + ε/2
+                                (v3, each logistic unit), q(1 - ε) + ε/C (v2, the softmax) */
 } loss_head;
 
 size_t loss_head_preds(const loss_head *h);  /* predictions: A*H*W or S*S*num */

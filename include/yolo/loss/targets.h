@@ -45,6 +45,8 @@ typedef struct tgt_counts {
     long unassigned;  /* v3: best anchor in no head's mask */
     long dropped;     /* outside the frame or thinner than TGT_MIN_SIDE after clipping */
     long over;        /* past the per-image bound */
+    long remnants;    /* --mosaic, --affine: cut to a remnant (yolo/loss/view.h's rule) */
+    long unread;      /* --mosaic, --mixup: a partner whose image could not be read */
 } tgt_counts;
 
 /* b (original pixels) mapped by t, clipped to the network frame and turned
@@ -82,6 +84,10 @@ typedef struct enc_config {
     long size_every;          /* records per size (0: 10 x the cfg's batch, darknet's 10 steps) */
     long skip;                /* output records left out at the start, numbered as if
                                  written: a resumed run's position (--skip) */
+    double mosaic, mixup;     /* --mosaic P, --mixup P: probabilities (0: off; > 0: the
+                                 records are held, as for --epochs) */
+    int affine;               /* --affine: every picture mapped at random */
+    double affine_scale, affine_translate, degrees;   /* its ranges (aug_config's) */
     const yrep *rep;          /* warnings (the stage's sink; NULL: silent) */
     rec_writer *out;          /* where the records go, in order */
     const char *stage;        /* names the stage in the `error` it sets */
@@ -116,6 +122,10 @@ typedef struct enc {
     size_t nheld, capheld;
     char **names;             /* [nnames] input names of held records */
     int nnames;
+    size_t *pool;             /* [npool] held records a mosaic or blend may draw: no
+                                 `error`, with `objects`; [cappool] allocated */
+    size_t npool, cappool;
+    size_t *slot_held;        /* [cf.batch] the held record in each slot (SIZE_MAX: none) */
 } enc;
 
 int enc_open(enc *e, const enc_config *cf, yerr *err);
@@ -131,9 +141,9 @@ int enc_flush(enc *e, yerr *err);
  * network planned at that square size. */
 int enc_size(const enc_config *cf, long every, uint64_t number);
 
-/* --epochs, --shuffle: enc_hold keeps the record just read (its bytes, about
- * the size of the input); enc_replay then encodes every held record once
- * per epoch, in the order of the input or shuffled. */
+/* --epochs, --shuffle, --mosaic, --mixup: enc_hold keeps the record just
+ * read (its bytes, about the size of the input); enc_replay then encodes
+ * every held record once per epoch, in the order of the input or shuffled. */
 int enc_hold(enc *e, yerr *err);
 int enc_replay(enc *e, yerr *err);
 

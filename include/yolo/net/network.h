@@ -63,6 +63,7 @@ typedef struct layer {
     char iou_loss[8];         /* yolo: AlexeyAB's iou_loss (mse, iou, giou, diou, ciou; ""
                                  when the cfg gives none), for yolo-loss */
     float iou_norm, cls_norm; /* yolo: his iou_normalizer, cls_normalizer (1: none) */
+    float label_smooth;       /* yolo: his label_smooth_eps, in [0, 1) (0: none) */
     const char *no_backward;  /* the cfg key whose option has a forward pass but no
                                  backward yet (training refuses the cfg), or NULL */
 

@@ -1,7 +1,7 @@
 /* The optimiser and learning-rate schedule of a darknet [net] section:
  * SGD with momentum and weight decay as darknet applies them, or Adam (by
- * option), and darknet's policies (constant, step, steps, exp, poly,
- * sigmoid) with burn_in.
+ * option), darknet's policies (constant, step, steps, exp, poly, sigmoid),
+ * AlexeyAB's sgdr, and this project's cosine and onecycle, with burn_in.
  *
  * Units, as darknet: an "iteration" (a batch in darknet's words) is one
  * update, after `batch` images (the cfg's batch, all subdivisions); the
@@ -16,7 +16,8 @@
 #define OPTIM_MAX_STEPS 64
 
 typedef enum {
-    LR_CONSTANT, LR_STEP, LR_STEPS, LR_EXP, LR_POLY, LR_SIG, LR_N
+    LR_CONSTANT, LR_STEP, LR_STEPS, LR_EXP, LR_POLY, LR_SIG, LR_SGDR, LR_COSINE, LR_ONECYCLE,
+    LR_N
 } lr_policy;
 
 typedef struct optim_config {
@@ -32,23 +33,64 @@ typedef struct optim_config {
     int step;                  /* step, sig */
     float scale;               /* step */
     float gamma;               /* exp, sig */
-    int max_batches;           /* the run's length in iterations; poly needs it */
+    int max_batches;           /* the run's length in iterations; poly, cosine, onecycle
+                                  need it */
+    float lrf;                 /* cosine, onecycle: the last rate, a fraction of
+                                  learning_rate (ultralytics' lrf) */
+    float pct_start;           /* onecycle: the share of max_batches the rise takes */
+    float div_factor;          /* onecycle: it starts at learning_rate / div_factor */
+    float lr_min;              /* sgdr: AlexeyAB's learning_rate_min (a rate, not a share) */
+    int sgdr_cycle, sgdr_mult; /* sgdr: the first cycle's iterations, each next one's factor */
     int adam;                  /* Adam instead of SGD */
     float b1, b2, eps;         /* Adam */
 } optim_config;
 
 /* Reads the training keys of [net] (darknet's names and defaults; the
- * policies are spelled constant, step, steps, exp, poly, sigmoid). A bad
- * value, an unknown policy (or darknet's "random"), steps and scales of
- * different lengths or steps not increasing, subdivisions not dividing
- * batch, poly without max_batches: -1 with file:line in err. Like darknet,
- * only the chosen policy's keys are read (step, scale, steps, scales,
- * gamma), and B1, B2, eps only with adam=1: the others stay unused. */
+ * policies are spelled constant, step, steps, exp, poly, sigmoid, sgdr,
+ * cosine, onecycle). A bad value, an unknown policy (or darknet's
+ * "random"), steps and scales of different lengths or steps not increasing,
+ * subdivisions not dividing batch, poly, cosine or onecycle without
+ * max_batches, sgdr with neither sgdr_cycle nor max_batches: -1 with
+ * file:line in err. Like darknet, only the chosen policy's keys are read
+ * (step, scale, steps, scales, gamma; sgdr: learning_rate_min, sgdr_cycle,
+ * sgdr_mult; cosine: lrf; onecycle: lrf, pct_start, div_factor), and B1,
+ * B2, eps only with adam=1: the others stay unused. */
 int optim_parse(cfg *c, optim_config *o, yerr *err);
+
+/* What a command line changes in [net] before it is read (darknet-forward
+ * --policy, --lrf, --burn-in, --max-batches), so that a schedule can be
+ * switched without editing the cfg. */
+typedef struct optim_over {
+    const char *policy;        /* NULL: the cfg's */
+    float lrf;                 /* with has_lrf: instead of the cfg's lrf */
+    int has_lrf;
+    int burn_in;               /* with has_burn_in */
+    int has_burn_in;
+    int max_batches;           /* 0: the cfg's */
+} optim_over;
+
+/* optim_parse with ov's values in place of the cfg's (ov NULL: none). An
+ * unknown --policy, or --lrf with a policy that has no lrf, is YOLO_EUSAGE
+ * naming the option; the policy's other keys come from the cfg. */
+int optim_parse_over(cfg *c, const optim_over *ov, optim_config *o, yerr *err);
 
 /* The learning rate at iteration it, darknet's batch_num (images seen /
  * batch): burn_in first, then the policy, with darknet's formulas
- * (get_current_rate, same float/double mix: bit for bit the same values).
+ * (get_current_rate, same float/double mix: bit for bit the same values;
+ * sgdr is AlexeyAB's, likewise). With C(a, b, f) = b + (a - b) (1 + cos(pi
+ * f)) / 2, the cosine interpolation from a (f = 0) to b (f = 1), lr the
+ * learning_rate, M max_batches, i = it clamped to [0, M]:
+ *   cosine:   C(lr, lr * lrf, i / M)
+ *   onecycle: with P = pct_start * M and lr0 = lr / div_factor,
+ *             C(lr0, lr, i / P) for i <= P, C(lr, lr * lrf, (i - P) / (M - P)) after
+ *   sgdr:     C(lr, learning_rate_min, (it - s) / n) in the cycle [s, s + n] that
+ *             holds it: the first is [0, sgdr_cycle], each next one sgdr_mult
+ *             times as long, starting where the last ended
+ * (cosine is torch's CosineAnnealingLR with T_max = M, eta_min = lr * lrf,
+ * after `it` steps of the scheduler; onecycle is torch's OneCycleLR with
+ * anneal_strategy 'cos', total_steps = M + 1, pct_start = (P + 1) / (M + 1),
+ * the same div_factor, final_div_factor = 1 / (lrf * div_factor), after `it`
+ * steps; its momentum is not cycled.)
  * darknet counts an update's images before it asks for the rate, so its
  * k-th update (k = 1, 2, ...) runs at optim_rate(o, k): pass the same
  * number as optim_update's t to train as darknet does (optim_rate(o, 0) is

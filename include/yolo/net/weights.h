@@ -33,6 +33,10 @@ int weights_read_partial(network *net, const char *path, int *nlayers, yerr *err
  * fsynced, renamed over path, the folder fsynced (a durable yfile): a
  * crash or a power loss leaves the old file or the new one. */
 int weights_write(const network *net, const char *path, yerr *err);
+/* The same file with params [net->nparams], laid out as net->params, as its
+ * body (net's header and seen): another set of values for the same
+ * network, such as an average of its parameters (net/ema.h). */
+int weights_write_params(const network *net, const float *params, const char *path, yerr *err);
 /* Layers [0, nlayers) as darknet's `partial` writes them: header 0.2.0,
  * seen 0 (64-bit), then those layers' parameters in file order. */
 int weights_write_upto(const network *net, const char *path, int nlayers, yerr *err);

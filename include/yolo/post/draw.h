@@ -184,7 +184,9 @@ void draw_sheet_free(draw_sheet *sh);
 typedef struct draw_cfg {
     const char *out_dir;   /* --out: one JPEG per record, or NULL */
     const char *sheet;     /* --sheet: the contact sheet, or NULL */
-    int truth;             /* --truth: draw `objects` too */
+    int truth;             /* --truth: draw `objects` too (with input: `truth`) */
+    int input;             /* --input: draw on `input`, the network's picture; the
+                              detections mapped there by `transform` */
     int strict;            /* --strict: a missing, truncated or corrupt image is an error */
     double thresh;         /* --thresh: detections drawn from this score up */
     const names *nm;       /* --names, or NULL */

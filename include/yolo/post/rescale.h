@@ -58,6 +58,8 @@ typedef struct rescale_head {
                                   absent), iou_normalizer and cls_normalizer (1 when absent):
                                   for yolo-loss; decoding does not use them */
     double iou_norm, cls_norm;
+    double smooth;             /* yolo: AlexeyAB's label_smooth_eps in [0, 1) (0 when
+                                  absent), for yolo-loss */
     int net_w, net_h;
     double anchors[2 * RESCALE_MAX_ANCHORS]; /* [2*na] the head's own pairs: region in
                                                 grid cells, yolo in network pixels (mask

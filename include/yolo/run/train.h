@@ -26,6 +26,7 @@
 #include <stdint.h>
 
 #include "yolo/records/batch.h"
+#include "yolo/net/ema.h"
 #include "yolo/net/network.h"
 #include "yolo/net/optim.h"
 #include "yolo/base/rng.h"
@@ -60,6 +61,12 @@ typedef struct train_config {
                                    (0: never) */
     int sync_bn;                /* under mpirun: batch norm's statistics over every rank's
                                    images (net_sync) */
+    optim_over sched;           /* --policy, --lrf, --burn-in in place of the cfg's (its
+                                   max_batches: max_batches above) */
+    double ema;                 /* keep a moving average of the weights with this decay
+                                   (yolo/net/ema.h; 0: none): CHECKPOINT.ema beside each
+                                   checkpoint, validated and written to --best in their place */
+    double ema_tau;             /* its ramp's time constant in steps (0: none) */
 } train_config;
 
 /* Under mpirun (yolo/run/dist.h) each rank trains on its shard with
@@ -117,6 +124,11 @@ typedef struct trainer {
     int stop_all;               /* under mpirun: a rank was stopped by signal or patience */
     int ended_together;         /* every rank stopped at the same step (checked at the end) */
     int ok;                     /* train_finish succeeded: MPI ends normally, else aborts */
+    net_ema ema;                /* the weights' moving average (ema_on; rank 0 only) */
+    int ema_on;
+    int ema_fresh;              /* resumed with --ema from a state without one: it starts here */
+    int ema_dropped;            /* resumed without --ema from a state with one */
+    double ema_was[2];          /* the resumed state's EMA decay and tau */
 } trainer;
 
 /* Reads the schedule; joins the ranks under mpirun (each trains batch /
@@ -131,6 +143,9 @@ int train_plan(trainer *t, cfg *c, const train_config *tc, yerr *err);
  * far, the patience used); else seen starts at 0. Installs the SIGINT/SIGTERM
  * handlers. */
 int train_start(trainer *t, network *net, const int *heads, int nheads, yerr *err);
+/* What train_start found worth saying: an EMA that starts over or is
+ * dropped at a resume, or resumed with other settings. */
+void train_report_start(const trainer *t, const yrep *rep);
 /* Starts reading n records back (n <= TRAIN_MAX_BATCH) while the caller
  * writes them. */
 int train_expect(trainer *t, int n, yerr *err);

@@ -14,6 +14,9 @@
  *   moment2    f32 [P]   Adam's second moment (adam only)
  *   ranks      int       data-parallel (mpirun): the number of ranks, each of
  *                        which read `records` of its own stream (absent: 1)
+ *   ema        f32 [P]   with --ema: the moving average of the parameters
+ *                        (yolo/net/ema.h), as the step left it
+ *   ema_updates int      its updates; ema_decay, ema_tau (float) its settings
  *
  * A checkpoint writes it before the weights, the previous one kept as
  * WEIGHTS.state.prev, each file whole and then renamed: a run killed at any
@@ -26,6 +29,7 @@
 
 #include "yolo/base/err.h"
 #include "yolo/base/rng.h"
+#include "yolo/net/ema.h"
 #include "yolo/net/network.h"
 
 typedef struct train_state {
@@ -37,6 +41,10 @@ typedef struct train_state {
     uint64_t weights_hash;   /* tstate_hash of the parameters the state goes with */
     int ranks;               /* processes of a data-parallel run (0 or 1: one); records and
                                 skipped are then rank 0's stream's */
+    net_ema *ema;            /* the moving average (NULL: none): written when set; read into
+                                (avg, updates) when set and the file has one */
+    int had_ema;             /* read: the file holds an EMA */
+    double ema_decay, ema_tau;   /* read: its settings */
 } train_state;
 
 /* FNV-1a over the bytes of net's parameters (the weights file's body). */
@@ -44,15 +52,16 @@ uint64_t tstate_hash(const network *net);
 
 /* "PATH.state" into buf[n]; -1 (YOLO_EUSAGE) when it does not fit. */
 int tstate_path(const char *weights_path, char *buf, size_t n, yerr *err);
-/* Writes s and net's moments (net->momentum, and moment2 with Adam); an
- * existing path is renamed to path.prev first. */
+/* Writes s and net's moments (net->momentum, and moment2 with Adam), and
+ * s->ema when set; an existing path is renamed to path.prev first. */
 int tstate_write(const char *path, const train_state *s, const network *net, yerr *err);
 /* The state of net's weights (as loaded: net->seen and the parameters) from
  * path, or else path.prev, into s and net's moments. 0; 1 when neither file
  * exists; -1 with err: YOLO_EINPUT when neither is of these weights, or one
  * that is is not a state of this network (parameter count, optimiser, a key
- * missing or of the wrong type), naming the file and key; YOLO_EIO for a
- * read error. */
+ * missing or of the wrong type, an EMA of another size), naming the file
+ * and key; YOLO_EIO for a read error. s->ema (set by the caller, or NULL)
+ * receives the file's EMA, if it has one (s->had_ema). */
 int tstate_read(const char *path, train_state *s, network *net, yerr *err);
 
 #endif
