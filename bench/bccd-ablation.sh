@@ -6,9 +6,12 @@
 # on), trained from the same random weights on trainval, no validation, and
 # its last weights (the EMA's where the row keeps the EMA) scored on the test
 # split: mAP@0.5 (VOC2010+ interpolation) and each class's AP.
-#   sh bench/bccd-ablation.sh [-m MINUTES] [-r ROWS] [BCCD-DIR]
+#   sh bench/bccd-ablation.sh [-m MINUTES] [-t SECONDS-PER-STEP] [-r ROWS] [BCCD-DIR]
 # -m: the budget per row (default 60: about 9 hours for the 9 rows; the
-# figures in docs/benchmarks.md say which budget they had); -r: the rows to
+# figures in docs/benchmarks.md say which budget they had); -t: a step's
+# time given instead of timed (make-cfg.sh --seconds-per-step), so that the
+# step count, and with it every figure, does not depend on the machine's
+# load when the script starts; -r: the rows to
 # run, by name, comma-separated (default all):
 #   recipe      train.sh -p small's options, written out
 #   no-mosaic   without encode-targets --mosaic
@@ -21,9 +24,12 @@
 #   coco-anchors the template's COCO anchors instead of BCCD's (-A off)
 set -eu
 BIN=${BIN:-bin}
-minutes=60 rows=recipe,no-mosaic,no-affine,no-aug,no-ema,no-cosine,no-smooth,mixup,coco-anchors
-while getopts "m:r:" o; do
-  case $o in m) minutes=$OPTARG ;; r) rows=$OPTARG ;; *) echo "usage: sh bench/bccd-ablation.sh [-m MINUTES] [-r ROWS] [BCCD-DIR]" >&2; exit 1 ;; esac
+minutes=60 sps= rows=recipe,no-mosaic,no-affine,no-aug,no-ema,no-cosine,no-smooth,mixup,coco-anchors
+while getopts "m:t:r:" o; do
+  case $o in
+    m) minutes=$OPTARG ;; t) sps=$OPTARG ;; r) rows=$OPTARG ;;
+    *) echo "usage: sh bench/bccd-ablation.sh [-m MINUTES] [-t SECONDS-PER-STEP] [-r ROWS] [BCCD-DIR]" >&2; exit 1 ;;
+  esac
 done
 shift $((OPTIND - 1))
 data=${1:-../shared/data/BCCD}
@@ -37,10 +43,13 @@ printf 'Platelets\nRBC\nWBC\n' > "$out/names"
 echo "bccd-ablation: $(date -u '+%Y-%m-%d %H:%M') UTC, $(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //'), $(nproc) cores, kernels ${YOLO_ISA:-the best the CPU has}, load $(cut -d' ' -f1-3 /proc/loadavg)"
 aug="--shuffle --mosaic 1 --affine --affine-scale .5 --affine-translate .1"
 export AUGMENT="$aug"   # make-cfg.sh times the recipe's steps
-BIN=$BIN bash pipelines/make-cfg.sh -q -n "$out/names" -s trainval --minutes "$minutes" -o "$out/net.cfg" small "$data"
+BIN=$BIN bash pipelines/make-cfg.sh -q -n "$out/names" -s trainval --minutes "$minutes" \
+  ${sps:+--seconds-per-step "$sps"} -o "$out/net.cfg" small "$data"
 unset AUGMENT
 steps=$(sed -n 's/^max_batches=//p' "$out/net.cfg")
-echo "bccd-ablation: $minutes minutes here: $steps steps of 32 images for every row"
+how="here (timed)"
+[ -z "$sps" ] || how="at $sps s a step (given)"
+echo "bccd-ablation: $minutes minutes $how: $steps steps of 32 images for every row"
 # the same cfg on darknet's steps policy
 sed -e "s/^policy=cosine/policy=steps\nsteps=$((steps * 8 / 10)),$((steps * 9 / 10))\nscales=.1,.1/" -e '/^lrf=/d' \
   "$out/net.cfg" > "$out/steps.cfg"

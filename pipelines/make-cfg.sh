@@ -4,7 +4,8 @@
 # [yolo] heads:
 #
 #   pipelines/make-cfg.sh [-n NAMES] [-s SPLIT] [--size S] [--minutes M]
-#                         [--seconds-per-step X] [--time-steps N] [-o OUT] [-q] TEMPLATE DATASET
+#                         [--seconds-per-step X] [--time-steps N] [--val SPLIT]
+#                         [--val-every N] [--val-seconds V] [-o OUT] [-q] TEMPLATE DATASET
 #   pipelines/make-cfg.sh --list
 #
 # What it writes, and says on stderr:
@@ -26,6 +27,12 @@
 #   is cosine, onecycle or sgdr (a schedule over max_batches), that policy
 #   kept; burn_in the template's or a tenth of max_batches when that is less. --seconds-per-step X skips the
 #   timing. Without --minutes: the template's schedule.
+#   Validations count against the budget: with --val SPLIT (train.sh -v), one
+#   validation of SPLIT (pipelines/val.sh on the cfg) is timed too, V seconds,
+#   and each step is charged V / N more, N being --val-every (default 100, as
+#   darknet-forward's): max_batches = floor(M * 60 / (seconds per step + V / N)).
+#   A validation runs beside training and takes the cores from it for about
+#   its own time. --val-seconds V skips that timing.
 # -s: the split the anchors (and the timing) read (default train when
 # DATASET/ImageSets/Main/train.txt exists, else every annotation); -o: the
 # cfg file (default standard output); -q: only errors on stderr.
@@ -43,10 +50,10 @@ templates() { local f; for f in "$here"/templates/*.cfg; do [ -f "$f" ] && basen
 # decimal numbers: N, N.N, .N (no sign, no exponent)
 isnum() { [[ $1 =~ ^([0-9]+([.][0-9]*)?|[.][0-9]+)$ ]]; }
 
-names= split= size= minutes= sps= nsteps=5 out= quiet=
+names= split= size= minutes= sps= nsteps=5 out= quiet= val= val_every=100 val_sec=
 while [ $# -gt 0 ]; do
   case $1 in
-    -n|-s|-o|--size|--minutes|--seconds-per-step|--time-steps)
+    -n|-s|-o|--size|--minutes|--seconds-per-step|--time-steps|--val|--val-every|--val-seconds)
       [ $# -ge 2 ] || { echo "$me: option $1 needs a value" >&2; usage; } ;;
   esac
   case $1 in
@@ -57,6 +64,9 @@ while [ $# -gt 0 ]; do
     --minutes) minutes=$2; shift 2 ;;
     --seconds-per-step) sps=$2; shift 2 ;;
     --time-steps) nsteps=$2; shift 2 ;;
+    --val) val=$2; shift 2 ;;
+    --val-every) val_every=$2; shift 2 ;;
+    --val-seconds) val_sec=$2; shift 2 ;;
     -q|--quiet) quiet=1; shift ;;
     --list) templates; exit 0 ;;
     -h|--help) sed -n '2,/^set -euo/p' "$0" | sed -e '$d' -e 's/^# \{0,1\}//'; exit 0 ;;
@@ -84,6 +94,14 @@ if [ -n "$sps" ]; then
 fi
 [[ $nsteps =~ ^[0-9]+$ ]] && [ "$nsteps" -ge 1 ] && [ "$nsteps" -le 100 ] ||
   die 1 "--time-steps: '$nsteps' is not an integer in [1, 100]"
+[[ $val_every =~ ^[0-9]+$ ]] && [ "$val_every" -ge 1 ] && [ "$val_every" -le 1000000000 ] ||
+  die 1 "--val-every: '$val_every' is not an integer in [1, 1000000000]"
+if [ -n "$val_sec" ]; then
+  [ -n "$val" ] || die 1 "--val-seconds goes with --val (the split validated)"
+  isnum "$val_sec" && awk -v s="$val_sec" 'BEGIN { exit !(s >= 0 && s <= 86400) }' ||
+    die 1 "--val-seconds: '$val_sec' is not a number of seconds in [0, 86400]"
+fi
+[ -z "$val" ] || [ -n "$minutes" ] || die 1 "--val goes with --minutes (validations count against the budget)"
 
 # --- the template ------------------------------------------------------------------
 if [ -f "$template" ]; then
@@ -269,6 +287,27 @@ if [ "$htype" = yolo ] && [ "$nheads" -gt 1 ]; then
 fi
 
 # --- the schedule ------------------------------------------------------------------------------
+# One validation of $val timed (wall clock) into val_sec: pipelines/val.sh
+# on the cfg, with the timing run's weights when there are some, else
+# seeded random ones (a network's cost does not depend on its weights).
+time_validation() {
+  [ -f "$data/ImageSets/Main/$val.txt" ] || die 2 "$data: no ImageSets/Main/$val.txt: --val names a split"
+  [ -f "$tmp/net.cfg" ] || edit "$tfile" > "$tmp/net.cfg"
+  local w=$tmp/time/weights t0 t1 rc=0
+  if [ ! -f "$w" ]; then
+    w=$tmp/val.weights
+    darknet-forward -q -c "$tmp/net.cfg" --random 1 --save-weights "$w" < /dev/null > /dev/null 2> "$tmp/val.err" ||
+      { sed 's/^/  /' "$tmp/val.err" >&2; die 3 "making weights to time a validation failed"; }
+  fi
+  say "timing one validation of the split $val (pipelines/val.sh)"
+  t0=$(date +%s.%N)
+  BIN=${BIN:-$here/../bin} bash "$here/val.sh" -s "$val" -n "$names" "$data" "$tmp/net.cfg" "$w" \
+    > /dev/null 2> "$tmp/val.err" || rc=$?
+  t1=$(date +%s.%N)
+  [ "$rc" -eq 0 ] || { sed 's/^/  /' "$tmp/val.err" >&2; die 3 "the validation timed failed (status $rc)"; }
+  val_sec=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3g", b - a }')
+  say "measured: $val_sec s a validation of $val, one every $val_every steps: $(awk -v v="$val_sec" -v n="$val_every" 'BEGIN { printf "%.3g", v / n }') s more a step"
+}
 if [ -n "$minutes" ]; then
   batch=$(awk -F= '/^\[/ { s = $0 } s ~ /net/ && $1 ~ /^[ \t]*batch[ \t]*$/ { gsub(/[ \t\r]/, "", $2); print $2; exit }' "$tfile")
   if [ -z "$sps" ]; then
@@ -291,25 +330,31 @@ if [ -n "$minutes" ]; then
   else
     say "$sps s/step given (--seconds-per-step; not measured)"
   fi
-  max_batches=$(awk -v m="$minutes" -v s="$sps" 'BEGIN { printf "%d", m * 60 / s + 1e-9 }')  # + 1e-9: 0.02 x 60 / 0.1 is 11.999...
+  per_step=$sps rule="$minutes x 60 / $sps"
+  if [ -n "$val" ]; then
+    if [ -n "$val_sec" ]; then say "$val_sec s a validation given (--val-seconds; not measured)"; else time_validation; fi
+    per_step=$(awk -v s="$sps" -v v="$val_sec" -v n="$val_every" 'BEGIN { printf "%.4g", s + v / n }')
+    rule="$minutes x 60 / ($sps + $val_sec / $val_every)"
+  fi
+  max_batches=$(awk -v m="$minutes" -v s="$per_step" 'BEGIN { printf "%d", m * 60 / s + 1e-9 }')  # + 1e-9: 0.02 x 60 / 0.1 is 11.999...
   [ "$max_batches" -ge 10 ] ||
-    die 1 "--minutes $minutes: $max_batches step$([ "$max_batches" = 1 ] || echo s) of $sps s fit, at least 10 are needed (more minutes, or a smaller --size)"
+    die 1 "--minutes $minutes: $max_batches step$([ "$max_batches" = 1 ] || echo s) of $per_step s fit, at least 10 are needed (more minutes, or a smaller --size)"
   burn_in=$(( max_batches / 10 ))
   [[ $tburn =~ ^[0-9]+$ ]] && [ "$tburn" -lt "$burn_in" ] && burn_in=$tburn
   case $tpolicy in
     cosine | onecycle | sgdr)  # a schedule over max_batches: the template's policy kept
-      say "schedule for $minutes minutes: max_batches = floor($minutes x 60 / $sps) = $max_batches," \
+      say "schedule for $minutes minutes: max_batches = floor($rule) = $max_batches," \
           "the template's policy=$tpolicy over them, burn_in=$burn_in (the template's $tburn, at most a tenth)"
       sched_what="policy $tpolicy" ;;
     *)
       steps="$((max_batches * 8 / 10)),$((max_batches * 9 / 10))"
-      say "schedule for $minutes minutes: max_batches = floor($minutes x 60 / $sps) = $max_batches," \
+      say "schedule for $minutes minutes: max_batches = floor($rule) = $max_batches," \
           "steps=$steps (80%, 90%; scales .1,.1), burn_in=$burn_in (the template's $tburn, at most a tenth)"
       sched_what="steps $steps" ;;
   esac
   [ "$max_batches" -ge 500 ] ||
     say "warning: only $max_batches steps: expect a weak detector; give more minutes or a smaller --size"
-  sched="$minutes minutes at $sps s/step: max_batches $max_batches, $sched_what, burn_in $burn_in"
+  sched="$minutes minutes at $sps s/step${val:+ and a validation of $val_sec s every $val_every}: max_batches $max_batches, $sched_what, burn_in $burn_in"
 else
   say "schedule: the template's (max_batches $tmax, policy $tpolicy, steps $tsteps, burn_in $tburn); --minutes M sizes it to M minutes on this machine"
   sched="the template's"

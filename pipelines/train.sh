@@ -216,6 +216,19 @@ preset_apply() {
   esac
   rank0_say "preset $preset: encode-targets $AUGMENT; yolo-loss $loss_opts; darknet-forward ${preset_opts[*]} (before the options given)"
 }
+# darknet-forward's --val-every among the options given (the last one; 100
+# when none)
+val_every() {
+  local n=100
+  while [ $# -gt 0 ]; do
+    case $1 in
+      --val-every) [ $# -lt 2 ] || n=$2; shift ;;
+      --val-every=*) n=${1#--val-every=} ;;
+    esac
+    shift
+  done
+  echo "$n"
+}
 minutes= split=train names= out=out/train weights= backbone= seed=1 loss_opts= loss_cmd= val= sizes=
 preset= preset_opts=()
 while getopts "s:v:n:o:w:b:r:m:l:L:t:A:p:h" o; do
@@ -259,8 +272,11 @@ elif [ ! -f "$cfg" ] && [[ $cfg != */* ]]; then
   if [[ " $* " != *" --resume "* ]] || [ ! -f "$out/net.cfg" ]; then
     echo "$me: no file $cfg: writing $out/net.cfg from the template $cfg (pipelines/make-cfg.sh)" >&2
     # shellcheck disable=SC2086
+    # the validations (-v) count against -t's minutes: make-cfg.sh times one
+    mc_val=()
+    [ -z "$minutes" ] || [ -z "$val" ] || mc_val=(--val "$val" --val-every "$(val_every "$@")")
     bash "$here/make-cfg.sh" -s "$split" ${names:+-n "$names"} ${minutes:+--minutes "$minutes"} \
-      ${MAKE_CFG:-} -o "$out/net.cfg" "$cfg" "$data" || exit
+      ${mc_val[@]+"${mc_val[@]}"} ${MAKE_CFG:-} -o "$out/net.cfg" "$cfg" "$data" || exit
   fi
   cfg=$out/net.cfg
   echo "$me: training $cfg" >&2

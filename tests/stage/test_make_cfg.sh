@@ -97,6 +97,21 @@ check_eq "... max_batches = floor(30 s / the time per step), steps at 80% and 90
 check_eq "... one head, filters 3 x (5 + 3), scales added" "$(heads "$T/timed.cfg") $(key "$T/timed.cfg" net scales)" \
   "yolo 8x8x24 .1,.1"
 
+# --- validations charged to the budget (--val) --------------------------------------------------
+$MC --size 64 --minutes 10 --seconds-per-step 1 --val val --val-every 100 --val-seconds 20 \
+  -o "$T/val-given.cfg" tiny-v3 "$T/d3" 2> "$T/err"; rc=$?
+check_eq "--val with --val-seconds 20 every 100: max_batches = floor(600 / (1 + 20 / 100)) = 500, said" \
+  "$rc $(key "$T/val-given.cfg" net max_batches) $(grep -c 'floor(10 x 60 / (1 + 20 / 100)) = 500' "$T/err")" "0 500 1"
+timeout $TO $MC --minutes 0.5 --time-steps 2 --val val --val-every 3 -o "$T/timed-val.cfg" "$T/micro.cfg" "$T/d3" \
+  2> "$T/err"; rc=$?
+sps=$(sed -n 's/.*measured: \([0-9.e+-]*\) s\/step.*/\1/p' "$T/err")
+vs=$(sed -n 's/.*measured: \([0-9.e+-]*\) s a validation of val, one every 3 steps.*/\1/p' "$T/err")
+check_match "--val timed: exit 0, a step's and a validation's time measured" "$rc $sps $vs" \
+  '^0 [0-9.]+(e[-+][0-9]+)? [0-9.]+(e[-+][0-9]+)?$'
+check_eq "... max_batches = floor(30 / (the step's time + the validation's / 3))" \
+  "$(key "$T/timed-val.cfg" net max_batches)" \
+  "$(awk -v s="$sps" -v v="$vs" 'BEGIN { printf "%d", 30 / (s + v / 3) + 1e-9 }')"
+
 # --- errors ----------------------------------------------------------------------------------
 err() { $MC "$@" > "$T/out" 2> "$T/err"; echo "$? $(tr '\n' ' ' < "$T/err")"; }
 check_match "an unknown template: exit 1, the known ones listed" "$(err tiny-v9 "$T/d3")" \
@@ -112,6 +127,14 @@ check_match "--size 100: exit 1" "$(err --size 100 tiny-v3 "$T/d3")" "^1 .*--siz
 check_match "--seconds-per-step without --minutes: exit 1" "$(err --seconds-per-step 2 tiny-v3 "$T/d3")" "^1 .*goes with --minutes"
 check_match "a budget too small for 10 steps: exit 1" "$(err --minutes 0.1 --seconds-per-step 1 tiny-v2 "$T/d3")" \
   "^1 .*6 steps of 1 s fit, at least 10"
+check_match "--val-seconds without --val: exit 1" "$(err --minutes 10 --val-seconds 3 tiny-v3 "$T/d3")" "^1 .*--val-seconds goes with --val"
+check_match "--val without --minutes: exit 1" "$(err --val val tiny-v3 "$T/d3")" "^1 .*--val goes with --minutes"
+for n in 0 -1 x; do
+  check_match "--val-every $n: exit 1" "$(err --minutes 10 --val val --val-every "$n" tiny-v3 "$T/d3")" "^1 .*--val-every: '$n'"
+done
+check_match "--val-seconds abc: exit 1" "$(err --minutes 10 --val val --val-seconds abc tiny-v3 "$T/d3")" "^1 .*--val-seconds: 'abc'"
+check_match "--val naming a split that is not there: exit 2" \
+  "$(err --minutes 10 --seconds-per-step 1 --val nosuch tiny-v3 "$T/d3")" "^2 .*no ImageSets/Main/nosuch.txt: --val names a split"
 check_match "an unknown option: usage, exit 1" "$(err --colour tiny-v3 "$T/d3")" "^1 make-cfg.sh: unknown option --colour Usage:"
 check_match "no dataset: exit 1, usage" "$(err tiny-v3)" "^1 Usage:"
 check_match "a missing dataset folder: exit 2" "$(err tiny-v3 "$T/none")" "^2 .*none: no such dataset folder"
@@ -132,6 +155,10 @@ check_eq "... net.cfg for 3 classes, with the budget's schedule, and 2 steps tra
   "$(heads "$T/run/net.cfg") $(key "$T/run/net.cfg" net max_batches) $(grep -c . "$T/run/log.jsonl")" \
   "yolo 2x2x24 yolo 4x4x24 300 2"
 cp "$T/run/net.cfg" "$T/kept.cfg"
+MAKE_CFG="--size 64 --seconds-per-step 2 --val-seconds 30" timeout $TO bash pipelines/train.sh -o "$T/runv" -t 10 \
+  -v val "$T/d3" tiny-v3 --max-batches 2 --batch 2 --subdivisions 1 --val-every 50 -q > /dev/null 2> "$T/err"; rc=$?
+check_eq "train.sh -t 10 -v val ... --val-every 50: make-cfg charges the validations: floor(600 / (2 + 30 / 50)) = 230" \
+  "$rc $(key "$T/runv/net.cfg" net max_batches)" "0 230"
 MAKE_CFG="--size 96" timeout $TO bash pipelines/train.sh -o "$T/run" -w "$T/run/weights" "$T/d3" tiny-v3 \
   --max-batches 3 --batch 2 --subdivisions 1 -q --resume > /dev/null 2> "$T/err"; rc=$?
 check_eq "... --resume: the same net.cfg trained on (not made again), step 3 logged" \
