@@ -30,9 +30,9 @@
 #   Validations count against the budget: with --val SPLIT (train.sh -v), one
 #   validation of SPLIT (pipelines/val.sh on the cfg) is timed too, V seconds,
 #   and each step is charged V / N more, N being --val-every (default 100, as
-#   darknet-forward's): max_batches = floor(M * 60 / (seconds per step + V / N)).
-#   A validation runs beside training and takes the cores from it for about
-#   its own time. --val-seconds V skips that timing.
+#   darknet-forward's), and the end one validation more: max_batches =
+#   floor((M * 60 - V) / (seconds per step + V / N)). Training waits while
+#   darknet-forward validates. --val-seconds V skips that timing.
 # -s: the split the anchors (and the timing) read (default train when
 # DATASET/ImageSets/Main/train.txt exists, else every annotation); -o: the
 # cfg file (default standard output); -q: only errors on stderr.
@@ -334,9 +334,10 @@ if [ -n "$minutes" ]; then
   if [ -n "$val" ]; then
     if [ -n "$val_sec" ]; then say "$val_sec s a validation given (--val-seconds; not measured)"; else time_validation; fi
     per_step=$(awk -v s="$sps" -v v="$val_sec" -v n="$val_every" 'BEGIN { printf "%.4g", s + v / n }')
-    rule="$minutes x 60 / ($sps + $val_sec / $val_every)"
+    rule="($minutes x 60 - $val_sec) / ($sps + $val_sec / $val_every)"
   fi
-  max_batches=$(awk -v m="$minutes" -v s="$per_step" 'BEGIN { printf "%d", m * 60 / s + 1e-9 }')  # + 1e-9: 0.02 x 60 / 0.1 is 11.999...
+  max_batches=$(awk -v m="$minutes" -v s="$per_step" -v v="${val_sec:-0}" \
+    'BEGIN { printf "%d", (m * 60 - v) / s + 1e-9 }')  # + 1e-9: 0.02 x 60 / 0.1 is 11.999...
   [ "$max_batches" -ge 10 ] ||
     die 1 "--minutes $minutes: $max_batches step$([ "$max_batches" = 1 ] || echo s) of $per_step s fit, at least 10 are needed (more minutes, or a smaller --size)"
   burn_in=$(( max_batches / 10 ))

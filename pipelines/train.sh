@@ -23,6 +23,10 @@
 # writing each back, flushed, with `grad`); -m: multi-scale training, darknet's
 # random=1 (e.g. 320,608): a new square size, a multiple of 32 in MIN..MAX,
 # every 10 steps (encode-targets --sizes; darknet-forward resizes the network).
+# -t MINUTES (with a TEMPLATE): make-cfg.sh sizes the schedule to MINUTES of
+# training here (a few steps timed, and with -v a validation), and
+# darknet-forward stops on the clock after the last step that fits
+# (--max-seconds; a resumed run gets the minutes again from its start).
 # -A: the anchor check (below): retrain with new anchors when the best
 # possible recall of the cfg's is below BPR (default 0.98); off: no check.
 # OPTIONs go to darknet-forward (--max-batches N, --save-every N, --adam,
@@ -283,6 +287,9 @@ elif [ ! -f "$cfg" ] && [[ $cfg != */* ]]; then
 elif [ -n "$minutes" ]; then
   echo "$me: -t MINUTES goes with a template name (CFG $cfg is a file)" >&2; exit 1
 fi
+# -t is a deadline too: darknet-forward stops after the last step that ends,
+# with a validation after it, within the minutes (a later --max-seconds wins)
+[ -z "$minutes" ] || set -- --max-seconds "$(awk -v m="$minutes" 'BEGIN { printf "%g", m * 60 }')" "$@"
 anchor_check "$@"
 # multi-scale under mpirun: a new size every 10 steps, as one process has it
 # (encode-targets' default is 10 cfg batches of records; a rank's stream has

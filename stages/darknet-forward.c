@@ -13,7 +13,7 @@ enum {
     OPT_CFG = 1, OPT_WEIGHTS, OPT_RANDOM, OPT_SAVE, OPT_WIDTH, OPT_HEIGHT, OPT_BATCH,
     OPT_LETTERBOX, OPT_RESIZE, OPT_STRICT, OPT_SUMMARY, OPT_TRAIN, OPT_GRAD, OPT_CHECKPOINT,
     OPT_SAVE_EVERY, OPT_LOG, OPT_PLOT, OPT_MAX_BATCHES, OPT_RESUME, OPT_ADAM, OPT_SUBDIV,
-    OPT_SEED, OPT_VAL_CMD, OPT_VAL_EVERY, OPT_BEST, OPT_PATIENCE, OPT_CONV, OPT_WINO_MEM,
+    OPT_SEED, OPT_VAL_CMD, OPT_VAL_EVERY, OPT_BEST, OPT_PATIENCE, OPT_MAX_SECONDS, OPT_CONV, OPT_WINO_MEM,
     OPT_PARTIAL, OPT_UPTO, OPT_FREEZE, OPT_SYNC_BN, OPT_EMA, OPT_EMA_TAU, OPT_POLICY, OPT_LRF,
     OPT_BURN_IN
 };
@@ -84,6 +84,10 @@ static const cli_opt opts[] = {
     {OPT_BEST, "best", 0, "FILE", "--train: the weights of the best validation go here"},
     {OPT_PATIENCE, "patience", 0, "K", "--train: stop after K validations without a better "
                                        "one"},
+    {OPT_MAX_SECONDS, "max-seconds", 0, "S", "--train: stop after the last step expected to "
+                                             "end, with a validation after it, within S "
+                                             "seconds of the start (then the end as at "
+                                             "max_batches)"},
     {OPT_SYNC_BN, "sync-bn", 0, NULL, "--train under mpirun: batch norm's statistics over "
                                       "every rank's images, as one process with the whole "
                                       "batch (needs a build with MPI)"},
@@ -175,6 +179,8 @@ static int train_option(cli *c, train_config *tc, int id, const char *arg)
         return cli_long(c, "val-every", arg, 1, LONG_MAX, &tc->val_every) < 0 ? -1 : 1;
     case OPT_PATIENCE:
         return cli_long(c, "patience", arg, 1, LONG_MAX, &tc->patience) < 0 ? -1 : 1;
+    case OPT_MAX_SECONDS:
+        return cli_double(c, "max-seconds", arg, 1e-3, 1e9, &tc->max_seconds) < 0 ? -1 : 1;
     case OPT_ADAM: tc->adam = 1; return 1;
     case OPT_SAVE_EVERY:
         return cli_long(c, "save-every", arg, 1, LONG_MAX, &tc->save_every) < 0 ? -1 : 1;
@@ -274,11 +280,13 @@ static int check_options(cli *c, const df_opts *o)
     if (!o->train && (tc->grad_path || tc->checkpoint || tc->save_every || tc->log_path ||
                       tc->plot_path || tc->max_batches || tc->resume || tc->adam ||
                       tc->subdivisions || tc->seed || tc->val_cmd || tc->val_every ||
-                      tc->best || tc->patience || tc->freeze || tc->sync_bn ||
+                      tc->best || tc->patience || tc->max_seconds || tc->freeze ||
+                      tc->sync_bn ||
                       tc->sched.policy || tc->sched.has_lrf || tc->sched.has_burn_in ||
                       tc->ema || tc->ema_tau >= 0))
         return cli_usage_error(c, "--grad, --checkpoint, --save-every, --log, --plot, "
-                                  "--max-batches, --resume, --adam, --subdivisions, --seed, "
+                                  "--max-batches, --max-seconds, --resume, --adam, "
+                                  "--subdivisions, --seed, "
                                   "--freeze, --sync-bn, --policy, --lrf, --burn-in, the --ema "
                                   "and the --val options go with --train");
     if (tc->ema_tau >= 0 && !tc->ema)

@@ -247,7 +247,7 @@ int train_start(trainer *t, network *net, const int *heads, int nheads, yerr *er
     catch_stops();
     if (open_grads(t, err) < 0)
         return -1;
-    t->t0 = t->t_step = now();
+    t->t0 = t->t_step = t->t_work = now();
     return 0;
 }
 
@@ -496,10 +496,12 @@ static int run_validation(const trainer *t, double *map, double *val_loss, yerr 
  * keeps the best weights (the EMA's with --ema), counts the patience. */
 static int validate(trainer *t, network *net, const yrep *rep, yerr *err)
 {
-    double map = NAN, val_loss = NAN;
+    double map = NAN, val_loss = NAN, t_start = now();
     if (run_validation(t, &map, &val_loss, err) < 0 ||
         tlog_validation(&t->log, t->step, val_loss, map, err) < 0)
         return -1;
+    t->val_seconds = now() - t_start;
+    t->val_total += t->val_seconds;
     double score = !isnan(map) ? map : -val_loss;
     yrep_warn(rep, "step %ld: validation%s mAP %.4f, loss %.4f%s", t->step,
               t->ema_on ? " of the EMA weights" : "", map, val_loss,
@@ -560,13 +562,32 @@ static int reduce_step(trainer *t, network *net, yerr *err)
  * weights are still the same on every rank. */
 static int agree(trainer *t, network *net, yerr *err)
 {
-    double stop = train_signalled() || t->out_of_patience;
+    double stop = train_signalled() || t->out_of_patience || t->out_of_time;
     if (dist_sum_f64(&t->dist, &stop, 1, err) < 0)
         return -1;
     t->stop_all = stop > 0;
     char what[64];
     snprintf(what, sizeof what, "step %ld: the weights' checksum", t->step);
     return t->step % TRAIN_CHECK_EVERY ? 0 : dist_same(&t->dist, tstate_hash(net), what, err);
+}
+
+/* --max-seconds: whether another step, at the longer of this run's mean
+ * step time (validations left out) and the last step's, and a validation
+ * after it (the last one's time) would end past the limit; said once. */
+static void check_clock(trainer *t, double last_step, const yrep *rep)
+{
+    long steps = t->step - t->first_step;
+    if (!(t->tc.max_seconds > 0) || t->out_of_time || steps < 1)
+        return;
+    double elapsed = now() - t->t0, per_step = (elapsed - t->val_total) / (double)steps;
+    if (last_step > per_step)
+        per_step = last_step;
+    if (elapsed + per_step + t->val_seconds <= t->tc.max_seconds)
+        return;
+    t->out_of_time = 1;
+    yrep_warn(rep, "--max-seconds %g: stopping after step %ld of %d (%.0f s so far, %.3g s a "
+              "step%s)", t->tc.max_seconds, t->step, t->opt.max_batches, elapsed, per_step,
+              t->val_seconds > 0 ? " and a validation's time kept for the end" : "");
 }
 
 /* The optimiser step, once a cfg batch of images (or more) has gone through. */
@@ -593,6 +614,7 @@ static int update(trainer *t, network *net, const yrep *rep, yerr *err)
     t->step_skipped = t->skipped;
     t->step_rng = t->rng;
     bn_rolling(t, net, 1);
+    double step_seconds = now() - t->t_work;   /* this step's own, no validation before it */
     int rc = log_step(t, rate, net->seen, err);
     t->pending = 0;
     memset(&t->sums, 0, sizeof t->sums);
@@ -606,8 +628,11 @@ static int update(trainer *t, network *net, const yrep *rep, yerr *err)
         rc = checkpoint(t, net, err);
     if (rc == 0 && val)
         rc = validate(t, net, rep, err);
+    if (rc == 0)
+        check_clock(t, step_seconds, rep);
     if (rc == 0 && t->dist.size > 1)
         rc = agree(t, net, err);
+    t->t_work = now();
     return rc;
 }
 
@@ -654,7 +679,8 @@ int train_step(trainer *t, network *net, const batch *b, const yrep *rep, yerr *
         t->ended_together = stepped && (t->step >= t->opt.max_batches || t->stop_all);
         return t->ended_together;
     }
-    return t->step >= t->opt.max_batches || train_signalled() || t->out_of_patience;
+    return t->step >= t->opt.max_batches || train_signalled() || t->out_of_patience ||
+           t->out_of_time;
 }
 
 /* A run whose last validation fell well below its best says so: the last

@@ -100,17 +100,17 @@ check_eq "... one head, filters 3 x (5 + 3), scales added" "$(heads "$T/timed.cf
 # --- validations charged to the budget (--val) --------------------------------------------------
 $MC --size 64 --minutes 10 --seconds-per-step 1 --val val --val-every 100 --val-seconds 20 \
   -o "$T/val-given.cfg" tiny-v3 "$T/d3" 2> "$T/err"; rc=$?
-check_eq "--val with --val-seconds 20 every 100: max_batches = floor(600 / (1 + 20 / 100)) = 500, said" \
-  "$rc $(key "$T/val-given.cfg" net max_batches) $(grep -c 'floor(10 x 60 / (1 + 20 / 100)) = 500' "$T/err")" "0 500 1"
+check_eq "--val with --val-seconds 20 every 100: max_batches = floor((600 - 20) / (1 + 20 / 100)) = 483, said" \
+  "$rc $(key "$T/val-given.cfg" net max_batches) $(grep -c 'floor((10 x 60 - 20) / (1 + 20 / 100)) = 483' "$T/err")" "0 483 1"
 timeout $TO $MC --minutes 0.5 --time-steps 2 --val val --val-every 3 -o "$T/timed-val.cfg" "$T/micro.cfg" "$T/d3" \
   2> "$T/err"; rc=$?
 sps=$(sed -n 's/.*measured: \([0-9.e+-]*\) s\/step.*/\1/p' "$T/err")
 vs=$(sed -n 's/.*measured: \([0-9.e+-]*\) s a validation of val, one every 3 steps.*/\1/p' "$T/err")
 check_match "--val timed: exit 0, a step's and a validation's time measured" "$rc $sps $vs" \
   '^0 [0-9.]+(e[-+][0-9]+)? [0-9.]+(e[-+][0-9]+)?$'
-check_eq "... max_batches = floor(30 / (the step's time + the validation's / 3))" \
+check_eq "... max_batches = floor((30 - the validation's time) / (the step's + the validation's / 3))" \
   "$(key "$T/timed-val.cfg" net max_batches)" \
-  "$(awk -v s="$sps" -v v="$vs" 'BEGIN { printf "%d", 30 / (s + v / 3) + 1e-9 }')"
+  "$(awk -v s="$sps" -v v="$vs" 'BEGIN { printf "%d", (30 - v) / (s + v / 3) + 1e-9 }')"
 
 # --- errors ----------------------------------------------------------------------------------
 err() { $MC "$@" > "$T/out" 2> "$T/err"; echo "$? $(tr '\n' ' ' < "$T/err")"; }
@@ -157,8 +157,8 @@ check_eq "... net.cfg for 3 classes, with the budget's schedule, and 2 steps tra
 cp "$T/run/net.cfg" "$T/kept.cfg"
 MAKE_CFG="--size 64 --seconds-per-step 2 --val-seconds 30" timeout $TO bash pipelines/train.sh -o "$T/runv" -t 10 \
   -v val "$T/d3" tiny-v3 --max-batches 2 --batch 2 --subdivisions 1 --val-every 50 -q > /dev/null 2> "$T/err"; rc=$?
-check_eq "train.sh -t 10 -v val ... --val-every 50: make-cfg charges the validations: floor(600 / (2 + 30 / 50)) = 230" \
-  "$rc $(key "$T/runv/net.cfg" net max_batches)" "0 230"
+check_eq "train.sh -t 10 -v val ... --val-every 50: make-cfg charges the validations: floor((600 - 30) / (2 + 30 / 50)) = 219" \
+  "$rc $(key "$T/runv/net.cfg" net max_batches)" "0 219"
 MAKE_CFG="--size 96" timeout $TO bash pipelines/train.sh -o "$T/run" -w "$T/run/weights" "$T/d3" tiny-v3 \
   --max-batches 3 --batch 2 --subdivisions 1 -q --resume > /dev/null 2> "$T/err"; rc=$?
 check_eq "... --resume: the same net.cfg trained on (not made again), step 3 logged" \

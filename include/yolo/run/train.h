@@ -59,6 +59,9 @@ typedef struct train_config {
     const char *best;           /* the best validated weights go here */
     long patience;              /* stop after this many validations without a better one
                                    (0: never) */
+    double max_seconds;         /* stop after the last step that can end, with a validation
+                                   after it, within this many seconds of this process's
+                                   start: the end is max_batches' (0: no limit) */
     int sync_bn;                /* under mpirun: batch norm's statistics over every rank's
                                    images (net_sync) */
     optim_over sched;           /* --policy, --lrf, --burn-in in place of the cfg's (its
@@ -115,13 +118,18 @@ typedef struct trainer {
     int reading;                /* the reader thread runs */
     yrng rng;
     double t0, t_step;          /* run start, last step (monotonic seconds) */
+    double t_work;              /* when the last step's work (checkpoint, validation) ended */
     long records_back;          /* records read back over the pipe */
     double best_score;          /* the best validation's: mAP, or -val_loss without one */
     long stale;                 /* validations since the best */
     int out_of_patience;
+    int out_of_time;            /* tc.max_seconds would be passed by another step */
+    double val_seconds;         /* the last validation's wall time, */
+    double val_total;           /* and all of this run's */
     dist dist;                  /* this process's rank (size 1: a plain run) */
     double *sync_scratch;       /* net_sync's [2 * channels + 1] (--sync-bn under mpirun) */
-    int stop_all;               /* under mpirun: a rank was stopped by signal or patience */
+    int stop_all;               /* under mpirun: a rank was stopped by signal, patience or
+                                   the clock */
     int ended_together;         /* every rank stopped at the same step (checked at the end) */
     int ok;                     /* train_finish succeeded: MPI ends normally, else aborts */
     net_ema ema;                /* the weights' moving average (ema_on; rank 0 only) */
