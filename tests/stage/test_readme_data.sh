@@ -5,11 +5,11 @@
 # dataset-write and read back by voc-parse with the boxes it started from;
 # then on the COCO one the split, the training, the test mAP and the
 # detector on a folder of images. The training gets test_readme_train.sh's
-# two changes for speed (`-t 30` becomes `-t 0.1`, MAKE_CFG="--size 64
-# --seconds-per-step 0.6") and, like it, runs once, in the release build's
+# two changes for speed (`-t 30` becomes `-t 1`, MAKE_CFG="--size 64
+# --seconds-per-step 6 --val-seconds 0") and, like it, runs once, in the release build's
 # best kernel family; the conversions run everywhere.
 . tests/stage/lib.sh
-export OMP_NUM_THREADS=1 MAKE_CFG="--size 64 --seconds-per-step 0.6"
+export OMP_NUM_THREADS=1 MAKE_CFG="--size 64 --seconds-per-step 6 --val-seconds 0"
 best=$("$TOOLS/isa-families" --cpu | sed -n 1p | awk '{ print $NF }')
 train=1
 if [ "${MODE:-release}" != release ] || [ "${YOLO_ISA:-$best}" != "$best" ]; then train=; fi
@@ -34,7 +34,7 @@ ln -s "$T/dk/data.yaml" "$T/uk/data.yaml"
 
 here=$(pwd)
 n=0
-printf '%s\n' "$block" | sed 's/ -t 30 / -t 0.1 /' > "$T/cmds"
+printf '%s\n' "$block" | sed 's/ -t 30 / -t 1 /' > "$T/cmds"
 while IFS= read -r cmd; do
   n=$((n + 1))
   case $cmd in
