@@ -5,8 +5,10 @@
 #      may end past S by the difference, here bounded by 3 mean steps), says
 #      at which step of how many, exits 0, and ends as at max_batches: the
 #      checkpoint of that step whole (seen = steps x batch) and loadable;
-#   2. with validation (-v): the end's validation is made, at the last step,
-#      and the whole run stays near S (it keeps a validation's time);
+#   2. with validation (-v) after every step (so that one has run before the
+#      clock is first read, however slow the build): a validation's time is
+#      kept for the end, the end's validation is of the last step, and the
+#      whole run stays near S;
 #   3. train.sh -t MINUTES with a template passes MINUTES x 60 (a later
 #      --max-seconds wins);
 #   4. bad values and --max-seconds without --train: exit 1.
@@ -49,11 +51,11 @@ check "... the whole train.sh within 2 s and its start-up (under 10 s: $(awk -v 
 # --- 2. with validation ----------------------------------------------------------------------------
 t0=$(now)
 timeout $TO bash pipelines/train.sh -A off -o "$T/v" -v val "$T/d" "$CFG" --batch 4 \
-  --max-batches 1000000 --val-every 20 --max-seconds 4 > /dev/null 2> "$T/v.err"; rc=$?
+  --max-batches 1000000 --val-every 1 --max-seconds 4 > /dev/null 2> "$T/v.err"; rc=$?
 t1=$(now)
 n=$(last_it "$T/v/log.jsonl")
 lastval=$(jq -r 'select(.map) | .iteration' "$T/v/log.jsonl" | tail -n 1)
-check_match "-v val --val-every 20 --max-seconds 4: exit 0, stops after step N, keeping a validation's time" \
+check_match "-v val --val-every 1 --max-seconds 4: exit 0, stops after step N, keeping a validation's time" \
   "$rc $(tr '\n' ' ' < "$T/v.err")" "^0 .*--max-seconds 4: stopping after step $n of 1000000 \(.* and a validation's time kept for the end\)"
 check_eq "... the end's validation is of step N, and best.weights is there" \
   "$lastval $([ -s "$T/v/best.weights" ] && echo best)" "$n best"
