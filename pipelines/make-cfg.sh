@@ -336,8 +336,9 @@ if [ -n "$minutes" ]; then
     per_step=$(awk -v s="$sps" -v v="$val_sec" -v n="$val_every" 'BEGIN { printf "%.4g", s + v / n }')
     rule="($minutes x 60 - $val_sec) / ($sps + $val_sec / $val_every)"
   fi
-  max_batches=$(awk -v m="$minutes" -v s="$per_step" -v v="${val_sec:-0}" \
-    'BEGIN { printf "%d", (m * 60 - v) / s + 1e-9 }')  # + 1e-9: 0.02 x 60 / 0.1 is 11.999...
+  # from the figures said (not per_step, rounded for the messages)
+  max_batches=$(awk -v m="$minutes" -v s="$sps" -v v="${val_sec:-0}" -v n="$val_every" \
+    'BEGIN { printf "%d", (m * 60 - v) / (s + v / n) + 1e-9 }')  # + 1e-9: 0.02 x 60 / 0.1 is 11.999...
   [ "$max_batches" -ge 10 ] ||
     die 1 "--minutes $minutes: $max_batches step$([ "$max_batches" = 1 ] || echo s) of $per_step s fit, at least 10 are needed (more minutes, or a smaller --size)"
   burn_in=$(( max_batches / 10 ))
