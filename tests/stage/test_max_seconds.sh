@@ -37,7 +37,8 @@ t1=$(now)
 n=$(last_it "$T/a/log.jsonl")
 check_match "--max-seconds 2 on 1000000 steps: exit 0, stops after step N of 1000000, said" \
   "$rc $(tr '\n' ' ' < "$T/a.err")" "^0 .*--max-seconds 2: stopping after step $n of 1000000 \("
-check "... after more than a few steps (N = $n)" [ "${n:-0}" -ge 5 ]
+check "... after more than one step (N = $n; ~40 in release, 4 under the sanitizers on a loaded machine)" \
+  [ "${n:-0}" -ge 2 ]
 s=$(last_seconds "$T/a/log.jsonl")
 check "... the last step ended within 2 s of darknet-forward's start, give or take 3 mean steps ($s s, $n steps)" \
   within "$s" "$(awk -v s="$s" -v n="$n" 'BEGIN { print 2 + 3 * s / n }')"
